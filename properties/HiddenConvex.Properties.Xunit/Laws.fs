@@ -1,0 +1,1 @@
+module HiddenConvex.Properties.Xunit.Laws

@@ -1,0 +1,6 @@
+module HiddenConvex.Properties.Program
+
+open Expecto
+
+[<EntryPoint>]
+let main argv = runTestsInAssemblyWithCLIArgs [] argv

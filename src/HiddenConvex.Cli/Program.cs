@@ -1,0 +1,3 @@
+using HiddenConvex.Cli;
+
+return CommandLine.Run(args);

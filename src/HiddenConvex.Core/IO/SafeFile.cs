@@ -1,0 +1,25 @@
+using HiddenConvex.Core.Data;
+
+namespace HiddenConvex.Core.IO;
+
+/// <summary>File creation that never overwrites without being asked.</summary>
+public static class SafeFile
+{
+    /// <summary>Opens a new file for writing; an existing file is an input error unless force is set.</summary>
+    public static FileStream Create(string path, bool force)
+    {
+        if (File.Exists(path) && !force)
+            throw new InvalidInputException($"{path} already exists; pass --force to overwrite it");
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        return new FileStream(path, force ? FileMode.Create : FileMode.CreateNew, FileAccess.Write);
+    }
+
+    /// <summary>Writes text to a new file (see <see cref="Create"/>).</summary>
+    public static void WriteAllText(string path, string text, bool force)
+    {
+        using var fs = Create(path, force);
+        using var w = new StreamWriter(fs);
+        w.Write(text);
+    }
+}

@@ -1,0 +1,51 @@
+namespace HiddenConvex.Core.Numerics;
+
+/// <summary>
+/// An absolute + relative tolerance pair. Two numbers a, b agree when
+/// |a − b| ≤ Absolute + Relative · max(|a|, |b|). Printed in every failure message.
+/// </summary>
+public readonly record struct Tolerance(double Absolute, double Relative)
+{
+    /// <summary>The allowed deviation at a given magnitude: Absolute + Relative·|scale|.</summary>
+    public double At(double scale) => Absolute + Relative * Math.Abs(scale);
+
+    /// <summary>True when |a − b| ≤ Absolute + Relative · max(|a|, |b|).</summary>
+    public bool Agree(double a, double b) => Math.Abs(a - b) <= At(Math.Max(Math.Abs(a), Math.Abs(b)));
+
+    /// <summary>True when a ≤ b up to the tolerance at the magnitude of the two.</summary>
+    public bool AtMost(double a, double b) => a - b <= At(Math.Max(Math.Abs(a), Math.Abs(b)));
+
+    /// <inheritdoc />
+    public override string ToString() => $"abs {Absolute:G3} + rel {Relative:G3}";
+}
+
+/// <summary>
+/// The one place where the project's numerical tolerances are named (THEORY.md §10:
+/// "Tolerances are named constants ... in one place"). Never loosen one to make a check pass.
+/// </summary>
+public static class Tolerances
+{
+    /// <summary>Equality of objective values computed two ways (ψ, φ, splitting, invariances).</summary>
+    public static readonly Tolerance Objective = new(1e-10, 1e-9);
+
+    /// <summary>Equality of predictions f_θ(X) computed two ways, entrywise, at the scale of ‖z‖∞.</summary>
+    public static readonly Tolerance Prediction = new(1e-10, 1e-9);
+
+    /// <summary>Cone membership: max violation of (2s−1)_j x_j·u ≥ 0, at the scale ‖x_j‖·‖u‖.</summary>
+    public static readonly Tolerance Cone = new(1e-12, 1e-9);
+
+    /// <summary>Scaledness ‖u_i‖ = |α_i| and colinearity (1 − cos) of neurons.</summary>
+    public static readonly Tolerance Balance = new(1e-10, 1e-8);
+
+    /// <summary>Positive colinearity: 1 − cos(u, v) below this counts as colinear.</summary>
+    public static readonly Tolerance Colinearity = new(1e-12, 1e-8);
+
+    /// <summary>Pricing comparison ρ(v) against β (dual feasibility, active blocks).</summary>
+    public static readonly Tolerance Pricing = new(1e-10, 1e-7);
+
+    /// <summary>Default relative certified-gap target of the convex solver.</summary>
+    public const double DefaultSolverGap = 1e-9;
+
+    /// <summary>A norm below this (relative to the data scale) counts as zero (zero rows, zero blocks).</summary>
+    public const double ZeroNorm = 1e-300;
+}

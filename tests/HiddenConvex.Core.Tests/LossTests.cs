@@ -1,0 +1,1 @@
+namespace HiddenConvex.Core.Tests;
