@@ -49,3 +49,17 @@ public static class Tolerances
     /// <summary>A norm below this (relative to the data scale) counts as zero (zero rows, zero blocks).</summary>
     public const double ZeroNorm = 1e-300;
 }
+
+/// <summary>Tolerances for answers of external implementations checked by `hcv conform`.</summary>
+public static class ConformTolerances
+{
+    /// <summary>
+    /// Cone membership of a block returned by an external implementation: violation of
+    /// (2s_j − 1) x_j·w ≥ 0 at most Absolute + Relative·‖x_j‖·‖w‖. Interior-point answers are
+    /// feasible to about 1e-10 relative; a dropped constraint violates at order 1.
+    /// </summary>
+    public static readonly Tolerance Cone = new(1e-12, 1e-7);
+
+    /// <summary>Default relative certified-gap tolerance asked for in every request.</summary>
+    public const double RequestedGap = 1e-6;
+}
