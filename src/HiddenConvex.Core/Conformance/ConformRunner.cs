@@ -39,7 +39,8 @@ public sealed record Evaluation(
     Network? Network,
     double? Objective,
     double? Lower,
-    string? Relation)
+    string? Relation,
+    double Tolerance = ConformTolerances.RequestedGap)
 {
     /// <summary>True when no check failed.</summary>
     public bool Passed => Violations.Count == 0;
@@ -120,7 +121,8 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
     public Evaluation Evaluate(ExternalProcess process, ConformInstance inst, string id, string? relation)
     {
         var e = EvaluateSingle(process, inst, id);
-        if (!e.Passed || relation is null || !options.CheckInvariances) return e with { Relation = null };
+        if (!e.Passed || relation is null || !options.CheckInvariances || options.Task != ConformTask.SolveConvex)
+            return e with { Relation = null };
         var related = Invariances.Relate(inst, relation);
         var r = EvaluateSingle(process, related.Instance, id + "-" + related.Relation);
         var violations = new List<Violation>();
@@ -129,8 +131,7 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
         else
         {
             double p = e.Objective!.Value, q = r.Objective!.Value;
-            double tol = options.Tolerance;
-            double allowed = tol * Math.Max(1, Math.Abs(q)) + related.Factor * tol * Math.Max(1, Math.Abs(p)) + Tolerances.Objective.At(q);
+            double allowed = r.Tolerance * Math.Max(1, Math.Abs(q)) + related.Factor * e.Tolerance * Math.Max(1, Math.Abs(p)) + Tolerances.Objective.At(q);
             if (Math.Abs(q - related.Factor * p) > allowed)
                 violations.Add(new(CheckIds.Invariance, string.Create(CultureInfo.InvariantCulture,
                     $"{related.Relation}: objective {q:G10} on the related instance, expected {related.Factor:G4} × {p:G10} = {related.Factor * p:G10} " +
@@ -166,12 +167,13 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
                 var problem = new ConvexProblem(data, loss, inst.Beta, patterns);
                 var c = ConformChecks.CheckConvex(problem, answer, options.Tolerance);
                 var net = answer.Network ?? (c.W is { } w ? Maps.Psi(w) : null);
-                return new(inst, c.Violations, request, ex.Line, ex.Elapsed, net, c.RecomputedObjective, c.Certificate?.Lower, null);
+                return new(inst, c.Violations, request, ex.Line, ex.Elapsed, net, c.RecomputedObjective, c.Certificate?.Lower, null, c.ClaimedTolerance);
             }
             var t = Protocol.ParseTrainAnswer(ex.Line, id, inst.D);
             _implementation ??= t.Solver;
             var tc = ConformChecks.CheckTrain(data, loss, inst.Beta, patterns, t, options.Tolerance);
-            return new(inst, tc.Violations, request, ex.Line, ex.Elapsed, t.Network, tc.RecomputedObjective, tc.Certificate?.Lower, null);
+            return new(inst, tc.Violations, request, ex.Line, ex.Elapsed, t.Network, tc.RecomputedObjective, tc.Certificate?.Lower, null,
+                t.StationarityTolerance ?? options.Tolerance);
         }
         catch (ProtocolException pe) { return Fail(pe.Message, ex.Line); }
         catch (InvalidInputException ie) { return Fail("the answer is not a valid value: " + ie.Message, ex.Line); }
