@@ -66,3 +66,17 @@ public static class Tolerances
     /// <summary>Relative certified gap gap / max(1, |L_β(θ)|) at or below which a network is reported optimal (THEORY.md §4, §9).</summary>
     public const double CheckGap = 1e-6;
 }
+
+/// <summary>Tolerances for answers of external implementations checked by `hcv conform`.</summary>
+public static class ConformTolerances
+{
+    /// <summary>
+    /// Cone membership of a block returned by an external implementation: violation of
+    /// (2s_j − 1) x_j·w ≥ 0 at most Absolute + Relative·‖x_j‖·‖w‖. Interior-point answers are
+    /// feasible to about 1e-10 relative; a dropped constraint violates at order 1.
+    /// </summary>
+    public static readonly Tolerance Cone = new(1e-12, 1e-7);
+
+    /// <summary>Default relative certified-gap tolerance asked for in every request.</summary>
+    public const double RequestedGap = 1e-6;
+}
