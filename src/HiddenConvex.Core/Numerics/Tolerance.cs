@@ -48,4 +48,7 @@ public static class Tolerances
 
     /// <summary>A norm below this (relative to the data scale) counts as zero (zero rows, zero blocks).</summary>
     public const double ZeroNorm = 1e-300;
+
+    /// <summary>Splitting weights γ_j (THEORY.md §5) must sum to 1 within this; they are then renormalised exactly.</summary>
+    public static readonly Tolerance SplitWeights = new(1e-12, 0);
 }
