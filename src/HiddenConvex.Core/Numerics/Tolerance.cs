@@ -48,4 +48,13 @@ public static class Tolerances
 
     /// <summary>A norm below this (relative to the data scale) counts as zero (zero rows, zero blocks).</summary>
     public const double ZeroNorm = 1e-300;
+
+    /// <summary>Splitting weights γ_j (THEORY.md §5) must sum to 1 within this; they are then renormalised exactly.</summary>
+    public static readonly Tolerance SplitWeights = new(1e-12, 0);
+
+    /// <summary>
+    /// Derivatives checked against a 5-point central difference (truncation O(h⁴), rounding
+    /// O(ε·|f|/h)); used by tests of gradients and Hessians.
+    /// </summary>
+    public static readonly Tolerance FiniteDifference = new(1e-8, 1e-7);
 }

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs every test of the project and ends with one plain line "N passed, N failed[, N skipped]":
+#   1. the C# xunit tests of the core and the FsCheck.Xunit-hosted properties (dotnet test),
+#   2. the property suite in its quick configuration (the Expecto runner, which writes a report).
+# The conformance tests drive Python reference adapters (Debian's python3-cvxopt and python3-numpy);
+# when those are missing and cannot be installed, that category is skipped and counted as skipped.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+passed=0; failed=0; skipped=0
+log=$(mktemp -d)
+
+have_python_peers() { /usr/bin/python3 -c 'import cvxopt, numpy' >/dev/null 2>&1; }
+if ! have_python_peers && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing python3-cvxopt and python3-numpy (reference adapters of the conformance tests)" >&2
+  { apt-get update -qq && apt-get install -y -qq python3-cvxopt python3-numpy; } >"$log/apt.txt" 2>&1 || tail -5 "$log/apt.txt" >&2
+fi
+test_filter=()
+if ! have_python_peers; then
+  echo "warning: /usr/bin/python3 with cvxopt and numpy is not available: the Conform test category is skipped" >&2
+  test_filter=(--filter "Category!=Conform")
+  skipped_category=1
+fi
+
+if ! dotnet build HiddenConvex.Verify.sln -c Release -nodeReuse:false -v:q -clp:NoSummary; then
+  echo "build failed" >&2
+  printf '\n0 passed, 1 failed\n'
+  exit 1
+fi
+
+# 1. xunit (core tests and xunit-hosted properties). One summary line per test project.
+dotnet test HiddenConvex.Verify.sln -c Release --no-build -tl:off "${test_filter[@]}" 2>&1 | tee "$log/test.txt"
+test_rc=${PIPESTATUS[0]}
+projects=0
+while IFS= read -r line; do
+  f=$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$line")
+  p=$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$line")
+  s=$(sed -E 's/.*Skipped: *([0-9]+).*/\1/' <<<"$line")
+  failed=$((failed + f)); passed=$((passed + p)); skipped=$((skipped + s)); projects=$((projects + 1))
+done < <(grep -E '^(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log/test.txt")
+if [ "$test_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "dotnet test exited with $test_rc without reporting a failed test" >&2
+  failed=$((failed + 1))
+fi
+if [ "$projects" -lt 2 ]; then
+  echo "expected summaries of 2 test projects, found $projects" >&2
+  failed=$((failed + 1))
+fi
+
+# 2. The property suite, quick configuration (writes reports/<run>/ and reports/latest).
+dotnet run --project properties/HiddenConvex.Properties -c Release --no-build -- --quick 2>&1 | tee "$log/suite.txt"
+suite_rc=${PIPESTATUS[0]}
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log/suite.txt" | tail -1)
+if [ -n "$summary" ]; then
+  passed=$((passed + $(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$summary")))
+  failed=$((failed + $(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$summary")))
+else
+  echo "the property suite printed no summary line" >&2
+  failed=$((failed + 1))
+fi
+if [ "$suite_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "the property suite exited with $suite_rc without reporting a failure" >&2
+  failed=$((failed + 1))
+fi
+
+rm -rf "$log"
+if [ "$skipped" -gt 0 ] || [ -n "${skipped_category:-}" ]; then
+  printf '\n%d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
+else
+  printf '\n%d passed, %d failed\n' "$passed" "$failed"
+fi
+[ "$failed" -eq 0 ]
