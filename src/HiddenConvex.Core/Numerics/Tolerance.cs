@@ -49,6 +49,9 @@ public static class Tolerances
     /// <summary>A norm below this (relative to the data scale) counts as zero (zero rows, zero blocks).</summary>
     public const double ZeroNorm = 1e-300;
 
+    /// <summary>Splitting weights γ_j (THEORY.md §5) must sum to 1 within this; they are then renormalised exactly.</summary>
+    public static readonly Tolerance SplitWeights = new(1e-12, 0);
+
     /// <summary>
     /// ε-stationarity (THEORY.md §7): θ is stationary when its Clarke stationarity measure is
     /// ≤ Absolute + Relative·‖θ‖·(β + ‖X‖₂·‖∇ℓ(f_θ(X))‖), the size the gradient terms can reach.
