@@ -65,6 +65,9 @@ public static class Tolerances
 
     /// <summary>Relative certified gap gap / max(1, |L_β(θ)|) at or below which a network is reported optimal (THEORY.md §4, §9).</summary>
     public const double CheckGap = 1e-6;
+
+    /// <summary>Splitting weights γ_j (THEORY.md §5) must sum to 1 within this; they are then renormalised exactly.</summary>
+    public static readonly Tolerance SplitWeights = new(1e-12, 0);
 }
 
 /// <summary>Tolerances for answers of external implementations checked by `hcv conform`.</summary>
