@@ -161,8 +161,9 @@ let genDataOf n d : Gen<DataSpec> =
 let genData : Gen<DataSpec> =
     Gen.sized (fun size ->
         gen {
-            let! n = Gen.choose (1, maxN size)
-            let! d = Gen.choose (1, maxD size)
+            // Mostly near the current maximum, sometimes anywhere below it (small cases stay common early on).
+            let! n = Gen.frequency [ 1, Gen.choose (1, maxN size); 2, Gen.choose (max 1 (maxN size / 2), maxN size) ]
+            let! d = Gen.frequency [ 1, Gen.choose (1, maxD size); 2, Gen.constant (maxD size) ]
             return! genDataOf n d
         })
 
