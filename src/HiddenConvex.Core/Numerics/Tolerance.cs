@@ -48,6 +48,23 @@ public static class Tolerances
 
     /// <summary>A norm below this (relative to the data scale) counts as zero (zero rows, zero blocks).</summary>
     public const double ZeroNorm = 1e-300;
+
+    /// <summary>
+    /// ε-stationarity (THEORY.md §7): θ is stationary when its Clarke stationarity measure is
+    /// ≤ Absolute + Relative·‖θ‖·(β + ‖X‖₂·‖∇ℓ(f_θ(X))‖), the size the gradient terms can reach.
+    /// </summary>
+    public static readonly Tolerance Stationarity = new(1e-12, 1e-6);
+
+    /// <summary>
+    /// Kink rows of a neuron (THEORY.md §7): rows with |x_j·u| ≤ Absolute + Relative·‖x_j‖·‖u‖ are
+    /// treated as x_j·u = 0, so their coefficient c_j ranges over [0, 1] (a Goldstein-type
+    /// enlargement of the Clarke set by a relative radius, needed because floating point never
+    /// lands exactly on a kink).
+    /// </summary>
+    public static readonly Tolerance Kink = new(0, 1e-8);
+
+    /// <summary>Relative certified gap gap / max(1, |L_β(θ)|) at or below which a network is reported optimal (THEORY.md §4, §9).</summary>
+    public const double CheckGap = 1e-6;
 }
 
 /// <summary>Tolerances for answers of external implementations checked by `hcv conform`.</summary>
