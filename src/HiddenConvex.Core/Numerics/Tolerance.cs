@@ -65,6 +65,19 @@ public static class Tolerances
 
     /// <summary>Relative certified gap gap / max(1, |L_β(θ)|) at or below which a network is reported optimal (THEORY.md §4, §9).</summary>
     public const double CheckGap = 1e-6;
+
+    /// <summary>
+    /// Hyperplanes of the arrangement (THEORY.md §2): two unit normals a, b with ‖a − b‖ or ‖a + b‖
+    /// below this are the same hyperplane, and a singular value of the row-normalised X below this
+    /// times the largest one counts as zero for the numerical rank.
+    /// </summary>
+    public const double HyperplaneDirection = 1e-10;
+
+    /// <summary>
+    /// A sampled direction u is kept only when |x_j·u| exceeds this times ‖x_j‖·‖u‖ for every
+    /// nonzero row, so that it lies strictly inside a full-dimensional cell (THEORY.md §2).
+    /// </summary>
+    public const double SampledDirectionMargin = 1e-9;
 }
 
 /// <summary>Tolerances for answers of external implementations checked by `hcv conform`.</summary>
