@@ -78,6 +78,15 @@ public static class Tolerances
     /// nonzero row, so that it lies strictly inside a full-dimensional cell (THEORY.md §2).
     /// </summary>
     public const double SampledDirectionMargin = 1e-9;
+
+    /// <summary>Splitting weights γ_j (THEORY.md §5) must sum to 1 within this; they are then renormalised exactly.</summary>
+    public static readonly Tolerance SplitWeights = new(1e-12, 0);
+
+    /// <summary>
+    /// Derivatives checked against a 5-point central difference (truncation O(h⁴), rounding
+    /// O(ε·|f|/h)); used by tests of gradients and Hessians.
+    /// </summary>
+    public static readonly Tolerance FiniteDifference = new(1e-8, 1e-7);
 }
 
 /// <summary>Tolerances for answers of external implementations checked by `hcv conform`.</summary>
