@@ -83,6 +83,13 @@ internal sealed class ConeProjector
     public int Dim => _d;
 
     /// <summary>
+    /// The rows of the Lawson–Hanson passive set after the last <see cref="Project"/> (empty on the fast
+    /// path): the projection is orthogonal to them, so they span the normal space of the face of C
+    /// that contains Π_C(g) in its relative interior (the face is identified from the dual).
+    /// </summary>
+    public int[] PassiveRows() => _passive.AsSpan(0, _np).ToArray();
+
+    /// <summary>
     /// Writes q = Π_C(g) = g + Σ_j μ_j sign_j x_j (μ ≥ 0) into <paramref name="q"/> and returns ‖q‖.
     /// </summary>
     public double Project(ReadOnlySpan<double> signs, ReadOnlySpan<double> g, Span<double> q)

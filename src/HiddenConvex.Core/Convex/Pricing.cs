@@ -40,6 +40,33 @@ public sealed class PricingEngine
     /// <summary>Number of blocks 2p.</summary>
     public int BlockCount => 2 * Patterns.Count;
 
+    private readonly bool[]? _blockMask;
+
+    /// <summary>True when ρ covers every block of an exact pattern set (no block subset).</summary>
+    public bool CoversExactSet => Patterns.IsExact && _blockMask is null;
+
+    /// <summary>Whether block b takes part in pricing (all blocks unless a subset was given).</summary>
+    public bool Includes(int b) => _blockMask is null || _blockMask[b];
+
+    /// <summary>
+    /// Prepares pricing restricted to a block subset (a subsampled program, THEORY.md §7): the other
+    /// blocks are ignored, so ρ is the restricted program's dual constraint.
+    /// </summary>
+    public PricingEngine(Matrix<double> x, PatternSet patterns, IEnumerable<Block>? blocks) : this(x, patterns)
+    {
+        if (blocks is null) return;
+        _blockMask = new bool[BlockCount];
+        foreach (var b in blocks)
+        {
+            int i = IndexOf(b);
+            if (i < 0) throw new Data.InvalidInputException($"block {b} has a pattern outside the pattern set");
+            _blockMask[i] = true;
+        }
+    }
+
+    /// <summary>Pricing for a convex program (restricted to its block subset when it has one).</summary>
+    public static PricingEngine For(ConvexProblem problem) => new(problem.Data.X, problem.Patterns, problem.BlockSubset);
+
     /// <summary>Prepares pricing for data X and pattern set S.</summary>
     public PricingEngine(Matrix<double> x, PatternSet patterns)
     {
@@ -115,7 +142,7 @@ public sealed class PricingEngine
         return _projectors.Value!.Project(Signs(b >> 1), gb, pi);
     }
 
-    /// <summary>‖π_b‖ for every block (exact, parallel over patterns).</summary>
+    /// <summary>‖π_b‖ for every block (exact, parallel over patterns); −1 for blocks outside a subset.</summary>
     public double[] Values(Vector<double> v)
     {
         var (g, _) = Directions(v.AsArray() ?? v.ToArray());
@@ -125,8 +152,8 @@ public sealed class PricingEngine
         {
             Span<double> pi = stackalloc double[d];
             var gi = g.AsSpan(i * d, d);
-            values[2 * i] = ProjectBlock(2 * i, gi, pi);
-            values[2 * i + 1] = ProjectBlock(2 * i + 1, gi, pi);
+            values[2 * i] = Includes(2 * i) ? ProjectBlock(2 * i, gi, pi) : -1;
+            values[2 * i + 1] = Includes(2 * i + 1) ? ProjectBlock(2 * i + 1, gi, pi) : -1;
         });
         return values;
     }
@@ -145,10 +172,20 @@ public sealed class PricingEngine
             if (norms[i] <= threshold) { values[2 * i] = -1; values[2 * i + 1] = -1; return; }
             Span<double> pi = stackalloc double[d];
             var gi = g.AsSpan(i * d, d);
-            values[2 * i] = ProjectBlock(2 * i, gi, pi);
-            values[2 * i + 1] = ProjectBlock(2 * i + 1, gi, pi);
+            values[2 * i] = Includes(2 * i) ? ProjectBlock(2 * i, gi, pi) : -1;
+            values[2 * i + 1] = Includes(2 * i + 1) ? ProjectBlock(2 * i + 1, gi, pi) : -1;
         });
         return values;
+    }
+
+    /// <summary>
+    /// π_b at v together with the Lawson–Hanson passive rows of its projection (the rows whose
+    /// hyperplanes contain the face of C_{s_b} holding π_b; THEORY.md §6 directions).
+    /// </summary>
+    public (double[] Pi, double Norm, int[] FaceRows) BlockFace(int b, ReadOnlySpan<double> v)
+    {
+        var pi = BlockProjection(b, v, out double norm);
+        return (pi, norm, _projectors.Value!.PassiveRows());
     }
 
     /// <summary>π_b for one block at dual vector v.</summary>
@@ -191,6 +228,7 @@ public sealed class PricingEngine
             for (int sgn = 0; sgn < 2; sgn++)
             {
                 int b = 2 * i + sgn;
+                if (!Includes(b)) continue;
                 double val = ProjectBlock(b, gi, pi);
                 if (val > Volatile.Read(ref best))
                     lock (gate)
@@ -205,7 +243,7 @@ public sealed class PricingEngine
             var pi = BlockProjection(bestBlock, v.AsArray() ?? v.ToArray(), out double nrm);
             for (int k = 0; k < d; k++) maximiser[k] = pi[k] / nrm;
         }
-        return new PricingResult(best, block, maximiser, Patterns.IsExact);
+        return new PricingResult(best, block, maximiser, CoversExactSet);
     }
 
     private static ParallelOptions ParallelOptions(int work) =>

@@ -33,12 +33,13 @@ public static class CertificateChecker
         double tMax = rho > 0 ? Math.Min(loss.DualScaleCap, beta / rho) : loss.DualScaleCap;
         double t = loss.BestDualScale(v, data.Y, tMax);
         double lower = loss.NegConjugate(v * t, data.Y);
-        return new Certificate(v, rho, t, lower, objective, pricing.Patterns.IsExact);
+        return new Certificate(v, rho, t, lower, objective, pricing.CoversExactSet);
     }
 
     /// <summary>Certificate of a convex point W (objective L^c_β(W)).</summary>
+    /// <remarks>For a program over a block subset, ρ prices only those blocks (the restricted dual).</remarks>
     public static Certificate ForConvexPoint(ConvexProblem problem, ConvexPoint w) =>
-        ForPrediction(problem.Data, problem.Loss, problem.Beta, problem.Patterns, w.Predict(problem.Data.X), problem.Objective(w));
+        ForPrediction(problem.Data, problem.Loss, problem.Beta, PricingEngine.For(problem), w.Predict(problem.Data.X), problem.Objective(w));
 
     /// <summary>Certificate of a network θ: objective L_β(θ), prediction f_θ(X) (THEORY.md §4, §9).</summary>
     public static Certificate ForNetwork(Dataset data, Loss loss, double beta, PatternSet patterns, Network network)
