@@ -84,19 +84,22 @@ public sealed class SolveCommand : ICommand
 
         var problem = new ConvexProblem(data, loss, beta, patterns);
         var result = ConvexSolver.Solve(problem, settings);
-        var set = OptimalSet.FromSolution(problem, result.W);
-        var pruned = set.ToPoint(set.Prune(set.Point));
-        var prunedCert = CertificateChecker.ForConvexPoint(problem, pruned);
-        // The pruned vertex is reported when its own certificate is as good as the target allows.
-        bool usePruned = prunedCert.RelativeGap <= Math.Max(tolerance, result.RelativeGap) && pruned.MaxConeViolation(data.X) <= Core.Numerics.Tolerances.Cone.At(1);
-        var final = usePruned ? pruned : result.W;
+        bool certified = result.Status is SolverStatus.Optimal or SolverStatus.OptimalRestricted;
+        // 𝒲* is read off the optimal dual vector: without a certified optimum there is no optimal set to describe.
+        var set = certified ? OptimalSet.FromSolution(problem, result.W) : null;
+        var pruned = set?.ToPoint(set.Prune(set.Point));
+        var prunedCert = pruned is null ? null : CertificateChecker.ForConvexPoint(problem, pruned);
+        // The pruned vertex is reported when its own certificate meets the target too.
+        bool usePruned = pruned is not null && prunedCert!.RelativeGap <= Math.Max(tolerance, result.RelativeGap)
+                         && pruned.MaxConeViolation(data.X) <= Core.Numerics.Tolerances.Cone.At(1);
+        var final = usePruned ? pruned! : result.W;
         var network = Maps.Psi(final);
         double seconds = clock.Elapsed.TotalSeconds;
 
         if (outFile is not null) WriteSolution(outFile, force, problem, result, final, usePruned);
         if (json) Console.Out.WriteLine(Json(problem, result, set, final, network, seconds, tolerance));
         else Console.Out.Write(Text(problem, result, set, final, prunedCert, usePruned, network, seconds));
-        return result.Status is SolverStatus.Optimal or SolverStatus.OptimalRestricted ? 0 : 1;
+        return certified ? 0 : 1;
     }
 
     /// <summary>"exact" or "sampled:K".</summary>
@@ -109,7 +112,7 @@ public sealed class SolveCommand : ICommand
         throw new UsageException($"--patterns expects 'exact' or 'sampled:K' with K > 0, got '{spec}'");
     }
 
-    private static string Text(ConvexProblem problem, SolverResult r, OptimalSet set, ConvexPoint final, Certificate prunedCert,
+    private static string Text(ConvexProblem problem, SolverResult r, OptimalSet? set, ConvexPoint final, Certificate? prunedCert,
         bool usePruned, Network network, double seconds)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -121,16 +124,17 @@ public sealed class SolveCommand : ICommand
         Line("gap", $"{r.Gap.ToString("E3", inv)}  (relative {r.RelativeGap.ToString("E3", inv)})");
         Line("patterns", $"{problem.Patterns.Count} ({problem.Patterns.Method}), {2 * problem.Patterns.Count} blocks");
         Line("iterations", $"{r.Iterations} outer, {r.NewtonSteps} Newton, working set {r.WorkingSetSize}");
-        Line("active blocks", $"{set.Active.Count} (rank {set.Rank})");
+        Line("active blocks", set is null ? "n/a (not certified optimal)" : $"{set.Active.Count} (rank {set.Rank})");
         Line("solution support", r.W.NonZeroBlocks.Count().ToString(inv));
-        Line("pruned support", $"{final.NonZeroBlocks.Count()}{(usePruned ? "" : " (pruning not used: its certificate " + prunedCert.RelativeGap.ToString("E2", inv) + ")")}");
+        Line("pruned support", set is null ? "n/a (not certified optimal)"
+            : $"{final.NonZeroBlocks.Count()}{(usePruned ? "" : " (pruning not used: its certificate " + prunedCert!.RelativeGap.ToString("E2", inv) + ")")}");
         Line("network width", network.Width.ToString(inv));
         Line("cone violation", r.MaxConeViolation.ToString("E2", inv));
         Line("time", $"{seconds.ToString("F3", inv)} s (solver {r.Seconds.ToString("F3", inv)} s)");
         return sb.ToString();
     }
 
-    private static string Json(ConvexProblem problem, SolverResult r, OptimalSet set, ConvexPoint final, Network network, double seconds, double tolerance)
+    private static string Json(ConvexProblem problem, SolverResult r, OptimalSet? set, ConvexPoint final, Network network, double seconds, double tolerance)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
@@ -145,8 +149,8 @@ public sealed class SolveCommand : ICommand
             w.WriteNumber("patterns", problem.Patterns.Count);
             w.WriteBoolean("exact_patterns", problem.Patterns.IsExact);
             w.WriteString("pattern_method", problem.Patterns.Method);
-            w.WriteNumber("active_blocks", set.Active.Count);
-            w.WriteNumber("rank", set.Rank);
+            if (set is null) { w.WriteNull("active_blocks"); w.WriteNull("rank"); }
+            else { w.WriteNumber("active_blocks", set.Active.Count); w.WriteNumber("rank", set.Rank); }
             w.WriteNumber("solution_support", r.W.NonZeroBlocks.Count());
             w.WriteNumber("support", final.NonZeroBlocks.Count());
             w.WriteNumber("iterations", r.Iterations);
