@@ -2,7 +2,7 @@
 /// program restricted to its own slots. Stationary networks are built two ways: ψ of the optimum of
 /// the program restricted to a random subset of cells (stationary when no block sits on a face of
 /// its cone), and networks trained by the trainer until its stationarity test holds.
-module HiddenConvex.Properties.Stationarity
+module HiddenConvex.Properties.StationarityLaws
 
 open System
 open FsCheck.FSharp
