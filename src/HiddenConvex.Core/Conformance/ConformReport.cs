@@ -38,7 +38,9 @@ public static class ConformReport
     public static RunReport Build(ConformResult result, DateTimeOffset started)
     {
         var o = result.Options;
-        var classes = result.PassedSizes.GroupBy(s => "size=" + s).Select(g => new ClassCount(g.Key, g.Count())).ToList();
+        var classes = result.PassedSizes.Select(s => s.Split('|'))
+            .SelectMany(p => new[] { "data=" + p[0], "n=" + p[1], "d=" + p[2] })
+            .GroupBy(s => s).Select(g => new ClassCount(g.Key, g.Count())).ToList();
         var failure = result.Failure;
         var failedChecks = failure?.Original.Violations.Select(v => v.Check).ToHashSet() ?? [];
         var props = new List<PropertyReport>();
@@ -49,7 +51,7 @@ public static class ConformReport
             if (failure is not null && status == PropertyStatus.Failed)
                 ce = id == failure.Check ? Shrunk(result, failure) : Unshrunk(result, failure, id);
             props.Add(new PropertyReport(id, law, result.TestsRun, result.Elapsed, status, classes, ce,
-                failure is null ? null : $"the run stopped at the first failing instance (test {failure.TestIndex + 1} of {o.MaxTests})"));
+                ce is null ? null : $"the run stopped at the first failing instance (test {failure!.TestIndex + 1} of {o.MaxTests})"));
         }
         string config = string.Create(CultureInfo.InvariantCulture,
             $"hcv conform --solver \"{o.Command}\" --task {ConformTasks.Name(o.Task)} --max-tests {o.MaxTests} --seed {o.Seed}; " +

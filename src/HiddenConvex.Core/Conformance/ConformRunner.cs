@@ -100,7 +100,7 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
             if (e.Passed)
             {
                 passed++;
-                sizes.Add(inst.Size);
+                sizes.Add(inst.Kind + "|" + inst.N + "|" + inst.D);
                 progress?.Invoke($"[{k + 1}/{options.MaxTests}] {inst.Describe()}: ok ({e.Elapsed.TotalSeconds:F2} s)");
                 continue;
             }

@@ -27,7 +27,7 @@ public static class Shrinker
             foreach (var (what, candidate) in Candidates(current))
             {
                 if (evaluations >= budget) break;
-                if (!IsValid(candidate)) continue;
+                if (!IsValid(candidate) || Complexity(candidate).CompareTo(Complexity(current)) >= 0) continue;
                 evaluations++;
                 if (!stillFails(candidate)) continue;
                 current = candidate;
@@ -67,6 +67,20 @@ public static class Shrinker
         double oneDigit = RoundToOneDigit(inst.Beta);
         if (oneDigit != inst.Beta && oneDigit is not (1.0 or 0.5 or 0.1)) yield return ($"beta → {oneDigit}", inst with { Beta = oneDigit });
         if (inst.LossScale != 1) yield return ("loss scale → 1", inst with { LossScale = 1 });
+    }
+
+    /// <summary>
+    /// A well-founded size, compared lexicographically, that every accepted step must decrease
+    /// (so shrinking terminates): rows, columns, non-integer entries of X, Σ|X|, non-integer
+    /// targets, how unusual β is, and whether the loss scale differs from 1.
+    /// </summary>
+    public static (int, int, int, double, int, int, int) Complexity(ConformInstance inst)
+    {
+        int nonIntX = inst.X.Sum(r => r.Count(v => v != Math.Round(v)));
+        double mass = inst.X.Sum(r => r.Sum(Math.Abs));
+        int nonIntY = inst.Y.Count(v => v != Math.Round(v));
+        int betaRank = inst.Beta switch { 1.0 => 0, 0.5 => 1, 0.1 => 2, _ => RoundToOneDigit(inst.Beta) == inst.Beta ? 3 : 4 };
+        return (inst.N, inst.D, nonIntX, mass, nonIntY, betaRank, inst.LossScale == 1 ? 0 : 1);
     }
 
     private static double RoundToOneDigit(double v)

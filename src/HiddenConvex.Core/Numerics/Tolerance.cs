@@ -66,9 +66,7 @@ public static class Tolerances
     /// <summary>Relative certified gap gap / max(1, |L_β(θ)|) at or below which a network is reported optimal (THEORY.md §4, §9).</summary>
     public const double CheckGap = 1e-6;
 
-    /// <summary>Splitting weights γ_j (THEORY.md §5) must sum to 1 within this; they are then renormalised exactly.</summary>
-    public static readonly Tolerance SplitWeights = new(1e-12, 0);
-
+    /// <summary>
     /// Hyperplanes of the arrangement (THEORY.md §2): two unit normals a, b with ‖a − b‖ or ‖a + b‖
     /// below this are the same hyperplane, and a singular value of the row-normalised X below this
     /// times the largest one counts as zero for the numerical rank.
@@ -80,6 +78,23 @@ public static class Tolerances
     /// nonzero row, so that it lies strictly inside a full-dimensional cell (THEORY.md §2).
     /// </summary>
     public const double SampledDirectionMargin = 1e-9;
+
+    /// <summary>Splitting weights γ_j (THEORY.md §5) must sum to 1 within this; they are then renormalised exactly.</summary>
+    public static readonly Tolerance SplitWeights = new(1e-12, 0);
+
+    /// <summary>
+    /// Derivatives checked against a 5-point central difference (truncation O(h⁴), rounding
+    /// O(ε·|f|/h)); used by tests of gradients and Hessians.
+    /// </summary>
+    public static readonly Tolerance FiniteDifference = new(1e-8, 1e-7);
+
+    /// <summary>
+    /// Relative gap to the best network on θ's own slots (THEORY.md §7: a stationary θ is optimal for the
+    /// convex program restricted to its slots), gap_S / max(1, |L_β(θ)|), at or below which the global
+    /// check counts θ as stationary although its Clarke measure is above <see cref="Stationarity"/>
+    /// (trained networks sit next to kinks and never make the measure small).
+    /// </summary>
+    public const double LocalGap = 1e-4;
 }
 
 /// <summary>Tolerances for answers of external implementations checked by `hcv conform`.</summary>

@@ -66,10 +66,10 @@ public class TrainingTests
     [Fact]
     public void LbfgsReachesStationarityAndTheStationaryNetIsScaled()
     {
-        var r = ReferenceInstance.Load("ref05_n8_d3_gauss_f0.5");
+        var r = ReferenceInstance.Load("ref02_n5_d3_gauss_f0.5");
         var loss = new SquaredLoss();
         var tolerance = new Tolerance(1e-12, 1e-4);
-        var res = Trainer.Train(r.Data, loss, r.Beta, 10, new TrainingSettings { Seed = 3, Stationarity = tolerance, MaxIterations = 5000 });
+        var res = Trainer.Train(r.Data, loss, r.Beta, 6, new TrainingSettings { Seed = 3, Stationarity = tolerance, MaxIterations = 5000 });
         Assert.Equal(TrainingStatus.Stationary, res.Status);
         Assert.True(res.Stationarity.IsStationary, $"measure {res.Stationarity.Measure} above {res.Stationarity.Threshold} (tolerance {tolerance})");
         // Every stationary point is scaled (THEORY.md §7): α_i ∂L/∂α_i − u_i·∂L/∂u_i = β(α_i² − ‖u_i‖²).
