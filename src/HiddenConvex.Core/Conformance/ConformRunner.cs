@@ -64,7 +64,8 @@ public sealed record ConformResult(
     TimeSpan Elapsed,
     string? Implementation,
     int ProcessStarts,
-    IReadOnlyList<string> PassedSizes)
+    IReadOnlyList<string> PassedSizes,
+    IReadOnlyDictionary<string, int> Statuses)
 {
     /// <summary>True when every instance passed every check.</summary>
     public bool Conforms => Failure is null;
@@ -80,6 +81,9 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
 {
     private int _requests;
     private string? _implementation;
+    private readonly SortedDictionary<string, int> _statuses = new(StringComparer.Ordinal);
+
+    private void CountStatus(string status) => _statuses[status] = _statuses.GetValueOrDefault(status) + 1;
 
     /// <summary>Runs the whole test.</summary>
     public ConformResult Run(CancellationToken cancellationToken = default)
@@ -114,7 +118,8 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
             failure = new ConformFailure(k, check, e, shrunk, shrink);
             progress?.Invoke($"counterexample of size {shrink.Instance.Size} after {shrink.Steps} steps ({shrink.Evaluations} runs)");
         }
-        return new ConformResult(options, run, passed, _requests, failure, clock.Elapsed, _implementation, process.Starts, sizes);
+        return new ConformResult(options, run, passed, _requests, failure, clock.Elapsed, _implementation, process.Starts, sizes,
+            new SortedDictionary<string, int>(_statuses));
     }
 
     /// <summary>Asks for one instance and checks the answer; with a relation, also checks I1 against the related instance.</summary>
@@ -164,6 +169,7 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
             {
                 var answer = Protocol.ParseConvexAnswer(ex.Line, id, inst.N, inst.D);
                 _implementation ??= answer.Solver;
+                CountStatus(answer.Status);
                 var problem = new ConvexProblem(data, loss, inst.Beta, patterns);
                 var c = ConformChecks.CheckConvex(problem, answer, options.Tolerance);
                 var net = answer.Network ?? (c.W is { } w ? Maps.Psi(w) : null);
@@ -171,6 +177,7 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
             }
             var t = Protocol.ParseTrainAnswer(ex.Line, id, inst.D);
             _implementation ??= t.Solver;
+            CountStatus(t.Status);
             var tc = ConformChecks.CheckTrain(data, loss, inst.Beta, patterns, t, options.Tolerance);
             return new(inst, tc.Violations, request, ex.Line, ex.Elapsed, t.Network, tc.RecomputedObjective, tc.Certificate?.Lower, null,
                 t.StationarityTolerance ?? options.Tolerance);
