@@ -25,6 +25,8 @@ public sealed record ConformOptions
     public double Tolerance { get; init; } = ConformTolerances.RequestedGap;
     /// <summary>Maximum number of implementation runs spent on shrinking a counterexample.</summary>
     public int ShrinkBudget { get; init; } = 300;
+    /// <summary>Wall-clock limit of shrinking (a hanging implementation costs a timeout per run).</summary>
+    public TimeSpan ShrinkTime { get; init; } = TimeSpan.FromMinutes(3);
     /// <summary>Whether to send a related request per instance and check I1.</summary>
     public bool CheckInvariances { get; init; } = true;
 }
@@ -113,7 +115,7 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
             progress?.Invoke($"shrinking (budget {options.ShrinkBudget} runs) ...");
             int shrinkId = 0;
             var shrink = Shrinker.Shrink(inst, c => Evaluate(process, c, $"t{k}-s{shrinkId++}", relation).Violations.Any(v => v.Check == check),
-                options.ShrinkBudget, progress);
+                options.ShrinkBudget, progress, DateTime.UtcNow + options.ShrinkTime);
             var shrunk = Evaluate(process, shrink.Instance, $"t{k}-min", relation);
             failure = new ConformFailure(k, check, e, shrunk, shrink);
             progress?.Invoke($"counterexample of size {shrink.Instance.Size} after {shrink.Steps} steps ({shrink.Evaluations} runs)");
@@ -182,7 +184,7 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
             return new(inst, tc.Violations, request, ex.Line, ex.Elapsed, t.Network, tc.RecomputedObjective, tc.Certificate?.Lower, null,
                 t.StationarityTolerance ?? options.Tolerance);
         }
-        catch (ProtocolException pe) { return Fail(pe.Message, ex.Line); }
-        catch (InvalidInputException ie) { return Fail("the answer is not a valid value: " + ie.Message, ex.Line); }
+        catch (ProtocolException pe) { process.Restart(); return Fail(pe.Message, ex.Line); }
+        catch (InvalidInputException ie) { process.Restart(); return Fail("the answer is not a valid value: " + ie.Message, ex.Line); }
     }
 }
