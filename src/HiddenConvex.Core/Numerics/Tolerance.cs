@@ -65,13 +65,6 @@ public static class Tolerances
 
     /// <summary>Relative certified gap gap / max(1, |L_β(θ)|) at or below which a network is reported optimal (THEORY.md §4, §9).</summary>
     public const double CheckGap = 1e-6;
-    /// <summary>
-    /// Relative gap to the best network on θ's own slots (THEORY.md §7: a stationary θ is optimal for the
-    /// convex program restricted to its slots), gap_S / max(1, |L_β(θ)|), at or below which the global
-    /// check counts θ as stationary although its Clarke measure is above <see cref="Stationarity"/>
-    /// (trained networks sit next to kinks and never make the measure small).
-    /// </summary>
-    public const double LocalGap = 1e-4;
 
     /// <summary>
     /// Hyperplanes of the arrangement (THEORY.md §2): two unit normals a, b with ‖a − b‖ or ‖a + b‖
@@ -94,6 +87,14 @@ public static class Tolerances
     /// O(ε·|f|/h)); used by tests of gradients and Hessians.
     /// </summary>
     public static readonly Tolerance FiniteDifference = new(1e-8, 1e-7);
+
+    /// <summary>
+    /// Relative gap to the best network on θ's own slots (THEORY.md §7: a stationary θ is optimal for the
+    /// convex program restricted to its slots), gap_S / max(1, |L_β(θ)|), at or below which the global
+    /// check counts θ as stationary although its Clarke measure is above <see cref="Stationarity"/>
+    /// (trained networks sit next to kinks and never make the measure small).
+    /// </summary>
+    public const double LocalGap = 1e-4;
 }
 
 /// <summary>Tolerances for answers of external implementations checked by `hcv conform`.</summary>

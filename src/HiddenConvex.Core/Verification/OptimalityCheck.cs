@@ -93,6 +93,9 @@ public sealed record OptimalityReport(
     public double LocalGap => Objective - LocalLower;
     /// <summary>LocalGap / max(1, |objective|).</summary>
     public double LocalRelativeGap => LocalGap / Math.Max(1, Math.Abs(Objective));
+    /// <summary>The CLI exit code of the verdict: 0 optimal, 1 otherwise.</summary>
+    public int ExitCode() => Verdict == Verdict.Optimal ? 0 : 1;
+
     /// <summary>Lower-case verdict as printed: optimal, stationary-not-optimal, not-stationary.</summary>
     public string VerdictName => Verdict switch
     {
