@@ -6,7 +6,7 @@ open System.IO
 open HiddenConvex.Properties.Law
 
 let all: Law list =
-    Enumeration.laws @ Maps.laws @ Splitting.laws @ Invariances.laws @ Duality.laws @ Duality.solverLaws @ Stationarity.laws
+    Enumeration.laws @ Maps.laws @ Splitting.laws @ Invariances.laws @ Duality.laws @ Duality.solverLaws @ StationarityLaws.laws @ OptimalSetLaws.laws @ PathLaws.laws @ CheckLaws.laws
 
 let families = all |> List.map (fun l -> l.Family) |> List.distinct
 
