@@ -38,6 +38,7 @@ public sealed class ConformCommand : ICommand
           --timeout SEC       per-request timeout in seconds (default 30)
           --tolerance EPS     relative gap / stationarity tolerance asked for (default 1e-6)
           --shrink-budget K   implementation runs spent on shrinking (default 300)
+          --shrink-time SEC   wall-clock limit of shrinking (default 180)
           --no-invariances    do not send related requests (I1)
           --report DIR        write summary.md, summary.html, junit.xml and counterexamples/*.json
                               into DIR (must not exist or be empty)
@@ -60,6 +61,7 @@ public sealed class ConformCommand : ICommand
             Timeout = TimeSpan.FromSeconds(PositiveDouble(args.Double("timeout", 30), "timeout")),
             Tolerance = PositiveDouble(args.Double("tolerance", ConformTolerances.RequestedGap), "tolerance"),
             ShrinkBudget = Positive(args.Int("shrink-budget", 300), "shrink-budget"),
+            ShrinkTime = TimeSpan.FromSeconds(PositiveDouble(args.Double("shrink-time", 180), "shrink-time")),
             CheckInvariances = !args.Flag("no-invariances"),
         };
         string? reportDir = args.Get("report");

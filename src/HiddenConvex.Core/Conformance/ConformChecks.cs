@@ -154,6 +154,47 @@ public static class ConformChecks
     }
 
     /// <summary>
+    /// T4 for a network claimed ε-stationary (THEORY.md §7, §10): (1) the suite's Clarke
+    /// stationarity measure is at most ε (+ <see cref="Tolerances.Stationarity"/> at the gradient
+    /// scale); (2) it is scaled up to ε/β, since u·∂_uL − α·∂_αL = β(‖u‖² − α²) gives
+    /// ||u‖ − |α|| ≤ ε/β; (3) neurons sharing a slot are positively colinear: with r_i = u_i/α_i,
+    /// stationarity puts every r_i of a slot within ε/(β|α_i|) of −X^T D ∇ℓ/β, so
+    /// ‖û_i − û_k‖ ≤ 2‖r_i − r_k‖/max‖r‖ ≤ 4ε/(β·min|α|·max‖r‖) (+ <see cref="Tolerances.Colinearity"/>).
+    /// Returns the first failure, or null.
+    /// </summary>
+    public static string? CheckConverged(Network net, Dataset data, Losses.Loss loss, double beta, PatternSet patterns, double eps)
+    {
+        var st = Stationarity.Measure(net, data, loss, beta);
+        double allowedMeasure = eps + st.Threshold;
+        if (st.Measure > allowedMeasure)
+            return $"the trainer claims convergence (stationarity ≤ {F(eps)}) but the Clarke stationarity measure is {F(st.Measure)} " +
+                   $"(allowed {F(allowedMeasure)} = ε + {st.Tolerance} at scale {F(st.Scale)}; THEORY.md §7)";
+        for (int i = 0; i < net.Width; i++)
+        {
+            var (u, a) = net.Neuron(i);
+            double diff = Math.Abs(u.L2Norm() - Math.Abs(a));
+            double allowed = eps / beta + Tolerances.Balance.At(Math.Max(u.L2Norm(), Math.Abs(a)));
+            if (diff > allowed)
+                return $"the trainer claims convergence (stationarity ≤ {F(eps)}) but neuron {i} is not scaled: " +
+                       $"‖u‖ = {F(u.L2Norm())}, |α| = {F(Math.Abs(a))}; ε-stationarity implies ||u‖ − |α|| ≤ ε/β, allowed {F(allowed)} (THEORY.md §5, §7)";
+        }
+        foreach (var slot in NeuronOps.Slots(net, data, patterns))
+            for (int p = 0; p < slot.Neurons.Count; p++)
+                for (int q = p + 1; q < slot.Neurons.Count; q++)
+                {
+                    var (ui, ai) = net.Neuron(slot.Neurons[p]);
+                    var (uk, ak) = net.Neuron(slot.Neurons[q]);
+                    double rmax = Math.Max(ui.L2Norm() / Math.Abs(ai), uk.L2Norm() / Math.Abs(ak));
+                    double allowed = 4 * eps / (beta * Math.Min(Math.Abs(ai), Math.Abs(ak)) * rmax) + Tolerances.Colinearity.At(1);
+                    double dist = (ui.Normalize(2) - uk.Normalize(2)).L2Norm();
+                    if (dist > allowed)
+                        return $"the trainer claims convergence (stationarity ≤ {F(eps)}) but neurons {slot.Neurons[p]} and {slot.Neurons[q]} share slot {slot.Block} " +
+                               $"without being colinear: ‖û_i − û_k‖ = {F(dist)} > {F(allowed)} = 4ε/(β·min|α|·max‖u/α‖) + {Tolerances.Colinearity} (T4, THEORY.md §5, §7)";
+                }
+        return null;
+    }
+
+    /// <summary>
     /// Checks a train answer: claimed objective = L_β(θ) recomputed; D1: the claim is not below
     /// the proven lower bound over the exact pattern set; and for a trainer that claims
     /// convergence at stationarity tolerance ε, scaledness ||u_i‖ − |α_i|| ≤ ε/β (a consequence of
@@ -175,18 +216,8 @@ public static class ConformChecks
         if (answer.Status == "converged")
         {
             double eps = answer.StationarityTolerance ?? requestedTolerance;
-            for (int i = 0; i < net.Width; i++)
-            {
-                var (u, a) = net.Neuron(i);
-                double diff = Math.Abs(u.L2Norm() - Math.Abs(a));
-                double allowed = eps / beta + Tolerances.Balance.At(Math.Max(u.L2Norm(), Math.Abs(a)));
-                if (diff > allowed)
-                {
-                    v.Add(new(CheckIds.NearMinimal, $"the trainer claims convergence (stationarity ≤ {F(eps)}) but neuron {i} is not scaled: " +
-                        $"‖u‖ = {F(u.L2Norm())}, |α| = {F(Math.Abs(a))}; ε-stationarity implies ||u‖ − |α|| ≤ ε/β, allowed {F(allowed)} (THEORY.md §5, §7)"));
-                    break;
-                }
-            }
+            if (CheckConverged(net, data, loss, beta, patterns, eps) is { } why)
+                v.Add(new(CheckIds.NearMinimal, why));
         }
         return new TrainCheckResult(v, objective, cert);
     }

@@ -31,7 +31,7 @@ public static class ConformReport
             (CheckIds.Protocol, "every request gets a well-formed, finite answer in time"),
             (CheckIds.Objective, "the claimed objective equals L_β(θ) recomputed"),
             (CheckIds.WeakDuality, "the claimed objective is not below the proven lower bound"),
-            (CheckIds.NearMinimal, "a trainer that claims convergence returns a scaled network"),
+            (CheckIds.NearMinimal, "a network claimed ε-stationary is ε-stationary, scaled and nearly minimal"),
         ];
 
     /// <summary>The report of a run.</summary>
@@ -57,7 +57,7 @@ public static class ConformReport
             $"hcv conform --solver \"{o.Command}\" --task {ConformTasks.Name(o.Task)} --max-tests {o.MaxTests} --seed {o.Seed}; " +
             $"timeout {o.Timeout.TotalSeconds:G4} s per request; requested tolerance {o.Tolerance:G3}; cone tolerance {ConformTolerances.Cone}; " +
             $"objective tolerance {Tolerances.Objective}; implementation: {result.Implementation ?? "unnamed"}; " +
-            $"{result.Requests} requests, {result.ProcessStarts} process start(s); verdict: {(result.Conforms ? "conforms" : "does NOT conform")}");
+            $"{result.Requests} requests ({string.Join(", ", result.Statuses.Select(kv => $"{kv.Value} answered {kv.Key}"))}), {result.ProcessStarts} process start(s); verdict: {(result.Conforms ? "conforms" : "does NOT conform")}");
         return new RunReport($"Conformance of {o.Command}", started, result.Elapsed, config, props);
     }
 
@@ -112,7 +112,7 @@ public static class ConformReport
         CheckIds.Psi => "network = {(w/√‖w‖, γ√‖w‖)} over the nonzero blocks",
         CheckIds.Invariance => "P*(related) = factor × P*(original)",
         CheckIds.WeakDuality => "claimed L_β ≥ proven lower bound",
-        CheckIds.NearMinimal => "||u_i‖ − |α_i|| ≤ ε/β for every neuron",
+        CheckIds.NearMinimal => "Clarke measure ≤ ε; ||u_i‖ − |α_i|| ≤ ε/β; neurons of a slot colinear within 4ε/(β·min|α|·max‖u/α‖)",
         _ => "",
     };
 
@@ -122,7 +122,7 @@ public static class ConformReport
         CheckIds.Objective or CheckIds.WeakDuality => Tolerances.Objective.ToString(),
         CheckIds.Gap or CheckIds.Invariance => $"claimed ε (requested {o.Tolerance:G3}) + {Tolerances.Objective}",
         CheckIds.Psi => Tolerances.Prediction.ToString(),
-        CheckIds.NearMinimal => $"ε/β + {Tolerances.Balance}",
+        CheckIds.NearMinimal => $"claimed ε + {Tolerances.Stationarity}; ε/β + {Tolerances.Balance}; colinearity + {Tolerances.Colinearity}",
         CheckIds.Protocol => $"timeout {o.Timeout.TotalSeconds:G4} s",
         _ => "",
     };
@@ -141,6 +141,7 @@ public static class ConformReport
             ["requests"] = r.Requests,
             ["seconds"] = Math.Round(r.Elapsed.TotalSeconds, 3),
             ["implementation"] = r.Implementation,
+            ["statuses"] = new JsonObject(r.Statuses.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value)))),
         };
         if (r.Failure is { } f)
         {

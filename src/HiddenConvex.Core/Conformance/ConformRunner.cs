@@ -25,6 +25,8 @@ public sealed record ConformOptions
     public double Tolerance { get; init; } = ConformTolerances.RequestedGap;
     /// <summary>Maximum number of implementation runs spent on shrinking a counterexample.</summary>
     public int ShrinkBudget { get; init; } = 300;
+    /// <summary>Wall-clock limit of shrinking (a hanging implementation costs a timeout per run).</summary>
+    public TimeSpan ShrinkTime { get; init; } = TimeSpan.FromMinutes(3);
     /// <summary>Whether to send a related request per instance and check I1.</summary>
     public bool CheckInvariances { get; init; } = true;
 }
@@ -64,7 +66,8 @@ public sealed record ConformResult(
     TimeSpan Elapsed,
     string? Implementation,
     int ProcessStarts,
-    IReadOnlyList<string> PassedSizes)
+    IReadOnlyList<string> PassedSizes,
+    IReadOnlyDictionary<string, int> Statuses)
 {
     /// <summary>True when every instance passed every check.</summary>
     public bool Conforms => Failure is null;
@@ -80,6 +83,9 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
 {
     private int _requests;
     private string? _implementation;
+    private readonly SortedDictionary<string, int> _statuses = new(StringComparer.Ordinal);
+
+    private void CountStatus(string status) => _statuses[status] = _statuses.GetValueOrDefault(status) + 1;
 
     /// <summary>Runs the whole test.</summary>
     public ConformResult Run(CancellationToken cancellationToken = default)
@@ -109,12 +115,13 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
             progress?.Invoke($"shrinking (budget {options.ShrinkBudget} runs) ...");
             int shrinkId = 0;
             var shrink = Shrinker.Shrink(inst, c => Evaluate(process, c, $"t{k}-s{shrinkId++}", relation).Violations.Any(v => v.Check == check),
-                options.ShrinkBudget, progress);
+                options.ShrinkBudget, progress, DateTime.UtcNow + options.ShrinkTime);
             var shrunk = Evaluate(process, shrink.Instance, $"t{k}-min", relation);
             failure = new ConformFailure(k, check, e, shrunk, shrink);
             progress?.Invoke($"counterexample of size {shrink.Instance.Size} after {shrink.Steps} steps ({shrink.Evaluations} runs)");
         }
-        return new ConformResult(options, run, passed, _requests, failure, clock.Elapsed, _implementation, process.Starts, sizes);
+        return new ConformResult(options, run, passed, _requests, failure, clock.Elapsed, _implementation, process.Starts, sizes,
+            new SortedDictionary<string, int>(_statuses));
     }
 
     /// <summary>Asks for one instance and checks the answer; with a relation, also checks I1 against the related instance.</summary>
@@ -164,6 +171,7 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
             {
                 var answer = Protocol.ParseConvexAnswer(ex.Line, id, inst.N, inst.D);
                 _implementation ??= answer.Solver;
+                CountStatus(answer.Status);
                 var problem = new ConvexProblem(data, loss, inst.Beta, patterns);
                 var c = ConformChecks.CheckConvex(problem, answer, options.Tolerance);
                 var net = answer.Network ?? (c.W is { } w ? Maps.Psi(w) : null);
@@ -171,11 +179,12 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
             }
             var t = Protocol.ParseTrainAnswer(ex.Line, id, inst.D);
             _implementation ??= t.Solver;
+            CountStatus(t.Status);
             var tc = ConformChecks.CheckTrain(data, loss, inst.Beta, patterns, t, options.Tolerance);
             return new(inst, tc.Violations, request, ex.Line, ex.Elapsed, t.Network, tc.RecomputedObjective, tc.Certificate?.Lower, null,
                 t.StationarityTolerance ?? options.Tolerance);
         }
-        catch (ProtocolException pe) { return Fail(pe.Message, ex.Line); }
-        catch (InvalidInputException ie) { return Fail("the answer is not a valid value: " + ie.Message, ex.Line); }
+        catch (ProtocolException pe) { process.Restart(); return Fail(pe.Message, ex.Line); }
+        catch (InvalidInputException ie) { process.Restart(); return Fail("the answer is not a valid value: " + ie.Message, ex.Line); }
     }
 }

@@ -153,6 +153,17 @@ public sealed class ExternalProcess(string command, TimeSpan timeout) : IDisposa
         p.Dispose();
     }
 
+    /// <summary>
+    /// Kills the current process tree so that the next request starts a fresh process; used after a
+    /// malformed answer, when stray output could otherwise be taken as the answer to a later request.
+    /// </summary>
+    public void Restart()
+    {
+        var p = _process;
+        _process = null;
+        if (p is not null) KillTree(p);
+    }
+
     /// <summary>Closes the implementation's stdin (its signal to exit) and kills it if it lingers.</summary>
     public void Dispose()
     {

@@ -10,23 +10,25 @@ public sealed record ShrinkResult(ConformInstance Instance, int Steps, int Evalu
 /// Greedy delta-debugging of a failing instance: repeatedly tries smaller or simpler variants —
 /// drop a row, drop a column, round X (all at once, then row by row) to small integers, round y,
 /// simplify β and the loss scale — and keeps the first one that still fails the same check,
-/// until no candidate fails (a local minimum) or the evaluation budget is spent.
+/// until no candidate fails (a local minimum) or the evaluation budget or the time limit is spent.
 /// </summary>
 public static class Shrinker
 {
     /// <summary>Shrinks <paramref name="start"/>; <paramref name="stillFails"/> runs the implementation on a candidate.</summary>
-    public static ShrinkResult Shrink(ConformInstance start, Func<ConformInstance, bool> stillFails, int budget, Action<string>? progress = null)
+    public static ShrinkResult Shrink(ConformInstance start, Func<ConformInstance, bool> stillFails, int budget, Action<string>? progress = null,
+        DateTime? deadlineUtc = null)
     {
+        bool TimeLeft() => deadlineUtc is not { } d || DateTime.UtcNow < d;
         var current = start;
         int steps = 0, evaluations = 0;
         var log = new List<string>();
         bool improved = true;
-        while (improved && evaluations < budget)
+        while (improved && evaluations < budget && TimeLeft())
         {
             improved = false;
             foreach (var (what, candidate) in Candidates(current))
             {
-                if (evaluations >= budget) break;
+                if (evaluations >= budget || !TimeLeft()) break;
                 if (!IsValid(candidate) || Complexity(candidate).CompareTo(Complexity(current)) >= 0) continue;
                 evaluations++;
                 if (!stillFails(candidate)) continue;

@@ -46,3 +46,35 @@ public class ConformIntegrationTests(ITestOutputHelper output)
         Assert.True(f.Shrunk.Instance.N <= f.Original.Instance.N && f.Shrunk.Instance.D <= f.Original.Instance.D);
     }
 }
+
+/// <summary>`hcv conform --task train` against the gradient-descent trainer adapter and its mutant.</summary>
+[Trait("Category", "Conform")]
+public class ConformTrainIntegrationTests(ITestOutputHelper output)
+{
+    private ConformResult Run(string? mutant, int maxTests) =>
+        new ConformRunner(new ConformOptions
+        {
+            Command = $"{ConformFixtures.RequirePython()} {Path.Combine(ConformFixtures.RepoRoot(), "adapters", "numpy_trainer.py")}" + (mutant is null ? "" : $" --mutant {mutant}"),
+            Task = ConformTask.Train,
+            MaxTests = maxTests,
+            Seed = 1,
+            Timeout = TimeSpan.FromSeconds(120),
+        }, line => output.WriteLine(line)).Run();
+
+    [Fact]
+    public void TheGradientDescentTrainerConformsAndSomeAnswersClaimConvergence()
+    {
+        var r = Run(null, 12);
+        Assert.True(r.Conforms, r.Failure is { } f ? $"check {f.Check}: {f.Original.Violations[0].Message}\nrequest: {f.Original.Request}" : "");
+        Assert.True(r.Statuses.GetValueOrDefault("converged") > 0, "no answer claimed convergence, so T4 was never exercised");
+    }
+
+    [Fact]
+    public void AnUnbalancedNetworkClaimedConvergedIsCaughtByT4()
+    {
+        var r = Run("unbalanced", 12);
+        Assert.False(r.Conforms);
+        Assert.Equal(CheckIds.NearMinimal, r.Failure!.Check);
+        Assert.True(r.Failure.Shrunk.Instance.N <= 3 && r.Failure.Shrunk.Instance.D <= 2, $"shrunk to {r.Failure.Shrunk.Instance.Size}");
+    }
+}

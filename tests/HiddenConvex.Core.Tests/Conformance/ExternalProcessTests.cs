@@ -66,4 +66,15 @@ public class ExternalProcessTests
         Assert.Equal(ExchangeOutcome.Crashed, a.Outcome);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8));
     }
+
+    [Fact]
+    public void RestartDropsStrayOutputOfTheOldProcess()
+    {
+        // Answers each request with two lines: the second would be read as the next answer.
+        using var p = new ExternalProcess("while IFS= read -r l; do echo \"a $l\"; echo stray; done", TimeSpan.FromSeconds(10));
+        Assert.Equal("a one", p.Send("one").Line);
+        p.Restart();
+        Assert.Equal("a two", p.Send("two").Line);
+        Assert.Equal(2, p.Starts);
+    }
 }

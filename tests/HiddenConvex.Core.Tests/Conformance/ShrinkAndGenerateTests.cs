@@ -61,6 +61,15 @@ public class ShrinkAndGenerateTests
     }
 
     [Fact]
+    public void ShrinkingStopsAtItsTimeLimit()
+    {
+        var start = new ConformInstance([[1.5, 2], [0.5, -1]], [1, -1], 0.3, LossKind.Squared, 1, 3, 1, "gauss");
+        var r = Shrinker.Shrink(start, _ => true, budget: 100, deadlineUtc: DateTime.UtcNow.AddSeconds(-1));
+        Assert.Equal(0, r.Evaluations);
+        Assert.Same(start, r.Instance);
+    }
+
+    [Fact]
     public void RelatedInstancesHaveTheStatedFactors()
     {
         var inst = new ConformInstance([[1, 0], [0, 2], [-1, 1]], [1, -0.5, 2], 0.3, LossKind.Squared, 1, 4, 42, "int");
