@@ -20,6 +20,30 @@ public sealed class ConvexProblem
     /// <summary>The patterns whose 2p blocks the program ranges over.</summary>
     public PatternSet Patterns { get; }
 
+    /// <summary>
+    /// When not null, the program ranges only over these blocks (a subsampled program, THEORY.md §7):
+    /// every other block is fixed at zero. Certificates then price only these blocks, so their lower
+    /// bounds hold for the restricted program, not for P*_c.
+    /// </summary>
+    public IReadOnlyList<Block>? BlockSubset { get; }
+
+    /// <summary>Validates and builds the restricted problem over the given blocks (their patterns must be in the set).</summary>
+    public ConvexProblem(Dataset data, Loss loss, double beta, PatternSet patterns, IEnumerable<Block> blocks)
+        : this(data, loss, beta, patterns)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        var list = blocks.Distinct().ToList();
+        foreach (var b in list)
+            InvalidInputException.Require(patterns.Contains(b.Pattern), $"block {b} has a pattern outside the pattern set");
+        BlockSubset = list;
+    }
+
+    /// <summary>The blocks the program ranges over: <see cref="BlockSubset"/> when given, else <see cref="AllBlocks"/>.</summary>
+    public IEnumerable<Block> Blocks() => BlockSubset ?? AllBlocks();
+
+    /// <summary>True when certificates of this program bound P*_c itself: exact patterns and no block subset.</summary>
+    public bool IsFullExactProgram => Patterns.IsExact && BlockSubset is null;
+
     /// <summary>Validates and builds the problem.</summary>
     public ConvexProblem(Dataset data, Loss loss, double beta, PatternSet patterns)
     {

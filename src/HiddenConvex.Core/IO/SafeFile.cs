@@ -5,14 +5,27 @@ namespace HiddenConvex.Core.IO;
 /// <summary>File creation that never overwrites without being asked.</summary>
 public static class SafeFile
 {
-    /// <summary>Opens a new file for writing; an existing file is an input error unless force is set.</summary>
+    /// <summary>
+    /// Opens a new file for writing; an existing file is an input error unless force is set.
+    /// Missing parent directories are created. I/O failures become "cannot write {path}: ...".
+    /// </summary>
     public static FileStream Create(string path, bool force)
     {
+        if (Directory.Exists(path)) throw new InvalidInputException($"cannot write {path}: it is a directory");
         if (File.Exists(path) && !force)
             throw new InvalidInputException($"{path} already exists; pass --force to overwrite it");
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        return new FileStream(path, force ? FileMode.Create : FileMode.CreateNew, FileAccess.Write);
+        try
+        {
+            var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+            return new FileStream(path, force ? FileMode.Create : FileMode.CreateNew, FileAccess.Write);
+        }
+        catch (UnauthorizedAccessException) { throw new InvalidInputException($"cannot write {path}: permission denied"); }
+        catch (IOException) when (!force && File.Exists(path))
+        {
+            throw new InvalidInputException($"{path} already exists; pass --force to overwrite it");
+        }
+        catch (IOException e) { throw new InvalidInputException($"cannot write {path}: {e.Message}"); }
     }
 
     /// <summary>Writes text to a new file (see <see cref="Create"/>).</summary>

@@ -1,3 +1,4 @@
+using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
 
@@ -12,4 +13,8 @@ public static class NetworkObjective
         Guard.PositiveBeta(beta);
         return loss.Value(network.Predict(data.X), data.Y) + 0.5 * beta * network.SquaredNorm();
     }
+
+    /// <summary>L_β(θ) for the data, loss and β of a convex problem (to compare with <see cref="ConvexProblem.Objective"/>).</summary>
+    public static double Value(Network network, ConvexProblem problem) =>
+        Value(network, problem.Data, problem.Loss, problem.Beta);
 }

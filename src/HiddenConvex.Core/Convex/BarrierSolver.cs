@@ -1,0 +1,439 @@
+using HiddenConvex.Core.Losses;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace HiddenConvex.Core.Convex;
+
+/// <summary>
+/// One block of a reduced program: its sign γ, its mask s, the irredundant rows (facets) of its cone
+/// C_s = {u : a_j·u ≥ 0} and a unit direction strictly inside the cone.
+/// </summary>
+internal sealed class ReducedBlock
+{
+    /// <summary>Index in the <see cref="PricingEngine"/> order.</summary>
+    public int Index { get; }
+    /// <summary>γ_b.</summary>
+    public int Sign { get; }
+    /// <summary>Rows with s_j = 1.</summary>
+    public int[] ActiveRows { get; }
+    /// <summary>Facet rows a_j = (2s_j − 1) x_j, row-major f×d.</summary>
+    public double[] Facets { get; }
+    /// <summary>Number of facets f.</summary>
+    public int FacetCount { get; }
+    /// <summary>A unit vector with a_j·u &gt; 0 on every facet.</summary>
+    public double[] Interior { get; }
+
+    private ReducedBlock(int index, int sign, int[] activeRows, double[] facets, int facetCount, double[] interior)
+    {
+        Index = index; Sign = sign; ActiveRows = activeRows; Facets = facets; FacetCount = facetCount; Interior = interior;
+    }
+
+    /// <summary>Relative threshold under which a row counts as implied by the others (‖Π_{C'}(−a_j)‖ ≤ this·‖a_j‖).</summary>
+    private const double RedundancyTolerance = 1e-11;
+
+    /// <summary>
+    /// Builds the block and drops redundant rows one at a time: a_j is implied by the remaining rows
+    /// iff a_j·u ≥ 0 on their cone C', i.e. max_{u∈C',‖u‖≤1} −a_j·u = ‖Π_{C'}(−a_j)‖ = 0 (Farkas).
+    /// Removing rows one at a time keeps the cone unchanged even with duplicate rows.
+    /// </summary>
+    public static ReducedBlock Create(PricingEngine engine, int b)
+    {
+        int n = engine.N, d = engine.D;
+        var x = engine.XRowMajor;
+        var signs = engine.Signs(b >> 1).ToArray();
+        var projector = new ConeProjector(x, n, d);
+        var work = (double[])signs.Clone();
+        var g = new double[d];
+        var q = new double[d];
+        var kept = new List<int>();
+        for (int j = 0; j < n; j++)
+        {
+            double rn = 0;
+            for (int k = 0; k < d; k++) rn += x[j * d + k] * x[j * d + k];
+            rn = Math.Sqrt(rn);
+            if (rn == 0) { work[j] = 0; continue; }
+            work[j] = 0;
+            for (int k = 0; k < d; k++) g[k] = -signs[j] * x[j * d + k];
+            double norm = projector.Project(work, g, q);
+            if (norm <= RedundancyTolerance * rn) continue; // implied by the rows still kept
+            work[j] = signs[j];
+        }
+        for (int j = 0; j < n; j++) if (work[j] != 0) kept.Add(j);
+        var facets = new double[kept.Count * d];
+        for (int i = 0; i < kept.Count; i++)
+            for (int k = 0; k < d; k++) facets[i * d + k] = signs[kept[i]] * x[kept[i] * d + k];
+        var active = Enumerable.Range(0, n).Where(j => signs[j] > 0).ToArray();
+        var interior = InteriorDirection(engine, b, facets, kept.Count, d);
+        return new ReducedBlock(b, PricingEngine.SignOf(b), active, facets, kept.Count, interior);
+    }
+
+    /// <summary>
+    /// The cell's witness (interior by construction of the enumeration), normalised; if rounding put it
+    /// on a facet, it is nudged inwards along the sum of the normalised facet rows.
+    /// </summary>
+    private static double[] InteriorDirection(PricingEngine engine, int b, double[] facets, int f, int d)
+    {
+        var witness = engine.Patterns.Cells[b >> 1].Witness;
+        var u = new double[d];
+        double nrm = witness.L2Norm();
+        for (int k = 0; k < d; k++) u[k] = nrm > 0 ? witness[k] / nrm : 0;
+        for (int attempt = 0; attempt < 20 && MinMargin(facets, f, d, u) <= 1e-12; attempt++)
+        {
+            var push = new double[d];
+            for (int i = 0; i < f; i++)
+            {
+                double an = 0, au = 0;
+                for (int k = 0; k < d; k++) { an += facets[i * d + k] * facets[i * d + k]; au += facets[i * d + k] * u[k]; }
+                an = Math.Sqrt(an);
+                if (au / an > 1e-12) continue;
+                for (int k = 0; k < d; k++) push[k] += facets[i * d + k] / an;
+            }
+            for (int k = 0; k < d; k++) u[k] += 1e-6 * Math.Pow(4, attempt) * push[k];
+            nrm = Math.Sqrt(u.Sum(a => a * a));
+            for (int k = 0; k < d; k++) u[k] /= nrm;
+        }
+        return u;
+    }
+
+    /// <summary>min_i a_i·u/‖a_i‖ over the facets (+∞ without facets).</summary>
+    public static double MinMargin(double[] facets, int f, int d, double[] u)
+    {
+        double m = double.PositiveInfinity;
+        for (int i = 0; i < f; i++)
+        {
+            double an = 0, au = 0;
+            for (int k = 0; k < d; k++) { an += facets[i * d + k] * facets[i * d + k]; au += facets[i * d + k] * u[k]; }
+            m = Math.Min(m, au / Math.Sqrt(an));
+        }
+        return m;
+    }
+}
+
+/// <summary>Outcome of one interior-point solve of a reduced program.</summary>
+internal sealed record BarrierOutcome(double[] W, int NewtonSteps, bool ReachedTarget, double BarrierGap, string? Failure);
+
+/// <summary>
+/// Log-barrier interior-point method for the reduced program over a working set of blocks
+/// (THEORY.md §3 restricted to the working set), in epigraph form:
+/// minimise ℓ(Σ_b γ_b diag(s_b) X w_b) + β Σ_b s_b subject to ‖w_b‖ ≤ s_b and a_j·w_b ≥ 0 on the facets.
+/// Centering problems f_t = t·(ℓ + βΣs) − Σ log(s_b² − ‖w_b‖²) − Σ log(a_j·w_b) are solved by damped
+/// Newton; the Newton system is block-diagonal plus the rank-n loss coupling, solved through an n×n
+/// system (Woodbury), so a step costs O(K n² d + n³) for K blocks. The stage duality gap is ν/t with
+/// ν = Σ_b (2 + f_b); t grows by <see cref="Growth"/> until ν/t ≤ target. This solver's own gap is only a
+/// stopping heuristic: optimality is decided by the certificate of THEORY.md §4 over all blocks.
+/// </summary>
+internal sealed class BarrierSolver
+{
+    private const double Growth = 20;
+    private const int MaxStageSteps = 60; // a stage that does not centre in this many steps has hit rounding
+    private const double CenteringTolerance = 1e-10; // Newton decrement λ²/2 at which a stage counts as centred
+
+    private readonly double[] _x;
+    private readonly int _n, _d;
+    private readonly Vector<double> _y;
+    private readonly Loss _loss;
+    private readonly double _beta;
+    private readonly List<ReducedBlock> _blocks;
+    private readonly int _k, _m; // blocks, variables per block (d + 1)
+
+    public BarrierSolver(double[] x, int n, int d, Vector<double> y, Loss loss, double beta, List<ReducedBlock> blocks)
+    {
+        _x = x; _n = n; _d = d; _y = y; _loss = loss; _beta = beta; _blocks = blocks;
+        _k = blocks.Count; _m = d + 1;
+    }
+
+    /// <summary>z = Σ_b γ_b diag(s_b) X w_b.</summary>
+    public double[] Predict(double[] w)
+    {
+        var z = new double[_n];
+        for (int bi = 0; bi < _k; bi++)
+        {
+            var blk = _blocks[bi];
+            int o = bi * _d;
+            foreach (int j in blk.ActiveRows)
+            {
+                double a = 0;
+                for (int k = 0; k < _d; k++) a += _x[j * _d + k] * w[o + k];
+                z[j] += blk.Sign * a;
+            }
+        }
+        return z;
+    }
+
+    /// <summary>Barrier value −Σ log(s² − ‖w‖²) − Σ log(a·w), +∞ outside the interior.</summary>
+    private double Barrier(double[] w, double[] s)
+    {
+        double total = 0;
+        for (int bi = 0; bi < _k; bi++)
+        {
+            var blk = _blocks[bi];
+            int o = bi * _d;
+            double ww = 0;
+            for (int k = 0; k < _d; k++) ww += w[o + k] * w[o + k];
+            double wn = Math.Sqrt(ww), q = (s[bi] - wn) * (s[bi] + wn);
+            if (!(q > 0) || !(s[bi] > 0)) return double.PositiveInfinity;
+            total -= Math.Log(q);
+            for (int i = 0; i < blk.FacetCount; i++)
+            {
+                double r = 0;
+                for (int k = 0; k < _d; k++) r += blk.Facets[i * _d + k] * w[o + k];
+                if (!(r > 0)) return double.PositiveInfinity;
+                total -= Math.Log(r);
+            }
+        }
+        return total;
+    }
+
+    private double CenteringObjective(double t, double[] w, double[] s)
+    {
+        double bar = Barrier(w, s);
+        if (double.IsPositiveInfinity(bar)) return bar;
+        var z = Vector<double>.Build.DenseOfArray(Predict(w));
+        return t * (_loss.Value(z, _y) + _beta * s.Sum()) + bar;
+    }
+
+    /// <summary>Runs the barrier method until ν/t ≤ gapTarget, the step limit, the deadline or a numerical stall.</summary>
+    public BarrierOutcome Solve(double relativeGapTarget, int maxNewton, DateTime deadline, CancellationToken ct)
+    {
+        int d = _d;
+        double nu = _blocks.Sum(b => 2.0 + b.FacetCount);
+        var w = new double[_k * d];
+        var s = new double[_k];
+        double yScale = Math.Max(_y.AbsoluteMaximum(), 1e-3);
+        double xScale = 0;
+        for (int i = 0; i < _x.Length; i++) xScale = Math.Max(xScale, Math.Abs(_x[i]));
+        double kappa = 0.1 * yScale / (Math.Max(xScale, 1e-300) * Math.Max(1, _k));
+        for (int bi = 0; bi < _k; bi++)
+        {
+            for (int k = 0; k < d; k++) w[bi * d + k] = kappa * _blocks[bi].Interior[k];
+            s[bi] = 2 * kappa;
+        }
+        var z0 = Vector<double>.Build.DenseOfArray(Predict(w));
+        double obj0 = _loss.Value(z0, _y) + _beta * s.Sum();
+        double t = nu / Math.Max(obj0, 1e-8);
+        int steps = 0;
+        string? failure = null;
+        while (true)
+        {
+            var (ok, used, why) = Center(t, w, s, Math.Min(maxNewton - steps, MaxStageSteps), deadline, ct);
+            steps += used;
+            var z = Vector<double>.Build.DenseOfArray(Predict(w));
+            double obj = _loss.Value(z, _y) + _beta * s.Sum();
+            double gap = nu / t;
+            if (!ok) { failure = why; return new BarrierOutcome(w, steps, false, gap, failure); }
+            if (gap <= relativeGapTarget * Math.Max(1, Math.Abs(obj))) return new BarrierOutcome(w, steps, true, gap, null);
+            if (steps >= maxNewton) return new BarrierOutcome(w, steps, false, gap, "Newton step limit");
+            t *= Growth;
+        }
+    }
+
+    /// <summary>Damped Newton on f_t from (w, s), in place. Returns false with a reason on a numerical stall or a limit.</summary>
+    private (bool Ok, int Steps, string? Why) Center(double t, double[] w, double[] s, int budget, DateTime deadline, CancellationToken ct)
+    {
+        int steps = 0;
+        var dw = new double[w.Length];
+        var ds = new double[s.Length];
+        var wTrial = new double[w.Length];
+        var sTrial = new double[s.Length];
+        for (; steps < Math.Max(budget, 0); steps++)
+        {
+            if (ct.IsCancellationRequested) return (false, steps, "cancelled");
+            if (DateTime.UtcNow > deadline) return (false, steps, "time limit");
+            double lambda2 = NewtonDirection(t, w, s, dw, ds);
+            if (double.IsNaN(lambda2)) return (false, steps, "singular Newton system");
+            if (lambda2 / 2 <= CenteringTolerance) return (true, steps, null);
+            double alpha = 1;
+            double f0 = CenteringObjective(t, w, s);
+            bool accepted = false;
+            for (int ls = 0; ls < 60; ls++, alpha *= 0.5)
+            {
+                for (int i = 0; i < w.Length; i++) wTrial[i] = w[i] + alpha * dw[i];
+                for (int i = 0; i < s.Length; i++) sTrial[i] = s[i] + alpha * ds[i];
+                double f1 = CenteringObjective(t, wTrial, sTrial);
+                if (double.IsPositiveInfinity(f1)) continue;
+                // Near the centre the decrease is below the rounding of f_t ~ t·objective: take the
+                // feasible Newton step (quadratic-convergence region of a self-concordant barrier).
+                if (Math.Sqrt(lambda2) < 0.2 || f1 <= f0 - 0.25 * alpha * lambda2) { accepted = true; break; }
+            }
+            if (!accepted) return (false, steps, "line search failed");
+            Array.Copy(wTrial, w, w.Length);
+            Array.Copy(sTrial, s, s.Length);
+        }
+        return (false, steps, "Newton step limit");
+    }
+
+    /// <summary>
+    /// Newton direction of f_t at (w, s) into (dw, ds); returns the squared Newton decrement λ² (NaN if
+    /// a factorisation fails). H = B + t Mᵀ Λ M with B block-diagonal (barrier), M the prediction map and
+    /// Λ = diag ℓ''(z): H⁻¹r = B⁻¹r − B⁻¹MᵀS (I + S M B⁻¹ Mᵀ S)⁻¹ S M B⁻¹ r, S = (tΛ)^{1/2}.
+    /// </summary>
+    private double NewtonDirection(double t, double[] w, double[] s, double[] dw, double[] ds)
+    {
+        int n = _n, d = _d, m = _m;
+        var z = Vector<double>.Build.DenseOfArray(Predict(w));
+        var grad = _loss.Gradient(z, _y).AsArray() ?? _loss.Gradient(z, _y).ToArray();
+        var hess = _loss.HessianDiagonal(z, _y);
+        var chol = new double[_k * m * m];
+        var gradAll = new double[_k * m];
+        var yAll = new double[_k * m];
+        var kn = new double[n * n];
+        var mz = new double[n];
+        var bmat = new double[m * m];
+        var col = new double[m];
+        var cww = new double[d * d];
+        var xc = new double[n * d];
+        for (int bi = 0; bi < _k; bi++)
+        {
+            var blk = _blocks[bi];
+            int o = bi * d;
+            Array.Clear(bmat);
+            var gb = gradAll.AsSpan(bi * m, m);
+            // Loss part of the gradient: t γ (diag(s) X)ᵀ ∇ℓ, and tβ for the epigraph variable.
+            foreach (int j in blk.ActiveRows)
+            {
+                double gj = t * blk.Sign * grad[j];
+                for (int k = 0; k < d; k++) gb[k] += gj * _x[j * d + k];
+            }
+            gb[d] += t * _beta;
+            // Second-order cone barrier −log(s² − ‖w‖²).
+            double ww = 0;
+            for (int k = 0; k < d; k++) ww += w[o + k] * w[o + k];
+            double sv = s[bi], wn = Math.Sqrt(ww), q = (sv - wn) * (sv + wn);
+            Span<double> hq = stackalloc double[m];
+            for (int k = 0; k < d; k++) hq[k] = -2 * w[o + k];
+            hq[d] = 2 * sv;
+            for (int a = 0; a < m; a++)
+            {
+                gb[a] -= hq[a] / q;
+                for (int c = 0; c < m; c++) bmat[a * m + c] += hq[a] * hq[c] / (q * q);
+                bmat[a * m + a] += (a < d ? 2 : -2) / q;
+            }
+            // Facet barriers −log(a·w).
+            for (int i = 0; i < blk.FacetCount; i++)
+            {
+                double r = 0;
+                for (int k = 0; k < d; k++) r += blk.Facets[i * d + k] * w[o + k];
+                for (int a = 0; a < d; a++)
+                {
+                    double fa = blk.Facets[i * d + a];
+                    gb[a] -= fa / r;
+                    for (int c = 0; c < d; c++) bmat[a * m + c] += fa * blk.Facets[i * d + c] / (r * r);
+                }
+            }
+            var lb = chol.AsSpan(bi * m * m, m * m);
+            if (!Cholesky(bmat, lb, m))
+            {
+                // Rounding made the barrier Hessian indefinite near the cone's boundary: regularise slightly.
+                double tr = 0;
+                for (int a = 0; a < m; a++) tr += Math.Abs(bmat[a * m + a]);
+                for (int a = 0; a < m; a++) bmat[a * m + a] += 1e-14 * tr;
+                if (!Cholesky(bmat, lb, m)) return double.NaN;
+            }
+            var yb = yAll.AsSpan(bi * m, m);
+            gb.CopyTo(yb);
+            CholeskySolve(lb, yb, m);
+            // C = [B⁻¹]_ww, then the block's contribution (diag(s) X) C (diag(s) X)ᵀ to the n×n coupling.
+            for (int c = 0; c < d; c++)
+            {
+                Array.Clear(col);
+                col[c] = 1;
+                CholeskySolve(lb, col, m);
+                for (int a = 0; a < d; a++) cww[a * d + c] = col[a];
+            }
+            var rows = blk.ActiveRows;
+            foreach (int j in rows)
+                for (int c = 0; c < d; c++)
+                {
+                    double acc = 0;
+                    for (int a = 0; a < d; a++) acc += _x[j * d + a] * cww[a * d + c];
+                    xc[j * d + c] = acc;
+                }
+            for (int ii = 0; ii < rows.Length; ii++)
+            {
+                int i = rows[ii];
+                for (int jj = ii; jj < rows.Length; jj++)
+                {
+                    int j = rows[jj];
+                    double acc = 0;
+                    for (int c = 0; c < d; c++) acc += xc[i * d + c] * _x[j * d + c];
+                    kn[i * n + j] += acc;
+                }
+                double pz = 0;
+                for (int c = 0; c < d; c++) pz += _x[i * d + c] * yb[c];
+                mz[i] += blk.Sign * pz;
+            }
+        }
+        // Symmetrise and form I + S K S.
+        var sq = new double[n];
+        for (int j = 0; j < n; j++) sq[j] = Math.Sqrt(Math.Max(t * hess[j], 0));
+        var amat = new double[n * n];
+        for (int i = 0; i < n; i++)
+            for (int j = i; j < n; j++)
+            {
+                double v = sq[i] * kn[i * n + j] * sq[j] + (i == j ? 1 : 0);
+                amat[i * n + j] = v;
+                amat[j * n + i] = v;
+            }
+        var achol = new double[n * n];
+        if (!Cholesky(amat, achol, n)) return double.NaN;
+        var zeta = new double[n];
+        for (int j = 0; j < n; j++) zeta[j] = sq[j] * mz[j];
+        CholeskySolve(achol, zeta, n);
+        for (int j = 0; j < n; j++) zeta[j] *= sq[j];
+        double lambda2 = 0;
+        Span<double> corr = stackalloc double[m];
+        for (int bi = 0; bi < _k; bi++)
+        {
+            var blk = _blocks[bi];
+            corr.Clear();
+            foreach (int j in blk.ActiveRows)
+            {
+                double u = blk.Sign * zeta[j];
+                for (int k = 0; k < d; k++) corr[k] += u * _x[j * d + k];
+            }
+            CholeskySolve(chol.AsSpan(bi * m * m, m * m), corr, m);
+            for (int a = 0; a < m; a++)
+            {
+                double step = -(yAll[bi * m + a] - corr[a]);
+                if (a < d) dw[bi * d + a] = step; else ds[bi] = step;
+                lambda2 -= gradAll[bi * m + a] * step;
+            }
+        }
+        return lambda2;
+    }
+
+    /// <summary>Dense Cholesky A = L Lᵀ (row-major, lower triangle written to l); false if not positive definite.</summary>
+    private static bool Cholesky(ReadOnlySpan<double> a, Span<double> l, int n)
+    {
+        l.Clear();
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j <= i; j++)
+            {
+                double sum = a[i * n + j];
+                for (int k = 0; k < j; k++) sum -= l[i * n + k] * l[j * n + k];
+                if (i == j)
+                {
+                    if (!(sum > 0)) return false;
+                    l[i * n + i] = Math.Sqrt(sum);
+                }
+                else l[i * n + j] = sum / l[j * n + j];
+            }
+        return true;
+    }
+
+    /// <summary>Solves L Lᵀ x = b in place.</summary>
+    private static void CholeskySolve(ReadOnlySpan<double> l, Span<double> b, int n)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            double sum = b[i];
+            for (int k = 0; k < i; k++) sum -= l[i * n + k] * b[k];
+            b[i] = sum / l[i * n + i];
+        }
+        for (int i = n - 1; i >= 0; i--)
+        {
+            double sum = b[i];
+            for (int k = i + 1; k < n; k++) sum -= l[k * n + i] * b[k];
+            b[i] = sum / l[i * n + i];
+        }
+    }
+}

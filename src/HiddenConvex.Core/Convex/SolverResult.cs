@@ -1,0 +1,58 @@
+using HiddenConvex.Core.Verification;
+
+namespace HiddenConvex.Core.Convex;
+
+/// <summary>Why <see cref="ConvexSolver"/> stopped.</summary>
+public enum SolverStatus
+{
+    /// <summary>Certified: objective − lower ≤ ε·max(1, |objective|) over the exact pattern set.</summary>
+    Optimal,
+    /// <summary>
+    /// The same gap test holds but the pattern set is a sample (or a block subset), so the lower bound
+    /// is proven only for the restricted program.
+    /// </summary>
+    OptimalRestricted,
+    /// <summary>The outer iteration limit was reached; the best certified bounds are returned.</summary>
+    MaxIterations,
+    /// <summary>The time limit was reached; the best certified bounds are returned.</summary>
+    TimeLimit,
+    /// <summary>No further progress possible in floating point before the target gap; best bounds returned.</summary>
+    NumericalError,
+    /// <summary>Cancelled by the caller; best bounds returned.</summary>
+    Cancelled,
+}
+
+/// <summary>
+/// Result of a certified solve (THEORY.md §3, §4). <see cref="Lower"/> comes from the independent
+/// certificate of <see cref="W"/> (never from the inner solver's own estimates).
+/// </summary>
+public sealed record SolverResult(
+    SolverStatus Status,
+    int Iterations,
+    int NewtonSteps,
+    double Objective,
+    double Lower,
+    double MaxConeViolation,
+    double Seconds,
+    ConvexPoint W,
+    Certificate Certificate,
+    bool PatternsExact,
+    int WorkingSetSize)
+{
+    /// <summary>objective − lower.</summary>
+    public double Gap => Objective - Lower;
+
+    /// <summary>gap / max(1, |objective|).</summary>
+    public double RelativeGap => Gap / Math.Max(1, Math.Abs(Objective));
+
+    /// <summary>Lower-case status as printed by the CLI: optimal, optimal-restricted, max-iterations, time-limit, numerical-error, cancelled.</summary>
+    public string StatusName => Status switch
+    {
+        SolverStatus.Optimal => "optimal",
+        SolverStatus.OptimalRestricted => "optimal-restricted",
+        SolverStatus.MaxIterations => "max-iterations",
+        SolverStatus.TimeLimit => "time-limit",
+        SolverStatus.NumericalError => "numerical-error",
+        _ => "cancelled",
+    };
+}

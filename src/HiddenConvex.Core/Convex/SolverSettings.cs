@@ -1,0 +1,46 @@
+namespace HiddenConvex.Core.Convex;
+
+/// <summary>
+/// Settings of <see cref="ConvexSolver"/> (Problem → Settings → Result). Every field states its default.
+/// </summary>
+public sealed record SolverSettings
+{
+    /// <summary>
+    /// Target relative certified gap ε (default 1e-9, <see cref="Numerics.Tolerances.DefaultSolverGap"/>): the
+    /// solver stops with <see cref="SolverStatus.Optimal"/> when objective − lower ≤ ε·max(1, |objective|),
+    /// lower being the THEORY.md §4 certificate over every block of the program.
+    /// </summary>
+    public double Tolerance { get; init; } = Numerics.Tolerances.DefaultSolverGap;
+
+    /// <summary>Maximum number of outer (working-set) iterations (default 50).</summary>
+    public int MaxIterations { get; init; } = 50;
+
+    /// <summary>Maximum number of Newton steps of one inner interior-point solve (default 400).</summary>
+    public int MaxNewtonSteps { get; init; } = 400;
+
+    /// <summary>Wall-clock limit in seconds (default 3600); on expiry the best certified point is returned with <see cref="SolverStatus.TimeLimit"/>.</summary>
+    public double TimeLimitSeconds { get; init; } = 3600;
+
+    /// <summary>
+    /// Largest number of blocks added to the working set per outer iteration (default 0 = automatic:
+    /// max(10, n)). Blocks are added in decreasing ‖Π_b‖ among those with ‖Π_b‖ &gt; β.
+    /// </summary>
+    public int BlocksPerIteration { get; init; }
+
+    /// <summary>Print one progress line per outer iteration to stderr (default false).</summary>
+    public bool Verbose { get; init; }
+
+    /// <summary>Where progress lines go (default <see cref="Console.Error"/>).</summary>
+    public TextWriter? Progress { get; init; }
+
+    /// <summary>Validates the numbers (ε &gt; 0, limits &gt; 0).</summary>
+    public SolverSettings Validated()
+    {
+        Data.Guard.Positive(Tolerance, "tolerance");
+        Data.Guard.Positive(TimeLimitSeconds, "time limit");
+        Data.InvalidInputException.Require(MaxIterations > 0, $"max iterations must be > 0, got {MaxIterations}");
+        Data.InvalidInputException.Require(MaxNewtonSteps > 0, $"max Newton steps must be > 0, got {MaxNewtonSteps}");
+        Data.InvalidInputException.Require(BlocksPerIteration >= 0, $"blocks per iteration must be ≥ 0, got {BlocksPerIteration}");
+        return this;
+    }
+}
