@@ -30,17 +30,18 @@ public sealed class PatternsCommand : ICommand
                               (and patterns with --list)
           --list              also list every pattern (0/1 string, row 0 first) with its witness u
           --hidden-bias       append a column of ones to X (a hidden-layer bias, THEORY.md section 1)
-          --target-column K   CSV only: the column holding y (default: the last; negative counts from the end)
+          --target-column K   .csv and .npy only: the column holding y (default: the last; negative counts
+                              from the end); the other columns are X
           --sampled K         sample K Gaussian directions instead of the exact enumeration; the result is
                               marked inexact (a subset of S(X))
           --seed S            seed of --sampled (default 1)
 
-        Data files (chosen by extension):
-          .json   {"X": [[x11, x12, ...], ...], "y": [y1, ...]}
+        Data files (chosen by extension; y is read but not used here):
+          .json   {"X": [[x11, x12, ...], ...], "y": [y1, ...]} (other fields are ignored)
           .csv    one sample per line, comma-separated numbers; y is the last column unless
-                  --target-column says otherwise; an optional first header line is skipped
-          .npy    a 2-D float64 or float32 array in C order whose last column is y
-          .npz    arrays "X" (2-D) and "y" (1-D), float64 or float32, C order
+                  --target-column says otherwise; a first line that is not numbers is a header
+          .npy    a 2-D array (float64, float32 or integer; C or Fortran order) whose last column is y
+          .npz    arrays "X" (n x d) and "y" (n or n x 1), float64, float32 or integer
 
         Exit codes: 0 success, 2 bad input (file, format, options).
 
