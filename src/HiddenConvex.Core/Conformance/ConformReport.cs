@@ -124,6 +124,7 @@ public static class ConformReport
         CheckIds.Psi => Tolerances.Prediction.ToString(),
         CheckIds.NearMinimal => $"claimed ε + {Tolerances.Stationarity}; ε/β + {Tolerances.Balance}; colinearity + {Tolerances.Colinearity}",
         CheckIds.Protocol => $"timeout {o.Timeout.TotalSeconds:G4} s",
+        CheckIds.Pattern or CheckIds.Status => "exact (no tolerance)",
         _ => "",
     };
 
