@@ -288,7 +288,10 @@ let genNetworkOn (x: float[][]) (d: int) : Gen<NetSpec> =
             | "nearly-minimal" when m > 0 ->
                 // Scaled; neuron 0 is split into colinear copies (same slot, positively colinear).
                 let! parts = Gen.choose (2, 3)
-                let neurons = Array.init m (fun i -> scaledNeuron dirs[i] mags[i] signs[i])
+                // One neuron per slot (as for "minimal"), then neuron 0 becomes colinear copies.
+                let neurons =
+                    Array.init m (fun i -> scaledNeuron dirs[i] mags[i] signs[i])
+                    |> Array.distinctBy (fun (u, a) -> patternString x u, sign a)
                 let u0, a0 = neurons[0]
                 let copies = [| for k in 1 .. parts -> let g = sqrt (float k / float (parts * (parts + 1) / 2)) in scaleBy g u0, g * a0 |]
                 let all = Array.append neurons[1..] copies
@@ -328,7 +331,8 @@ let shrinkNetCase (c: NetCase) : seq<NetCase> =
         if n c.Problem.Data > 1 then
             for j in n c.Problem.Data - 1 .. -1 .. 0 do
                 let p = c.Problem
-                let kind = if c.Net.Kind = "arbitrary" || c.Net.Kind = "scaled" then c.Net.Kind else "scaled?"
+                // Slots may merge when rows go: only kinds that do not depend on slots survive.
+                let kind = if c.Net.Kind = "arbitrary" || c.Net.Kind = "unbalanced" then c.Net.Kind else "scaled?"
                 yield { Problem = { p with Data = dropRow j p.Data; Y = removeAt j p.Y }; Net = { c.Net with Kind = kind } }
     }
 

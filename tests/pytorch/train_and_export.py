@@ -14,15 +14,17 @@ import torch
 from torch import nn
 
 
-def make_data(n, seed):
+def make_data(n, d, seed):
     rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, 2))
-    y = np.sin(2.0 * x[:, 0]) + 0.5 * np.abs(x[:, 1]) + 0.1 * rng.normal(size=n)
+    x = rng.normal(size=(n, d))
+    y = np.sin(2.0 * x[:, 0]) + 0.1 * rng.normal(size=n)
+    if d >= 2:
+        y += 0.5 * np.abs(x[:, 1])
     return x, y
 
 
-def model(m):
-    return nn.Sequential(nn.Linear(2, m, bias=True), nn.ReLU(), nn.Linear(m, 1, bias=False)).double()
+def model(d, m):
+    return nn.Sequential(nn.Linear(d, m, bias=True), nn.ReLU(), nn.Linear(m, 1, bias=False)).double()
 
 
 def objective(net, x, y, wd):
@@ -31,15 +33,18 @@ def objective(net, x, y, wd):
     return mse + 0.5 * wd * sum((p ** 2).sum() for p in net.parameters())
 
 
-def train(m, x, y, wd, seed, adam_steps=3000, lbfgs_rounds=300):
+def train(m, x, y, wd, seed, adam_steps=30000, lbfgs_rounds=50):
     torch.manual_seed(seed)
-    net = model(m)
+    net = model(x.shape[1], m)
+    # Full-batch Adam with the learning rate decaying from 1e-2 to 1e-6, then L-BFGS polishing.
     opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=(1e-4) ** (1.0 / adam_steps))
     for _ in range(adam_steps):
         opt.zero_grad()
         loss = objective(net, x, y, wd)
         loss.backward()
         opt.step()
+        sched.step()
     opt = torch.optim.LBFGS(net.parameters(), lr=1, max_iter=100, history_size=20,
                             tolerance_grad=1e-14, tolerance_change=1e-16, line_search_fn="strong_wolfe")
     for _ in range(lbfgs_rounds):
@@ -107,21 +112,22 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("outdir")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--n", type=int, default=15)
+    ap.add_argument("--n", type=int, default=20)
+    ap.add_argument("--d", type=int, default=1)
     ap.add_argument("--wd", type=float, default=0.02)
-    ap.add_argument("--wide", type=int, default=60)
-    ap.add_argument("--narrow", type=int, default=2)
+    ap.add_argument("--wide", type=int, default=40)
+    ap.add_argument("--narrow", type=int, default=1)
     args = ap.parse_args()
     os.makedirs(args.outdir, exist_ok=True)
-    x, y = make_data(args.n, args.seed)
+    x, y = make_data(args.n, args.d, args.seed)
     np.savez(os.path.join(args.outdir, "data.npz"), X=x, y=y)
     xt, yt = torch.tensor(x), torch.tensor(y)
     meta = {"n": args.n, "wd": args.wd, "c": 2.0 / args.n, "beta": args.wd, "seed": args.seed}
     for name, m, trained in [("wide", args.wide, True), ("narrow", args.narrow, True), ("untrained", 20, False)]:
-        net = train(m, xt, yt, args.wd, args.seed + 1) if trained else (torch.manual_seed(args.seed + 1), model(m))[1]
+        net = train(m, xt, yt, args.wd, args.seed + 1) if trained else (torch.manual_seed(args.seed + 1), model(args.d, m))[1]
         export(net, os.path.join(args.outdir, name + ".npz"))
         meta[name] = {"width": m, "pytorch_objective": float(objective(net, xt, yt, args.wd))}
-        print(f"{name:10s} m = {m:3d}  PyTorch objective {meta[name]['pytorch_objective']:.12g}")
+        print(f"{name:10s} m = {m:3d}  PyTorch objective {meta[name]['pytorch_objective']:.12g}", flush=True)
     xb = np.concatenate([x, np.ones((args.n, 1))], axis=1)
     pstar, cells, status = independent_pstar(xb, y, 2.0 / args.n, args.wd, args.seed)
     meta["independent_pstar"] = pstar

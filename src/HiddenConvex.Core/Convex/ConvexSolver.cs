@@ -61,7 +61,6 @@ public static class ConvexSolver
 
             // Price at the reduced optimum (the last barrier point): column generation needs its dual vector.
             int added = AddViolatedBlocks(engine, problem.Beta, last.Certificate.V, working, inWorking, perIteration);
-            progress?.WriteLine($"   t={clock.Elapsed.TotalSeconds:F3}s after pricing");
             if (added > 0 || !solvedOnce)
             {
                 var inner = new BarrierSolver(engine.XRowMajor, n, d, data.Y, problem.Loss, problem.Beta, working)
@@ -70,12 +69,8 @@ public static class ConvexSolver
                 solvedOnce = true;
                 last = Evaluate(problem, engine, ToPoint(engine, working, inner.W, d));
                 if (last.Certificate.Gap < best.Certificate.Gap) best = last;
-                Report(progress, iteration, "barrier", working.Count, added, inner.NewtonSteps, last, problem.Beta, inner.Failure);
-                if (progress is not null && Environment.GetEnvironmentVariable("HCV_DEBUG") is not null)
-                {
-                    var vals = engine.Values(last.Certificate.V);
-                    progress.WriteLine($"   debug: t={clock.Elapsed.TotalSeconds:F3}s max ws ratio {working.Max(b => vals[b.Index]) / problem.Beta - 1:E3}  max outside {Enumerable.Range(0, vals.Length).Where(b => !inWorking.Contains(b)).Select(b => vals[b]).DefaultIfEmpty(0).Max() / problem.Beta - 1:E3} barrier gap {inner.BarrierGap:E2} reached {inner.ReachedTarget}");
-                }
+                Report(progress, iteration, "barrier", working.Count, added, inner.NewtonSteps, last, problem.Beta,
+                    $"{clock.Elapsed.TotalSeconds:F2}s" + (inner.Failure is null ? "" : ", " + inner.Failure));
                 if (inner.Failure == "cancelled") { status = SolverStatus.Cancelled; break; }
                 if (inner.Failure == "time limit") { status = SolverStatus.TimeLimit; break; }
             }
@@ -85,7 +80,7 @@ public static class ConvexSolver
 
             var polished = PolishFrom(problem, engine, stalls == 0 ? last : best);
             if (polished is null) { stalls++; continue; }
-            Report(progress, iteration, "polish", working.Count, 0, 0, polished, problem.Beta, $"{clock.Elapsed.TotalSeconds:F3}s");
+            Report(progress, iteration, "polish", working.Count, 0, 0, polished, problem.Beta, $"{clock.Elapsed.TotalSeconds:F2}s");
             if (polished.Certificate.Gap < best.Certificate.Gap) best = polished;
             else stalls++;
         }

@@ -37,6 +37,7 @@ public static class JUnitReport
             tc.Add(new XElement("system-out", $"{p.Cases} cases"));
             suite.Add(tc);
         }
-        return new XDocument(new XDeclaration("1.0", "utf-8", null), new XElement("testsuites", suite)).ToString();
+        var doc = new XDocument(new XDeclaration("1.0", "utf-8", null), new XElement("testsuites", suite));
+        return doc.Declaration + Environment.NewLine + doc.Root;
     }
 }
