@@ -4,6 +4,7 @@ module HiddenConvex.Properties.Duality
 open System
 open FsCheck.FSharp
 open MathNet.Numerics.LinearAlgebra
+open HiddenConvex.Core.Arrangements
 open HiddenConvex.Core.Convex
 open HiddenConvex.Core.Networks
 open HiddenConvex.Core.Verification
@@ -166,7 +167,24 @@ let squaredScaling (c: SeededProblem) =
               ("both certified gaps: ε·max(1,|P₂|) + κ²ε·max(1,|P₁|), ε = Tolerances.DefaultSolverGap", HiddenConvex.Core.Numerics.Tolerance(allowed, 0.0))
               r2.Objective (kappa * kappa * r1.Objective) ]
 
+/// Over a sampled pattern set the bounds are not proven for the full program (THEORY.md §4, PatternSet.IsExact).
+let sampledNotCertified (c: SeededProblem) =
+    let p = enumerate c.Problem
+    let beta, regime = betaOf p
+    let sampled = PatternSampler.Sample(p.X, 50, c.Seed)
+    let r = ConvexSolver.Solve(ConvexProblem(p.Data, p.Loss, beta, sampled))
+    let cert = CertificateChecker.ForConvexPoint(ConvexProblem(p.Data, p.Loss, beta, sampled), r.W)
+    let complete = sampled.Count = p.Patterns.Count
+    verdict (problemStamps c.Problem @ [ regime; "patterns=sampled"; (if complete then "sample=all-cells" else "sample=partial") ])
+        [ exact "a sampled pattern set is marked not exact" (not sampled.IsExact) (string sampled.IsExact) "false"
+          exact "the solver never reports a proven optimum over sampled patterns" (r.Status <> SolverStatus.Optimal) r.StatusName "not optimal (optimal-restricted or a limit)"
+          exact "the result says its patterns are not exact" (not r.PatternsExact) (string r.PatternsExact) "false"
+          exact "the certificate over sampled patterns is never certified" (not (cert.CertifiedAt 1.0)) (string (cert.CertifiedAt 1.0)) "false"
+          atMost "the restricted optimum is ≥ the exact program's certified lower bound" objectiveTol
+              (ConvexSolver.Solve(convexProblem p beta)).Lower r.Objective ]
+
 let solverLaws =
     [ Law.create "D1" "the pricing value ρ(v) bounds |v·σ(Xu)| for every unit u and is attained by its maximiser u*" arbSeededProblem (fun _ -> []) pricingMaximiser
       Law.create "D2" "the solver's result is certified optimal at its stated ε, feasible, and its lower bound is reproduced independently" arbSeededProblem (fun _ -> []) solverCertified
+      Law.create "D2" "over sampled patterns the solver and the certificate never claim a proven optimum, and stay above the exact lower bound" arbSeededProblem (fun _ -> []) sampledNotCertified
       Law.create "I1" "for squared loss, (y, β) → (κy, κβ) multiplies P*_c by κ²" arbSeededProblem (fun _ -> []) squaredScaling ]

@@ -45,6 +45,11 @@ let exceeds what (name, tol: Tolerance) (observed: float) (bound: float) =
     { What = what; Observed = fmt observed; Expected = "> " + fmt bound + " beyond tolerance"
       Tolerance = tolText name tol; Ok = observed - bound > tol.At(max (abs observed) (abs bound)) }
 
+/// A dimensionless deviation (relative error, 1 − cos) is at most the tolerance at scale 1.
+let within what (name, tol: Tolerance) (observed: float) =
+    { What = what; Observed = fmt observed; Expected = "≤ " + fmt (tol.At 1.0)
+      Tolerance = tolText name tol + " at scale 1"; Ok = observed <= tol.At 1.0 }
+
 /// An exact (combinatorial) statement.
 let exact what (ok: bool) (observed: string) (expected: string) =
     { What = what; Observed = observed; Expected = expected; Tolerance = "exact"; Ok = ok }

@@ -39,7 +39,7 @@ let psiObjective (c: PointCase) =
           agree "L_β(ψ(W)) = L^c_β(W)" objectiveTol observed expected
           vecAgree "f_ψ(W)(X) = Σ_b γ_b diag(s_b) X w_b" predictionTol (net.Predict data.X) (vec zExpected)
           exactInt "ψ(W) has one neuron per nonzero block" net.Width nonzero
-          atMost "ψ(W) is scaled: max relative |‖u_i‖ − |α_i||" balanceTol (Oracles.scaledDeviation spec) 0.0 ]
+          within "ψ(W) is scaled: max relative |‖u_i‖ − |α_i||" balanceTol (Oracles.scaledDeviation spec) ]
 
 // ---------------------------------------------------------------------------------------------
 // M2
@@ -57,8 +57,8 @@ let phiObjective (c: NetCase) =
         Array.zip c.Net.U c.Net.Alpha
         |> Array.forall (fun (u, a) -> a = 0.0 || Oracles.norm u = 0.0 || p.Patterns.Contains(patternOfString (patternString x u)))
     let scaledNm =
-        Oracles.scaledDeviation c.Net <= HiddenConvex.Core.Numerics.Tolerances.Balance.Relative
-        && Oracles.slotColinearityDeviation x c.Net <= HiddenConvex.Core.Numerics.Tolerances.Colinearity.Relative
+        Oracles.scaledDeviation c.Net <= HiddenConvex.Core.Numerics.Tolerances.Balance.At 1.0
+        && Oracles.slotColinearityDeviation x c.Net <= HiddenConvex.Core.Numerics.Tolerances.Colinearity.At 1.0
     let outside = w.Blocks |> Seq.tryFind (fun b -> not (p.Patterns.Contains b.Pattern))
     let stamps =
         problemStamps c.Problem @ [ sprintf "net=%s" c.Net.Kind; sizeStamp "m" c.Net.Alpha.Length

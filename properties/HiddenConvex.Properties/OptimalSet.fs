@@ -94,6 +94,7 @@ let optimalNetworks (c: OptCase) =
     let perm = Invariances.permutation rng net.Width
     net <- net.PermuteNeurons perm
     let l = NetworkObjective.Value(net, p.Data, p.Loss, beta)
+    let spec = { Kind = "optimal"; U = Array.init net.Width (fun i -> net.U.Row(i).ToArray()); Alpha = net.Alpha.ToArray() }
     let stat = Stationarity.Measure(net, p.Data, p.Loss, beta)
     let minimal = NeuronOps.Minimalise(net, p.Data, p.Patterns)
     let back = Maps.Phi(minimal, p.Data, p.Patterns)
@@ -109,6 +110,8 @@ let optimalNetworks (c: OptCase) =
          @ equalsOptimum "L_β(θ) for θ ∈ Θ*_m (sampled point of 𝒲*, split, padded, permuted)" r l
          @ [ atMost "θ is stationary: Clarke measure ≤ threshold" (tol "Tolerances.Stationarity at the gradient scale" stat.Tolerance) stat.Measure stat.Threshold
              exact "θ is nearly minimal (NeuronOps.IsNearlyMinimal)" (NeuronOps.IsNearlyMinimal(net, p.Data, p.Patterns)) "false" "true"
+             within "θ is scaled (oracle: max relative |‖u_i‖ − |α_i||)" balanceTol (Oracles.scaledDeviation spec)
+             within "θ's slots are positively colinear (oracle: max 1 − cos within a slot)" colinearityTol (Oracles.slotColinearityDeviation c.Problem.Data.X spec)
              exact "φ(minimalise θ) has its nonzero blocks on active blocks b, along d_b" stray.IsNone (match stray with Some b -> string b.Block | None -> "all on active directions") "all on active directions"
              vecAgree "φ(minimalise θ) predicts z*" predictionTol (back.Predict p.X) os.Z ]
          @ equalsOptimum "L^c_β(φ(minimalise θ))" r (cp.Objective back))

@@ -22,8 +22,8 @@ let private distance (a: HiddenConvex.Core.Data.Network) (b: HiddenConvex.Core.D
     else sqrt (((a.U - b.U).FrobeniusNorm() ** 2.0) + ((a.Alpha - b.Alpha).L2Norm() ** 2.0))
 
 let private nearlyMinimalOracle (x: float[][]) (net: NetSpec) =
-    Oracles.scaledDeviation net <= Tolerances.Balance.Relative
-    && Oracles.slotColinearityDeviation x net <= Tolerances.Colinearity.Relative
+    Oracles.scaledDeviation net <= Tolerances.Balance.At 1.0
+    && Oracles.slotColinearityDeviation x net <= Tolerances.Colinearity.At 1.0
 
 let pathFigure (path: NetworkPath) title = [ Figure(title, SvgPlot.Line(ResizeArray path.Losses, title, "L_β")) ]
 

@@ -72,12 +72,23 @@ let private failureText (p: PropertyReport) =
 
 [<EntryPoint>]
 let main argv =
-    let o =
-        parse { Config = Catalogue.standard; Profile = "default"; Families = None; Report = None; NoReport = false
-                LawName = None; List = false; Rest = [] } (List.ofArray argv)
+    let parsed =
+        try
+            Ok (parse { Config = Catalogue.standard; Profile = "default"; Families = None; Report = None; NoReport = false
+                        LawName = None; List = false; Rest = [] } (List.ofArray argv))
+        with e -> Error e.Message
+    match parsed with
+    | Error m ->
+        eprintfn "bad arguments: %s" m
+        2
+    | Ok o ->
     if o.List then
         for l in Catalogue.all do printfn "%s\t%s" l.Family l.Name
         0
+    else
+    if o.Config.Replay.IsSome && o.LawName.IsNone then
+        eprintfn "--replay needs --law \"SENTENCE\" (the law the counterexample belongs to; see --list)"
+        2
     else
     let root = Catalogue.repoRoot ()
     let laws = Catalogue.all |> List.filter (fun l -> selected o l.Family l.Name)

@@ -100,7 +100,7 @@ def independent_pstar(xb, y, c, beta, seed, directions=400000):
             rows.append(r); cols.append(k * d + t); vals.append(-1.0); r += 1
     g = spmatrix(vals, rows, cols, (r, nv))
     h = matrix(np.zeros(r))
-    solvers.options.update({"show_progress": False, "abstol": 1e-11, "reltol": 1e-11, "feastol": 1e-11, "maxiters": 200})
+    solvers.options.update({"show_progress": False, "abstol": 1e-10, "reltol": 1e-10, "feastol": 1e-10, "maxiters": 200})
     sol = solvers.coneqp(matrix(pm + 1e-13 * np.eye(nv)), matrix(q), g, h, {"l": nl, "q": [d + 1] * nb, "s": []})
     xs = np.array(sol["x"]).ravel()
     z = a @ xs[:nb * d]

@@ -15,14 +15,28 @@ for NET in wide narrow untrained; do
   CODE=$?
   set -e
   /usr/bin/python3 - "$OUT/$NET.check.json" "$META" "$NET" "$CODE" <<'PY'
-import json, sys
+import json, os, sys
+import numpy as np
 r = json.load(open(sys.argv[1])); meta = json.load(open(sys.argv[2])); net = sys.argv[3]
+out = os.path.dirname(sys.argv[1])
+
+def pytorch_objective(path):
+    # (1/n)Σ(z−y)² + (wd/2)‖θ‖², recomputed here independently of hcv (hidden bias: ones column).
+    d = np.load(os.path.join(out, "data.npz")); w = np.load(path)
+    xb = np.concatenate([d["X"], np.ones((d["X"].shape[0], 1))], axis=1)
+    z = np.maximum(xb @ w["U"].T, 0) @ w["alpha"]
+    return np.mean((z - d["y"]) ** 2) + 0.5 * meta["wd"] * (np.sum(w["U"] ** 2) + np.sum(w["alpha"] ** 2))
+
+before = pytorch_objective(os.path.join(out, net + ".npz"))
+improved = os.path.join(out, net + ".improved.npz")
+after = pytorch_objective(improved) if os.path.exists(improved) else float("nan")
 e = r["escape_neuron"]
 esc = "none" if e is None else f"predicted {e['predicted_decrease']:.3e}, actual {e['actual_decrease']:.3e}"
 p = meta["independent_pstar"]
 print(f"{net:9s} exit {sys.argv[4]}  verdict {r['verdict']:23s} by {r['decided_by']:20s} objective {r['objective']:.10g}"
       f"  lower {r['lower']:.10g}  gap {r['gap']:.3e} (rel {r['relative_gap']:.2e})"
       f"  objective - P*_indep {r['objective'] - p:.3e}  stationarity {r['stationarity_relative']:.2e} (rel)"
-      f"  local rel gap {r['local_relative_gap']:.2e}  escape: {esc}  minimal width {r['minimal_width']}")
+      f"  local rel gap {r['local_relative_gap']:.2e}  escape: {esc}  minimal width {r['minimal_width']}"
+      f"  improved ({r.get('improved_by', 'none')}): numpy objective {before:.10g} -> {after:.10g}")
 PY
 done

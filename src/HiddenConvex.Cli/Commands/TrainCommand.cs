@@ -23,7 +23,7 @@ public sealed class TrainCommand : ICommand
     public string Help => $"""
         hcv train DATA --beta B --width M [--optimizer lbfgs|adam|gd] [--seed S] [--out NET [--force]]
                   [--loss squared|logistic] [--loss-scale C] [--hidden-bias] [--max-iter N] [--lr LR]
-                  [--stat-tol E] [--json]
+                  [--final-lr LR] [--stat-tol E] [--json]
 
         Minimises L_β(θ) = ℓ(f_θ(X)) + (β/2)‖θ‖² over width-M networks in float64, from PyTorch's default
         nn.Linear initialisation drawn with the seed (equal seeds give identical runs). Progress on stderr.
@@ -32,7 +32,8 @@ public sealed class TrainCommand : ICommand
         THEORY.md §7, is ≤ ε_stat = abs + rel·‖θ‖(β + ‖X‖₂‖∇ℓ‖) (default rel {Tolerances.Stationarity.Relative:G3});
         otherwise stop at --max-iter (default 20000), when no step decreases L_β (stalled), or on overflow.
         L-BFGS and gradient descent use an Armijo line search and fall back to the minimum-norm element
-        of the Clarke set at kinks; Adam uses the fixed rate --lr (default 0.01).
+        of the Clarke set at kinks; Adam uses the rate --lr (default 0.01), decaying geometrically to
+        --final-lr over the --max-iter iterations when that is given.
 
         Options:
           --beta B, --width M  required
@@ -84,6 +85,7 @@ public sealed class TrainCommand : ICommand
             Seed = args.Int("seed", 0),
             MaxIterations = maxIter,
             LearningRate = Guard.Positive(args.Double("lr", 1e-2), "--lr"),
+            FinalLearningRate = args.Get("final-lr") is null ? null : Guard.Positive(args.Double("final-lr", 1e-2), "--final-lr"),
             Stationarity = Tolerances.Stationarity with { Relative = Guard.Positive(args.Double("stat-tol", Tolerances.Stationarity.Relative), "--stat-tol") },
         };
     }

@@ -74,6 +74,20 @@ public static class Tolerances
     public const double HyperplaneDirection = 1e-10;
 
     /// <summary>
+    /// Coarser merge tolerances for hyperplane directions, tried in order only when the enumeration at
+    /// <see cref="HyperplaneDirection"/> fails its self-check (distinct rows nearly parallel at about
+    /// that scale). A set obtained with one of them is marked inexact: thinner cells may be missing.
+    /// </summary>
+    public static readonly IReadOnlyList<double> CoarserHyperplaneDirections = [1e-8, 1e-6];
+
+    /// <summary>
+    /// Smallest relative margin |x_j·u| / (‖x_j‖‖u‖) the exact enumeration accepts for a cell's witness u
+    /// at a nonzero row of X ∈ R^{n×d}: max(1e-14, 4 d 2^−53), several times the rounding error bound
+    /// d·2^−53 of x_j·u, so the computed sign (the pattern) is the true one.
+    /// </summary>
+    public static double WitnessMargin(int d) => Math.Max(1e-14, 4 * d * Math.Pow(2, -53));
+
+    /// <summary>
     /// A sampled direction u is kept only when |x_j·u| exceeds this times ‖x_j‖·‖u‖ for every
     /// nonzero row, so that it lies strictly inside a full-dimensional cell (THEORY.md §2).
     /// </summary>

@@ -43,7 +43,12 @@ public sealed record TrainingSettings
     public int MaxIterations { get; init; } = 20_000;
     /// <summary>Adam's learning rate; the first trial step of gradient descent.</summary>
     public double LearningRate { get; init; } = 1e-2;
-    /// <summary>Adam's decay rates and ε.</summary>
+    /// <summary>
+    /// Adam's learning rate at the last iteration: the rate decays geometrically from <see cref="LearningRate"/>
+    /// to this over <see cref="MaxIterations"/> (default null: constant rate).
+    /// </summary>
+    public double? FinalLearningRate { get; init; }
+    /// <summary>Adam's first-moment decay rate.</summary>
     public double AdamBeta1 { get; init; } = 0.9;
     /// <summary>Adam's second-moment decay rate.</summary>
     public double AdamBeta2 { get; init; } = 0.999;
@@ -182,11 +187,14 @@ public static class Trainer
         {
             double b1 = settings.AdamBeta1, b2 = settings.AdamBeta2;
             double c1 = 1 - Math.Pow(b1, it + 1), c2 = 1 - Math.Pow(b2, it + 1);
+            double rate = settings.FinalLearningRate is { } final && settings.MaxIterations > 0
+                ? settings.LearningRate * Math.Pow(final / settings.LearningRate, (double)it / settings.MaxIterations)
+                : settings.LearningRate;
             for (int k = 0; k < theta.Count; k++)
             {
                 s.M[k] = b1 * s.M[k] + (1 - b1) * grad[k];
                 s.V[k] = b2 * s.V[k] + (1 - b2) * grad[k] * grad[k];
-                theta[k] -= settings.LearningRate * (s.M[k] / c1) / (Math.Sqrt(s.V[k] / c2) + settings.AdamEpsilon);
+                theta[k] -= rate * (s.M[k] / c1) / (Math.Sqrt(s.V[k] / c2) + settings.AdamEpsilon);
             }
             return true;
         }

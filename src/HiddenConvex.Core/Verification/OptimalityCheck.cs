@@ -173,7 +173,8 @@ public static class OptimalityCheck
             decidedBy = "stationarity and slot-restricted gap";
         }
 
-        var escape = priced ? null : EscapeFor(network, data, loss, beta, engine, certificate, objective);
+        // For a certified network any escape neuron's gain is below the gap: not worth reporting.
+        var escape = priced || verdict == Verdict.Optimal ? null : EscapeFor(network, data, loss, beta, engine, certificate, objective);
         NetworkPath? path = null;
         SolverResult? convex = null;
         if (verdict != Verdict.Optimal && settings.ComputePath)
@@ -266,7 +267,7 @@ public static class OptimalityCheck
     private static string Explain(Verdict verdict, string decidedBy, Certificate c, StationarityReport st, double localRel,
         CheckSettings s, bool priced, bool exact, double beta)
     {
-        string pricing = priced ? $"rho(v) = {c.Rho:G6} <= beta = {beta:G6}" : $"rho(v) = {c.Rho:G6} > beta = {beta:G6}";
+        string pricing = priced ? $"rho(v) = {c.Rho:G10} <= beta = {beta:G10}" : $"rho(v) = {c.Rho:G10} > beta = {beta:G10}";
         string gap = $"certified relative gap {c.RelativeGap:G3} (tolerance {s.GapTolerance:G3})";
         string stat = $"Clarke stationarity measure {st.Measure:G3} (threshold {st.Threshold:G3} = {st.Tolerance})";
         string loc = $"relative gap on its own slots {localRel:G3} (tolerance {s.LocalGapTolerance:G3})";
