@@ -18,12 +18,12 @@ public sealed class CheckCommand : ICommand
     /// <inheritdoc />
     public string Summary => "check a trained network for global optimality; suggest an improvement";
     /// <inheritdoc />
-    public IReadOnlyCollection<string> Flags => ["json", "hidden-bias", "force", "no-solve"];
+    public IReadOnlyCollection<string> Flags => ["json", "hidden-bias", "force", "solve", "no-solve"];
 
     /// <inheritdoc />
     public string Help => $"""
         hcv check DATA NET --beta B [--loss squared|logistic] [--loss-scale C] [--hidden-bias]
-                  [--json] [--improve OUT [--force]] [--gap-tol E] [--local-gap-tol E] [--stat-tol E] [--no-solve]
+                  [--json] [--improve OUT [--force]] [--gap-tol E] [--local-gap-tol E] [--stat-tol E] [--kink-tol E] [--solve | --no-solve]
 
         Is the two-layer ReLU network NET globally optimal for L_β(θ) = ℓ(f_θ(X)) + (β/2)‖θ‖² on DATA
         (THEORY.md §1, §9)? The check enumerates the activation cells of X exactly, prices v = −∇ℓ(f_θ(X)),
@@ -45,7 +45,14 @@ public sealed class CheckCommand : ICommand
           --gap-tol E       ε_gap (default {Tolerances.CheckGap:G3})
           --local-gap-tol E ε_local (default {Tolerances.LocalGap:G3})
           --stat-tol E      relative ε_stat (default {Tolerances.Stationarity.Relative:G3}, absolute {Tolerances.Stationarity.Absolute:G3})
-          --no-solve        do not solve the convex program for P* when the network is not stationary
+          --kink-tol E      rows with |x_j·u| ≤ E·‖x_j‖‖u‖ are kinks of neuron u, their ReLU slope free in
+                            [0, 1] (default {Tolerances.Kink.Relative:G3}; a Goldstein radius: trained networks
+                            hover within 1e-6..1e-4 of kinks, where E = 1e-4 measures their stationarity)
+          --solve           for a not-stationary network, also solve the convex program: P* and the
+                            decrease available along the §8 path to the global minimum (default: only
+                            with --improve, whose output is then that path's end ψ(W*))
+          --no-solve        never solve the convex program (--improve then writes the end of the §8
+                            path to a nearly minimal network, or θ plus the escape neuron)
           --json            one JSON object on stdout
 
         Decision rule (gap = L_β(θ) − lower, rel(x) = x / max(1, |L_β(θ)|)):
@@ -71,14 +78,16 @@ public sealed class CheckCommand : ICommand
         bool hiddenBias = args.Flag("hidden-bias");
         bool json = args.Flag("json");
         bool force = args.Flag("force");
-        bool noSolve = args.Flag("no-solve");
+        bool solve = args.Flag("solve"), noSolve = args.Flag("no-solve");
         string? improve = args.Get("improve");
+        if (solve && noSolve) throw new UsageException("--solve and --no-solve exclude each other");
         var settings = new CheckSettings
         {
             GapTolerance = Guard.Positive(args.Double("gap-tol", Tolerances.CheckGap), "--gap-tol"),
             LocalGapTolerance = Guard.Positive(args.Double("local-gap-tol", Tolerances.LocalGap), "--local-gap-tol"),
             Stationarity = Tolerances.Stationarity with { Relative = Guard.Positive(args.Double("stat-tol", Tolerances.Stationarity.Relative), "--stat-tol") },
-            SolveConvex = !noSolve,
+            Kink = Tolerances.Kink with { Relative = Guard.Positive(args.Double("kink-tol", Tolerances.Kink.Relative), "--kink-tol") },
+            SolveConvex = solve || (improve is not null && !noSolve),
             Log = Console.Error,
         };
         args.Done(2, 2, "DATA NET");

@@ -57,7 +57,7 @@ public static class ConformReport
             $"hcv conform --solver \"{o.Command}\" --task {ConformTasks.Name(o.Task)} --max-tests {o.MaxTests} --seed {o.Seed}; " +
             $"timeout {o.Timeout.TotalSeconds:G4} s per request; requested tolerance {o.Tolerance:G3}; cone tolerance {ConformTolerances.Cone}; " +
             $"objective tolerance {Tolerances.Objective}; implementation: {result.Implementation ?? "unnamed"}; " +
-            $"{result.Requests} requests ({string.Join(", ", result.Statuses.Select(kv => $"{kv.Value} answered {kv.Key}"))}), {result.ProcessStarts} process start(s); verdict: {(result.Conforms ? "conforms" : "does NOT conform")}");
+            $"{result.Requests} requests ({string.Join(", ", result.Statuses.Select(kv => $"{kv.Value} answered {kv.Key}"))}), {result.ProcessStarts} process start(s); largest certified relative gap {result.WorstRelativeGap:G3}; verdict: {(result.Conforms ? "conforms" : "does NOT conform")}");
         return new RunReport($"Conformance of {o.Command}", started, result.Elapsed, config, props);
     }
 
@@ -142,6 +142,7 @@ public static class ConformReport
             ["requests"] = r.Requests,
             ["seconds"] = Math.Round(r.Elapsed.TotalSeconds, 3),
             ["implementation"] = r.Implementation,
+            ["worst_relative_gap"] = r.WorstRelativeGap,
             ["statuses"] = new JsonObject(r.Statuses.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value)))),
         };
         if (r.Failure is { } f)

@@ -67,7 +67,8 @@ public sealed record ConformResult(
     string? Implementation,
     int ProcessStarts,
     IReadOnlyList<string> PassedSizes,
-    IReadOnlyDictionary<string, int> Statuses)
+    IReadOnlyDictionary<string, int> Statuses,
+    double WorstRelativeGap)
 {
     /// <summary>True when every instance passed every check.</summary>
     public bool Conforms => Failure is null;
@@ -84,6 +85,8 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
     private int _requests;
     private string? _implementation;
     private readonly SortedDictionary<string, int> _statuses = new(StringComparer.Ordinal);
+
+    private double _worstRelativeGap;
 
     private void CountStatus(string status) => _statuses[status] = _statuses.GetValueOrDefault(status) + 1;
 
@@ -121,7 +124,7 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
             progress?.Invoke($"counterexample of size {shrink.Instance.Size} after {shrink.Steps} steps ({shrink.Evaluations} runs)");
         }
         return new ConformResult(options, run, passed, _requests, failure, clock.Elapsed, _implementation, process.Starts, sizes,
-            new SortedDictionary<string, int>(_statuses));
+            new SortedDictionary<string, int>(_statuses), _worstRelativeGap);
     }
 
     /// <summary>Asks for one instance and checks the answer; with a relation, also checks I1 against the related instance.</summary>
@@ -174,6 +177,7 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
                 CountStatus(answer.Status);
                 var problem = new ConvexProblem(data, loss, inst.Beta, patterns);
                 var c = ConformChecks.CheckConvex(problem, answer, options.Tolerance);
+                if (c.Certificate is { } cc) _worstRelativeGap = Math.Max(_worstRelativeGap, cc.RelativeGap);
                 var net = answer.Network ?? (c.W is { } w ? Maps.Psi(w) : null);
                 return new(inst, c.Violations, request, ex.Line, ex.Elapsed, net, c.RecomputedObjective, c.Certificate?.Lower, null, c.ClaimedTolerance);
             }

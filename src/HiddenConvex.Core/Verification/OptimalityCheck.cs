@@ -35,9 +35,15 @@ public sealed record CheckSettings
     public Tolerance Pricing { get; init; } = Tolerances.Pricing;
     /// <summary>Compute the §8 path to a nearly minimal network (for the decrease it offers and --improve).</summary>
     public bool ComputePath { get; init; } = true;
-    /// <summary>Solve the convex program for P*_c and the global path endpoint when θ is not optimal.</summary>
-    public bool SolveConvex { get; init; } = true;
-    /// <summary>Settings of that solve.</summary>
+    /// <summary>Solve the convex program for P*_c and the global path endpoint when θ is not stationary (default false: it costs far more than the check).</summary>
+    public bool SolveConvex { get; init; }
+    /// <summary>
+    /// Tighten the lower bound with the dual point of the convex program restricted to θ's own slots
+    /// (a small solve): any v gives a valid bound, and near the optimum this one is far tighter than
+    /// v = −∇ℓ(f_θ(X)) (default true).
+    /// </summary>
+    public bool TightenWithSlotSolve { get; init; } = true;
+    /// <summary>Settings of the convex solves.</summary>
     public SolverSettings Solver { get; init; } = new();
     /// <summary>Progress lines (stderr in the CLI); null for silence.</summary>
     public TextWriter? Log { get; init; }
@@ -65,6 +71,7 @@ public sealed record OptimalityReport(
     string Explanation,
     double Objective,
     Certificate Certificate,
+    Certificate OwnCertificate,
     double Beta,
     StationarityReport Stationarity,
     double LocalLower,
@@ -87,8 +94,8 @@ public sealed record OptimalityReport(
     public double Gap => Certificate.Gap;
     /// <summary>gap / max(1, |objective|).</summary>
     public double RelativeGap => Certificate.RelativeGap;
-    /// <summary>ρ(v) at v = −∇ℓ(f_θ(X)).</summary>
-    public double Rho => Certificate.Rho;
+    /// <summary>ρ(v) at v = −∇ℓ(f_θ(X)) (the pricing of θ itself, which decides the escape neuron).</summary>
+    public double Rho => OwnCertificate.Rho;
     /// <summary>objective − (lower bound over θ's own slots): how far θ can be from the best network with its slots.</summary>
     public double LocalGap => Objective - LocalLower;
     /// <summary>LocalGap / max(1, |objective|).</summary>
@@ -142,15 +149,16 @@ public static class OptimalityCheck
         var engine = new PricingEngine(data.X, patterns);
         double objective = NetworkObjective.Value(network, data, loss, beta);
         var z = network.Predict(data.X);
-        var certificate = CertificateChecker.ForPrediction(data, loss, beta, engine, z, objective);
+        var own = CertificateChecker.ForPrediction(data, loss, beta, engine, z, objective);
+        var slots = NeuronOps.Slots(network, data, patterns);
+        var certificate = settings.TightenWithSlotSolve ? Tightened(own, data, loss, beta, patterns, engine, slots, settings) : own;
         log?.WriteLine($"  objective {objective:G12}, certified lower bound {certificate.Lower:G12}, rho {certificate.Rho:G8} (beta {beta:G8})");
         var stationarity = Stationarity.Measure(network, data, loss, beta, settings.Stationarity, settings.Kink);
-        var slots = NeuronOps.Slots(network, data, patterns);
-        var (localRho, localLower) = SlotCertificate(data, loss, beta, engine, slots, certificate.V);
+        var (localRho, localLower) = SlotCertificate(data, loss, beta, engine, slots, own.V);
 
         bool exact = patterns.IsExact;
         bool certified = exact && certificate.RelativeGap <= settings.GapTolerance;
-        bool priced = certificate.Rho <= beta + settings.Pricing.At(beta);
+        bool priced = own.Rho <= beta + settings.Pricing.At(beta);
         bool stationary = stationarity.IsStationary;
         double localRel = (objective - localLower) / Math.Max(1, Math.Abs(objective));
         bool local = localRel <= settings.LocalGapTolerance;
@@ -174,7 +182,7 @@ public static class OptimalityCheck
         }
 
         // For a certified network any escape neuron's gain is below the gap: not worth reporting.
-        var escape = priced || verdict == Verdict.Optimal ? null : EscapeFor(network, data, loss, beta, engine, certificate, objective);
+        var escape = priced || verdict == Verdict.Optimal ? null : EscapeFor(network, data, loss, beta, engine, own, objective);
         NetworkPath? path = null;
         SolverResult? convex = null;
         if (verdict != Verdict.Optimal && settings.ComputePath)
@@ -189,10 +197,28 @@ public static class OptimalityCheck
         }
         var minimal = NeuronOps.Minimalise(network, data, patterns);
         var (improved, improvedBy) = Improvement(verdict, network, minimal, escape, path, convex, data, loss, beta);
-        string explanation = Explain(verdict, decidedBy, certificate, stationarity, localRel, settings, priced, exact, beta);
-        return new OptimalityReport(verdict, decidedBy, explanation, objective, certificate, beta, stationarity,
+        string explanation = Explain(verdict, decidedBy, certificate, own.Rho, stationarity, localRel, settings, priced, exact, beta);
+        return new OptimalityReport(verdict, decidedBy, explanation, objective, certificate, own, beta, stationarity,
             localLower, localRho, NeuronOps.IsScaled(network), NeuronOps.IsNearlyMinimal(network, data, patterns),
             network.Width, slots.Count, minimal.Width, escape, path, convex, improved, improvedBy, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// The better of θ's own certificate and the certificate of the solution z_S of the convex program
+    /// restricted to θ's slots, re-priced over the full pattern set (so its lower bound holds for P*_c).
+    /// The objective stays L_β(θ).
+    /// </summary>
+    private static Certificate Tightened(Certificate own, Dataset data, Loss loss, double beta, PatternSet patterns,
+        PricingEngine engine, IReadOnlyList<Slot> slots, CheckSettings settings)
+    {
+        var cells = slots.Select(sl => patterns.IndexOf(sl.Block.Pattern)).Where(i => i >= 0).Distinct()
+            .Select(i => patterns.Cells[i]).ToList();
+        if (cells.Count == 0) return own;
+        var restricted = new PatternSet(cells, false, patterns.Rank, "slots of the checked network", patterns.N);
+        var solved = ConvexSolver.Solve(new ConvexProblem(data, loss, beta, restricted), settings.Solver with { MaxIterations = 20 });
+        var other = CertificateChecker.ForPrediction(data, loss, beta, engine, solved.W.Predict(data.X), own.Objective);
+        settings.Log?.WriteLine($"  slot-restricted solve ({cells.Count} patterns, {solved.StatusName}): lower bound {other.Lower:G12} vs {own.Lower:G12} from θ itself");
+        return other.Lower > own.Lower ? other : own;
     }
 
     /// <summary>
@@ -251,23 +277,31 @@ public static class OptimalityCheck
         return 0.5 * (lo + hi);
     }
 
+    /// <summary>
+    /// The network --improve writes: the minimal equivalent of an optimal θ; otherwise the candidate with
+    /// the lowest L_β among ψ(W*) (end of the §8 global path), θ plus the escape neuron, and the end of
+    /// the §8 path to a nearly minimal network.
+    /// </summary>
     private static (Network? Network, string? By) Improvement(Verdict verdict, Network network, Network minimal, EscapeNeuron? escape,
         NetworkPath? path, SolverResult? convex, Dataset data, Loss loss, double beta)
     {
         if (verdict == Verdict.Optimal) return (minimal, "minimal equivalent network (already optimal)");
-        if (convex is { } c && c.Objective < NetworkObjective.Value(network, data, loss, beta) && c.W.NonZeroBlocks.Any())
-            return (Maps.Psi(c.W), $"end of the THEORY.md §8 path to the global minimum (convex solution, status {c.StatusName})");
+        var candidates = new List<(Network Net, double Value, string By)>();
+        if (convex is { } c && c.W.NonZeroBlocks.Any())
+            candidates.Add((Maps.Psi(c.W), c.Objective, $"end of the THEORY.md §8 path to the global minimum (convex solution, status {c.StatusName})"));
         if (escape is { ActualDecrease: > 0 })
-            return (Network.FromNeurons(network.Neurons().Append((escape.U, escape.Alpha)), data.D), "escape neuron added (THEORY.md §9)");
+            candidates.Add((Network.FromNeurons(network.Neurons().Append((escape.U, escape.Alpha)), data.D), escape.ObjectiveAfter, "escape neuron added (THEORY.md §9)"));
         if (path is { Decrease: > 0 })
-            return (path.End, "end of the THEORY.md §8 path to a nearly minimal network");
-        return (null, null);
+            candidates.Add((path.End, path.EndLoss, "end of the THEORY.md §8 path to a nearly minimal network"));
+        double current = NetworkObjective.Value(network, data, loss, beta);
+        var best = candidates.Where(x => x.Value < current).OrderBy(x => x.Value).FirstOrDefault();
+        return best.Net is null ? (null, null) : (best.Net, best.By);
     }
 
-    private static string Explain(Verdict verdict, string decidedBy, Certificate c, StationarityReport st, double localRel,
+    private static string Explain(Verdict verdict, string decidedBy, Certificate c, double rho, StationarityReport st, double localRel,
         CheckSettings s, bool priced, bool exact, double beta)
     {
-        string pricing = priced ? $"rho(v) = {c.Rho:G10} <= beta = {beta:G10}" : $"rho(v) = {c.Rho:G10} > beta = {beta:G10}";
+        string pricing = priced ? $"rho(v) = {rho:G10} <= beta = {beta:G10}" : $"rho(v) = {rho:G10} > beta = {beta:G10}";
         string gap = $"certified relative gap {c.RelativeGap:G3} (tolerance {s.GapTolerance:G3})";
         string stat = $"Clarke stationarity measure {st.Measure:G3} (threshold {st.Threshold:G3} = {st.Tolerance})";
         string loc = $"relative gap on its own slots {localRel:G3} (tolerance {s.LocalGapTolerance:G3})";

@@ -14,7 +14,7 @@ namespace HiddenConvex.Core.Tests.Verification;
 public class OptimalityCheckTests
 {
     private static readonly SquaredLoss Loss = new();
-    private static readonly CheckSettings Quiet = new() { SolveConvex = false };
+    private static readonly CheckSettings Quiet = new();
 
     [Theory]
     [InlineData("ref02_n5_d3_gauss_f0.1")]
@@ -63,7 +63,7 @@ public class OptimalityCheckTests
         var r = ReferenceInstance.Load("ref04_n7_d3_int_f0.1");
         var p = CellEnumerator.Enumerate(r.Data.X);
         var net = Trainer.Initialise(6, r.Data.D, 4);
-        var report = OptimalityCheck.Check(net, r.Data, Loss, r.Beta, p, new CheckSettings());
+        var report = OptimalityCheck.Check(net, r.Data, Loss, r.Beta, p, new CheckSettings { SolveConvex = true });
         Assert.Equal(Verdict.NotStationary, report.Verdict);
         Assert.False(report.Stationarity.IsStationary);
         Assert.True(report.PathToNearlyMinimal!.Decrease > 0);
