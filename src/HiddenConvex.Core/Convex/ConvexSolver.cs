@@ -10,7 +10,10 @@ namespace HiddenConvex.Core.Convex;
 /// Design: an outer working-set loop priced by the exact ρ of §4 and an inner log-barrier
 /// interior-point solve of the program reduced to the working set (<see cref="BarrierSolver"/>).
 /// Start from W = 0; price every block at v = −∇ℓ(z); add the blocks with the largest ‖Π_b‖ &gt; β;
-/// re-solve; repeat. Optimal solutions use at most n blocks, so the working set stays small.
+/// re-solve; repeat. Optimal solutions use at most n blocks, so the working set stays small. While the
+/// point still prices far above β the inner solve is loose (relative barrier gap 1e-5), then tight (1e-8).
+/// Near the optimum a face polish (<see cref="FacePolisher"/>) reads the active blocks and their faces off
+/// the dual and runs Newton on the smooth program over those faces, reaching rounding-level gaps.
 /// </para>
 /// <para>
 /// Stopping rule (the certificate decides, never the inner solver): with lower = −ℓ*(−t v) the §4
