@@ -148,7 +148,7 @@ public sealed class CheckCommand : ICommand
     private static string ToJson(OptimalityReport r, PatternSet patterns, CheckSettings s, string? improve)
     {
         using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("verdict", r.VerdictName);
