@@ -20,6 +20,7 @@ namespace HiddenConvex.Core.Arrangements;
 internal sealed class IncrementalArrangement
 {
     private readonly IReadOnlyList<double[]> _normals;
+    private readonly double _tolerance;
     private readonly int _dim;
     private readonly int _words;
     private double[] _witnesses;
@@ -43,9 +44,10 @@ internal sealed class IncrementalArrangement
     /// <summary>The sign vector of cell i: bit j set when h_j·w ≥ 0 for its witness w.</summary>
     public ReadOnlySpan<ulong> Signs(int i) => _signs.AsSpan(i * _words, _words);
 
-    private IncrementalArrangement(IReadOnlyList<double[]> normals, int dim, int capacity)
+    private IncrementalArrangement(IReadOnlyList<double[]> normals, int dim, double tolerance, int capacity)
     {
         _normals = normals;
+        _tolerance = tolerance;
         _dim = dim;
         _words = (normals.Count + 63) >> 6;
         _probe = new ulong[_words];
@@ -54,11 +56,14 @@ internal sealed class IncrementalArrangement
         _hashes = new ulong[Math.Max(1, capacity)];
     }
 
-    /// <summary>Builds the cells of the arrangement of <paramref name="normals"/> in R^<paramref name="dim"/>.</summary>
-    public static IncrementalArrangement Build(IReadOnlyList<double[]> normals, int dim, CancellationToken cancellationToken)
+    /// <summary>
+    /// Builds the cells of the arrangement of <paramref name="normals"/> in R^<paramref name="dim"/>;
+    /// restricted normals closer than <paramref name="tolerance"/> up to sign are one hyperplane.
+    /// </summary>
+    public static IncrementalArrangement Build(IReadOnlyList<double[]> normals, int dim, double tolerance, CancellationToken cancellationToken)
     {
         int capacity = CellBound(normals.Count, dim, 1 << 16);
-        var a = new IncrementalArrangement(normals, dim, capacity);
+        var a = new IncrementalArrangement(normals, dim, tolerance, capacity);
         if (dim == 2)
         {
             a.BuildPlanar();
@@ -124,7 +129,7 @@ internal sealed class IncrementalArrangement
     {
         var h = _normals[k];
         var reflector = new Reflector(h);
-        var restricted = Build(RestrictedNormals(k, reflector), _dim - 1, cancellationToken);
+        var restricted = Build(RestrictedNormals(k, reflector), _dim - 1, _tolerance, cancellationToken);
         Inconsistencies += restricted.Inconsistencies;
 
         int before = Count;
@@ -154,7 +159,7 @@ internal sealed class IncrementalArrangement
         var projected = new List<double[]>(k);
         for (int j = 0; j < k; j++)
             if (UnitNormals.Normalized(reflector.Restrict(_normals[j])) is { } g) projected.Add(g);
-        return UnitNormals.DistinctUpToSign(projected, out _, out _);
+        return UnitNormals.DistinctUpToSign(projected, _tolerance, out _, out _);
     }
 
     /// <summary>

@@ -44,11 +44,11 @@ internal static class UnitNormals
 
     /// <summary>
     /// Groups unit vectors that span the same line: b joins the group of an earlier representative a
-    /// when min(‖b − a‖, ‖b + a‖) ≤ <see cref="Tolerances.HyperplaneDirection"/>.
+    /// when min(‖b − a‖, ‖b + a‖) ≤ <paramref name="tolerance"/> (normally <see cref="Tolerances.HyperplaneDirection"/>).
     /// Returns the representatives (first member of each group, in input order) and, per input,
     /// its group and whether it points opposite to the representative.
     /// </summary>
-    public static List<double[]> DistinctUpToSign(IReadOnlyList<double[]> unit, out int[] group, out bool[] opposite)
+    public static List<double[]> DistinctUpToSign(IReadOnlyList<double[]> unit, double tolerance, out int[] group, out bool[] opposite)
     {
         var reps = new List<double[]>();
         group = new int[unit.Count];
@@ -61,7 +61,7 @@ internal static class UnitNormals
             {
                 var a = reps[g];
                 bool flip = Dot(a, b) < 0;
-                if (DistanceUpToSign(a, b, flip) <= Tolerances.HyperplaneDirection)
+                if (DistanceUpToSign(a, b, flip) <= tolerance)
                 {
                     group[i] = g;
                     opposite[i] = flip;

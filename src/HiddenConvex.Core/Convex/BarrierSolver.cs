@@ -124,6 +124,7 @@ internal sealed record BarrierOutcome(double[] W, int NewtonSteps, bool ReachedT
 internal sealed class BarrierSolver
 {
     private const double Growth = 20;
+    private const int MaxStageSteps = 60; // a stage that does not centre in this many steps has hit rounding
     private const double CenteringTolerance = 1e-10; // Newton decrement λ²/2 at which a stage counts as centred
 
     private readonly double[] _x;
@@ -213,7 +214,7 @@ internal sealed class BarrierSolver
         string? failure = null;
         while (true)
         {
-            var (ok, used, why) = Center(t, w, s, maxNewton - steps, deadline, ct);
+            var (ok, used, why) = Center(t, w, s, Math.Min(maxNewton - steps, MaxStageSteps), deadline, ct);
             steps += used;
             var z = Vector<double>.Build.DenseOfArray(Predict(w));
             double obj = _loss.Value(z, _y) + _beta * s.Sum();

@@ -89,6 +89,9 @@ internal sealed class ConeProjector
     /// </summary>
     public int[] PassiveRows() => _passive.AsSpan(0, _np).ToArray();
 
+    /// <summary>The multipliers μ ≥ 0 of the last <see cref="Project"/> (one per row; zero off the passive set).</summary>
+    public double[] Multipliers() => (double[])_mu.Clone();
+
     /// <summary>
     /// Writes q = Π_C(g) = g + Σ_j μ_j sign_j x_j (μ ≥ 0) into <paramref name="q"/> and returns ‖q‖.
     /// </summary>

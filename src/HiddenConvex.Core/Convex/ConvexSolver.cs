@@ -38,7 +38,7 @@ public static class ConvexSolver
         var data = problem.Data;
         int n = data.N, d = data.D;
         var engine = PricingEngine.For(problem);
-        int perIteration = settings.BlocksPerIteration > 0 ? settings.BlocksPerIteration : Math.Max(8, n / 2);
+        int perIteration = settings.BlocksPerIteration > 0 ? settings.BlocksPerIteration : Math.Max(10, n);
 
         var zero = ConvexPoint.Zero(d);
         var best = Evaluate(problem, engine, zero);
@@ -59,6 +59,7 @@ public static class ConvexSolver
             if (stalls >= 3) { status = SolverStatus.NumericalError; break; }
             iteration++;
 
+            // Price at the reduced optimum (the last barrier point): column generation needs its dual vector.
             int added = AddViolatedBlocks(engine, problem.Beta, last.Certificate.V, working, inWorking, perIteration);
             if (added > 0 || !solvedOnce)
             {
@@ -68,19 +69,20 @@ public static class ConvexSolver
                 solvedOnce = true;
                 last = Evaluate(problem, engine, ToPoint(engine, working, inner.W, d));
                 if (last.Certificate.Gap < best.Certificate.Gap) best = last;
-                Report(progress, iteration, "barrier", working.Count, added, inner.NewtonSteps, last, problem.Beta, inner.Failure);
+                Report(progress, iteration, "barrier", working.Count, added, inner.NewtonSteps, last, problem.Beta,
+                    $"{clock.Elapsed.TotalSeconds:F2}s" + (inner.Failure is null ? "" : ", " + inner.Failure));
                 if (inner.Failure == "cancelled") { status = SolverStatus.Cancelled; break; }
                 if (inner.Failure == "time limit") { status = SolverStatus.TimeLimit; break; }
-                if (best.Certificate.RelativeGap <= settings.Tolerance) continue;
             }
             else stalls++;
+            // Polish only near the optimum: far from it the active set read off the dual is still wrong.
+            if (added > 0 && last.Certificate.Rho > problem.Beta * (1 + PolishThreshold)) continue;
 
-            var polished = PolishFrom(problem, engine, last);
+            var polished = PolishFrom(problem, engine, stalls == 0 ? last : best);
             if (polished is null) { stalls++; continue; }
-            Report(progress, iteration, "polish", working.Count, 0, 0, polished, problem.Beta, null);
+            Report(progress, iteration, "polish", working.Count, 0, 0, polished, problem.Beta, $"{clock.Elapsed.TotalSeconds:F2}s");
             if (polished.Certificate.Gap < best.Certificate.Gap) best = polished;
             else stalls++;
-            last = polished;
         }
         return new SolverResult(status.Value, iteration, newtonTotal, best.Certificate.Objective, best.Certificate.Lower,
             best.Point.MaxConeViolation(data.X), clock.Elapsed.TotalSeconds, best.Point, best.Certificate,
@@ -88,7 +90,10 @@ public static class ConvexSolver
     }
 
     /// <summary>Relative duality-gap target of the inner barrier solve; the face polish takes over from there.</summary>
-    private const double BarrierRelativeGap = 1e-9;
+    private const double BarrierRelativeGap = 1e-8;
+
+    /// <summary>The face polish runs once the barrier point prices within β(1 + this) (or when no block can be added).</summary>
+    private const double PolishThreshold = 1e-4;
 
     private static void Report(TextWriter? progress, int iteration, string stage, int working, int added, int newton,
         Candidate c, double beta, string? note) =>

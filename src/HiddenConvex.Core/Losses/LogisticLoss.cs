@@ -16,7 +16,20 @@ public sealed class LogisticLoss(double scale = 1.0) : Loss(scale)
     public override double DualScaleCap => 1.0;
 
     /// <summary>log(1 + exp(x)) without overflow.</summary>
-    internal static double Softplus(double x) => x > 0 ? x + double.LogP1(Math.Exp(-x)) : double.LogP1(Math.Exp(x));
+    internal static double Softplus(double x) => x > 0 ? x + Log1p(Math.Exp(-x)) : Log1p(Math.Exp(x));
+
+    /// <summary>
+    /// log(1 + x) accurate for small |x| (double.LogP1 computes log(x + 1), which returns 0 for
+    /// |x| below 1e-16 and loses the tail of the loss on well-classified points). Uses
+    /// log(u)·x/(u − 1) with u = 1 + x, which cancels the rounding of u (Goldberg, 1991).
+    /// </summary>
+    internal static double Log1p(double x)
+    {
+        double u = 1 + x;
+        if (u == 1) return x;
+        if (double.IsPositiveInfinity(u)) return Math.Log(x);
+        return Math.Log(u) * x / (u - 1);
+    }
 
     /// <summary>1 / (1 + exp(−x)) without overflow.</summary>
     internal static double Sigmoid(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
@@ -38,8 +51,11 @@ public sealed class LogisticLoss(double scale = 1.0) : Loss(scale)
     }
 
     /// <summary>∂²ℓ/∂z_j² = c σ(y_j z_j) σ(−y_j z_j).</summary>
-    public override Vector<double> HessianDiagonal(Vector<double> z, Vector<double> y) =>
-        Vector<double>.Build.Dense(z.Count, j => Scale * Sigmoid(y[j] * z[j]) * Sigmoid(-y[j] * z[j]));
+    public override Vector<double> HessianDiagonal(Vector<double> z, Vector<double> y)
+    {
+        SameLength(z, y);
+        return Vector<double>.Build.Dense(z.Count, j => Scale * Sigmoid(y[j] * z[j]) * Sigmoid(-y[j] * z[j]));
+    }
 
     /// <summary>H(a) = a log a + (1 − a) log(1 − a), 0 log 0 = 0; +∞ outside [0, 1].</summary>
     internal static double NegEntropy(double a)
@@ -47,7 +63,7 @@ public sealed class LogisticLoss(double scale = 1.0) : Loss(scale)
         if (a < 0 || a > 1 || double.IsNaN(a)) return double.PositiveInfinity;
         double s = 0;
         if (a > 0) s += a * Math.Log(a);
-        if (a < 1) s += (1 - a) * Math.Log(1 - a);
+        if (a < 1) s += (1 - a) * Log1p(-a);
         return s;
     }
 
@@ -78,6 +94,8 @@ public sealed class LogisticLoss(double scale = 1.0) : Loss(scale)
             if (a[j] < 0) return 0; // no positive multiple of v is dual-feasible for the loss
             if (a[j] > 0) hi = Math.Min(hi, 1 / a[j]);
         }
+        // v·y = 0 entrywise: −ℓ*(−t v) = 0 for every t, and t = 0 avoids returning tMax = ∞.
+        if (a.All(aj => aj == 0)) return 0;
         if (!(hi > 0)) return 0;
         double Slope(double t)
         {

@@ -30,8 +30,11 @@ public sealed class SquaredLoss(double scale = 1.0) : Loss(scale)
     }
 
     /// <inheritdoc />
-    public override Vector<double> HessianDiagonal(Vector<double> z, Vector<double> y) =>
-        Vector<double>.Build.Dense(z.Count, Scale);
+    public override Vector<double> HessianDiagonal(Vector<double> z, Vector<double> y)
+    {
+        SameLength(z, y);
+        return Vector<double>.Build.Dense(z.Count, Scale);
+    }
 
     /// <inheritdoc />
     public override double NegConjugate(Vector<double> v, Vector<double> y)

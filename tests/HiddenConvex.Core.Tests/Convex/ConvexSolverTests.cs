@@ -14,7 +14,7 @@ public class ConvexSolverTests(ITestOutputHelper output)
         var r = ReferenceInstance.Load(name);
         var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
         var log = new StringWriter();
-        var result = ConvexSolver.Solve(problem, new SolverSettings { Verbose = true, Progress = log });
+        var result = ConvexSolver.Solve(problem, new SolverSettings { Verbose = true, Progress = log, Tolerance = double.Parse(Environment.GetEnvironmentVariable("HCV_TOL") ?? "1e-9") });
         output.WriteLine(log.ToString());
         output.WriteLine($"{name}: {result.StatusName} objective {result.Objective:R} lower {result.Lower:R} rel.gap {result.RelativeGap:E2} ref [{r.Lower:R}, {r.Upper:R}] {result.Seconds:F3}s");
         Assert.Equal(SolverStatus.Optimal, result.Status);

@@ -1,0 +1,223 @@
+using HiddenConvex.Core.Numerics;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace HiddenConvex.Core.Convex;
+
+/// <summary>An active block of THEORY.md §6: ‖π_b‖ = β at v*, with its unit direction d_b and column γ_b diag(s_b) X d_b.</summary>
+public sealed record ActiveBlock(Block Block, Vector<double> Direction, Vector<double> Column, double Price);
+
+/// <summary>
+/// The optimal set 𝒲* of THEORY.md §6, read off the dual: with v* = −∇ℓ(z*), the active blocks are
+/// those with ‖π_b‖ = β (up to <see cref="Tolerances.Pricing"/>), over ALL blocks — not only the nonzero
+/// blocks of one solution — and 𝒲* = {w_b = t_b d_b : t ≥ 0, A t = z*} with A's columns
+/// γ_b diag(s_b) X d_b. Every point has objective P*_c and Σ_b t_b = v*·z*/β.
+/// </summary>
+public sealed class OptimalSet
+{
+    /// <summary>The program.</summary>
+    public ConvexProblem Problem { get; }
+    /// <summary>The optimal prediction z*.</summary>
+    public Vector<double> Z { get; }
+    /// <summary>The dual vector v* = −∇ℓ(z*).</summary>
+    public Vector<double> V { get; }
+    /// <summary>The active blocks in pricing order.</summary>
+    public IReadOnlyList<ActiveBlock> Active { get; }
+    /// <summary>A = [γ_b diag(s_b) X d_b]_b (n × |active|).</summary>
+    public Matrix<double> A { get; }
+    /// <summary>rank(A) (singular values above 1e-10·σ_max).</summary>
+    public int Rank { get; }
+    /// <summary>A point t ≥ 0 of the polytope {t ≥ 0 : A t = z*} (non-negative least squares).</summary>
+    public Vector<double> Point { get; }
+    /// <summary>‖A·Point − z*‖ / max(1, ‖z*‖): how well the active directions reproduce z*.</summary>
+    public double Residual { get; }
+
+    private const double RankTolerance = 1e-10;
+
+    private OptimalSet(ConvexProblem problem, Vector<double> z, Vector<double> v, List<ActiveBlock> active)
+    {
+        Problem = problem; Z = z; V = v; Active = active;
+        int n = z.Count;
+        A = active.Count == 0 ? Matrix<double>.Build.Dense(n, 0) : Matrix<double>.Build.DenseOfColumnVectors(active.Select(a => a.Column));
+        Rank = active.Count == 0 ? 0 : NumericalRank(A);
+        Point = NonNegativeSolve(A, z);
+        Residual = active.Count == 0 ? z.L2Norm() / Math.Max(1, z.L2Norm()) : (A * Point - z).L2Norm() / Math.Max(1, z.L2Norm());
+    }
+
+    /// <summary>Builds 𝒲* around an (accurate) optimal point W of the program.</summary>
+    public static OptimalSet FromSolution(ConvexProblem problem, ConvexPoint w)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        ArgumentNullException.ThrowIfNull(w);
+        var x = problem.Data.X;
+        var z = w.Predict(x);
+        var v = -problem.Loss.Gradient(z, problem.Data.Y);
+        var engine = PricingEngine.For(problem);
+        double beta = problem.Beta;
+        double threshold = beta - Tolerances.Pricing.At(beta);
+        var values = engine.ValuesAbove(v.AsArray() ?? v.ToArray(), threshold);
+        var active = new List<ActiveBlock>();
+        for (int b = 0; b < values.Length; b++)
+        {
+            if (values[b] < threshold) continue;
+            var pi = engine.BlockProjection(b, v.AsArray() ?? v.ToArray(), out double norm);
+            var block = engine.BlockAt(b);
+            var dir = Vector<double>.Build.DenseOfArray(pi) / norm;
+            active.Add(new ActiveBlock(block, dir, Arrangements.Cones.MaskedProduct(x, block.Pattern, dir) * block.Sign, norm));
+        }
+        return new OptimalSet(problem, z, v, active);
+    }
+
+    /// <summary>The convex point w_b = t_b d_b (zero entries of t give no block).</summary>
+    public ConvexPoint ToPoint(Vector<double> t)
+    {
+        if (t.Count != Active.Count) throw new ArgumentException($"t has {t.Count} entries, there are {Active.Count} active blocks");
+        var blocks = new List<BlockValue>();
+        for (int i = 0; i < t.Count; i++)
+            if (t[i] > 0) blocks.Add(new BlockValue(Active[i].Block, Active[i].Direction * t[i]));
+        return new ConvexPoint(blocks, Problem.Data.D);
+    }
+
+    /// <summary>
+    /// Carathéodory pruning (THEORY.md §6): while the columns of A on supp(t) are dependent, move along
+    /// a null vector c (oriented so some c_b &gt; 0) by the largest τ keeping t ≥ 0, zeroing an entry.
+    /// Ends at a vertex with |supp| ≤ rank(A) ≤ n.
+    /// </summary>
+    public Vector<double> Prune(Vector<double> t)
+    {
+        var r = t.Clone();
+        for (int guard = 0; guard <= t.Count; guard++)
+        {
+            var support = Enumerable.Range(0, r.Count).Where(i => r[i] > 0).ToArray();
+            if (support.Length == 0) break;
+            var sub = Matrix<double>.Build.DenseOfColumnVectors(support.Select(i => A.Column(i)));
+            var c = NullVector(sub);
+            if (c is null) break;
+            if (c.Maximum() <= 0) c = -c;
+            double tau = double.PositiveInfinity;
+            int hit = -1;
+            for (int k = 0; k < support.Length; k++)
+                if (c[k] > 0 && r[support[k]] / c[k] < tau) { tau = r[support[k]] / c[k]; hit = k; }
+            for (int k = 0; k < support.Length; k++) r[support[k]] = Math.Max(0, r[support[k]] - tau * c[k]);
+            r[support[hit]] = 0;
+        }
+        return r;
+    }
+
+    /// <summary>
+    /// m* exactly: the smallest support of a point of 𝒲*, by trying supports of increasing size with
+    /// independent columns (a smaller dependent support would prune to a smaller independent one).
+    /// Returns null when more than <paramref name="maxSupports"/> supports would have to be tried.
+    /// </summary>
+    public (int MStar, Vector<double> T)? MinimumSupport(long maxSupports = 2_000_000)
+    {
+        int k = Active.Count;
+        if (Z.L2Norm() == 0) return (0, Vector<double>.Build.Dense(k));
+        long tried = 0;
+        for (int size = 1; size <= Math.Min(Rank, k); size++)
+            foreach (var support in Combinations(k, size))
+            {
+                if (++tried > maxSupports) return null;
+                var sub = Matrix<double>.Build.DenseOfColumnVectors(support.Select(i => A.Column(i)));
+                if (NumericalRank(sub) < size) continue;
+                var coef = sub.Svd(true).Solve(Z);
+                if (coef.Minimum() < -1e-12 * Math.Max(1, coef.AbsoluteMaximum())) continue;
+                if ((sub * coef - Z).L2Norm() > Tolerances.Prediction.At(Z.AbsoluteMaximum()) * Math.Sqrt(Z.Count)) continue;
+                var t = Vector<double>.Build.Dense(k);
+                for (int i = 0; i < size; i++) t[support[i]] = Math.Max(0, coef[i]);
+                return (size, t);
+            }
+        return (Rank, Prune(Point));
+    }
+
+    /// <summary>
+    /// A random point of 𝒲*: a random convex combination (Dirichlet(1) weights) of the stored point
+    /// and of vertices reached by pruning it along random orderings; 𝒲* is convex, so the result is in it.
+    /// </summary>
+    public Vector<double> Sample(Random rng, int vertices = 4)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        var points = new List<Vector<double>> { Point };
+        for (int i = 0; i < vertices; i++) points.Add(PruneRandomly(rng));
+        var weights = points.Select(_ => -Math.Log(1 - rng.NextDouble())).ToArray();
+        double total = weights.Sum();
+        var t = Vector<double>.Build.Dense(Active.Count);
+        for (int i = 0; i < points.Count; i++) t += points[i] * (weights[i] / total);
+        return t;
+    }
+
+    /// <summary>Pruning along randomly signed, randomly mixed null vectors: reaches different vertices.</summary>
+    private Vector<double> PruneRandomly(Random rng)
+    {
+        var r = Point.Clone();
+        for (int guard = 0; guard <= r.Count; guard++)
+        {
+            var support = Enumerable.Range(0, r.Count).Where(i => r[i] > 0).ToArray();
+            if (support.Length == 0) break;
+            var sub = Matrix<double>.Build.DenseOfColumnVectors(support.Select(i => A.Column(i)));
+            var basis = NullBasis(sub);
+            if (basis.ColumnCount == 0) break;
+            var c = basis * Vector<double>.Build.Dense(basis.ColumnCount, _ => rng.NextDouble() - 0.5);
+            if (rng.Next(2) == 0) c = -c;
+            if (c.Maximum() <= 0) c = -c;
+            double tau = double.PositiveInfinity;
+            int hit = -1;
+            for (int k = 0; k < support.Length; k++)
+                if (c[k] > 0 && r[support[k]] / c[k] < tau) { tau = r[support[k]] / c[k]; hit = k; }
+            if (hit < 0) break;
+            for (int k = 0; k < support.Length; k++) r[support[k]] = Math.Max(0, r[support[k]] - tau * c[k]);
+            r[support[hit]] = 0;
+        }
+        return r;
+    }
+
+    private static int NumericalRank(Matrix<double> m)
+    {
+        if (m.ColumnCount == 0) return 0;
+        var s = m.Svd(false).S;
+        return s.Count(v => v > RankTolerance * s[0]);
+    }
+
+    /// <summary>A unit null vector of m (columns dependent), or null when the columns are independent.</summary>
+    private static Vector<double>? NullVector(Matrix<double> m)
+    {
+        var basis = NullBasis(m);
+        return basis.ColumnCount == 0 ? null : basis.Column(0);
+    }
+
+    private static Matrix<double> NullBasis(Matrix<double> m)
+    {
+        int cols = m.ColumnCount;
+        var svd = m.Svd(true);
+        var s = svd.S;
+        int rank = s.Count(v => v > RankTolerance * s[0]);
+        if (rank >= cols) return Matrix<double>.Build.Dense(cols, 0);
+        return svd.VT.SubMatrix(rank, cols - rank, 0, cols).Transpose();
+    }
+
+    /// <summary>argmin_{t ≥ 0} ‖A t − z‖ by Lawson–Hanson (the cone-projection NNLS with the columns of A as rows).</summary>
+    private static Vector<double> NonNegativeSolve(Matrix<double> a, Vector<double> z)
+    {
+        int k = a.ColumnCount, n = a.RowCount;
+        if (k == 0) return Vector<double>.Build.Dense(0);
+        var rows = a.Transpose().ToRowMajorArray();
+        var projector = new ConeProjector(rows, k, n);
+        var signs = Enumerable.Repeat(1.0, k).ToArray();
+        var g = (-z).ToArray();
+        projector.Project(signs, g, new double[n]);
+        return Vector<double>.Build.DenseOfArray(projector.Multipliers());
+    }
+
+    private static IEnumerable<int[]> Combinations(int n, int k)
+    {
+        var idx = Enumerable.Range(0, k).ToArray();
+        while (true)
+        {
+            yield return (int[])idx.Clone();
+            int i = k - 1;
+            while (i >= 0 && idx[i] == n - k + i) i--;
+            if (i < 0) yield break;
+            idx[i]++;
+            for (int j = i + 1; j < k; j++) idx[j] = idx[j - 1] + 1;
+        }
+    }
+}

@@ -1,1 +1,0 @@
-namespace HiddenConvex.Core.Tests;
