@@ -103,7 +103,7 @@ public sealed class TrainCommand : ICommand
     private static string ToJson(TrainingResult r, string? output)
     {
         using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("status", r.Status.ToString().ToLowerInvariant());
