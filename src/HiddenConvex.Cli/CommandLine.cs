@@ -35,6 +35,9 @@ public static class CommandLine
     /// <summary>Exit code for bad input (files, options, values).</summary>
     public const int BadInput = 2;
 
+    /// <summary>Exit code for an internal error (a defect of hcv, never an answer).</summary>
+    public const int InternalError = 3;
+
     /// <summary>Entry point.</summary>
     public static int Run(string[] args)
     {
@@ -76,6 +79,13 @@ public static class CommandLine
             Console.Error.WriteLine($"hcv {command.Name}: error: {e.Message}");
             return BadInput;
         }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("HCV_DEBUG") is null)
+        {
+            // A defect, not bad input: say so plainly; HCV_DEBUG=1 lets the stack trace through.
+            Console.Error.WriteLine($"hcv {command.Name}: internal error ({e.GetType().Name}): {e.Message}");
+            Console.Error.WriteLine("This is a defect of hcv; rerun with HCV_DEBUG=1 for details and report it with the input.");
+            return InternalError;
+        }
     }
 
     private static ICommand? Find(string name) => Commands.FirstOrDefault(c => c.Name == name);
@@ -93,7 +103,7 @@ public static class CommandLine
         };
         lines.AddRange(Commands.Select(c => $"  {c.Name,-12} {c.Summary}"));
         lines.Add("");
-        lines.Add("Exit codes: 0 success (for 'check': optimal), 1 a negative verdict or failed check, 2 bad input.");
+        lines.Add("Exit codes: 0 success (for 'check': optimal), 1 a negative verdict or failed check, 2 bad input, 3 internal error.");
         lines.Add("Machine-readable output (--json) goes to stdout; progress and errors go to stderr.");
         return string.Join(Environment.NewLine, lines) + Environment.NewLine;
     }

@@ -1,4 +1,5 @@
 using BitOperations = System.Numerics.BitOperations;
+using System.Globalization;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Numerics;
 using MathNet.Numerics.LinearAlgebra;
@@ -15,14 +16,23 @@ namespace HiddenConvex.Core.Arrangements;
 /// zero rows, duplicates, opposite and positively scaled rows thereby add no cell. The cells of the
 /// distinct hyperplanes in R^r are built incrementally (<see cref="IncrementalArrangement"/>); the
 /// witness of a cell is mapped back to R^d, where it is orthogonal to every direction on which all
-/// rows vanish. Every witness is checked against <see cref="ActivationPattern.OfDirection"/>.
-/// Cells are ordered by their pattern string ("0" before "1", row 0 first).
+/// rows vanish. Cells are ordered by their pattern string ("0" before "1", row 0 first).
+/// <para>
+/// Self-check: every witness u must give its cell's pattern under <see cref="ActivationPattern.OfDirection"/>
+/// with |x_j·u| ≥ <see cref="Tolerances.WitnessMargin"/>(d)·‖x_j‖‖u‖ for every nonzero row (so the
+/// computed signs are the true ones), the patterns must be distinct, and no insertion may meet a
+/// numerical inconsistency. Exact degeneracies (duplicates, several hyperplanes through one line) pass;
+/// distinct rows that are nearly parallel at about the merge tolerance can fail it. Then the enumeration
+/// is repeated with the coarser merge tolerances <see cref="Tolerances.CoarserHyperplaneDirections"/>;
+/// such a set still consists of genuine cells (each witness is checked) but is marked inexact, since
+/// cells thinner than the tolerance may be missing.
+/// </para>
 /// </remarks>
 public static class CellEnumerator
 {
     /// <summary>Enumerates S(X) exactly.</summary>
-    /// <exception cref="InvalidInputException">X has a NaN or infinite entry, or its hyperplanes are
-    /// too close to one another to be separated in double precision (the self-check failed).</exception>
+    /// <exception cref="InvalidInputException">X has a NaN or infinite entry, or the self-check failed at
+    /// every merge tolerance (rows too close to parallel to be separated in double precision).</exception>
     public static PatternSet Enumerate(Matrix<double> x, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -30,29 +40,64 @@ public static class CellEnumerator
         var space = RowSpace.Of(x);
         if (space.Rank == 0) return AllRowsZero(x);
 
-        var hyperplanes = DistinctHyperplanes(space, out var rowGroup, out var rowOpposite);
-        var arrangement = IncrementalArrangement.Build(hyperplanes, space.Rank, cancellationToken);
-
         var rows = x.ToRowArrays();
-        var cells = new List<(ulong[] Bits, Cell Cell)>(arrangement.Count);
+        var firstFailure = TryEnumerate(rows, space, Tolerances.HyperplaneDirection, cancellationToken, out var cells);
+        if (firstFailure is null)
+            return new PatternSet(cells, isExact: true, space.Rank, "exact", x.RowCount);
+        var failures = new List<string> { Describe(Tolerances.HyperplaneDirection, firstFailure) };
+        foreach (var tolerance in Tolerances.CoarserHyperplaneDirections)
+        {
+            if (TryEnumerate(rows, space, tolerance, cancellationToken, out cells) is { } failure)
+            {
+                failures.Add(Describe(tolerance, failure));
+                continue;
+            }
+            return new PatternSet(cells, isExact: false, space.Rank, string.Create(CultureInfo.InvariantCulture,
+                $"exact with hyperplanes within {tolerance:G1} merged ({failures[0]}); thinner cells may be missing"),
+                x.RowCount);
+        }
+        throw new InvalidInputException(
+            $"X ({x.RowCount}x{x.ColumnCount}): exact cell enumeration failed its self-check at every merge tolerance ({string.Join("; ", failures)}): " +
+            "some distinct rows are too close to parallel to be separated in double precision; de-duplicate or round the data, or sample the patterns instead");
+    }
+
+    private static string Describe(double tolerance, string failure) =>
+        string.Create(CultureInfo.InvariantCulture, $"at {tolerance:G1}: {failure}");
+
+    /// <summary>One enumeration at a merge tolerance; returns null and the sorted cells, or what failed the self-check.</summary>
+    private static string? TryEnumerate(double[][] rows, RowSpace space, double tolerance, CancellationToken cancellationToken, out List<Cell> result)
+    {
+        result = [];
+        var hyperplanes = DistinctHyperplanes(space, tolerance, out var rowGroup, out var rowOpposite);
+        // The unit normals carry the rounding of normalising the rows and of the change to row-space coordinates.
+        double rounding = 2 * (space.Basis.RowCount + space.Rank) * Math.Pow(2, -53);
+        var errors = Enumerable.Repeat(rounding, hyperplanes.Count).ToList();
+        var arrangement = IncrementalArrangement.Build(hyperplanes, errors, space.Rank, tolerance, cancellationToken);
+        if (arrangement.Inconsistencies > 0)
+            return $"{arrangement.Inconsistencies} inconsistent split(s) while inserting hyperplanes";
+
+        var rowNorms = rows.Select(r => UnitNormals.Norm(r)).ToArray();
+        double marginFloor = Tolerances.WitnessMargin(space.Basis.RowCount);
+        var cells = new List<(ulong[] Bits, Vector<double> Witness)>(arrangement.Count);
         for (int c = 0; c < arrangement.Count; c++)
         {
             var expected = RowPattern(arrangement.Signs(c), rowGroup, rowOpposite);
             var witness = space.FromCoordinates(arrangement.Witness(c));
             witness = witness.Divide(witness.L2Norm());
-            var actual = PatternOf(rows, witness.AsArray());
+            var actual = PatternOf(rows, rowNorms, witness.AsArray(), out int nearest, out double margin);
+            if (margin < marginFloor)
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"the witness of cell {FromBits(expected, rows.Length)} is within {margin:G2} of the hyperplane of row {nearest} (needs {marginFloor:G2})");
             if (!actual.AsSpan().SequenceEqual(expected))
-                throw SelfCheckFailed(x, $"the witness of cell {FromBits(expected, x.RowCount)} has pattern {FromBits(actual, x.RowCount)}");
-            cells.Add((expected, new Cell(FromBits(expected, x.RowCount), witness)));
+                return $"the witness of cell {FromBits(expected, rows.Length)} has pattern {FromBits(actual, rows.Length)}";
+            cells.Add((expected, witness));
         }
-        if (arrangement.Inconsistencies > 0)
-            throw SelfCheckFailed(x, $"{arrangement.Inconsistencies} inconsistent split(s) while inserting hyperplanes");
-
         cells.Sort((a, b) => ComparePatterns(a.Bits, b.Bits));
         for (int i = 1; i < cells.Count; i++)
             if (ComparePatterns(cells[i - 1].Bits, cells[i].Bits) == 0)
-                throw SelfCheckFailed(x, $"pattern {cells[i].Cell.Pattern} was found twice");
-        return new PatternSet(cells.Select(c => c.Cell).ToList(), isExact: true, space.Rank, "exact", x.RowCount);
+                return $"pattern {FromBits(cells[i].Bits, rows.Length)} was found twice";
+        result = cells.Select(c => new Cell(FromBits(c.Bits, rows.Length), c.Witness)).ToList();
+        return null;
     }
 
     /// <summary>
@@ -83,7 +128,7 @@ public static class CellEnumerator
     /// The distinct hyperplanes as unit normals in row-space coordinates; per row, its hyperplane
     /// (−1 for a zero row) and whether the row points opposite to the hyperplane's normal.
     /// </summary>
-    private static List<double[]> DistinctHyperplanes(RowSpace space, out int[] rowGroup, out bool[] rowOpposite)
+    private static List<double[]> DistinctHyperplanes(RowSpace space, double tolerance, out int[] rowGroup, out bool[] rowOpposite)
     {
         int n = space.UnitRows.Count;
         var rowsWithNormal = new List<int>(n);
@@ -95,7 +140,7 @@ public static class CellEnumerator
             rowsWithNormal.Add(j);
             normals.Add(h);
         }
-        var distinct = UnitNormals.DistinctUpToSign(normals, out var group, out var opposite);
+        var distinct = UnitNormals.DistinctUpToSign(normals, tolerance, out var group, out var opposite);
         rowGroup = Enumerable.Repeat(-1, n).ToArray();
         rowOpposite = new bool[n];
         for (int i = 0; i < rowsWithNormal.Count; i++)
@@ -108,10 +153,13 @@ public static class CellEnumerator
 
     /// <summary>
     /// The bits of 1[X u ≥ 0], with the arithmetic of <see cref="ActivationPattern.OfDirection"/>
-    /// (same summation order), so the result is that pattern bit for bit.
+    /// (same summation order), so the result is that pattern bit for bit; <paramref name="nearest"/> is
+    /// the nonzero row with the smallest relative margin |x_j·u| / ‖x_j‖ (u is a unit vector), or −1.
     /// </summary>
-    private static ulong[] PatternOf(double[][] rows, double[] u)
+    private static ulong[] PatternOf(double[][] rows, double[] rowNorms, double[] u, out int nearest, out double margin)
     {
+        nearest = -1;
+        margin = double.PositiveInfinity;
         var bits = new ulong[(rows.Length + 63) >> 6];
         for (int j = 0; j < rows.Length; j++)
         {
@@ -119,6 +167,11 @@ public static class CellEnumerator
             var row = rows[j];
             for (int k = 0; k < row.Length; k++) a += row[k] * u[k];
             if (a >= 0) bits[j >> 6] |= 1UL << (j & 63);
+            if (rowNorms[j] > 0 && Math.Abs(a) / rowNorms[j] < margin)
+            {
+                margin = Math.Abs(a) / rowNorms[j];
+                nearest = j;
+            }
         }
         return bits;
     }
@@ -164,10 +217,4 @@ public static class CellEnumerator
         var cell = new Cell(ActivationPattern.FromBools(Enumerable.Repeat(true, x.RowCount).ToArray()), witness);
         return new PatternSet([cell], isExact: true, rank: 0, "exact", x.RowCount);
     }
-
-    private static InvalidInputException SelfCheckFailed(Matrix<double> x, string what) => new(
-        $"X ({x.RowCount}x{x.ColumnCount}): exact cell enumeration failed its self-check: {what}. Some rows are " +
-        $"distinct hyperplanes closer to one another than double precision separates reliably (rows whose " +
-        $"unit directions differ by less than {Tolerances.HyperplaneDirection:G3} are merged); de-duplicate or round " +
-        "the data, or sample the patterns instead");
 }

@@ -36,7 +36,7 @@ public static class DataLoader
             ".npy" => LoadNpy(path, options),
             ".npz" => LoadNpz(path, options),
             var ext => throw new InvalidInputException(
-                $"{path}: unknown data format '{ext}' (expected .json, .csv, .npy or .npz)"),
+                $"{path}: unknown data format {InputFile.Describe(ext)} (expected .json, .csv, .npy or .npz)"),
         };
     }
 

@@ -55,6 +55,9 @@ internal static class InputFile
         return cut > 0 ? message[..cut] : message;
     }
 
+    /// <summary>An extension for messages: "'.txt'" or "(no extension)".</summary>
+    public static string Describe(string extension) => extension.Length == 0 ? "(no extension)" : $"'{extension}'";
+
     /// <summary>Lower-case extension including the dot, e.g. ".npz".</summary>
     public static string Extension(string path) => Path.GetExtension(path).ToLowerInvariant();
 

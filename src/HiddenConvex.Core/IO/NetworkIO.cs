@@ -18,7 +18,7 @@ public static class NetworkIO
         {
             ".json" => LoadJson(path),
             ".npz" => LoadNpz(path),
-            var ext => throw new InvalidInputException($"{path}: unknown network format '{ext}' (expected .json or .npz)"),
+            var ext => throw new InvalidInputException($"{path}: unknown network format {InputFile.Describe(ext)} (expected .json or .npz)"),
         };
     }
 
@@ -37,7 +37,7 @@ public static class NetworkIO
                 Npz.Write(path, force, [("U", NpyArray.FromMatrix(network.U)), ("alpha", NpyArray.FromVector(network.Alpha))]);
                 break;
             case var ext:
-                throw new InvalidInputException($"{path}: unknown network format '{ext}' (expected .json or .npz)");
+                throw new InvalidInputException($"{path}: unknown network format {InputFile.Describe(ext)} (expected .json or .npz)");
         }
     }
 

@@ -141,10 +141,17 @@ public static class NeuronOps
         WhyNotNearlyMinimal(network, data, patterns) is null;
 
     /// <summary>Null when <see cref="IsNearlyMinimal"/> holds, otherwise the reason (unscaled neuron or the non-colinear pair and its slot).</summary>
-    public static string? WhyNotNearlyMinimal(Network network, Dataset data, PatternSet patterns)
+    public static string? WhyNotNearlyMinimal(Network network, Dataset data, PatternSet patterns) =>
+        WhyNotNearlyMinimal(network, data, patterns, Tolerances.Colinearity.At(1));
+
+    /// <summary>
+    /// As <see cref="WhyNotNearlyMinimal(Network, Dataset, PatternSet)"/> with an explicit bound on
+    /// 1 − cos within a slot, e.g. the ε-dependent bound of an ε-stationary network (THEORY.md §10, T4).
+    /// </summary>
+    public static string? WhyNotNearlyMinimal(Network network, Dataset data, PatternSet patterns, double maxOneMinusCos)
     {
         if (WhyNotScaled(network) is { } why) return "not scaled: " + why;
-        double limit = Tolerances.Colinearity.At(1);
+        double limit = maxOneMinusCos;
         foreach (var slot in Slots(network, data, patterns))
         {
             var dirs = slot.Neurons.Select(i => network.U.Row(i).Normalize(2)).ToList();
@@ -154,7 +161,7 @@ public static class NeuronOps
                     double gap = OneMinusCos(dirs[a], dirs[b]);
                     if (gap > limit)
                         return $"slot {slot.Block}: neurons {slot.Neurons[a]} and {slot.Neurons[b]} are not colinear " +
-                               $"(1 - cos = {gap:G6}, tolerance {Tolerances.Colinearity})";
+                               $"(1 - cos = {gap:G6} > {limit:G6})";
                 }
         }
         return null;

@@ -49,6 +49,50 @@ public static class Tolerances
     /// <summary>A norm below this (relative to the data scale) counts as zero (zero rows, zero blocks).</summary>
     public const double ZeroNorm = 1e-300;
 
+    /// <summary>
+    /// ε-stationarity (THEORY.md §7): θ is stationary when its Clarke stationarity measure is
+    /// ≤ Absolute + Relative·‖θ‖·(β + ‖X‖₂·‖∇ℓ(f_θ(X))‖), the size the gradient terms can reach.
+    /// </summary>
+    public static readonly Tolerance Stationarity = new(1e-12, 1e-6);
+
+    /// <summary>
+    /// Kink rows of a neuron (THEORY.md §7): rows with |x_j·u| ≤ Absolute + Relative·‖x_j‖·‖u‖ are
+    /// treated as x_j·u = 0, so their coefficient c_j ranges over [0, 1] (a Goldstein-type
+    /// enlargement of the Clarke set by a relative radius, needed because floating point never
+    /// lands exactly on a kink).
+    /// </summary>
+    public static readonly Tolerance Kink = new(0, 1e-8);
+
+    /// <summary>Relative certified gap gap / max(1, |L_β(θ)|) at or below which a network is reported optimal (THEORY.md §4, §9).</summary>
+    public const double CheckGap = 1e-6;
+
+    /// <summary>
+    /// Hyperplanes of the arrangement (THEORY.md §2): two unit normals a, b with ‖a − b‖ or ‖a + b‖
+    /// below this are the same hyperplane, and a singular value of the row-normalised X below this
+    /// times the largest one counts as zero for the numerical rank.
+    /// </summary>
+    public const double HyperplaneDirection = 1e-10;
+
+    /// <summary>
+    /// Coarser merge tolerances for hyperplane directions, tried in order only when the enumeration at
+    /// <see cref="HyperplaneDirection"/> fails its self-check (distinct rows nearly parallel at about
+    /// that scale). A set obtained with one of them is marked inexact: thinner cells may be missing.
+    /// </summary>
+    public static readonly IReadOnlyList<double> CoarserHyperplaneDirections = [1e-8, 1e-6];
+
+    /// <summary>
+    /// Smallest relative margin |x_j·u| / (‖x_j‖‖u‖) the exact enumeration accepts for a cell's witness u
+    /// at a nonzero row of X ∈ R^{n×d}: max(1e-14, 4 d 2^−53), several times the rounding error bound
+    /// d·2^−53 of x_j·u, so the computed sign (the pattern) is the true one.
+    /// </summary>
+    public static double WitnessMargin(int d) => Math.Max(1e-14, 4 * d * Math.Pow(2, -53));
+
+    /// <summary>
+    /// A sampled direction u is kept only when |x_j·u| exceeds this times ‖x_j‖·‖u‖ for every
+    /// nonzero row, so that it lies strictly inside a full-dimensional cell (THEORY.md §2).
+    /// </summary>
+    public const double SampledDirectionMargin = 1e-9;
+
     /// <summary>Splitting weights γ_j (THEORY.md §5) must sum to 1 within this; they are then renormalised exactly.</summary>
     public static readonly Tolerance SplitWeights = new(1e-12, 0);
 
@@ -59,15 +103,24 @@ public static class Tolerances
     public static readonly Tolerance FiniteDifference = new(1e-8, 1e-7);
 
     /// <summary>
-    /// Hyperplanes of the arrangement (THEORY.md §2): two unit normals a, b with ‖a − b‖ or ‖a + b‖
-    /// below this are the same hyperplane, and a singular value of the row-normalised X below this
-    /// times the largest one counts as zero for the numerical rank.
+    /// Relative gap to the best network on θ's own slots (THEORY.md §7: a stationary θ is optimal for the
+    /// convex program restricted to its slots), gap_S / max(1, |L_β(θ)|), at or below which the global
+    /// check counts θ as stationary although its Clarke measure is above <see cref="Stationarity"/>
+    /// (trained networks sit next to kinks and never make the measure small).
     /// </summary>
-    public const double HyperplaneDirection = 1e-10;
+    public const double LocalGap = 1e-4;
+}
 
+/// <summary>Tolerances for answers of external implementations checked by `hcv conform`.</summary>
+public static class ConformTolerances
+{
     /// <summary>
-    /// A sampled direction u is kept only when |x_j·u| exceeds this times ‖x_j‖·‖u‖ for every
-    /// nonzero row, so that it lies strictly inside a full-dimensional cell (THEORY.md §2).
+    /// Cone membership of a block returned by an external implementation: violation of
+    /// (2s_j − 1) x_j·w ≥ 0 at most Absolute + Relative·‖x_j‖·‖w‖. Interior-point answers are
+    /// feasible to about 1e-10 relative; a dropped constraint violates at order 1.
     /// </summary>
-    public const double SampledDirectionMargin = 1e-9;
+    public static readonly Tolerance Cone = new(1e-12, 1e-7);
+
+    /// <summary>Default relative certified-gap tolerance asked for in every request.</summary>
+    public const double RequestedGap = 1e-6;
 }

@@ -125,3 +125,23 @@ public class NetworkIOTests
         Expect.Invalid(() => NetworkIO.Save(Sample(), dir.File("x.json"), force: true), "cannot write", "x.json", "directory");
     }
 }
+
+public class FileNameTests
+{
+    [Fact]
+    public void A_file_without_extension_is_named_as_such()
+    {
+        using var dir = new TempDir();
+        var path = dir.Text("data", "1,2");
+        Expect.Invalid(() => DataLoader.Load(path), "unknown data format (no extension)");
+        Expect.Invalid(() => NetworkIO.Load(path), "unknown network format (no extension)");
+    }
+
+    [Fact]
+    public void A_directory_is_not_a_data_file()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("d.csv"));
+        Expect.Invalid(() => DataLoader.Load(dir.File("d.csv")), "cannot read", "d.csv: it is a directory");
+    }
+}

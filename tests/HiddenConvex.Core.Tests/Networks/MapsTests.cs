@@ -281,3 +281,56 @@ public class MapsTests
         Assert.False(Maps.InClosedCone(x, inactive, V(2 * Tolerances.Cone.At(1), 1)));
     }
 }
+
+/// <summary>The maps on the reference instances (Data/reference), with S(X) from the production enumerator.</summary>
+public class MapsOnReferenceDataTests
+{
+    public static TheoryData<string> ReferenceFiles() => Files(_ => true);
+
+    /// <summary>The instances with d ≤ 2 (file names carry "_d1_" or "_d2_").</summary>
+    public static TheoryData<string> PlanarReferenceFiles() => Files(n => n.Contains("_d1_") || n.Contains("_d2_"));
+
+    private static TheoryData<string> Files(Func<string, bool> keep)
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Data", "reference"), "*_f0.1.json").Order())
+            if (keep(Path.GetFileName(f))) data.Add(Path.GetFileName(f));
+        return data;
+    }
+
+    private static Dataset Load(string name) =>
+        Core.IO.DataLoader.Load(Path.Combine(AppContext.BaseDirectory, "Data", "reference", name));
+
+    [Theory]
+    [MemberData(nameof(PlanarReferenceFiles))]
+    public void Enumerated_cells_agree_with_the_independent_planar_enumeration(string name)
+    {
+        var data = Load(name);
+        var enumerated = CellEnumerator.Enumerate(data.X);
+        var planar = TestPatterns.Exact(data.X);
+        Assert.Equal(planar.Patterns.OrderBy(p => p.ToString()), enumerated.Patterns.OrderBy(p => p.ToString()));
+    }
+
+    [Theory]
+    [MemberData(nameof(ReferenceFiles))]
+    public void M1_M2_M3_hold_on_reference_data(string name)
+    {
+        var data = Load(name);
+        var patterns = CellEnumerator.Enumerate(data.X);
+        var problem = new ConvexProblem(data, new SquaredLoss(), 0.1, patterns);
+        var rng = new Random(name.GetHashCode(StringComparison.Ordinal) & 0xffff);
+        for (int trial = 0; trial < 10; trial++)
+        {
+            var w = RandomPoint(rng, data.X, patterns, 1 + trial % 5);
+            var net = Maps.Psi(w);
+            Close(problem.Objective(w), NetworkObjective.Value(net, problem), Tolerances.Objective, "M1: L_β(ψ(W)) vs L^c_β(W)");
+            SameBlocks(w, Maps.Phi(net, data, patterns), Tolerances.Objective, "M3: φ(ψ(W)) vs W");
+            SameNeuronsUpToOrder(net, Maps.Psi(Maps.Phi(net, data, patterns)), Tolerances.Objective, "M3: ψ(φ(θ)) vs θ");
+
+            var any = RandomNetwork(rng, 2 + trial, data.D);
+            var phi = Maps.Phi(any, data, patterns);
+            SamePrediction(any.Predict(data.X), phi.Predict(data.X), "M2: φ keeps f_θ");
+            Assert.True(Tolerances.Objective.AtMost(problem.Objective(phi), NetworkObjective.Value(any, problem)), "M2: L^c_β(φ(θ)) ≤ L_β(θ)");
+        }
+    }
+}

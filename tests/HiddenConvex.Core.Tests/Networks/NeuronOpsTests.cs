@@ -187,6 +187,9 @@ public class NeuronOpsTests
             (V(Math.Cos(0.6), Math.Sin(0.6)), 1.0), (V(Math.Cos(0.6 + angle), Math.Sin(0.6 + angle)), 1.0)], 2);
         Assert.True(NeuronOps.IsNearlyMinimal(Pair(inside), data, patterns));
         Assert.False(NeuronOps.IsNearlyMinimal(Pair(outside), data, patterns));
+        // An explicit bound (as for ε-stationary networks) replaces the default.
+        Assert.Null(NeuronOps.WhyNotNearlyMinimal(Pair(0.01), data, patterns, 1e-4));
+        Assert.Contains("> 1E-05", NeuronOps.WhyNotNearlyMinimal(Pair(0.01), data, patterns, 1e-5));
     }
 
     [Fact]

@@ -1,0 +1,190 @@
+/// D1, D2 (THEORY.md §4, §10): weak duality and the solver's certificates.
+module HiddenConvex.Properties.Duality
+
+open System
+open FsCheck.FSharp
+open MathNet.Numerics.LinearAlgebra
+open HiddenConvex.Core.Arrangements
+open HiddenConvex.Core.Convex
+open HiddenConvex.Core.Networks
+open HiddenConvex.Core.Verification
+open HiddenConvex.Properties.Law
+open HiddenConvex.Properties.Generators
+open HiddenConvex.Properties.Context
+
+/// A network (and, for the second law, a convex point) with a seed for the dual vector.
+type DualCase = { Case: NetCase; Blocks: BlockSpec[]; Seed: int }
+
+let private genDual =
+    gen {
+        let! c = genNetCase
+        let! blocks = genBlocksOn c.Problem.Data.X (dim c.Problem.Data)
+        let! seed = Gen.choose (0, 1_000_000)
+        return { Case = c; Blocks = blocks; Seed = seed }
+    }
+
+let private shrinkDual (d: DualCase) =
+    seq {
+        for i in d.Blocks.Length - 1 .. -1 .. 0 do
+            yield { d with Blocks = Array.append d.Blocks[.. i - 1] d.Blocks[i + 1 ..] }
+        for net in shrinkNet d.Case.Net do
+            yield { d with Case = { d.Case with Net = net } }
+    }
+
+let arbDual = Arb.fromGenShrink (genDual, shrinkDual)
+
+/// A random dual-feasible v: −v in the domain of ℓ* (logistic: v_j y_j / c ∈ [0, 1]) and ρ(v) ≤ β.
+let feasibleDual (p: Problem) (beta: float) (seed: int) =
+    let rng = Random seed
+    let spec = p.Spec
+    let nrows = p.Data.N
+    let raw =
+        if spec.Loss = "logistic" then Vector<float>.Build.Dense(nrows, fun j -> spec.Scale * spec.Y[j] * rng.NextDouble())
+        else Vector<float>.Build.Dense(nrows, fun j -> spec.Scale * (spec.Y[j] + (rng.NextDouble() * 2.0 - 1.0)))
+    let rho = (Pricing.Price(p.X, p.Patterns, raw)).Rho
+    let v = if rho > beta then raw * (beta / rho) else raw
+    v, (Pricing.Price(p.X, p.Patterns, v)).Rho
+
+let weakDualityNetwork (c: DualCase) =
+    let p = enumerate c.Case.Problem
+    let beta, regime = betaOf p
+    let net = networkOf (dim c.Case.Problem.Data) c.Case.Net
+    let l = NetworkObjective.Value(net, p.Data, p.Loss, beta)
+    let v, rho = feasibleDual p beta c.Seed
+    let dual = p.Loss.NegConjugate(v, p.Data.Y)
+    let cert = CertificateChecker.ForNetwork(p.Data, p.Loss, beta, p.Patterns, net)
+    verdict (problemStamps c.Case.Problem @ [ regime; sprintf "net=%s" c.Case.Net.Kind ])
+        [ atMost "the random dual vector is feasible: ρ(v) ≤ β" pricingTol rho beta
+          atMost "weak duality: −ℓ*(−v) ≤ L_β(θ) for a dual-feasible v" objectiveTol dual l
+          atMost "the certificate's lower bound of θ is ≤ L_β(θ) (gap ≥ 0)" objectiveTol cert.Lower l
+          atMost "the certificate's scaled dual t·v is feasible: t·ρ(v) ≤ β" pricingTol (cert.T * cert.Rho) beta ]
+
+let weakDualityConvex (c: DualCase) =
+    let p = enumerate c.Case.Problem
+    let beta, regime = betaOf p
+    let w = convexPointOf (dim c.Case.Problem.Data) c.Blocks
+    let lc = (convexProblem p beta).Objective w
+    let v, _ = feasibleDual p beta c.Seed
+    let net = networkOf (dim c.Case.Problem.Data) c.Case.Net
+    let cert = CertificateChecker.ForNetwork(p.Data, p.Loss, beta, p.Patterns, net)
+    verdict (problemStamps c.Case.Problem @ [ regime; sizeStamp "blocks" c.Blocks.Length ])
+        [ atMost "weak duality: −ℓ*(−v) ≤ L^c_β(W) for a dual-feasible v and a feasible W" objectiveTol (p.Loss.NegConjugate(v, p.Data.Y)) lc
+          atMost "the certificate lower bound of any network is ≤ L^c_β(W) for every feasible W" objectiveTol cert.Lower lc ]
+
+let laws =
+    [ Law.create "D1" "weak duality: −ℓ*(−v) ≤ L_β(θ) for every network and every dual-feasible v, and certificates have gap ≥ 0" arbDual (fun _ -> []) weakDualityNetwork
+      Law.create "D1" "weak duality: every dual-feasible v and every certificate lower bound is ≤ L^c_β(W) for every feasible W" arbDual (fun _ -> []) weakDualityConvex ]
+
+// ---------------------------------------------------------------------------------------------
+// Pricing (THEORY.md §4) and D2 (the solver's certificate)
+
+type SeededProblem = { Problem: ProblemSpec; Seed: int }
+
+let arbSeededProblem =
+    Arb.fromGenShrink (
+        Gen.map2 (fun p s -> { Problem = p; Seed = s }) genProblem (Gen.choose (0, 1_000_000)),
+        fun c -> shrinkProblem c.Problem |> Seq.map (fun p -> { c with Problem = p }))
+
+let private unitDirections (rng: Random) d k =
+    let gauss () = sqrt (-2.0 * log (1.0 - rng.NextDouble())) * cos (2.0 * Math.PI * rng.NextDouble())
+    [ for _ in 1 .. k ->
+        let u = Array.init d (fun _ -> gauss ())
+        let nu = Oracles.norm u
+        if nu = 0.0 then Array.init d (fun i -> if i = 0 then 1.0 else 0.0) else u |> Array.map (fun a -> a / nu) ]
+
+/// |v·σ(Xu)| straight from the definition.
+let private response (x: float[][]) (v: float[]) (u: float[]) =
+    abs (Array.fold2 (fun s row vj -> s + vj * max (Oracles.dot row u) 0.0) 0.0 x v)
+
+let pricingMaximiser (c: SeededProblem) =
+    let p = enumerate c.Problem
+    let rng = Random c.Seed
+    let v = Vector<float>.Build.Dense(p.Data.N, fun _ -> rng.NextDouble() * 2.0 - 1.0)
+    let r = Pricing.Price(p.X, p.Patterns, v)
+    let x = c.Problem.Data.X
+    let va = v.ToArray()
+    let sampled = unitDirections rng p.Data.D 300 |> List.map (response x va) |> List.max
+    let ustar = r.Maximiser.ToArray()
+    verdict (problemStamps c.Problem @ [ sizeStamp "cells" p.Patterns.Count ])
+        ([ atMost "ρ(v) ≥ |v·σ(Xu)| for every sampled unit u (ρ is a maximum)" pricingTol sampled r.Rho ]
+         @ (if r.Rho > 0.0 then
+                [ agree "the maximiser u* has ‖u*‖ = 1" pricingTol (Oracles.norm ustar) 1.0
+                  agree "ρ(v) is attained: |v·σ(Xu*)| = ρ(v)" pricingTol (response x va ustar) r.Rho ]
+            else []))
+
+let private solve (p: Problem) beta =
+    ConvexSolver.Solve(convexProblem p beta)
+
+/// For squared loss, the certificate's lower bound from its definition: t = clip(c v·y/‖v‖², 0, β/ρ).
+let private squaredLower (p: Problem) beta (z: Vector<float>) =
+    let c = p.Spec.Scale
+    let y = p.Data.Y
+    let v = -(c * (z - y))
+    let rho = (Pricing.Price(p.X, p.Patterns, v)).Rho
+    let vv = v.DotProduct v
+    let t = if vv = 0.0 then 0.0 else min (max (c * v.DotProduct y / vv) 0.0) (if rho > 0.0 then beta / rho else Double.PositiveInfinity)
+    t * v.DotProduct y - t * t * vv / (2.0 * c)
+
+let solverCertified (c: SeededProblem) =
+    let p = enumerate c.Problem
+    let beta, regime = betaOf p
+    let eps = HiddenConvex.Core.Numerics.Tolerances.DefaultSolverGap
+    let r = solve p beta
+    let cp = convexProblem p beta
+    let recert = CertificateChecker.ForConvexPoint(cp, r.W)
+    let outside = r.W.Blocks |> Seq.tryFind (fun b -> not (p.Patterns.Contains b.Pattern))
+    let z0 = Vector<float>.Build.Dense(p.Data.N)
+    let gapTol = "ε·max(1,|objective|) with ε = Tolerances.DefaultSolverGap", HiddenConvex.Core.Numerics.Tolerance(eps * max 1.0 (abs r.Objective), 0.0)
+    verdict (problemStamps c.Problem @ [ regime; sizeStamp "cells" p.Patterns.Count; sprintf "status=%s" r.StatusName ])
+        ([ exact "the solver reports status optimal" (r.Status = SolverStatus.Optimal) r.StatusName "optimal"
+           exact "the result is over the exact pattern set" r.PatternsExact (string r.PatternsExact) "true"
+           atMost "the relative gap is at most the stated ε" (tol "exact" (HiddenConvex.Core.Numerics.Tolerance(0.0, 0.0))) r.RelativeGap eps
+           agree "the reported objective equals L^c_β(W) recomputed" objectiveTol r.Objective (cp.Objective r.W)
+           agree "the reported lower bound is reproduced by CertificateChecker on W" objectiveTol r.Lower recert.Lower
+           atMost "lower ≤ objective" objectiveTol r.Lower r.Objective
+           atMost "W is feasible (max relative cone violation)" coneTol (r.W.MaxConeViolation p.X) 0.0
+           exact "every block of W belongs to S(X)" outside.IsNone (match outside with Some b -> string b.Block | None -> "all in S(X)") "all in S(X)" ]
+         @ (if c.Problem.Loss = "squared" then
+                [ agree "the lower bound equals the closed form t·v·y − t²‖v‖²/(2c) of §4" objectiveTol r.Lower (squaredLower p beta (r.W.Predict p.X)) ]
+            else [])
+         @ (if c.Problem.BetaRatio >= 1.0 && regime <> "regime=beta_max=0" then
+                [ agree "β ≥ β_max: P*_c = ℓ(0) (W* = 0)" gapTol r.Objective (p.Loss.Value(z0, p.Data.Y)) ]
+            else []))
+
+let squaredScaling (c: SeededProblem) =
+    let spec = { c.Problem with Loss = "squared"; Y = c.Problem.Y }
+    let p = enumerate spec
+    let beta, regime = betaOf p
+    let kappa = Math.Pow(2.0, float ((c.Seed % 7) - 3)) * (1.0 + float (c.Seed % 5) / 10.0)
+    let p2 = enumerate { spec with Y = spec.Y |> Array.map ((*) kappa) }
+    let r1 = solve p beta
+    let r2 = solve p2 (kappa * beta)
+    let eps = HiddenConvex.Core.Numerics.Tolerances.DefaultSolverGap
+    let allowed = eps * max 1.0 (abs r2.Objective) + kappa * kappa * eps * max 1.0 (abs r1.Objective)
+    verdict (dataStamps spec.Data @ [ regime; sprintf "kappa=%s" (kappa.ToString("0.###")) ])
+        [ exact "both solves are optimal" (r1.Status = SolverStatus.Optimal && r2.Status = SolverStatus.Optimal) (r1.StatusName + ", " + r2.StatusName) "optimal, optimal"
+          agree "squared loss: (y, β) → (κy, κβ) gives P*_c → κ² P*_c"
+              ("both certified gaps: ε·max(1,|P₂|) + κ²ε·max(1,|P₁|), ε = Tolerances.DefaultSolverGap", HiddenConvex.Core.Numerics.Tolerance(allowed, 0.0))
+              r2.Objective (kappa * kappa * r1.Objective) ]
+
+/// Over a sampled pattern set the bounds are not proven for the full program (THEORY.md §4, PatternSet.IsExact).
+let sampledNotCertified (c: SeededProblem) =
+    let p = enumerate c.Problem
+    let beta, regime = betaOf p
+    let sampled = PatternSampler.Sample(p.X, 50, c.Seed)
+    let r = ConvexSolver.Solve(ConvexProblem(p.Data, p.Loss, beta, sampled))
+    let cert = CertificateChecker.ForConvexPoint(ConvexProblem(p.Data, p.Loss, beta, sampled), r.W)
+    let complete = sampled.Count = p.Patterns.Count
+    verdict (problemStamps c.Problem @ [ regime; "patterns=sampled"; (if complete then "sample=all-cells" else "sample=partial") ])
+        [ exact "a sampled pattern set is marked not exact" (not sampled.IsExact) (string sampled.IsExact) "false"
+          exact "the solver never reports a proven optimum over sampled patterns" (r.Status <> SolverStatus.Optimal) r.StatusName "not optimal (optimal-restricted or a limit)"
+          exact "the result says its patterns are not exact" (not r.PatternsExact) (string r.PatternsExact) "false"
+          exact "the certificate over sampled patterns is never certified" (not (cert.CertifiedAt 1.0)) (string (cert.CertifiedAt 1.0)) "false"
+          atMost "the restricted optimum is ≥ the exact program's certified lower bound" objectiveTol
+              (ConvexSolver.Solve(convexProblem p beta)).Lower r.Objective ]
+
+let solverLaws =
+    [ Law.create "D1" "the pricing value ρ(v) bounds |v·σ(Xu)| for every unit u and is attained by its maximiser u*" arbSeededProblem (fun _ -> []) pricingMaximiser
+      Law.create "D2" "the solver's result is certified optimal at its stated ε, feasible, and its lower bound is reproduced independently" arbSeededProblem (fun _ -> []) solverCertified
+      Law.create "D2" "over sampled patterns the solver and the certificate never claim a proven optimum, and stay above the exact lower bound" arbSeededProblem (fun _ -> []) sampledNotCertified
+      Law.create "I1" "for squared loss, (y, β) → (κy, κβ) multiplies P*_c by κ²" arbSeededProblem (fun _ -> []) squaredScaling ]

@@ -1,0 +1,122 @@
+/// T1, T2, T3 (THEORY.md §6, §10): the optimal set 𝒲*, pruning, m* and the optimal networks.
+module HiddenConvex.Properties.OptimalSetLaws
+
+open System
+open FsCheck.FSharp
+open MathNet.Numerics.LinearAlgebra
+open HiddenConvex.Core.Convex
+open HiddenConvex.Core.Networks
+open HiddenConvex.Core.Numerics
+open HiddenConvex.Properties.Law
+open HiddenConvex.Properties.Generators
+open HiddenConvex.Properties.Context
+
+type OptCase = { Problem: ProblemSpec; Seed: int }
+
+let arbOpt =
+    Arb.fromGenShrink (
+        gen {
+            let! p = genProblem |> Gen.scaleSize (fun s -> s * 3 / 4)
+            let! seed = Gen.choose (0, 1_000_000)
+            return { Problem = p; Seed = seed }
+        },
+        fun c -> shrinkProblem c.Problem |> Seq.map (fun p -> { c with Problem = p }))
+
+/// The solved program and 𝒲* around its solution.
+let private solved (c: OptCase) =
+    let p = enumerate c.Problem
+    let beta, regime = betaOf p
+    let cp = convexProblem p beta
+    let r = ConvexSolver.Solve cp
+    let os = OptimalSet.FromSolution(cp, r.W)
+    p, beta, regime, cp, r, os
+
+/// "L = P*_c up to the certified gap": lower − tol ≤ L ≤ objective + ε·max(1, |objective|).
+let private equalsOptimum what (r: SolverResult) (l: float) =
+    let eps = Tolerances.DefaultSolverGap
+    [ atMost (what + ": ≥ the certified lower bound") objectiveTol r.Lower l
+      atMost (what + ": ≤ the solver's objective + ε·max(1,|P*|)")
+          ("ε = Tolerances.DefaultSolverGap", Tolerance(eps * max 1.0 (abs r.Objective), 0.0)) l r.Objective ]
+
+let private support (t: Vector<float>) = t |> Seq.filter (fun v -> v > 0.0) |> Seq.length
+
+let private solvedStamps (c: OptCase) regime (r: SolverResult) (os: OptimalSet) =
+    problemStamps c.Problem @ [ regime; sprintf "status=%s" r.StatusName; sizeStamp "active" os.Active.Count ]
+
+let widthMStar (c: OptCase) =
+    let p, beta, regime, cp, r, os = solved c
+    let t = os.Prune os.Point
+    let w = os.ToPoint t
+    let rng = Random c.Seed
+    let pad = rng.Next 3
+    let net = (Maps.Psi w).PadWithZeros pad
+    let l = NetworkObjective.Value(net, p.Data, p.Loss, beta)
+    let other = HiddenConvex.Core.Data.Network.Create(
+                    Matrix<float>.Build.Dense(net.Width, p.Data.D, fun _ _ -> rng.NextDouble() * 2.0 - 1.0),
+                    Vector<float>.Build.Dense(net.Width, fun _ -> rng.NextDouble() * 2.0 - 1.0))
+    verdict (solvedStamps c regime r os @ [ sizeStamp "m" net.Width ])
+        ([ exact "the solver certifies the optimum" (r.Status = SolverStatus.Optimal) r.StatusName "optimal" ]
+         @ equalsOptimum (sprintf "L_β(ψ(prune(W*))) padded to width m = %d" net.Width) r l
+         @ [ atMost "D1: the certified lower bound is ≤ L_β of a random network of width m" objectiveTol r.Lower
+                 (NetworkObjective.Value(other, p.Data, p.Loss, beta)) ])
+
+let supportBound (c: OptCase) =
+    let p, _, regime, cp, r, os = solved c
+    let t = os.Prune os.Point
+    let s = support t
+    let cols = [| for i in 0 .. t.Count - 1 do if t[i] > 0.0 then yield os.A.Column(i) |]
+    let independent =
+        cols.Length = 0
+        || (let sv = Matrix<float>.Build.DenseOfColumnVectors(cols).Svd(false).S in sv[sv.Count - 1] > 1e-10 * sv[0])
+    let mstar = os.MinimumSupport()
+    verdict (solvedStamps c regime r os @ [ sizeStamp "support" s; sizeStamp "rank" os.Rank ])
+        ([ exact "the solver certifies the optimum" (r.Status = SolverStatus.Optimal) r.StatusName "optimal"
+           atMost "|supp(prune(W*))| ≤ rank(A)" (tol "exact" (Tolerance(0.0, 0.0))) (float s) (float os.Rank)
+           atMost "rank(A) ≤ n (so m* ≤ n + 1)" (tol "exact" (Tolerance(0.0, 0.0))) (float os.Rank) (float p.Data.N)
+           exact "the pruned point is a vertex: its columns of A are linearly independent (σmin/σmax > 1e-10)" independent (string independent) "true"
+           vecAgree "the pruned point reproduces z*: A t = z*" predictionTol (os.A * t) os.Z ]
+         @ (match Option.ofNullable mstar with
+            | Some (m, _) -> [ atMost "m* ≤ |supp(prune(W*))|" (tol "exact" (Tolerance(0.0, 0.0))) (float m) (float s) ]
+            | None -> []))
+
+let optimalNetworks (c: OptCase) =
+    let p, beta, regime, cp, r, os = solved c
+    let rng = Random c.Seed
+    let t = os.Sample(rng)
+    let w = os.ToPoint t
+    let mutable net = Maps.Psi w
+    // Split a random neuron, permute, pad (THEORY.md §6: Θ*_m).
+    if net.Width > 0 then
+        let k = 1 + rng.Next 3
+        let g = Array.init k (fun _ -> rng.NextDouble() + 0.05)
+        net <- NeuronOps.Split(net, rng.Next net.Width, g |> Array.map (fun v -> v / Array.sum g))
+    net <- net.PadWithZeros(rng.Next 3)
+    let perm = Invariances.permutation rng net.Width
+    net <- net.PermuteNeurons perm
+    let l = NetworkObjective.Value(net, p.Data, p.Loss, beta)
+    let spec = { Kind = "optimal"; U = Array.init net.Width (fun i -> net.U.Row(i).ToArray()); Alpha = net.Alpha.ToArray() }
+    let stat = Stationarity.Measure(net, p.Data, p.Loss, beta)
+    let minimal = NeuronOps.Minimalise(net, p.Data, p.Patterns)
+    let back = Maps.Phi(minimal, p.Data, p.Patterns)
+    let active = os.Active |> Seq.map (fun a -> a.Block, a.Direction) |> dict
+    let stray =
+        back.NonZeroBlocks
+        |> Seq.tryFind (fun b ->
+            match active.TryGetValue b.Block with
+            | true, dir -> 1.0 - b.W.DotProduct(dir) / (b.W.L2Norm() * dir.L2Norm()) > Tolerances.Colinearity.At(1.0) + 1e-6
+            | _ -> true)
+    verdict (solvedStamps c regime r os @ [ sizeStamp "m" net.Width ])
+        ([ exact "the solver certifies the optimum" (r.Status = SolverStatus.Optimal) r.StatusName "optimal" ]
+         @ equalsOptimum "L_β(θ) for θ ∈ Θ*_m (sampled point of 𝒲*, split, padded, permuted)" r l
+         @ [ atMost "θ is stationary: Clarke measure ≤ threshold" (tol "Tolerances.Stationarity at the gradient scale" stat.Tolerance) stat.Measure stat.Threshold
+             exact "θ is nearly minimal (NeuronOps.IsNearlyMinimal)" (NeuronOps.IsNearlyMinimal(net, p.Data, p.Patterns)) "false" "true"
+             within "θ is scaled (oracle: max relative |‖u_i‖ − |α_i||)" balanceTol (Oracles.scaledDeviation spec)
+             within "θ's slots are positively colinear (oracle: max 1 − cos within a slot)" colinearityTol (Oracles.slotColinearityDeviation c.Problem.Data.X spec)
+             exact "φ(minimalise θ) has its nonzero blocks on active blocks b, along d_b" stray.IsNone (match stray with Some b -> string b.Block | None -> "all on active directions") "all on active directions"
+             vecAgree "φ(minimalise θ) predicts z*" predictionTol (back.Predict p.X) os.Z ]
+         @ equalsOptimum "L^c_β(φ(minimalise θ))" r (cp.Objective back))
+
+let laws =
+    [ Law.create "T1" "ψ(prune(W*)) padded to any width m ≥ m* attains P*_c, and the certified lower bound bounds every network" arbOpt (fun _ -> []) widthMStar
+      Law.create "T2" "m* ≤ |supp(prune(W*))| ≤ rank(A) ≤ n, and the pruned point is a vertex of 𝒲*" arbOpt (fun _ -> []) supportBound
+      Law.create "T3" "every network built from 𝒲* (sampled, split, permuted, padded) attains P*_c, is stationary and nearly minimal, and minimalises into 𝒲*" arbOpt (fun _ -> []) optimalNetworks ]

@@ -1,0 +1,84 @@
+/// T5 (THEORY.md §8, §10): the strictly decreasing path to a nearly minimal network and the
+/// non-increasing path from a minimal network to the global minimum.
+module HiddenConvex.Properties.PathLaws
+
+open System
+open FsCheck.FSharp
+open MathNet.Numerics.LinearAlgebra
+open HiddenConvex.Core.Convex
+open HiddenConvex.Core.Networks
+open HiddenConvex.Core.Numerics
+open HiddenConvex.Core.Reporting
+open HiddenConvex.Properties.Law
+open HiddenConvex.Properties.Generators
+open HiddenConvex.Properties.Context
+
+let private specOf (net: HiddenConvex.Core.Data.Network) =
+    { Kind = "core"; U = Array.init net.Width (fun i -> net.U.Row(i).ToArray()); Alpha = net.Alpha.ToArray() }
+
+/// ‖θ − θ'‖ over all parameters (same width).
+let private distance (a: HiddenConvex.Core.Data.Network) (b: HiddenConvex.Core.Data.Network) =
+    if a.Width <> b.Width then Double.PositiveInfinity
+    else sqrt (((a.U - b.U).FrobeniusNorm() ** 2.0) + ((a.Alpha - b.Alpha).L2Norm() ** 2.0))
+
+let private nearlyMinimalOracle (x: float[][]) (net: NetSpec) =
+    Oracles.scaledDeviation net <= Tolerances.Balance.At 1.0
+    && Oracles.slotColinearityDeviation x net <= Tolerances.Colinearity.At 1.0
+
+let pathFigure (path: NetworkPath) title = [ Figure(title, SvgPlot.Line(ResizeArray path.Losses, title, "L_β")) ]
+
+let toNearlyMinimal (c: NetCase) =
+    let p = enumerate c.Problem
+    let beta = c.Problem.BetaRatio
+    let net = networkOf (dim c.Problem.Data) c.Net
+    let x = c.Problem.Data.X
+    let start = NetworkObjective.Value(net, p.Data, p.Loss, beta)
+    let already = nearlyMinimalOracle x c.Net
+    let path = Paths.ToNearlyMinimal(net, p.Data, p.Loss, beta, p.Patterns)
+    let pts = path.Points |> Seq.toArray
+    let z0 = net.Predict p.X
+    let predictionDrift = pts |> Array.map (fun q -> (q.Network.Predict p.X - z0).InfinityNorm()) |> Array.fold max 0.0
+    let steps = [| for k in 0 .. pts.Length - 2 -> pts[k], pts[k + 1] |]
+    let worstRise = steps |> Array.map (fun (a, b) -> b.Loss - a.Loss) |> Array.fold max Double.NegativeInfinity
+    let nonStrict = steps |> Array.filter (fun (a, b) -> b.Loss >= a.Loss) |> Array.length
+    let diameter = pts |> Array.map (fun q -> sqrt (q.Network.SquaredNorm())) |> Array.fold max 0.0
+    let maxJump = steps |> Array.map (fun (a, b) -> distance a.Network b.Network) |> Array.fold max 0.0
+    let stamps = problemStamps c.Problem @ [ sprintf "net=%s" c.Net.Kind; (if already then "start=nearly-minimal" else "start=not-nearly-minimal"); sizeStamp "segments" path.Segments ]
+    verdict stamps
+        ([ agree "the path starts at L_β(θ)" objectiveTol path.StartLoss start
+           atMost "f_θ(X) is constant along the path (max drift)" predictionTol predictionDrift 0.0
+           exact "the path ends nearly minimal" (nearlyMinimalOracle x (specOf path.End)) "false" "true"
+           atMost "continuity: every sampled step ‖Δθ‖ is at most the path's diameter max‖θ(t)‖" (tol "exact" (Tolerance(0.0, 0.0))) maxJump diameter ]
+         @ (if already || steps.Length = 0 then
+                [ agree "a nearly minimal θ keeps its loss" objectiveTol path.EndLoss start ]
+            else
+                [ exactInt "strictly decreasing: number of sampled steps with L(next) ≥ L(previous)" nonStrict 0
+                  atMost "non-increasing: largest rise between sampled points" objectiveTol worstRise 0.0
+                  exceeds "the path strictly decreases L_β overall" objectiveTol start path.EndLoss ]))
+
+let toGlobalMinimum (c: NetCase) =
+    let p = enumerate c.Problem
+    let beta, regime = betaOf p
+    let net = networkOf (dim c.Problem.Data) c.Net
+    let cp = convexProblem p beta
+    let r = ConvexSolver.Solve cp
+    let path = Paths.ToGlobalMinimum(net, r.W, p.Data, p.Loss, beta, p.Patterns)
+    let losses = path.Losses |> Seq.toArray
+    let rises = [| for k in 0 .. losses.Length - 2 -> losses[k + 1] - losses[k] |]
+    let eps = Tolerances.DefaultSolverGap
+    let supp = (Maps.Phi(net, p.Data, p.Patterns)).NonZeroBlocks |> Seq.map (fun b -> string b.Block) |> Set.ofSeq
+    let suppStar = r.W.NonZeroBlocks |> Seq.map (fun b -> string b.Block) |> Set.ofSeq
+    let maxWidth = path.Points |> Seq.map (fun q -> (specOf q.Network).Alpha |> Array.filter ((<>) 0.0) |> Array.length) |> Seq.max
+    verdict (problemStamps c.Problem @ [ regime; sizeStamp "m" c.Net.Alpha.Length ])
+        [ exact "the solver certifies the optimum" (r.Status = SolverStatus.Optimal) r.StatusName "optimal"
+          agree "the path starts at L_β(θ)" objectiveTol path.StartLoss (NetworkObjective.Value(net, p.Data, p.Loss, beta))
+          atMost "non-increasing: largest rise between sampled points" objectiveTol (Array.fold max Double.NegativeInfinity (Array.append rises [| 0.0 |])) 0.0
+          atMost "the path ends at P*_c: end loss ≤ objective + ε·max(1,|P*|)" ("ε = Tolerances.DefaultSolverGap", Tolerance(eps * max 1.0 (abs r.Objective), 0.0)) path.EndLoss r.Objective
+          atMost "the end loss is ≥ the certified lower bound" objectiveTol r.Lower path.EndLoss
+          atMost "width along the path ≤ |supp φ(θ) ∪ supp W*|" (tol "exact" (Tolerance(0.0, 0.0))) (float maxWidth) (float (Set.union supp suppStar).Count) ]
+
+let laws =
+    [ Law.create "T5" "the path of §8 from any network keeps f_θ, is continuous and strictly decreasing, and ends nearly minimal" arbNetCase
+          (fun c -> try let p = enumerate c.Problem in pathFigure (Paths.ToNearlyMinimal(networkOf (dim c.Problem.Data) c.Net, p.Data, p.Loss, c.Problem.BetaRatio, p.Patterns)) "L_β along the path" with _ -> [])
+          toNearlyMinimal
+      Law.create "T5" "the path from a minimal network to W* is non-increasing and ends at P*_c" Maps.arbMinimalCase (fun _ -> []) toGlobalMinimum ]
