@@ -15,7 +15,7 @@ namespace HiddenConvex.Benchmarks;
 /// side of the CVXOPT side-by-side (benchmarks/cvxopt).
 /// <code>
 /// solve                       scale table: (n, d) ∈ {(8,3), (10,3), (14,3), (20,2), (50,3), (100,3)}, both losses
-/// solve --sizes 50x3,100x3    chosen sizes only
+/// solve --sizes 50x3,100x3    chosen sizes only (--loss squared|logistic: one loss; --verbose: solver progress on stderr)
 /// solve --export DIR          write the side-by-side problems ((8,3), (10,3), (14,3), (20,2)) and our results
 /// solve --certify DIR         certify DIR/*.cvxopt.json with our checker and print both solvers side by side
 /// </code>
@@ -36,7 +36,8 @@ public static class SolverBenchmark
         if (export is not null) return Export(export);
         if (certify is not null) return Certify(certify);
         var list = sizes is null ? Scale : sizes.Split(',').Select(ParseSize).ToArray();
-        return ScaleTable(list);
+        var losses = Option(args, "--loss") is { } l ? new[] { l } : new[] { "squared", "logistic" };
+        return ScaleTable(list, losses, args.Contains("--verbose"));
     }
 
     private static string? Option(string[] args, string name)
@@ -74,17 +75,25 @@ public static class SolverBenchmark
         return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
     }
 
-    private static int ScaleTable((int N, int D)[] sizes)
+    /// <summary>One untimed solve, so that just-in-time compilation is not charged to the first instance.</summary>
+    private static void WarmUp()
+    {
+        foreach (var loss in new[] { "squared", "logistic" })
+            ConvexSolver.Solve(Instance(6, 2, loss, 0.05).Problem);
+    }
+
+    private static int ScaleTable((int N, int D)[] sizes, string[] losses, bool verbose)
     {
         Console.WriteLine("Certified solves over the exact pattern set (tolerance: relative gap 1e-9; gap recomputed by CertificateChecker)");
         Console.WriteLine($"{"n",4} {"d",2} {"loss",-8} {"β/βmax",6} {"patterns",8} {"status",-15} {"objective",22} {"rel.gap",9} {"outer",5} {"newton",6} {"support",7} {"enum s",7} {"solve s",8} {"peak MB",8}");
         bool allOk = true;
+        WarmUp();
         foreach (var (n, d) in sizes)
-            foreach (var loss in new[] { "squared", "logistic" })
+            foreach (var loss in losses)
                 foreach (var f in Fractions)
                 {
                     var (problem, enumSeconds) = Instance(n, d, loss, f);
-                    var r = ConvexSolver.Solve(problem, new SolverSettings { Progress = Console.Error, Verbose = false });
+                    var r = ConvexSolver.Solve(problem, new SolverSettings { Progress = Console.Error, Verbose = verbose });
                     var check = CertificateChecker.ForConvexPoint(problem, r.W);
                     allOk &= r.Status == SolverStatus.Optimal && check.RelativeGap <= 1e-9;
                     long peak = Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024);
@@ -99,6 +108,7 @@ public static class SolverBenchmark
     private static int Export(string dir)
     {
         Directory.CreateDirectory(dir);
+        WarmUp();
         foreach (var (n, d) in SideBySide)
             foreach (var f in Fractions)
             {

@@ -50,6 +50,7 @@ public static class ConvexSolver
         var inWorking = new HashSet<int>();
         int newtonTotal = 0, iteration = 0, stalls = 0;
         bool solvedOnce = false, lastWasLoose = false;
+        double tightTarget = BarrierRelativeGap;
         SolverStatus? status = null;
         progress?.WriteLine($"solve: n={n} d={d} blocks={engine.BlockCount} β={problem.Beta:G6} loss={problem.Loss}");
 
@@ -64,14 +65,17 @@ public static class ConvexSolver
 
             // Price at the reduced optimum (the last barrier point): column generation needs its dual vector.
             int added = AddViolatedBlocks(engine, problem.Beta, last.Certificate.V, working, inWorking, perIteration);
-            if (added > 0 || !solvedOnce || lastWasLoose)
+            // No new block and the last inner solve was tight: only its accuracy limits the gap, so tighten it.
+            bool retighten = added == 0 && solvedOnce && !lastWasLoose && stalls > 0 && tightTarget > MinBarrierRelativeGap;
+            if (retighten) tightTarget /= 100;
+            if (added > 0 || !solvedOnce || lastWasLoose || retighten)
             {
                 // While the last point still prices far above β, more blocks will be needed anyway: a loose
                 // inner solve ranks the violated blocks just as well.
                 bool far = (added > 0 || !solvedOnce) && last.Certificate.Rho > problem.Beta * (1 + FarFromOptimal);
                 lastWasLoose = far;
                 var inner = new BarrierSolver(engine.XRowMajor, n, d, data.Y, problem.Loss, problem.Beta, working)
-                    .Solve(far ? LooseBarrierRelativeGap : BarrierRelativeGap, settings.MaxNewtonSteps, deadline, ct);
+                    .Solve(far ? LooseBarrierRelativeGap : tightTarget, settings.MaxNewtonSteps, deadline, ct);
                 newtonTotal += inner.NewtonSteps;
                 solvedOnce = true;
                 last = Evaluate(problem, engine, ToPoint(engine, working, inner.W, d));
@@ -101,6 +105,9 @@ public static class ConvexSolver
 
     /// <summary>Relative duality-gap target of the inner barrier solve; the face polish takes over from there.</summary>
     private const double BarrierRelativeGap = 1e-8;
+
+    /// <summary>Tightest inner target tried when polishing cannot close the gap.</summary>
+    private const double MinBarrierRelativeGap = 1e-12;
 
     /// <summary>Inner target while the working set is clearly incomplete (ρ/β − 1 above <see cref="FarFromOptimal"/>).</summary>
     private const double LooseBarrierRelativeGap = 1e-5;

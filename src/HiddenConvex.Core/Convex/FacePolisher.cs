@@ -44,7 +44,7 @@ internal static class FacePolisher
         var values = engine.ValuesAbove(vArr, 0.5 * beta);
         // The active set is read with a margin that also covers how far ρ(v) itself is from β.
         double rho = values.Max();
-        double threshold = beta * (1 - Math.Max(ActiveMargin, 10 * Math.Abs(rho / beta - 1)));
+        double threshold = beta * (1 - Math.Clamp(10 * Math.Abs(rho / beta - 1), ActiveMargin, 1e-3));
         var blocks = new List<FaceBlock>();
         for (int b = 0; b < values.Length; b++)
         {
