@@ -29,6 +29,7 @@ internal static class FacePolisher
         public required Vector<double> Y;
         public Matrix<double> Prediction = null!; // γ diag(s) X N (n×r): z = Σ_b Prediction_b y_b
         public Matrix<double> Constraints = null!; // diag(2s − 1) X N (n×r), row-normalised: must stay ≥ 0
+        public double StartViolation; // relative cone violation of the start (its projection on the face may cross a row)
     }
 
     /// <summary>
@@ -69,7 +70,11 @@ internal static class FacePolisher
         double startLargest = blocks.Count == 0 ? 0 : blocks.Max(bk => bk.Y.L2Norm());
         if (dropEmpty) blocks.RemoveAll(bk => start.ContainsKey(bk.Index) && bk.Y.L2Norm() < DropRatio * 1e4 * startLargest);
         if (blocks.Count == 0) return null;
-        foreach (var bk in blocks) Precompute(bk, x);
+        foreach (var bk in blocks)
+        {
+            Precompute(bk, x);
+            bk.StartViolation = Violation(bk);
+        }
 
         double f = Value(blocks, x, y, loss, beta);
         for (int step = 0; step < maxSteps; step++)
@@ -172,12 +177,18 @@ internal static class FacePolisher
     /// <summary>Every w_b = N_b y_b satisfies all rows of its cone (to rounding at the scale ‖x_j‖‖w_b‖).</summary>
     private static bool Feasible(List<FaceBlock> blocks, Matrix<double> x)
     {
+        // A start that crosses a row by rounding must not freeze the line search: the violation may not grow.
         foreach (var bk in blocks)
-        {
-            var c = bk.Constraints * bk.Y;
-            if (c.Minimum() < -1e-13 * bk.Y.L2Norm()) return false;
-        }
+            if (Violation(bk) > Math.Max(1e-13, bk.StartViolation)) return false;
         return true;
+    }
+
+    /// <summary>max_j (−a_j·w/‖a_j‖)_+ / ‖w‖ for w = N y.</summary>
+    private static double Violation(FaceBlock bk)
+    {
+        double yn = bk.Y.L2Norm();
+        if (yn == 0) return 0;
+        return Math.Max(0, -(bk.Constraints * bk.Y).Minimum() / yn);
     }
 
     /// <summary>Gradient and Hessian of F in the stacked face coordinates.</summary>
