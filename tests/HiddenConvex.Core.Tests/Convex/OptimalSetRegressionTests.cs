@@ -61,3 +61,19 @@ public class OptimalSetRegressionTests
     public void SingleRowSamplesAreOptimal() =>
         AssertOptimalSetIsOptimal(Problem([[-1]], [0.05215720655833854], 1, betaRatio: 0.012942881309100233));
 }
+
+public class OptimalSetFailureTests
+{
+    /// <summary>A clearly suboptimal point has no optimal set around it: the failure is reported, not a wrong polytope.</summary>
+    [Fact]
+    public void SuboptimalPointIsRefused()
+    {
+        var data = Dataset.Create([[-249], [-250]], [2, -2]);
+        var problem = new ConvexProblem(data, new SquaredLoss(1), 0.052259547692496516, CellEnumerator.Enumerate(data.X));
+        var result = ConvexSolver.Solve(problem);
+        Assert.Equal(SolverStatus.Optimal, result.Status);
+        var half = new ConvexPoint(result.W.NonZeroBlocks.Select(b => new BlockValue(b.Block, b.W * 0.5)), data.D);
+        var e = Assert.Throws<OptimalSetException>(() => OptimalSet.FromSolution(problem, half));
+        Assert.Contains("THEORY.md §6", e.Message);
+    }
+}
