@@ -90,7 +90,7 @@ public sealed class SolveCommand : ICommand
         OptimalSet? set = null;
         if (certified)
         {
-            try { set = OptimalSet.FromSolution(problem, result.W); }
+            try { set = OptimalSet.FromSolution(problem, result.W, tolerance); }
             catch (OptimalSetException e)
             {
                 // The certificate still stands; only the description of 𝒲* is withheld.

@@ -56,40 +56,76 @@ public sealed class OptimalSet
     /// </summary>
     /// <exception cref="OptimalSetException">No active set passes both checks: W is not accurate enough to read 𝒲* off
     /// its dual vector (e.g. not certified optimal, or certified only with a coarse gap).</exception>
-    public static OptimalSet FromSolution(ConvexProblem problem, ConvexPoint w)
+    public static OptimalSet FromSolution(ConvexProblem problem, ConvexPoint w) =>
+        FromSolution(problem, w, Tolerances.DefaultSolverGap);
+
+    /// <summary>
+    /// As <see cref="FromSolution(ConvexProblem, ConvexPoint)"/>, for a W certified at relative gap
+    /// <paramref name="gapTolerance"/> (THEORY.md §4): W must pass that certificate itself, otherwise there is
+    /// no reason to read 𝒲* off its dual vector.
+    /// </summary>
+    public static OptimalSet FromSolution(ConvexProblem problem, ConvexPoint w, double gapTolerance)
     {
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(w);
+        var certificate = Verification.CertificateChecker.ForConvexPoint(problem, w);
+        if (!(certificate.RelativeGap <= gapTolerance))
+            throw new OptimalSetException($"the optimal set cannot be read off this point (THEORY.md §6): its certified relative gap " +
+                                          $"{certificate.RelativeGap:E3} exceeds {gapTolerance:E3}");
         var x = problem.Data.X;
-        var z = w.Predict(x);
-        var v = -problem.Loss.Gradient(z, problem.Data.Y);
-        var vArr = v.AsArray() ?? v.ToArray();
+        var zW = w.Predict(x);
+        var vW = -problem.Loss.Gradient(zW, problem.Data.Y);
+        var vArr = vW.AsArray() ?? vW.ToArray();
         var engine = PricingEngine.For(problem);
         double beta = problem.Beta;
         double objective = problem.Objective(w);
         double widest = beta * (1 - WidenedActiveMargins[^1]);
         var values = engine.ValuesAbove(vArr, Math.Min(widest, beta - Tolerances.Pricing.At(beta)));
-        OptimalSet? set = null;
+        var own = new Dictionary<int, Vector<double>>();
+        foreach (var bv in w.NonZeroBlocks)
+        {
+            int i = engine.IndexOf(bv.Block);
+            if (i >= 0) own[i] = bv.W;
+        }
+        int lastCount = -1;
         string failure = "";
         foreach (double threshold in Thresholds(beta))
         {
-            var active = new List<ActiveBlock>();
-            for (int b = 0; b < values.Length; b++)
+            var activeIndices = Enumerable.Range(0, values.Length).Where(b => values[b] >= threshold).ToList();
+            if (activeIndices.Count == lastCount) continue;
+            lastCount = activeIndices.Count;
+            // Blocks W leaves nonzero but that price below the threshold are off the support of 𝒲*: W restricted to
+            // the active blocks is the point 𝒲* is read from, provided that does not raise the objective.
+            var kept = new ConvexPoint(w.NonZeroBlocks.Where(bv => activeIndices.Contains(engine.IndexOf(bv.Block))), problem.Data.D);
+            double keptObjective = problem.Objective(kept);
+            if (keptObjective - objective > Tolerances.Objective.At(objective))
             {
-                if (values[b] < threshold) continue;
-                var pi = engine.BlockProjection(b, vArr, out double norm);
-                var block = engine.BlockAt(b);
-                var dir = Vector<double>.Build.DenseOfArray(pi) / norm;
-                active.Add(new ActiveBlock(block, dir, Arrangements.Cones.MaskedProduct(x, block.Pattern, dir) * block.Sign, norm));
+                failure = $"dropping the blocks of W priced below β(1 − {1 - threshold / beta:G2}) raises the objective from {objective:R} to {keptObjective:R}";
+                continue;
             }
-            if (set is not null && active.Count == set.Active.Count) continue;
-            set = new OptimalSet(problem, z, v, active);
-            failure = set.Inconsistency(objective);
+            var z = kept.Predict(x);
+            var v = -problem.Loss.Gradient(z, problem.Data.Y);
+            var active = activeIndices.Select(b => ActiveBlockOf(engine, x, b, vArr, own)).ToList();
+            var set = new OptimalSet(problem, z, v, active);
+            failure = set.Inconsistency(keptObjective);
             if (failure.Length == 0) return set;
         }
         throw new OptimalSetException(
             $"the optimal set cannot be read off this point (THEORY.md §6): {failure}; active blocks were tried down to " +
             $"‖π_b‖ ≥ β(1 − {WidenedActiveMargins[^1]:G2}) with β = {beta:R}, ρ(v) = {values.Max():R}");
+    }
+
+    /// <summary>
+    /// Active block b with its direction d_b: the unit direction of W's own block when W uses it (for an optimal W it is
+    /// d_b = π_b(v*)/β, and it stays accurate when rows of very different norms make π_b(v) ill-conditioned in v),
+    /// otherwise π_b(v)/‖π_b(v)‖ (= π_b/β on an active block).
+    /// </summary>
+    private static ActiveBlock ActiveBlockOf(PricingEngine engine, Matrix<double> x, int b, double[] v, Dictionary<int, Vector<double>> own)
+    {
+        var pi = engine.BlockProjection(b, v, out double norm);
+        var block = engine.BlockAt(b);
+        var dir = own.TryGetValue(b, out var wb) ? wb / wb.L2Norm() : Vector<double>.Build.DenseOfArray(pi) / norm;
+        return new ActiveBlock(block, dir, Arrangements.Cones.MaskedProduct(x, block.Pattern, dir) * block.Sign, norm);
     }
 
     /// <summary>
@@ -107,10 +143,7 @@ public sealed class OptimalSet
             if (beta * (1 - m) < tight) yield return beta * (1 - m);
     }
 
-    /// <summary>
-    /// Empty when the NNLS point reproduces z* and closes the duality gap at v (β Σ_b ‖w_b‖ = v·z*, the §4 Fenchel
-    /// equality −ℓ*(−v) = ℓ(z*) + v·z*, so its objective is the dual value); else why not.
-    /// </summary>
+    /// <summary>Empty when the NNLS point reproduces z* and attains the (certified) objective of the point 𝒲* was read from; else why not.</summary>
     private string Inconsistency(double objective)
     {
         var t = ToPoint(Point);
@@ -118,11 +151,9 @@ public sealed class OptimalSet
         double deviation = (t.Predict(Problem.Data.X) - Z).AbsoluteMaximum();
         if (deviation > Tolerances.Prediction.At(scale))
             return $"with {Active.Count} active blocks A t reproduces z* only to {deviation:E3} (Tolerances.Prediction {Tolerances.Prediction}, scale {scale:E3})";
-        double penalty = Problem.Beta * t.Blocks.Sum(b => b.W.L2Norm());
-        double dualPart = V.DotProduct(Z);
-        if (Math.Abs(penalty - dualPart) > Tolerances.Objective.At(objective))
-            return $"with {Active.Count} active blocks the NNLS point leaves a duality gap β Σ‖w_b‖ − v·z* = {penalty - dualPart:E3} " +
-                   $"(Tolerances.Objective {Tolerances.Objective} at objective {objective:R})";
+        double l = Problem.Objective(t);
+        if (l - objective > Tolerances.Objective.At(objective))
+            return $"with {Active.Count} active blocks the NNLS point has objective {l:R} above {objective:R} (Tolerances.Objective {Tolerances.Objective})";
         return "";
     }
 

@@ -56,6 +56,14 @@ public class OptimalSetRegressionTests
     public void WidelyScaledRowsPruneToAPointReproducingZStar() =>
         AssertOptimalSetIsOptimal(Problem([[1], [1001]], [2, 0], 1, betaRatio: 0.03155704930369683));
 
+    /// <summary>
+    /// A row of norm 1000 next to one of norm 2: π_b(v) is ill-conditioned in v, so directions read off the dual of a
+    /// certified barrier point lost z*_1 = 3.6e-4 (the polytope was empty).
+    /// </summary>
+    [Fact]
+    public void LargeRowNextToSmallRowKeepsTheSmallPredictionEntry() =>
+        AssertOptimalSetIsOptimal(Problem([[1, 1000], [-1, 2]], [0, 1], 1, beta: 0.18169082815403897));
+
     /// <summary>One row and a small target: a sampled point of 𝒲* used to be far from optimal.</summary>
     [Fact]
     public void SingleRowSamplesAreOptimal() =>
