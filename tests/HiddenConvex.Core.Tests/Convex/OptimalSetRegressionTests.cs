@@ -70,6 +70,24 @@ public class OptimalSetRegressionTests
         AssertOptimalSetIsOptimal(Problem([[-1]], [0.05215720655833854], 1, betaRatio: 0.012942881309100233));
 }
 
+public class DuplicateRowSolverTests
+{
+    /// <summary>
+    /// Rows (0,1), (1,−1), (−1,0) with targets scaled by κ = 4: the barrier stalls at rel. gap 1.6e-9 and one polish
+    /// round misses a block priced 7.6e-7 above β; the solver used to stop with numerical-error.
+    /// </summary>
+    [Fact]
+    public void ScaledTargetsOnDependentRowsAreCertified()
+    {
+        double[] y = [-0.14883673061092256, -0.5175329443814375, 0.5139099894237641];
+        var data = Dataset.Create([[0, 1], [1, -1], [-1, 0]], y.Select(v => 4 * v).ToArray());
+        var problem = new ConvexProblem(data, new SquaredLoss(1), 4 * 0.012269313622558868, CellEnumerator.Enumerate(data.X));
+        var r = ConvexSolver.Solve(problem);
+        Assert.Equal(SolverStatus.Optimal, r.Status);
+        Assert.True(r.RelativeGap <= Tolerances.DefaultSolverGap, $"relative gap {r.RelativeGap:E3} (target {Tolerances.DefaultSolverGap})");
+    }
+}
+
 public class OptimalSetFailureTests
 {
     /// <summary>A clearly suboptimal point has no optimal set around it: the failure is reported, not a wrong polytope.</summary>
