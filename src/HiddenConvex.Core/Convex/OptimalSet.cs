@@ -29,20 +29,20 @@ public sealed class OptimalSet
     public Matrix<double> A { get; }
     /// <summary>rank(A) (singular values above 1e-10·σ_max).</summary>
     public int Rank { get; }
-    /// <summary>A point t ≥ 0 of the polytope {t ≥ 0 : A t = z*} (non-negative least squares).</summary>
+    /// <summary>A point t ≥ 0 of the polytope {t ≥ 0 : A t = z*}: W's own block norms when they reproduce z*, else non-negative least squares.</summary>
     public Vector<double> Point { get; }
     /// <summary>‖A·Point − z*‖ / max(1, ‖z*‖): how well the active directions reproduce z*.</summary>
     public double Residual { get; }
 
     private const double RankTolerance = 1e-10;
 
-    private OptimalSet(ConvexProblem problem, Vector<double> z, Vector<double> v, List<ActiveBlock> active)
+    private OptimalSet(ConvexProblem problem, Vector<double> z, Vector<double> v, List<ActiveBlock> active, Vector<double>? point = null)
     {
         Problem = problem; Z = z; V = v; Active = active;
         int n = z.Count;
         A = active.Count == 0 ? Matrix<double>.Build.Dense(n, 0) : Matrix<double>.Build.DenseOfColumnVectors(active.Select(a => a.Column));
         Rank = active.Count == 0 ? 0 : NumericalRank(A);
-        Point = NonNegativeSolve(A, z);
+        Point = point ?? NonNegativeSolve(A, z);
         Residual = active.Count == 0 ? z.L2Norm() / Math.Max(1, z.L2Norm()) : (A * Point - z).L2Norm() / Math.Max(1, z.L2Norm());
     }
 
@@ -81,11 +81,11 @@ public sealed class OptimalSet
         double objective = problem.Objective(w);
         double widest = beta * (1 - WidenedActiveMargins[^1]);
         var values = engine.ValuesAbove(vArr, Math.Min(widest, beta - Tolerances.Pricing.At(beta)));
-        var own = new Dictionary<int, Vector<double>>();
+        var ownBlocks = new Dictionary<int, Vector<double>>();
         foreach (var bv in w.NonZeroBlocks)
         {
             int i = engine.IndexOf(bv.Block);
-            if (i >= 0) own[i] = bv.W;
+            if (i >= 0) ownBlocks[i] = ownBlocks.TryGetValue(i, out var sum) ? sum + bv.W : bv.W;
         }
         int lastCount = -1;
         string failure = "";
@@ -105,8 +105,14 @@ public sealed class OptimalSet
             }
             var z = kept.Predict(x);
             var v = -problem.Loss.Gradient(z, problem.Data.Y);
-            var active = activeIndices.Select(b => ActiveBlockOf(engine, x, b, vArr, own)).ToList();
-            var set = new OptimalSet(problem, z, v, active);
+            var active = activeIndices.Select(b => ActiveBlockOf(engine, x, b, vArr, ownBlocks)).ToList();
+            // W restricted to the active blocks is itself a point of the polytope, exact to rounding; Lawson–Hanson on
+            // many nearly dependent columns is not, so it is only the fallback.
+            var own = Vector<double>.Build.Dense(active.Count, i => ownBlocks.TryGetValue(activeIndices[i], out var wb) ? wb.L2Norm() : 0);
+            var set = new OptimalSet(problem, z, v, active, own);
+            failure = set.Inconsistency(keptObjective);
+            if (failure.Length == 0) return set;
+            set = new OptimalSet(problem, z, v, active);
             failure = set.Inconsistency(keptObjective);
             if (failure.Length == 0) return set;
         }

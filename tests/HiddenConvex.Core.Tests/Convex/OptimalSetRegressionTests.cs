@@ -64,6 +64,16 @@ public class OptimalSetRegressionTests
     public void LargeRowNextToSmallRowKeepsTheSmallPredictionEntry() =>
         AssertOptimalSetIsOptimal(Problem([[1, 1000], [-1, 2]], [0, 1], 1, beta: 0.18169082815403897));
 
+    /// <summary>
+    /// Integer data with 13 active blocks: from a single-round polish, Lawson–Hanson on the nearly dependent columns
+    /// reproduced z* only to 3e-9, above <see cref="Tolerances.Prediction"/>.
+    /// </summary>
+    [Fact]
+    public void ManyActiveBlocksReproduceZStar() =>
+        AssertOptimalSetIsOptimal(Problem(
+            [[-1, -2, -2], [-3, 1, -2], [1, 2, -1], [-1, 3, -2], [0, -3, -3], [3, 2, 0], [3, 2, -3], [0, 3, -2]],
+            [3, -2, -2, -2, 0, -3, 1, -2], 1, betaRatio: 0.06133792749578753));
+
     /// <summary>One row and a small target: a sampled point of 𝒲* used to be far from optimal.</summary>
     [Fact]
     public void SingleRowSamplesAreOptimal() =>
