@@ -105,16 +105,18 @@ public sealed class OptimalSet
             }
             var z = kept.Predict(x);
             var v = -problem.Loss.Gradient(z, problem.Data.Y);
-            var active = activeIndices.Select(b => ActiveBlockOf(engine, x, b, vArr, ownBlocks)).ToList();
-            // W restricted to the active blocks is itself a point of the polytope, exact to rounding; Lawson–Hanson on
-            // many nearly dependent columns is not, so it is only the fallback.
-            var own = Vector<double>.Build.Dense(active.Count, i => ownBlocks.TryGetValue(activeIndices[i], out var wb) ? wb.L2Norm() : 0);
-            var set = new OptimalSet(problem, z, v, active, own);
-            failure = set.Inconsistency(keptObjective);
-            if (failure.Length == 0) return set;
-            set = new OptimalSet(problem, z, v, active);
-            failure = set.Inconsistency(keptObjective);
-            if (failure.Length == 0) return set;
+            // Directions π_b(v)/β with a Lawson–Hanson point first (THEORY.md §6 as written). When rows of very different
+            // norms make π_b ill-conditioned in v, or many nearly dependent columns limit Lawson–Hanson, W's own block
+            // directions and norms are a point of the polytope exact to rounding (for an optimal W, w_b ∥ π_b(v*)).
+            var dual = activeIndices.Select(b => ActiveBlockOf(engine, x, b, vArr, null)).ToList();
+            var primal = activeIndices.Select(b => ActiveBlockOf(engine, x, b, vArr, ownBlocks)).ToList();
+            var own = Vector<double>.Build.Dense(primal.Count, i => ownBlocks.TryGetValue(activeIndices[i], out var wb) ? wb.L2Norm() : 0);
+            foreach (var (active, point) in new[] { (dual, (Vector<double>?)null), (primal, own), (primal, null) })
+            {
+                var set = new OptimalSet(problem, z, v, active, point);
+                failure = set.Inconsistency(keptObjective);
+                if (failure.Length == 0) return set;
+            }
         }
         throw new OptimalSetException(
             $"the optimal set cannot be read off this point (THEORY.md §6): {failure}; active blocks were tried down to " +
@@ -122,15 +124,14 @@ public sealed class OptimalSet
     }
 
     /// <summary>
-    /// Active block b with its direction d_b: the unit direction of W's own block when W uses it (for an optimal W it is
-    /// d_b = π_b(v*)/β, and it stays accurate when rows of very different norms make π_b(v) ill-conditioned in v),
-    /// otherwise π_b(v)/‖π_b(v)‖ (= π_b/β on an active block).
+    /// Active block b with its direction d_b: π_b(v)/‖π_b(v)‖ (= π_b/β on an active block), or, when
+    /// <paramref name="own"/> is given and W uses b, the unit direction of W's own block.
     /// </summary>
-    private static ActiveBlock ActiveBlockOf(PricingEngine engine, Matrix<double> x, int b, double[] v, Dictionary<int, Vector<double>> own)
+    private static ActiveBlock ActiveBlockOf(PricingEngine engine, Matrix<double> x, int b, double[] v, Dictionary<int, Vector<double>>? own)
     {
         var pi = engine.BlockProjection(b, v, out double norm);
         var block = engine.BlockAt(b);
-        var dir = own.TryGetValue(b, out var wb) ? wb / wb.L2Norm() : Vector<double>.Build.DenseOfArray(pi) / norm;
+        var dir = own is not null && own.TryGetValue(b, out var wb) ? wb / wb.L2Norm() : Vector<double>.Build.DenseOfArray(pi) / norm;
         return new ActiveBlock(block, dir, Arrangements.Cones.MaskedProduct(x, block.Pattern, dir) * block.Sign, norm);
     }
 

@@ -74,6 +74,25 @@ public class OptimalSetRegressionTests
             [[-1, -2, -2], [-3, 1, -2], [1, 2, -1], [-1, 3, -2], [0, -3, -3], [3, 2, 0], [3, 2, -3], [0, 3, -2]],
             [3, -2, -2, -2, 0, -3, 1, -2], 1, betaRatio: 0.06133792749578753));
 
+    /// <summary>
+    /// An optimal direction on a cone face (x_2·d = 0): directions copied from W sit a rounding error off the face,
+    /// and the network ψ(W) of a sampled point was then not stationary (Clarke measure 6.9e-6 above 9.7e-7).
+    /// </summary>
+    [Fact]
+    public void DirectionOnAConeFaceGivesStationaryNetworks()
+    {
+        var problem = Problem([[0, -1], [2, 0]], [-2, 0], 1, betaRatio: 0.08417023030747325);
+        AssertOptimalSetIsOptimal(problem);
+        var set = OptimalSet.FromSolution(problem, ConvexSolver.Solve(problem).W);
+        var rng = new Random(720954);
+        for (int i = 0; i < 5; i++)
+        {
+            var net = Maps.Psi(set.ToPoint(set.Sample(rng)));
+            var s = Stationarity.Measure(net, problem.Data, problem.Loss, problem.Beta);
+            Assert.True(s.Measure <= s.Threshold, $"Clarke measure {s.Measure:E3} above {s.Threshold:E3} ({s.Tolerance})");
+        }
+    }
+
     /// <summary>One row and a small target: a sampled point of 𝒲* used to be far from optimal.</summary>
     [Fact]
     public void SingleRowSamplesAreOptimal() =>
