@@ -23,8 +23,11 @@ def make_data(n, d, seed):
     return x, y
 
 
+DTYPE = torch.float64
+
+
 def model(d, m):
-    return nn.Sequential(nn.Linear(d, m, bias=True), nn.ReLU(), nn.Linear(m, 1, bias=False)).double()
+    return nn.Sequential(nn.Linear(d, m, bias=True), nn.ReLU(), nn.Linear(m, 1, bias=False)).to(DTYPE)
 
 
 def objective(net, x, y, wd):
@@ -34,6 +37,8 @@ def objective(net, x, y, wd):
 
 
 def train(m, x, y, wd, seed, adam_steps=30000, lbfgs_rounds=50):
+    if DTYPE == torch.float32:
+        lbfgs_rounds = 0  # the typical float32 run: Adam only
     torch.manual_seed(seed)
     net = model(x.shape[1], m)
     # Full-batch Adam with the learning rate decaying from 1e-2 to 1e-6, then L-BFGS polishing.
@@ -58,9 +63,9 @@ def train(m, x, y, wd, seed, adam_steps=30000, lbfgs_rounds=50):
 
 
 def export(net, path):
-    w = net[0].weight.detach().numpy()
-    b = net[0].bias.detach().numpy()
-    alpha = net[2].weight.detach().numpy()[0]
+    w = net[0].weight.detach().double().numpy()
+    b = net[0].bias.detach().double().numpy()
+    alpha = net[2].weight.detach().double().numpy()[0]
     assert net[2].bias is None, "a second-layer bias is not part of the model"
     np.savez(path, U=np.concatenate([w, b[:, None]], axis=1), alpha=alpha)
 
@@ -117,17 +122,27 @@ def main():
     ap.add_argument("--wd", type=float, default=0.02)
     ap.add_argument("--wide", type=int, default=40)
     ap.add_argument("--narrow", type=int, default=1)
+    ap.add_argument("--float32", action="store_true", help="train in float32 with Adam only (a typical PyTorch run)")
+    ap.add_argument("--skip-independent", action="store_true", help="do not solve the convex program with cvxopt")
     args = ap.parse_args()
+    global DTYPE
+    DTYPE = torch.float32 if args.float32 else torch.float64
     os.makedirs(args.outdir, exist_ok=True)
     x, y = make_data(args.n, args.d, args.seed)
     np.savez(os.path.join(args.outdir, "data.npz"), X=x, y=y)
-    xt, yt = torch.tensor(x), torch.tensor(y)
-    meta = {"n": args.n, "wd": args.wd, "c": 2.0 / args.n, "beta": args.wd, "seed": args.seed}
+    xt, yt = torch.tensor(x, dtype=DTYPE), torch.tensor(y, dtype=DTYPE)
+    meta = {"n": args.n, "wd": args.wd, "c": 2.0 / args.n, "beta": args.wd, "seed": args.seed,
+            "dtype": "float32" if args.float32 else "float64"}
     for name, m, trained in [("wide", args.wide, True), ("narrow", args.narrow, True), ("untrained", 20, False)]:
         net = train(m, xt, yt, args.wd, args.seed + 1) if trained else (torch.manual_seed(args.seed + 1), model(args.d, m))[1]
         export(net, os.path.join(args.outdir, name + ".npz"))
         meta[name] = {"width": m, "pytorch_objective": float(objective(net, xt, yt, args.wd))}
         print(f"{name:10s} m = {m:3d}  PyTorch objective {meta[name]['pytorch_objective']:.12g}", flush=True)
+    if args.skip_independent:
+        meta["independent_pstar"] = float("nan")
+        with open(os.path.join(args.outdir, "meta.json"), "w") as f:
+            json.dump(meta, f, indent=1)
+        return
     xb = np.concatenate([x, np.ones((args.n, 1))], axis=1)
     pstar, cells, status = independent_pstar(xb, y, 2.0 / args.n, args.wd, args.seed)
     meta["independent_pstar"] = pstar

@@ -55,7 +55,8 @@ public sealed class CheckCommand : ICommand
                             path to a nearly minimal network, or θ plus the escape neuron)
           --json            one JSON object on stdout
 
-        Decision rule (gap = L_β(θ) − lower, rel(x) = x / max(1, |L_β(θ)|)):
+        Decision rule (gap = L_β(θ) − lower, rel(x) = x / max(1, |L_β(θ)|); lower = the better of the
+        THEORY.md §4 certificates of f_θ(X) and of the optimum of the convex program restricted to θ's slots):
           certified  := rel(gap) ≤ ε_gap                     (the dual certificate of THEORY.md §4)
           stationary := Clarke measure ≤ ε_stat = abs + rel·‖θ‖(β + ‖X‖₂‖∇ℓ‖)   (THEORY.md §7)
           priced     := ρ(v) ≤ β (within {Tolerances.Pricing})
@@ -147,7 +148,7 @@ public sealed class CheckCommand : ICommand
     private static string ToJson(OptimalityReport r, PatternSet patterns, CheckSettings s, string? improve)
     {
         using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("verdict", r.VerdictName);

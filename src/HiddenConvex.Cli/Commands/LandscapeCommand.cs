@@ -123,7 +123,7 @@ public sealed class LandscapeCommand : ICommand
     private static string ToJson(List<WidthRow> rows, SolverResult s, int support, int? reached, double fraction, string plot)
     {
         using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteNumber("p_star_upper", s.Objective);

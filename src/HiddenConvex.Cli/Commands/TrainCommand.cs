@@ -21,7 +21,7 @@ public sealed class TrainCommand : ICommand
 
     /// <inheritdoc />
     public string Help => $"""
-        hcv train DATA --beta B --width M [--optimizer lbfgs|adam|gd] [--seed S] [--out NET [--force]]
+        hcv train DATA --beta B --width M [--optimizer adam|lbfgs|gd] [--seed S] [--out NET [--force]]
                   [--loss squared|logistic] [--loss-scale C] [--hidden-bias] [--max-iter N] [--lr LR]
                   [--final-lr LR] [--stat-tol E] [--json]
 
@@ -33,11 +33,12 @@ public sealed class TrainCommand : ICommand
         otherwise stop at --max-iter (default 20000), when no step decreases L_β (stalled), or on overflow.
         L-BFGS and gradient descent use an Armijo line search and fall back to the minimum-norm element
         of the Clarke set at kinks; Adam uses the rate --lr (default 0.01), decaying geometrically to
-        --final-lr over the --max-iter iterations when that is given.
+        --final-lr (default 1e-6) over the --max-iter iterations. Adam with the decaying rate is the
+        default: on ReLU networks it gets much closer to the optimum than L-BFGS, which stalls at kinks.
 
         Options:
           --beta B, --width M  required
-          --optimizer O        lbfgs (default), adam, gd
+          --optimizer O        adam (default), lbfgs, gd
           --seed S             initialisation seed (default 0)
           --out NET            write the trained network (.json or .npz); --force overwrites
           --loss, --loss-scale, --hidden-bias   as in 'hcv check'
@@ -70,7 +71,7 @@ public sealed class TrainCommand : ICommand
     /// <summary>Optimizer settings shared with 'hcv landscape'.</summary>
     internal static TrainingSettings Settings(ParsedArgs args)
     {
-        var optimizer = (args.Get("optimizer") ?? "lbfgs").ToLowerInvariant() switch
+        var optimizer = (args.Get("optimizer") ?? "adam").ToLowerInvariant() switch
         {
             "lbfgs" or "l-bfgs" => OptimizerKind.Lbfgs,
             "adam" => OptimizerKind.Adam,
@@ -85,7 +86,8 @@ public sealed class TrainCommand : ICommand
             Seed = args.Int("seed", 0),
             MaxIterations = maxIter,
             LearningRate = Guard.Positive(args.Double("lr", 1e-2), "--lr"),
-            FinalLearningRate = args.Get("final-lr") is null ? null : Guard.Positive(args.Double("final-lr", 1e-2), "--final-lr"),
+            FinalLearningRate = args.Get("final-lr") is not null ? Guard.Positive(args.Double("final-lr", 1e-6), "--final-lr")
+                : optimizer == OptimizerKind.Adam ? 1e-6 : null,
             Stationarity = Tolerances.Stationarity with { Relative = Guard.Positive(args.Double("stat-tol", Tolerances.Stationarity.Relative), "--stat-tol") },
         };
     }
@@ -103,7 +105,7 @@ public sealed class TrainCommand : ICommand
     private static string ToJson(TrainingResult r, string? output)
     {
         using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("status", r.Status.ToString().ToLowerInvariant());

@@ -69,7 +69,10 @@ public static class CellEnumerator
     {
         result = [];
         var hyperplanes = DistinctHyperplanes(space, tolerance, out var rowGroup, out var rowOpposite);
-        var arrangement = IncrementalArrangement.Build(hyperplanes, space.Rank, tolerance, cancellationToken);
+        // The unit normals carry the rounding of normalising the rows and of the change to row-space coordinates.
+        double rounding = 2 * (space.Basis.RowCount + space.Rank) * Math.Pow(2, -53);
+        var errors = Enumerable.Repeat(rounding, hyperplanes.Count).ToList();
+        var arrangement = IncrementalArrangement.Build(hyperplanes, errors, space.Rank, tolerance, cancellationToken);
         if (arrangement.Inconsistencies > 0)
             return $"{arrangement.Inconsistencies} inconsistent split(s) while inserting hyperplanes";
 

@@ -20,6 +20,7 @@ namespace HiddenConvex.Core.Arrangements;
 internal sealed class IncrementalArrangement
 {
     private readonly IReadOnlyList<double[]> _normals;
+    private readonly IReadOnlyList<double> _errors;
     private readonly double _tolerance;
     private readonly int _dim;
     private readonly int _words;
@@ -44,9 +45,10 @@ internal sealed class IncrementalArrangement
     /// <summary>The sign vector of cell i: bit j set when h_j·w ≥ 0 for its witness w.</summary>
     public ReadOnlySpan<ulong> Signs(int i) => _signs.AsSpan(i * _words, _words);
 
-    private IncrementalArrangement(IReadOnlyList<double[]> normals, int dim, double tolerance, int capacity)
+    private IncrementalArrangement(IReadOnlyList<double[]> normals, IReadOnlyList<double> errors, int dim, double tolerance, int capacity)
     {
         _normals = normals;
+        _errors = errors;
         _tolerance = tolerance;
         _dim = dim;
         _words = (normals.Count + 63) >> 6;
@@ -57,13 +59,17 @@ internal sealed class IncrementalArrangement
     }
 
     /// <summary>
-    /// Builds the cells of the arrangement of <paramref name="normals"/> in R^<paramref name="dim"/>;
-    /// restricted normals closer than <paramref name="tolerance"/> up to sign are one hyperplane.
+    /// Builds the cells of the arrangement of <paramref name="normals"/> in R^<paramref name="dim"/>, each
+    /// normal known up to an error bound (<paramref name="errors"/>, the rounding of the data). Restricted
+    /// normals closer than <paramref name="tolerance"/> plus their error bounds up to sign are one hyperplane:
+    /// projecting h_j onto h_k^⊥ divides its error by sin∠(h_j, h_k), so exact coincidences of the data
+    /// (several hyperplanes through one subspace) stay recognisable at every depth of the recursion.
     /// </summary>
-    public static IncrementalArrangement Build(IReadOnlyList<double[]> normals, int dim, double tolerance, CancellationToken cancellationToken)
+    public static IncrementalArrangement Build(IReadOnlyList<double[]> normals, IReadOnlyList<double> errors, int dim, double tolerance,
+        CancellationToken cancellationToken)
     {
         int capacity = CellBound(normals.Count, dim, 1 << 16);
-        var a = new IncrementalArrangement(normals, dim, tolerance, capacity);
+        var a = new IncrementalArrangement(normals, errors, dim, tolerance, capacity);
         if (dim == 2)
         {
             a.BuildPlanar();
@@ -129,7 +135,8 @@ internal sealed class IncrementalArrangement
     {
         var h = _normals[k];
         var reflector = new Reflector(h);
-        var restricted = Build(RestrictedNormals(k, reflector), _dim - 1, _tolerance, cancellationToken);
+        var restrictedNormals = RestrictedNormals(k, reflector, out var restrictedErrors);
+        var restricted = Build(restrictedNormals, restrictedErrors, _dim - 1, _tolerance, cancellationToken);
         Inconsistencies += restricted.Inconsistencies;
 
         int before = Count;
@@ -153,13 +160,25 @@ internal sealed class IncrementalArrangement
         }
     }
 
-    /// <summary>The distinct unit normals of h_j ∩ h_k (j &lt; k) in coordinates of h_k.</summary>
-    private List<double[]> RestrictedNormals(int k, Reflector reflector)
+    /// <summary>
+    /// The distinct unit normals of h_j ∩ h_k (j &lt; k) in coordinates of h_k, with error bounds
+    /// (e_j + e_k + dim·2^−53) / ‖P h_j‖: the projection's rounding and the inherited errors, magnified by
+    /// the normalisation of the projected normal.
+    /// </summary>
+    private List<double[]> RestrictedNormals(int k, Reflector reflector, out List<double> errors)
     {
         var projected = new List<double[]>(k);
+        var projectedErrors = new List<double>(k);
         for (int j = 0; j < k; j++)
-            if (UnitNormals.Normalized(reflector.Restrict(_normals[j])) is { } g) projected.Add(g);
-        return UnitNormals.DistinctUpToSign(projected, _tolerance, out _, out _);
+        {
+            var g = reflector.Restrict(_normals[j]);
+            double norm = UnitNormals.Norm(g);
+            if (norm == 0) continue;
+            for (int i = 0; i < g.Length; i++) g[i] /= norm;
+            projected.Add(g);
+            projectedErrors.Add((_errors[j] + _errors[k] + _dim * Math.Pow(2, -53)) / norm);
+        }
+        return UnitNormals.DistinctUpToSign(projected, projectedErrors, _tolerance, out _, out _, out errors);
     }
 
     /// <summary>

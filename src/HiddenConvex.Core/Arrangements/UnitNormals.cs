@@ -48,8 +48,18 @@ internal static class UnitNormals
     /// Returns the representatives (first member of each group, in input order) and, per input,
     /// its group and whether it points opposite to the representative.
     /// </summary>
-    public static List<double[]> DistinctUpToSign(IReadOnlyList<double[]> unit, double tolerance, out int[] group, out bool[] opposite)
+    public static List<double[]> DistinctUpToSign(IReadOnlyList<double[]> unit, double tolerance, out int[] group, out bool[] opposite) =>
+        DistinctUpToSign(unit, null, tolerance, out group, out opposite, out _);
+
+    /// <summary>
+    /// As above, for vectors known only up to an error bound each (<paramref name="errors"/>, null for none):
+    /// a and b are one line when their distance up to sign is at most tolerance + 4 (error_a + error_b),
+    /// since closer vectors cannot be told apart. Returns the representatives' error bounds too.
+    /// </summary>
+    public static List<double[]> DistinctUpToSign(IReadOnlyList<double[]> unit, IReadOnlyList<double>? errors, double tolerance,
+        out int[] group, out bool[] opposite, out List<double> representativeErrors)
     {
+        representativeErrors = [];
         var reps = new List<double[]>();
         group = new int[unit.Count];
         opposite = new bool[unit.Count];
@@ -61,7 +71,8 @@ internal static class UnitNormals
             {
                 var a = reps[g];
                 bool flip = Dot(a, b) < 0;
-                if (DistanceUpToSign(a, b, flip) <= tolerance)
+                double allowed = tolerance + (errors is null ? 0 : 4 * (representativeErrors[g] + errors[i]));
+                if (DistanceUpToSign(a, b, flip) <= allowed)
                 {
                     group[i] = g;
                     opposite[i] = flip;
@@ -72,6 +83,7 @@ internal static class UnitNormals
             {
                 group[i] = reps.Count;
                 reps.Add(b);
+                representativeErrors.Add(errors?[i] ?? 0);
             }
         }
         return reps;

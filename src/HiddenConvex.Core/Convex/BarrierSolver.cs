@@ -252,7 +252,8 @@ internal sealed class BarrierSolver
                 if (double.IsPositiveInfinity(f1)) continue;
                 // Near the centre the decrease is below the rounding of f_t ~ t·objective: take the
                 // feasible Newton step (quadratic-convergence region of a self-concordant barrier).
-                if (Math.Sqrt(lambda2) < 0.2 || f1 <= f0 - 0.25 * alpha * lambda2) { accepted = true; break; }
+                if (f1 <= f0 - 0.25 * alpha * lambda2 || (Math.Sqrt(lambda2) < 0.2 && f1 <= f0 + 1e-14 * Math.Abs(f0)))
+                { accepted = true; break; }
             }
             if (!accepted) return (false, steps, "line search failed");
             Array.Copy(wTrial, w, w.Length);

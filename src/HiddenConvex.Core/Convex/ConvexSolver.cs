@@ -10,7 +10,10 @@ namespace HiddenConvex.Core.Convex;
 /// Design: an outer working-set loop priced by the exact ρ of §4 and an inner log-barrier
 /// interior-point solve of the program reduced to the working set (<see cref="BarrierSolver"/>).
 /// Start from W = 0; price every block at v = −∇ℓ(z); add the blocks with the largest ‖Π_b‖ &gt; β;
-/// re-solve; repeat. Optimal solutions use at most n blocks, so the working set stays small.
+/// re-solve; repeat. Optimal solutions use at most n blocks, so the working set stays small. While the
+/// point still prices far above β the inner solve is loose (relative barrier gap 1e-5), then tight (1e-8).
+/// Near the optimum a face polish (<see cref="FacePolisher"/>) reads the active blocks and their faces off
+/// the dual and runs Newton on the smooth program over those faces, reaching rounding-level gaps.
 /// </para>
 /// <para>
 /// Stopping rule (the certificate decides, never the inner solver): with lower = −ℓ*(−t v) the §4
@@ -46,7 +49,8 @@ public static class ConvexSolver
         var working = new List<ReducedBlock>();
         var inWorking = new HashSet<int>();
         int newtonTotal = 0, iteration = 0, stalls = 0;
-        bool solvedOnce = false;
+        bool solvedOnce = false, lastWasLoose = false;
+        double tightTarget = BarrierRelativeGap;
         SolverStatus? status = null;
         progress?.WriteLine($"solve: n={n} d={d} blocks={engine.BlockCount} β={problem.Beta:G6} loss={problem.Loss}");
 
@@ -61,10 +65,17 @@ public static class ConvexSolver
 
             // Price at the reduced optimum (the last barrier point): column generation needs its dual vector.
             int added = AddViolatedBlocks(engine, problem.Beta, last.Certificate.V, working, inWorking, perIteration);
-            if (added > 0 || !solvedOnce)
+            // No new block and the last inner solve was tight: only its accuracy limits the gap, so tighten it.
+            bool retighten = added == 0 && solvedOnce && !lastWasLoose && stalls > 0 && tightTarget > MinBarrierRelativeGap;
+            if (retighten) tightTarget /= 100;
+            if (added > 0 || !solvedOnce || lastWasLoose || retighten)
             {
+                // While the last point still prices far above β, more blocks will be needed anyway: a loose
+                // inner solve ranks the violated blocks just as well.
+                bool far = (added > 0 || !solvedOnce) && last.Certificate.Rho > problem.Beta * (1 + FarFromOptimal);
+                lastWasLoose = far;
                 var inner = new BarrierSolver(engine.XRowMajor, n, d, data.Y, problem.Loss, problem.Beta, working)
-                    .Solve(BarrierRelativeGap, settings.MaxNewtonSteps, deadline, ct);
+                    .Solve(far ? LooseBarrierRelativeGap : tightTarget, settings.MaxNewtonSteps, deadline, ct);
                 newtonTotal += inner.NewtonSteps;
                 solvedOnce = true;
                 last = Evaluate(problem, engine, ToPoint(engine, working, inner.W, d));
@@ -75,14 +86,17 @@ public static class ConvexSolver
                 if (inner.Failure == "time limit") { status = SolverStatus.TimeLimit; break; }
             }
             else stalls++;
-            // Polish only near the optimum: far from it the active set read off the dual is still wrong.
-            if (added > 0 && last.Certificate.Rho > problem.Beta * (1 + PolishThreshold)) continue;
+            // Polish only near the optimum: far from it the active set read off the dual is still wrong. A point
+            // already certified is polished once more, so the optimal set (§6) is read off an accurate v*.
+            bool certifiedAlready = last.Certificate.RelativeGap <= settings.Tolerance;
+            if (!certifiedAlready && (lastWasLoose || (added > 0 && last.Certificate.Rho > problem.Beta * (1 + PolishThreshold)))) continue;
 
             var polished = PolishFrom(problem, engine, stalls == 0 ? last : best);
             if (polished is null) { stalls++; continue; }
             Report(progress, iteration, "polish", working.Count, 0, 0, polished, problem.Beta, $"{clock.Elapsed.TotalSeconds:F2}s");
             if (polished.Certificate.Gap < best.Certificate.Gap) best = polished;
             else stalls++;
+            if (certifiedAlready) { status = Certified(problem); break; }
         }
         return new SolverResult(status.Value, iteration, newtonTotal, best.Certificate.Objective, best.Certificate.Lower,
             best.Point.MaxConeViolation(data.X), clock.Elapsed.TotalSeconds, best.Point, best.Certificate,
@@ -91,6 +105,15 @@ public static class ConvexSolver
 
     /// <summary>Relative duality-gap target of the inner barrier solve; the face polish takes over from there.</summary>
     private const double BarrierRelativeGap = 1e-8;
+
+    /// <summary>Tightest inner target tried when polishing cannot close the gap.</summary>
+    private const double MinBarrierRelativeGap = 1e-12;
+
+    /// <summary>Inner target while the working set is clearly incomplete (ρ/β − 1 above <see cref="FarFromOptimal"/>).</summary>
+    private const double LooseBarrierRelativeGap = 1e-5;
+
+    /// <summary>ρ(v)/β − 1 above which the working set is treated as clearly incomplete.</summary>
+    private const double FarFromOptimal = 1e-2;
 
     /// <summary>The face polish runs once the barrier point prices within β(1 + this) (or when no block can be added).</summary>
     private const double PolishThreshold = 1e-4;
@@ -107,11 +130,19 @@ public static class ConvexSolver
     {
         var start = new Dictionary<int, Vector<double>>();
         foreach (var bv in from.Point.Blocks) start[engine.IndexOf(bv.Block)] = bv.W;
-        var polished = FacePolisher.Polish(engine, problem.Data.X, problem.Data.Y, problem.Loss, problem.Beta,
-            from.Certificate.V, start);
-        if (polished is null) return null;
-        var point = new ConvexPoint(polished.Select(p => new BlockValue(engine.BlockAt(p.Block), p.W)), problem.Data.D);
-        return Evaluate(problem, engine, point);
+        Candidate? result = null;
+        // First without the blocks the start leaves empty (fast); if that misses an active block, with all of them.
+        foreach (bool dropEmpty in new[] { true, false })
+        {
+            var polished = FacePolisher.Polish(engine, problem.Data.X, problem.Data.Y, problem.Loss, problem.Beta,
+                from.Certificate.V, start, dropEmpty);
+            if (polished is null) continue;
+            var point = new ConvexPoint(polished.Select(p => new BlockValue(engine.BlockAt(p.Block), p.W)), problem.Data.D);
+            var candidate = Evaluate(problem, engine, point);
+            if (result is null || candidate.Certificate.Gap < result.Certificate.Gap) result = candidate;
+            if (result.Certificate.Gap < from.Certificate.Gap) break;
+        }
+        return result;
     }
 
     private static SolverStatus Certified(ConvexProblem problem) =>

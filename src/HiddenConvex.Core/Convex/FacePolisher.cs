@@ -14,7 +14,10 @@ namespace HiddenConvex.Core.Convex;
 internal static class FacePolisher
 {
     /// <summary>Relative distance of ‖π_b‖ below β within which a block is treated as active.</summary>
-    private const double ActiveMargin = 1e-5;
+    private const double ActiveMargin = 1e-6;
+
+    /// <summary>A block whose ‖y_b‖ falls below this times the largest one has left the support.</summary>
+    private const double DropRatio = 1e-10;
 
     private sealed class FaceBlock
     {
@@ -24,6 +27,9 @@ internal static class FacePolisher
         public required double[] Signs;
         public required Matrix<double> Basis; // d×r
         public required Vector<double> Y;
+        public Matrix<double> Prediction = null!; // γ diag(s) X N (n×r): z = Σ_b Prediction_b y_b
+        public Matrix<double> Constraints = null!; // diag(2s − 1) X N (n×r), row-normalised: must stay ≥ 0
+        public double StartViolation; // relative cone violation of the start (its projection on the face may cross a row)
     }
 
     /// <summary>
@@ -32,15 +38,18 @@ internal static class FacePolisher
     /// Returns the polished point as (engine index, w_b) pairs, or null when nothing is active.
     /// </summary>
     public static List<(int Block, Vector<double> W)>? Polish(PricingEngine engine, Matrix<double> x, Vector<double> y,
-        Loss loss, double beta, Vector<double> v, IReadOnlyDictionary<int, Vector<double>> start, int maxSteps = 40)
+        Loss loss, double beta, Vector<double> v, IReadOnlyDictionary<int, Vector<double>> start, bool dropEmpty = true, int maxSteps = 30)
     {
         int d = engine.D, n = engine.N;
-        var values = engine.ValuesAbove(v.AsArray() ?? v.ToArray(), beta * (1 - ActiveMargin));
-        var blocks = new List<FaceBlock>();
         var vArr = v.AsArray() ?? v.ToArray();
+        var values = engine.ValuesAbove(vArr, 0.5 * beta);
+        // The active set is read with a margin that also covers how far ρ(v) itself is from β.
+        double rho = values.Max();
+        double threshold = beta * (1 - Math.Clamp(10 * Math.Abs(rho / beta - 1), ActiveMargin, 1e-3));
+        var blocks = new List<FaceBlock>();
         for (int b = 0; b < values.Length; b++)
         {
-            if (values[b] < beta * (1 - ActiveMargin) || !engine.Includes(b)) continue;
+            if (values[b] < threshold || !engine.Includes(b)) continue;
             var (pi, norm, faceRows) = engine.BlockFace(b, vArr);
             var signs = engine.Signs(b >> 1).ToArray();
             var basis = FaceBasis(x, signs, faceRows, d);
@@ -56,7 +65,16 @@ internal static class FacePolisher
                 ActiveRows = Enumerable.Range(0, n).Where(j => signs[j] > 0).ToArray(),
             });
         }
+        // Blocks the start point leaves (numerically) empty are priced just below β: they sit at the
+        // kink ‖y_b‖ = 0 where Newton crawls, so they are left out (the certificate re-checks them).
+        double startLargest = blocks.Count == 0 ? 0 : blocks.Max(bk => bk.Y.L2Norm());
+        if (dropEmpty) blocks.RemoveAll(bk => start.ContainsKey(bk.Index) && bk.Y.L2Norm() < DropRatio * 1e4 * startLargest);
         if (blocks.Count == 0) return null;
+        foreach (var bk in blocks)
+        {
+            Precompute(bk, x);
+            bk.StartViolation = Violation(bk);
+        }
 
         double f = Value(blocks, x, y, loss, beta);
         for (int step = 0; step < maxSteps; step++)
@@ -70,25 +88,36 @@ internal static class FacePolisher
             try { dir = -hess.Cholesky().Solve(grad); }
             catch (ArgumentException) { dir = -hess.Svd(true).Solve(grad); }
             double decrease = -grad.DotProduct(dir);
-            if (!(decrease > 0)) break;
+            // λ² ≈ 2(F − F*): below the rounding of F there is nothing left to gain.
+            if (!(decrease > 1e-30 * Math.Max(1, Math.Abs(f)))) break;
+            double yNorm = Math.Sqrt(blocks.Sum(bk => bk.Y.DotProduct(bk.Y)));
+            bool tinyStep = dir.L2Norm() <= 1e-15 * yNorm;
             double alpha = 1;
-            bool moved = false;
+            bool moved = false, converged = false;
             var saved = blocks.Select(bk => bk.Y).ToList();
             for (int ls = 0; ls < 50; ls++, alpha *= 0.5)
             {
                 int o = 0;
-                foreach (var bk in blocks)
+                for (int i = 0; i < blocks.Count; i++)
                 {
-                    int r = bk.Basis.ColumnCount;
-                    bk.Y = saved[blocks.IndexOf(bk)] + dir.SubVector(o, r) * alpha;
+                    int r = blocks[i].Basis.ColumnCount;
+                    blocks[i].Y = saved[i] + dir.SubVector(o, r) * alpha;
                     o += r;
                 }
                 if (!Feasible(blocks, x)) continue;
                 double f1 = Value(blocks, x, y, loss, beta);
-                if (f1 <= f - 1e-4 * alpha * decrease || (f1 <= f + 4e-16 * Math.Abs(f) && decrease <= 1e-13 * Math.Max(1, Math.Abs(f))))
+                if (f1 <= f - 1e-4 * alpha * decrease)
                 {
-                    f = Math.Min(f, f1);
+                    f = f1;
                     moved = true;
+                    break;
+                }
+                if (alpha == 1 && f1 <= f + 4e-16 * Math.Abs(f) && decrease <= 1e-10 * Math.Max(1, Math.Abs(f)))
+                {
+                    // Quadratic-convergence region: F changes below its rounding, the full step is kept
+                    // (z still gains digits that F cannot show); stop once the step itself is at rounding level.
+                    moved = true;
+                    converged = tinyStep;
                     break;
                 }
             }
@@ -98,9 +127,10 @@ internal static class FacePolisher
                 break;
             }
             // A block driven to zero has left the support: drop it (F is not smooth there).
-            blocks.RemoveAll(bk => bk.Y.L2Norm() <= 1e-13 * Math.Max(1, blocks.Max(o => o.Y.L2Norm())));
-            if (blocks.Count == 0) return null;
+            double largest = blocks.Max(o => o.Y.L2Norm());
+            blocks.RemoveAll(bk => bk.Y.L2Norm() <= DropRatio * largest);
             f = Value(blocks, x, y, loss, beta);
+            if (converged) break;
         }
         return blocks.Select(bk => (bk.Index, bk.Basis * bk.Y)).ToList();
     }
@@ -117,14 +147,27 @@ internal static class FacePolisher
         return svd.VT.SubMatrix(rank, d - rank, 0, d).Transpose();
     }
 
+    /// <summary>The fixed linear maps of a block on its face: prediction and (row-normalised) cone rows.</summary>
+    private static void Precompute(FaceBlock bk, Matrix<double> x)
+    {
+        int n = x.RowCount;
+        var xb = Matrix<double>.Build.Dense(n, x.ColumnCount);
+        var xa = Matrix<double>.Build.Dense(n, x.ColumnCount);
+        for (int j = 0; j < n; j++)
+        {
+            var row = x.Row(j);
+            double rn = row.L2Norm();
+            if (bk.Signs[j] > 0) xb.SetRow(j, row * bk.Sign);
+            if (rn > 0) xa.SetRow(j, row * (bk.Signs[j] / rn));
+        }
+        bk.Prediction = xb * bk.Basis;
+        bk.Constraints = xa * bk.Basis;
+    }
+
     private static Vector<double> Predict(List<FaceBlock> blocks, Matrix<double> x)
     {
         var z = Vector<double>.Build.Dense(x.RowCount);
-        foreach (var bk in blocks)
-        {
-            var w = bk.Basis * bk.Y;
-            foreach (int j in bk.ActiveRows) z[j] += bk.Sign * x.Row(j).DotProduct(w);
-        }
+        foreach (var bk in blocks) z += bk.Prediction * bk.Y;
         return z;
     }
 
@@ -134,17 +177,18 @@ internal static class FacePolisher
     /// <summary>Every w_b = N_b y_b satisfies all rows of its cone (to rounding at the scale ‖x_j‖‖w_b‖).</summary>
     private static bool Feasible(List<FaceBlock> blocks, Matrix<double> x)
     {
+        // A start that crosses a row by rounding must not freeze the line search: the violation may not grow.
         foreach (var bk in blocks)
-        {
-            var w = bk.Basis * bk.Y;
-            double wn = w.L2Norm();
-            for (int j = 0; j < x.RowCount; j++)
-            {
-                var row = x.Row(j);
-                if (bk.Signs[j] * row.DotProduct(w) < -1e-13 * row.L2Norm() * wn) return false;
-            }
-        }
+            if (Violation(bk) > Math.Max(1e-13, bk.StartViolation)) return false;
         return true;
+    }
+
+    /// <summary>max_j (−a_j·w/‖a_j‖)_+ / ‖w‖ for w = N y.</summary>
+    private static double Violation(FaceBlock bk)
+    {
+        double yn = bk.Y.L2Norm();
+        if (yn == 0) return 0;
+        return Math.Max(0, -(bk.Constraints * bk.Y).Minimum() / yn);
     }
 
     /// <summary>Gradient and Hessian of F in the stacked face coordinates.</summary>
@@ -160,13 +204,17 @@ internal static class FacePolisher
         int o = 0;
         foreach (var bk in blocks)
         {
-            var xb = Matrix<double>.Build.Dense(n, x.ColumnCount);
-            foreach (int j in bk.ActiveRows) xb.SetRow(j, x.Row(j) * bk.Sign);
-            m.SetSubMatrix(0, o, xb * bk.Basis);
+            m.SetSubMatrix(0, o, bk.Prediction);
             o += bk.Basis.ColumnCount;
         }
         var grad = m.TransposeThisAndMultiply(gl);
-        var hess = m.TransposeThisAndMultiply(Matrix<double>.Build.DiagonalOfDiagonalVector(hl) * m);
+        var scaled = m.Clone();
+        for (int j = 0; j < n; j++)
+        {
+            double hj = hl[j];
+            for (int c = 0; c < total; c++) scaled[j, c] *= hj;
+        }
+        var hess = m.TransposeThisAndMultiply(scaled);
         o = 0;
         foreach (var bk in blocks)
         {

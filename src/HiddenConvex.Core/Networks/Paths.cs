@@ -96,14 +96,13 @@ public static class Paths
     private static Network BalanceContinuously(Network network, PathBuilder builder)
     {
         var neurons = network.Neurons().ToList();
-        if (neurons.All(n => IsBalanced(n.U, n.Alpha))) return network;
+        // Neurons scaled within rounding would give a segment whose decrease is below the
+        // resolution of L_β, i.e. numerically constant, breaking the strict decrease of §8.
+        if (neurons.All(n => NeuronOps.IsNeuronScaled(n.U, n.Alpha))) return network;
         Network At(double t) => Network.FromNeurons(neurons.Select(n => BalanceAt(n.U, n.Alpha, t)), network.InputDim);
         builder.Segment(Balance, At);
         return At(1);
     }
-
-    private static bool IsBalanced(Vector<double> u, double alpha) =>
-        (u.L2Norm() == 0 && alpha == 0) || u.L2Norm() == Math.Abs(alpha);
 
     private static (Vector<double> U, double Alpha) BalanceAt(Vector<double> u, double alpha, double t)
     {

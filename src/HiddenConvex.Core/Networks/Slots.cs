@@ -109,13 +109,21 @@ public static class NeuronOps
         for (int i = 0; i < network.Width; i++)
         {
             var (u, alpha) = network.Neuron(i);
+            if (IsNeuronScaled(u, alpha)) continue;
             double norm = u.L2Norm(), a = Math.Abs(alpha);
             if ((norm == 0) != (a == 0))
                 return $"neuron {i} has {(norm == 0 ? "u = 0" : "α = 0")} but {(norm == 0 ? $"|α| = {a:G6}" : $"‖u‖ = {norm:G6}")}";
-            if (!Tolerances.Balance.Agree(norm, a))
-                return $"neuron {i}: ‖u‖ = {norm:R} but |α| = {a:R} (tolerance {Tolerances.Balance})";
+            return $"neuron {i}: ‖u‖ = {norm:R} but |α| = {a:R} (tolerance {Tolerances.Balance})";
         }
         return null;
+    }
+
+    /// <summary>One neuron is scaled (THEORY.md §5): u = 0 and α = 0, or |‖u‖ − |α|| within <see cref="Tolerances.Balance"/>.</summary>
+    public static bool IsNeuronScaled(Vector<double> u, double alpha)
+    {
+        double norm = u.L2Norm(), a = Math.Abs(alpha);
+        if ((norm == 0) != (a == 0)) return false;
+        return Tolerances.Balance.Agree(norm, a);
     }
 
     /// <summary>Minimal: scaled and each slot holds at most one neuron (THEORY.md §5).</summary>

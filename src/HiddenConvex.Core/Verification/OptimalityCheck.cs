@@ -43,6 +43,11 @@ public sealed record CheckSettings
     /// v = −∇ℓ(f_θ(X)) (default true).
     /// </summary>
     public bool TightenWithSlotSolve { get; init; } = true;
+    /// <summary>
+    /// The slot-restricted solve is attempted only when θ's own certificate has a relative gap at most this
+    /// (default 1e-3): far from the optimum the verdict cannot change and the solve would cost more than the check.
+    /// </summary>
+    public double TightenBelowRelativeGap { get; init; } = 1e-3;
     /// <summary>Settings of the convex solves.</summary>
     public SolverSettings Solver { get; init; } = new();
     /// <summary>Progress lines (stderr in the CLI); null for silence.</summary>
@@ -114,8 +119,10 @@ public sealed record OptimalityReport(
 
 /// <summary>
 /// The global optimality check of a given network (THEORY.md §9). With z = f_θ(X), v = −∇ℓ(z),
-/// the certificate of §4 (lower, gap, ρ(v)), the Clarke measure of §7 and the slot-restricted
-/// certificate (ρ_S(v) = max over θ's own slots, lower_S = −ℓ*(−t v), t ≤ β/ρ_S), the decision rule is
+/// lower = the larger of the §4 certificates of z and of z_S (the solution of the convex program restricted
+/// to θ's own slots, re-priced over all of S(X): every dual point gives a valid bound), gap = L_β(θ) − lower,
+/// the Clarke measure of §7 and the slot-restricted certificate of θ (ρ_S(v) = max over θ's own slots,
+/// lower_S = −ℓ*(−t v), t ≤ β/ρ_S), the decision rule is
 /// <code>
 /// certified  := S(X) exact ∧ gap ≤ ε_gap · max(1, |L_β(θ)|)
 /// stationary := measure ≤ ε_stat = abs + rel·‖θ‖(β + ‖X‖₂‖∇ℓ(z)‖)
@@ -151,7 +158,7 @@ public static class OptimalityCheck
         var z = network.Predict(data.X);
         var own = CertificateChecker.ForPrediction(data, loss, beta, engine, z, objective);
         var slots = NeuronOps.Slots(network, data, patterns);
-        var certificate = settings.TightenWithSlotSolve ? Tightened(own, data, loss, beta, patterns, engine, slots, settings) : own;
+        var certificate = settings.TightenWithSlotSolve && own.RelativeGap <= settings.TightenBelowRelativeGap ? Tightened(own, data, loss, beta, patterns, engine, slots, settings) : own;
         log?.WriteLine($"  objective {objective:G12}, certified lower bound {certificate.Lower:G12}, rho {certificate.Rho:G8} (beta {beta:G8})");
         var stationarity = Stationarity.Measure(network, data, loss, beta, settings.Stationarity, settings.Kink);
         var (localRho, localLower) = SlotCertificate(data, loss, beta, engine, slots, own.V);

@@ -136,6 +136,22 @@ public class CellEnumeratorTests
     }
 
     [Fact]
+    public void IntegerDataWithARowNearlyParallelToAnotherIsExact()
+    {
+        // Rows 2 and 5 are 3e-4 apart and both take part in exact coincidences: the projected normals'
+        // rounding grows with each restriction and must not make exactly coincident hyperplanes distinct.
+        long[][] rows =
+        [
+            [-2, 2, 0, 1], [2, 1, -3, -1], [2000, 999, -2999, -1001], [3, 1, 0, -2], [-2, 3, 2, -3],
+            [2000, 1000, -3000, -1001], [2, -2, -1, -2], [2, 1, 2, 2], [0, -3, 0, 3], [1, -3, 2, -2],
+        ];
+        var x = ToMatrix(rows);
+        var set = CellEnumerator.Enumerate(x);
+        Assert.Equal(ArrangementOracles.CountWhitney(rows), set.Count);
+        AssertWellFormed(x, set);
+    }
+
+    [Fact]
     public void DuplicateOppositeScaledAndZeroRowsAddNoCell()
     {
         var base3 = Gaussian(20, 3, seed: 7);

@@ -143,6 +143,21 @@ public class StationarityTests
         Assert.Equal(report.Measure <= report.Threshold, report.IsStationary);
     }
 
+    [Fact]
+    public void ALargerKinkRadiusNeverIncreasesTheMeasure()
+    {
+        // Enlarging the kink set only enlarges the set of admissible coefficients (a Goldstein radius).
+        var data = RandomData(12, 2, 11);
+        var net = Trainer.Train(data, new SquaredLoss(), 0.05, 4, new TrainingSettings { Seed = 2, MaxIterations = 400 }).Network;
+        double previous = double.PositiveInfinity;
+        foreach (var radius in new[] { 0.0, 1e-8, 1e-4, 1e-2, 1e-1 })
+        {
+            var report = Stationarity.Measure(net, data, new SquaredLoss(), 0.05, Tolerances.Stationarity, new Tolerance(0, radius));
+            Assert.True(report.Measure <= previous * (1 + 1e-12) + 1e-15, $"kink radius {radius}: measure {report.Measure} above {previous}");
+            previous = report.Measure;
+        }
+    }
+
     private static double ProjectedGradientMinNorm(Vector<double> a, Matrix<double> b)
     {
         var c = Vector<double>.Build.Dense(b.ColumnCount, 0.5);

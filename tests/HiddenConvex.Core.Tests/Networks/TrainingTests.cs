@@ -94,6 +94,18 @@ public class TrainingTests
     }
 
     [Fact]
+    public void AdamWithADecayingRateIsDeterministicAndDecreases()
+    {
+        var r = ReferenceInstance.Load("ref03_n7_d2_dup_f0.5");
+        var settings = new TrainingSettings { Optimizer = OptimizerKind.Adam, MaxIterations = 2000, Seed = 4, LearningRate = 1e-2, FinalLearningRate = 1e-5 };
+        var a = Trainer.Train(r.Data, new SquaredLoss(), r.Beta, 5, settings);
+        var b = Trainer.Train(r.Data, new SquaredLoss(), r.Beta, 5, settings);
+        Assert.Equal(a.Objective, b.Objective);
+        Assert.True(a.Objective < a.History[0], $"Adam with decay did not decrease L: {a.History[0]} → {a.Objective}");
+        Assert.True(a.Objective >= r.Lower - Tolerances.Objective.At(r.Lower));
+    }
+
+    [Fact]
     public void BadInputIsRejected()
     {
         var r = ReferenceInstance.Load("ref02_n5_d3_gauss_f0.1");

@@ -99,3 +99,24 @@ public class OptimalityCheckTests
         Assert.Throws<InvalidInputException>(() => OptimalityCheck.Check(Trainer.Initialise(2, 3, 0), r.Data, Loss, -1));
     }
 }
+
+/// <summary>The lower bound tightened by the slot-restricted dual point (a network optimal up to float noise).</summary>
+public class TightenedLowerBoundTests
+{
+    [Fact]
+    public void APerturbedOptimumKeepsAValidLowerBoundThatBeatsItsOwnCertificate()
+    {
+        var r = ReferenceInstance.Load("ref05_n8_d3_gauss_f0.1");
+        var p = CellEnumerator.Enumerate(r.Data.X);
+        var loss = new SquaredLoss();
+        var optimum = Maps.Psi(ConvexSolver.Solve(new ConvexProblem(r.Data, loss, r.Beta, p)).W);
+        var rng = new Random(3);
+        var noisy = Network.Create(optimum.U.Map(v => v * (1 + 1e-5 * (2 * rng.NextDouble() - 1))), optimum.Alpha);
+        var report = OptimalityCheck.Check(noisy, r.Data, loss, r.Beta, p, new CheckSettings());
+        Assert.True(report.Lower >= report.OwnCertificate.Lower, "the tightened bound is never worse than θ's own");
+        Assert.True(report.Lower <= r.Upper + Tolerances.Objective.At(r.Upper),
+            $"tightened lower bound {report.Lower} above the reference optimum's upper bound {r.Upper} (tolerance {Tolerances.Objective})");
+        Assert.True(report.Gap < report.OwnCertificate.Gap, $"tightened gap {report.Gap} not below θ's own {report.OwnCertificate.Gap}");
+        Assert.True(report.Lower <= report.Objective);
+    }
+}

@@ -1,0 +1,129 @@
+using HiddenConvex.Core.Convex;
+using HiddenConvex.Core.Data;
+using HiddenConvex.Core.Losses;
+using HiddenConvex.Core.Networks;
+using HiddenConvex.Core.Numerics;
+using HiddenConvex.Core.Tests.Networks;
+using HiddenConvex.Core.Verification;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace HiddenConvex.Core.Tests.Convex;
+
+public class ConvexSolverBehaviourTests
+{
+    private static readonly Tolerance Obj = Tolerances.Objective;
+
+    private static ConvexProblem Problem(int seed, int n, int d, Loss loss, double fraction)
+    {
+        var (data, patterns) = TestProblems.GaussianProblem(seed, n, d, labels: loss.Kind == LossKind.Logistic);
+        double betaMax = Pricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(n), data.Y)).Rho;
+        return new ConvexProblem(data, loss, fraction * betaMax, patterns);
+    }
+
+    private static void AssertCertified(ConvexProblem problem, SolverResult r)
+    {
+        Assert.Equal(SolverStatus.Optimal, r.Status);
+        Assert.True(r.RelativeGap <= Tolerances.DefaultSolverGap, $"relative gap {r.RelativeGap}");
+        Assert.True(r.PatternsExact);
+        var again = CertificateChecker.ForConvexPoint(problem, r.W);
+        Assert.True(again.RelativeGap <= Tolerances.DefaultSolverGap, $"independently recomputed relative gap {again.RelativeGap}");
+        Assert.True(r.MaxConeViolation <= Tolerances.Cone.At(1), $"cone violation {r.MaxConeViolation} (tolerance {Tolerances.Cone})");
+        Assert.True(Obj.Agree(problem.Objective(r.W), r.Objective), "reported objective differs from L^c_β(W)");
+    }
+
+    [Theory]
+    [InlineData(1, 6, 2, 0.1, 1.0)]
+    [InlineData(2, 8, 3, 0.05, 1.0)]
+    [InlineData(3, 7, 2, 0.01, 0.5)]
+    [InlineData(4, 6, 3, 0.3, 2.0)]
+    public void LogisticLossIsCertifiedAndBoundsRandomNetworks(int seed, int n, int d, double fraction, double scale)
+    {
+        var problem = Problem(seed, n, d, new LogisticLoss(scale), fraction);
+        var r = ConvexSolver.Solve(problem);
+        AssertCertified(problem, r);
+        var rng = new Random(seed);
+        for (int i = 0; i < 20; i++)
+        {
+            var net = Network.Create(TestProblems.Gaussian(rng, 4, d), TestProblems.Gaussian(rng, 4));
+            double l = NetworkObjective.Value(net, problem.Data, problem.Loss, problem.Beta);
+            Assert.True(Obj.AtMost(r.Lower, l), $"lower bound {r.Lower} above L_β(θ) = {l} of a random network (tolerance {Obj})");
+        }
+    }
+
+    [Theory]
+    [InlineData(5, 8, 2)]
+    [InlineData(6, 9, 2)]
+    public void SquaredLossOnExactTwoDimensionalCellsAndScaleInvariance(int seed, int n, int d)
+    {
+        var rng = new Random(seed);
+        var x = TestProblems.Gaussian(rng, n, d);
+        var y = TestProblems.Gaussian(rng, n);
+        var patterns = TestPatterns.Exact(x);
+        var loss = new SquaredLoss(0.25);
+        var p1 = new ConvexProblem(Dataset.Create(x, y), loss, 0.05, patterns);
+        var r1 = ConvexSolver.Solve(p1);
+        AssertCertified(p1, r1);
+        const double kappa = 3.0; // (y, β) → (κy, κβ) gives P* → κ² P* (THEORY.md §10, I1)
+        var p2 = new ConvexProblem(Dataset.Create(x, y * kappa), loss, 0.05 * kappa, patterns);
+        var r2 = ConvexSolver.Solve(p2);
+        AssertCertified(p2, r2);
+        Assert.True(Obj.Agree(r2.Objective, kappa * kappa * r1.Objective), $"P*(κy, κβ) = {r2.Objective} vs κ²P* = {kappa * kappa * r1.Objective} (tolerance {Obj})");
+    }
+
+    [Fact]
+    public void BlockSubsetProgramIsOptimalOnlyForTheRestriction()
+    {
+        var full = Problem(7, 7, 3, new SquaredLoss(), 0.05);
+        var rng = new Random(1);
+        var subset = full.AllBlocks().Where(_ => rng.NextDouble() < 0.3).ToList();
+        var restricted = new ConvexProblem(full.Data, full.Loss, full.Beta, full.Patterns, subset);
+        var r = ConvexSolver.Solve(restricted);
+        Assert.Equal(SolverStatus.OptimalRestricted, r.Status);
+        Assert.False(r.PatternsExact);
+        Assert.All(r.W.Blocks, b => Assert.Contains(b.Block, subset));
+        var rf = ConvexSolver.Solve(full);
+        AssertCertified(full, rf);
+        Assert.True(Obj.AtMost(rf.Objective, r.Objective), $"restricted optimum {r.Objective} below the full optimum {rf.Objective}");
+        Assert.True(Obj.AtMost(r.Lower, r.Objective));
+    }
+
+    [Fact]
+    public void IterationAndTimeLimitsReturnValidBoundsWithTheirStatus()
+    {
+        var problem = Problem(8, 9, 3, new SquaredLoss(), 0.01);
+        var exact = ConvexSolver.Solve(problem);
+        AssertCertified(problem, exact);
+        var capped = ConvexSolver.Solve(problem, new SolverSettings { MaxIterations = 1 });
+        Assert.Equal(SolverStatus.MaxIterations, capped.Status);
+        Assert.True(Obj.AtMost(capped.Lower, exact.Objective) && Obj.AtMost(exact.Objective, capped.Objective),
+            $"bounds [{capped.Lower}, {capped.Objective}] do not contain P* = {exact.Objective}");
+        var timed = ConvexSolver.Solve(problem, new SolverSettings { TimeLimitSeconds = 1e-9 });
+        Assert.Equal(SolverStatus.TimeLimit, timed.Status);
+        Assert.True(Obj.AtMost(timed.Lower, exact.Objective) && Obj.AtMost(exact.Objective, timed.Objective));
+        Assert.Equal("time-limit", timed.StatusName);
+        Assert.Equal("max-iterations", capped.StatusName);
+    }
+
+    [Fact]
+    public void ZeroIsReturnedAtOnceAboveBetaMax()
+    {
+        var problem = Problem(9, 6, 2, new SquaredLoss(), 1.5);
+        var r = ConvexSolver.Solve(problem);
+        AssertCertified(problem, r);
+        Assert.Empty(r.W.NonZeroBlocks);
+        Assert.Equal(0, r.Iterations);
+    }
+
+    [Fact]
+    public void BadInputIsRejectedWithAClearMessage()
+    {
+        var (data, patterns) = TestProblems.GaussianProblem(10, 5, 2);
+        var e1 = Assert.Throws<InvalidInputException>(() => new ConvexProblem(data, new SquaredLoss(), 0, patterns));
+        Assert.Contains("beta", e1.Message);
+        Assert.Throws<InvalidInputException>(() => new ConvexProblem(data, new SquaredLoss(), -1, patterns));
+        var e2 = Assert.Throws<InvalidInputException>(() => new ConvexProblem(data, new LogisticLoss(), 0.1, patterns));
+        Assert.Contains("labels", e2.Message);
+        Assert.Throws<InvalidInputException>(() => new SolverSettings { Tolerance = 0 }.Validated());
+        Assert.Throws<InvalidInputException>(() => new SolverSettings { MaxIterations = 0 }.Validated());
+    }
+}
