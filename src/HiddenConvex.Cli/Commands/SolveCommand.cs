@@ -86,7 +86,18 @@ public sealed class SolveCommand : ICommand
         var result = ConvexSolver.Solve(problem, settings);
         bool certified = result.Status is SolverStatus.Optimal or SolverStatus.OptimalRestricted;
         // 𝒲* is read off the optimal dual vector: without a certified optimum there is no optimal set to describe.
-        var set = certified ? OptimalSet.FromSolution(problem, result.W) : null;
+        string? setFailure = certified ? null : "not certified optimal";
+        OptimalSet? set = null;
+        if (certified)
+        {
+            try { set = OptimalSet.FromSolution(problem, result.W); }
+            catch (OptimalSetException e)
+            {
+                // The certificate still stands; only the description of 𝒲* is withheld.
+                setFailure = "optimal set not identified";
+                if (!quiet) Console.Error.WriteLine($"solve: {e.Message}");
+            }
+        }
         var pruned = set?.ToPoint(set.Prune(set.Point));
         var prunedCert = pruned is null ? null : CertificateChecker.ForConvexPoint(problem, pruned);
         // The pruned vertex is reported when its own certificate meets the target too.
@@ -97,8 +108,8 @@ public sealed class SolveCommand : ICommand
         double seconds = clock.Elapsed.TotalSeconds;
 
         if (outFile is not null) WriteSolution(outFile, force, problem, result, final, usePruned);
-        if (json) Console.Out.WriteLine(Json(problem, result, set, final, network, seconds, tolerance));
-        else Console.Out.Write(Text(problem, result, set, final, prunedCert, usePruned, network, seconds));
+        if (json) Console.Out.WriteLine(Json(problem, result, set, setFailure, final, network, seconds, tolerance));
+        else Console.Out.Write(Text(problem, result, set, setFailure, final, prunedCert, usePruned, network, seconds));
         return certified ? 0 : 1;
     }
 
@@ -112,7 +123,7 @@ public sealed class SolveCommand : ICommand
         throw new UsageException($"--patterns expects 'exact' or 'sampled:K' with K > 0, got '{spec}'");
     }
 
-    private static string Text(ConvexProblem problem, SolverResult r, OptimalSet? set, ConvexPoint final, Certificate? prunedCert,
+    private static string Text(ConvexProblem problem, SolverResult r, OptimalSet? set, string? setFailure, ConvexPoint final, Certificate? prunedCert,
         bool usePruned, Network network, double seconds)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -124,9 +135,9 @@ public sealed class SolveCommand : ICommand
         Line("gap", $"{r.Gap.ToString("E3", inv)}  (relative {r.RelativeGap.ToString("E3", inv)})");
         Line("patterns", $"{problem.Patterns.Count} ({problem.Patterns.Method}), {2 * problem.Patterns.Count} blocks");
         Line("iterations", $"{r.Iterations} outer, {r.NewtonSteps} Newton, working set {r.WorkingSetSize}");
-        Line("active blocks", set is null ? "n/a (not certified optimal)" : $"{set.Active.Count} (rank {set.Rank})");
+        Line("active blocks", set is null ? $"n/a ({setFailure})" : $"{set.Active.Count} (rank {set.Rank})");
         Line("solution support", r.W.NonZeroBlocks.Count().ToString(inv));
-        Line("pruned support", set is null ? "n/a (not certified optimal)"
+        Line("pruned support", set is null ? $"n/a ({setFailure})"
             : $"{final.NonZeroBlocks.Count()}{(usePruned ? "" : " (pruning not used: its certificate " + prunedCert!.RelativeGap.ToString("E2", inv) + ")")}");
         Line("network width", network.Width.ToString(inv));
         Line("cone violation", r.MaxConeViolation.ToString("E2", inv));
@@ -134,7 +145,7 @@ public sealed class SolveCommand : ICommand
         return sb.ToString();
     }
 
-    private static string Json(ConvexProblem problem, SolverResult r, OptimalSet? set, ConvexPoint final, Network network, double seconds, double tolerance)
+    private static string Json(ConvexProblem problem, SolverResult r, OptimalSet? set, string? setFailure, ConvexPoint final, Network network, double seconds, double tolerance)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
@@ -149,7 +160,7 @@ public sealed class SolveCommand : ICommand
             w.WriteNumber("patterns", problem.Patterns.Count);
             w.WriteBoolean("exact_patterns", problem.Patterns.IsExact);
             w.WriteString("pattern_method", problem.Patterns.Method);
-            if (set is null) { w.WriteNull("active_blocks"); w.WriteNull("rank"); }
+            if (set is null) { w.WriteNull("active_blocks"); w.WriteNull("rank"); w.WriteString("optimal_set", setFailure); }
             else { w.WriteNumber("active_blocks", set.Active.Count); w.WriteNumber("rank", set.Rank); }
             w.WriteNumber("solution_support", r.W.NonZeroBlocks.Count());
             w.WriteNumber("support", final.NonZeroBlocks.Count());

@@ -43,9 +43,11 @@ internal static class FacePolisher
         int d = engine.D, n = engine.N;
         var vArr = v.AsArray() ?? v.ToArray();
         var values = engine.ValuesAbove(vArr, 0.5 * beta);
-        // The active set is read with a margin that also covers how far ρ(v) itself is from β.
+        // The active set is read with a margin that also covers how far ρ(v) itself is from β. A point priced
+        // below β (a certified point whose v is short of v*) is read relative to ρ(v): its best blocks are
+        // the candidates, otherwise a small certified gap can leave no block at all to polish.
         double rho = values.Max();
-        double threshold = beta * (1 - Math.Clamp(10 * Math.Abs(rho / beta - 1), ActiveMargin, 1e-3));
+        double threshold = Math.Min(beta, rho) * (1 - Math.Clamp(10 * Math.Abs(rho / beta - 1), ActiveMargin, 1e-3));
         var blocks = new List<FaceBlock>();
         for (int b = 0; b < values.Length; b++)
         {

@@ -3,6 +3,9 @@ using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Convex;
 
+/// <summary>The optimal set of THEORY.md §6 cannot be described from the given point (its dual vector is too inaccurate).</summary>
+public sealed class OptimalSetException(string message) : Exception(message);
+
 /// <summary>An active block of THEORY.md §6: ‖π_b‖ = β at v*, with its unit direction d_b and column γ_b diag(s_b) X d_b.</summary>
 public sealed record ActiveBlock(Block Block, Vector<double> Direction, Vector<double> Column, double Price);
 
@@ -43,7 +46,16 @@ public sealed class OptimalSet
         Residual = active.Count == 0 ? z.L2Norm() / Math.Max(1, z.L2Norm()) : (A * Point - z).L2Norm() / Math.Max(1, z.L2Norm());
     }
 
-    /// <summary>Builds 𝒲* around an (accurate) optimal point W of the program.</summary>
+    /// <summary>
+    /// Builds 𝒲* around an (accurate) optimal point W of the program. The active blocks are those with
+    /// ‖π_b(v)‖ ≥ β − <see cref="Tolerances.Pricing"/>; when rounding in v puts a truly active block just below
+    /// that threshold, the polytope {t ≥ 0 : A t = z*} comes out empty, so the threshold is widened step by step
+    /// (<see cref="WidenedActiveMargins"/>) and the first active set whose polytope reproduces z* (entrywise within
+    /// <see cref="Tolerances.Prediction"/> at the scale ‖z*‖∞) and whose NNLS point attains L^c_β(W) (within
+    /// <see cref="Tolerances.Objective"/>) is kept.
+    /// </summary>
+    /// <exception cref="OptimalSetException">No active set passes both checks: W is not accurate enough to read 𝒲* off
+    /// its dual vector (e.g. not certified optimal, or certified only with a coarse gap).</exception>
     public static OptimalSet FromSolution(ConvexProblem problem, ConvexPoint w)
     {
         ArgumentNullException.ThrowIfNull(problem);
@@ -51,20 +63,67 @@ public sealed class OptimalSet
         var x = problem.Data.X;
         var z = w.Predict(x);
         var v = -problem.Loss.Gradient(z, problem.Data.Y);
+        var vArr = v.AsArray() ?? v.ToArray();
         var engine = PricingEngine.For(problem);
         double beta = problem.Beta;
-        double threshold = beta - Tolerances.Pricing.At(beta);
-        var values = engine.ValuesAbove(v.AsArray() ?? v.ToArray(), threshold);
-        var active = new List<ActiveBlock>();
-        for (int b = 0; b < values.Length; b++)
+        double objective = problem.Objective(w);
+        double widest = beta * (1 - WidenedActiveMargins[^1]);
+        var values = engine.ValuesAbove(vArr, Math.Min(widest, beta - Tolerances.Pricing.At(beta)));
+        OptimalSet? set = null;
+        string failure = "";
+        foreach (double threshold in Thresholds(beta))
         {
-            if (values[b] < threshold) continue;
-            var pi = engine.BlockProjection(b, v.AsArray() ?? v.ToArray(), out double norm);
-            var block = engine.BlockAt(b);
-            var dir = Vector<double>.Build.DenseOfArray(pi) / norm;
-            active.Add(new ActiveBlock(block, dir, Arrangements.Cones.MaskedProduct(x, block.Pattern, dir) * block.Sign, norm));
+            var active = new List<ActiveBlock>();
+            for (int b = 0; b < values.Length; b++)
+            {
+                if (values[b] < threshold) continue;
+                var pi = engine.BlockProjection(b, vArr, out double norm);
+                var block = engine.BlockAt(b);
+                var dir = Vector<double>.Build.DenseOfArray(pi) / norm;
+                active.Add(new ActiveBlock(block, dir, Arrangements.Cones.MaskedProduct(x, block.Pattern, dir) * block.Sign, norm));
+            }
+            if (set is not null && active.Count == set.Active.Count) continue;
+            set = new OptimalSet(problem, z, v, active);
+            failure = set.Inconsistency(objective);
+            if (failure.Length == 0) return set;
         }
-        return new OptimalSet(problem, z, v, active);
+        throw new OptimalSetException(
+            $"the optimal set cannot be read off this point (THEORY.md §6): {failure}; active blocks were tried down to " +
+            $"‖π_b‖ ≥ β(1 − {WidenedActiveMargins[^1]:G2}) with β = {beta:R}, ρ(v) = {values.Max():R}");
+    }
+
+    /// <summary>
+    /// Relative margins below β tried, in order, after the <see cref="Tolerances.Pricing"/> threshold when the polytope
+    /// is empty. A near-active block b used in 𝒲* costs at most t_b‖π_b‖(1 − ‖π_b‖/β) above P*_c, which the
+    /// objective check bounds.
+    /// </summary>
+    public static readonly double[] WidenedActiveMargins = [1e-6, 1e-5];
+
+    private static IEnumerable<double> Thresholds(double beta)
+    {
+        double tight = beta - Tolerances.Pricing.At(beta);
+        yield return tight;
+        foreach (double m in WidenedActiveMargins)
+            if (beta * (1 - m) < tight) yield return beta * (1 - m);
+    }
+
+    /// <summary>
+    /// Empty when the NNLS point reproduces z* and closes the duality gap at v (β Σ_b ‖w_b‖ = v·z*, the §4 Fenchel
+    /// equality −ℓ*(−v) = ℓ(z*) + v·z*, so its objective is the dual value); else why not.
+    /// </summary>
+    private string Inconsistency(double objective)
+    {
+        var t = ToPoint(Point);
+        double scale = Z.AbsoluteMaximum();
+        double deviation = (t.Predict(Problem.Data.X) - Z).AbsoluteMaximum();
+        if (deviation > Tolerances.Prediction.At(scale))
+            return $"with {Active.Count} active blocks A t reproduces z* only to {deviation:E3} (Tolerances.Prediction {Tolerances.Prediction}, scale {scale:E3})";
+        double penalty = Problem.Beta * t.Blocks.Sum(b => b.W.L2Norm());
+        double dualPart = V.DotProduct(Z);
+        if (Math.Abs(penalty - dualPart) > Tolerances.Objective.At(objective))
+            return $"with {Active.Count} active blocks the NNLS point leaves a duality gap β Σ‖w_b‖ − v·z* = {penalty - dualPart:E3} " +
+                   $"(Tolerances.Objective {Tolerances.Objective} at objective {objective:R})";
+        return "";
     }
 
     /// <summary>The convex point w_b = t_b d_b (zero entries of t give no block).</summary>
