@@ -54,7 +54,9 @@ let toNearlyMinimal (c: NetCase) =
             else
                 [ exactInt "strictly decreasing: number of sampled steps with L(next) ≥ L(previous)" nonStrict 0
                   atMost "non-increasing: largest rise between sampled points" objectiveTol worstRise 0.0
-                  exceeds "the path strictly decreases L_β overall" objectiveTol start path.EndLoss ]))
+                  // Strict without a tolerance: the merge decrease β(‖w₁‖+‖w₂‖−‖w₁+w₂‖) can be far below
+                  // Tolerances.Objective at the magnitude of L_β while still far above rounding.
+                  exact "the path strictly decreases L_β overall (end < start)" (path.EndLoss < start) (fmt path.EndLoss) ("< " + fmt start) ]))
 
 let toGlobalMinimum (c: NetCase) =
     let p = enumerate c.Problem
