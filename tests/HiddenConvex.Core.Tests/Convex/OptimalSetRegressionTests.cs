@@ -93,6 +93,11 @@ public class OptimalSetRegressionTests
         }
     }
 
+    /// <summary>Opposite rows in one dimension: L_β(ψ(prune(W*))) was 0.021184 against the certified objective 0.019462.</summary>
+    [Fact]
+    public void OppositeRowsPruneToAnOptimalNetwork() =>
+        AssertOptimalSetIsOptimal(Problem([[-2], [1]], [-0.07414134339280812, -0.6118327824658818], 1, betaRatio: 0.05052488225230717));
+
     /// <summary>One row and a small target: a sampled point of 𝒲* used to be far from optimal.</summary>
     [Fact]
     public void SingleRowSamplesAreOptimal() =>
