@@ -173,8 +173,8 @@ public sealed class SolveCommand : ICommand
             w.WriteString("loss", problem.Loss.Name);
             w.WriteNumber("loss_scale", problem.Loss.Scale);
             w.WriteStartObject("network");
-            WriteRows(w, "U", network.U);
-            WriteNumbers(w, "alpha", network.Alpha);
+            JsonArrays.WriteMatrix(w, "U", network.U);
+            JsonArrays.WriteVector(w, "alpha", network.Alpha);
             w.WriteEndObject();
             w.WriteEndObject();
         }
@@ -200,29 +200,10 @@ public sealed class SolveCommand : ICommand
             w.WriteStartObject();
             w.WriteString("pattern", b.Pattern.ToString());
             w.WriteNumber("sign", b.Sign);
-            WriteNumbers(w, "w", b.W);
+            JsonArrays.WriteVector(w, "w", b.W);
             w.WriteEndObject();
         }
         w.WriteEndArray();
         w.WriteEndObject();
-    }
-
-    private static void WriteRows(Utf8JsonWriter w, string name, MathNet.Numerics.LinearAlgebra.Matrix<double> m)
-    {
-        w.WriteStartArray(name);
-        for (int i = 0; i < m.RowCount; i++)
-        {
-            w.WriteStartArray();
-            for (int j = 0; j < m.ColumnCount; j++) w.WriteNumberValue(m[i, j]);
-            w.WriteEndArray();
-        }
-        w.WriteEndArray();
-    }
-
-    private static void WriteNumbers(Utf8JsonWriter w, string name, MathNet.Numerics.LinearAlgebra.Vector<double> v)
-    {
-        w.WriteStartArray(name);
-        foreach (var x in v) w.WriteNumberValue(x);
-        w.WriteEndArray();
     }
 }

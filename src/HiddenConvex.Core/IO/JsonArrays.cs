@@ -8,7 +8,7 @@ namespace HiddenConvex.Core.IO;
 /// Reading numeric arrays out of JSON documents with messages that name the file, the field and
 /// the position ("data.json: X[3,1] is NaN").
 /// </summary>
-internal static class JsonArrays
+public static class JsonArrays
 {
     private static readonly JsonDocumentOptions Options = new() { CommentHandling = JsonCommentHandling.Skip };
 
