@@ -211,7 +211,7 @@ public sealed class OptimalSet
         if (Z.L2Norm() == 0) return (0, Vector<double>.Build.Dense(k));
         long tried = 0;
         for (int size = 1; size <= Math.Min(Rank, k); size++)
-            foreach (var support in Combinations(k, size))
+            foreach (var support in Combinations.Of(k, size))
             {
                 if (++tried > maxSupports) return null;
                 var sub = Matrix<double>.Build.DenseOfColumnVectors(support.Select(i => A.Column(i)));
@@ -304,17 +304,4 @@ public sealed class OptimalSet
         return Vector<double>.Build.DenseOfArray(projector.Multipliers());
     }
 
-    private static IEnumerable<int[]> Combinations(int n, int k)
-    {
-        var idx = Enumerable.Range(0, k).ToArray();
-        while (true)
-        {
-            yield return (int[])idx.Clone();
-            int i = k - 1;
-            while (i >= 0 && idx[i] == n - k + i) i--;
-            if (i < 0) yield break;
-            idx[i]++;
-            for (int j = i + 1; j < k; j++) idx[j] = idx[j - 1] + 1;
-        }
-    }
 }

@@ -62,22 +62,9 @@ public class ConeProjectionTests
     {
         yield return [];
         for (int size = 1; size <= maxSize; size++)
-            foreach (var s in Combinations(n, size)) yield return s;
+            foreach (var s in HiddenConvex.Core.Numerics.Combinations.Of(n, size)) yield return s;
     }
 
-    private static IEnumerable<int[]> Combinations(int n, int k)
-    {
-        var idx = Enumerable.Range(0, k).ToArray();
-        while (true)
-        {
-            yield return (int[])idx.Clone();
-            int i = k - 1;
-            while (i >= 0 && idx[i] == n - k + i) i--;
-            if (i < 0) yield break;
-            idx[i]++;
-            for (int j = i + 1; j < k; j++) idx[j] = idx[j - 1] + 1;
-        }
-    }
 
     [Theory]
     [InlineData(1, 2)]

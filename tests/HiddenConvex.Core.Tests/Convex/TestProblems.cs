@@ -62,7 +62,7 @@ internal static class TestProblems
     {
         int n = x.RowCount, d = x.ColumnCount;
         if (d < 2 || n < d - 1) return;
-        foreach (var rows in Combinations(n, d - 1))
+        foreach (var rows in HiddenConvex.Core.Numerics.Combinations.Of(n, d - 1))
         {
             var sub = Matrix<double>.Build.DenseOfRowVectors(rows.Select(x.Row));
             var svd = sub.Svd(true);
@@ -77,19 +77,6 @@ internal static class TestProblems
         }
     }
 
-    private static IEnumerable<int[]> Combinations(int n, int k)
-    {
-        var idx = Enumerable.Range(0, k).ToArray();
-        while (true)
-        {
-            yield return (int[])idx.Clone();
-            int i = k - 1;
-            while (i >= 0 && idx[i] == n - k + i) i--;
-            if (i < 0) yield break;
-            idx[i]++;
-            for (int j = i + 1; j < k; j++) idx[j] = idx[j - 1] + 1;
-        }
-    }
 
     /// <summary>A general-position Gaussian problem with all its cells found (asserted).</summary>
     public static (Dataset Data, PatternSet Patterns) GaussianProblem(int seed, int n, int d, bool labels = false)
