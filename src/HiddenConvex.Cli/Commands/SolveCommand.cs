@@ -27,8 +27,9 @@ public sealed class SolveCommand : ICommand
         Solves min over W of ℓ(Σ_b γ_b diag(s_b) X w_b) + β Σ_b ‖w_b‖ with w_b in the cone of pattern s_b
         (THEORY.md §3) and proves the answer with the dual certificate of §4: 'lower' is a proven lower
         bound on the optimum (and on every network's L_β), 'gap' = objective − lower. It then reads the
-        active blocks off the dual (§6), prunes the solution to a vertex of the optimal set (support ≤ n)
-        and reports the network ψ of the pruned solution.
+        active blocks off the dual (§6), prunes the solution to a vertex of the optimal set (support ≤ n),
+        finds m* (the smallest support over the optimal set) by exact search when at most 200000 supports
+        need trying, and reports the network ψ of the pruned solution.
 
         Options:
           --beta B              regularisation β > 0 (required)
@@ -50,6 +51,9 @@ public sealed class SolveCommand : ICommand
         time-limit, numerical-error), 2 bad input.
 
         """;
+
+    /// <summary>Largest number of candidate supports the exact m* search of THEORY.md §6 may try.</summary>
+    private const long MaxSupportsForMStar = 200_000;
 
     /// <inheritdoc />
     public int Run(ParsedArgs args)
@@ -99,6 +103,8 @@ public sealed class SolveCommand : ICommand
             }
         }
         var pruned = set?.ToPoint(set.Prune(set.Point));
+        // m* by exhaustive support search is exponential in the number of active blocks: bounded here.
+        int? mStar = set?.MinimumSupport(MaxSupportsForMStar)?.MStar;
         var prunedCert = pruned is null ? null : CertificateChecker.ForConvexPoint(problem, pruned);
         // The pruned vertex is reported when its own certificate meets the target too.
         bool usePruned = pruned is not null && prunedCert!.RelativeGap <= Math.Max(tolerance, result.RelativeGap)
@@ -108,8 +114,8 @@ public sealed class SolveCommand : ICommand
         double seconds = clock.Elapsed.TotalSeconds;
 
         if (outFile is not null) WriteSolution(outFile, force, problem, result, final, usePruned);
-        if (json) Console.Out.WriteLine(Json(problem, result, set, setFailure, final, network, seconds, tolerance));
-        else Console.Out.Write(Text(problem, result, set, setFailure, final, prunedCert, usePruned, network, seconds));
+        if (json) Console.Out.WriteLine(Json(problem, result, set, setFailure, final, network, seconds, tolerance, mStar));
+        else Console.Out.Write(Text(problem, result, set, setFailure, final, prunedCert, usePruned, network, seconds, mStar));
         return certified ? 0 : 1;
     }
 
@@ -124,7 +130,7 @@ public sealed class SolveCommand : ICommand
     }
 
     private static string Text(ConvexProblem problem, SolverResult r, OptimalSet? set, string? setFailure, ConvexPoint final, Certificate? prunedCert,
-        bool usePruned, Network network, double seconds)
+        bool usePruned, Network network, double seconds, int? mStar)
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -137,6 +143,7 @@ public sealed class SolveCommand : ICommand
         Line("iterations", $"{r.Iterations} outer, {r.NewtonSteps} Newton, working set {r.WorkingSetSize}");
         Line("active blocks", set is null ? $"n/a ({setFailure})" : $"{set.Active.Count} (rank {set.Rank})");
         Line("solution support", r.W.NonZeroBlocks.Count().ToString(inv));
+        Line("m*", mStar is int m ? m.ToString(inv) : $"n/a ({(set is null ? setFailure : $"more than {MaxSupportsForMStar} supports to search")})");
         Line("pruned support", set is null ? $"n/a ({setFailure})"
             : $"{final.NonZeroBlocks.Count()}{(usePruned ? "" : " (pruning not used: its certificate " + prunedCert!.RelativeGap.ToString("E2", inv) + ")")}");
         Line("network width", network.Width.ToString(inv));
@@ -145,7 +152,7 @@ public sealed class SolveCommand : ICommand
         return sb.ToString();
     }
 
-    private static string Json(ConvexProblem problem, SolverResult r, OptimalSet? set, string? setFailure, ConvexPoint final, Network network, double seconds, double tolerance)
+    private static string Json(ConvexProblem problem, SolverResult r, OptimalSet? set, string? setFailure, ConvexPoint final, Network network, double seconds, double tolerance, int? mStar)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
@@ -164,6 +171,7 @@ public sealed class SolveCommand : ICommand
             else { w.WriteNumber("active_blocks", set.Active.Count); w.WriteNumber("rank", set.Rank); }
             w.WriteNumber("solution_support", r.W.NonZeroBlocks.Count());
             w.WriteNumber("support", final.NonZeroBlocks.Count());
+            if (mStar is int m) w.WriteNumber("m_star", m); else w.WriteNull("m_star");
             w.WriteNumber("iterations", r.Iterations);
             w.WriteNumber("newton_steps", r.NewtonSteps);
             w.WriteNumber("max_cone_violation", r.MaxConeViolation);
