@@ -11,12 +11,6 @@ namespace HiddenConvex.Core.Tests.Networks;
 
 public class MapsTests
 {
-    private static Vector<double> V(params double[] v) => Vector<double>.Build.DenseOfArray(v);
-    private static ActivationPattern P(string s) => ActivationPattern.Parse(s);
-
-    /// <summary>X = I₂: the four quadrants are the cells, patterns 11, 10, 01, 00.</summary>
-    private static Dataset Identity2() => TestPatterns.Data(new double[,] { { 1, 0 }, { 0, 1 } }, [1, 2]);
-
     [Fact]
     public void Psi_hand_example()
     {

@@ -8,6 +8,15 @@ namespace HiddenConvex.Core.Tests.Networks;
 
 public static class NetworkAsserts
 {
+    /// <summary>A vector from its entries.</summary>
+    public static Vector<double> V(params double[] v) => Vector<double>.Build.DenseOfArray(v);
+
+    /// <summary>A pattern from its 0/1 string.</summary>
+    public static ActivationPattern P(string s) => ActivationPattern.Parse(s);
+
+    /// <summary>X = I₂: the four quadrants are the cells, patterns 11, 10, 01, 00.</summary>
+    public static Dataset Identity2() => TestPatterns.Data(new double[,] { { 1, 0 }, { 0, 1 } }, [1, 2]);
+
     /// <summary>Asserts a and b agree within a named tolerance, printing both and the tolerance.</summary>
     public static void Close(double expected, double actual, Tolerance tol, string what)
     {

@@ -11,10 +11,6 @@ namespace HiddenConvex.Core.Tests.Networks;
 
 public class NeuronOpsTests
 {
-    private static Vector<double> V(params double[] v) => Vector<double>.Build.DenseOfArray(v);
-    private static ActivationPattern P(string s) => ActivationPattern.Parse(s);
-    private static Dataset Identity2() => TestPatterns.Data(new double[,] { { 1, 0 }, { 0, 1 } }, [1, 2]);
-
     [Fact]
     public void Slots_group_active_neurons_by_pattern_and_sign()
     {
