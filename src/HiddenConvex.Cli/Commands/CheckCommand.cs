@@ -176,7 +176,7 @@ public sealed class CheckCommand : ICommand
             if (r.Escape is { } e)
             {
                 w.WriteStartObject("escape_neuron");
-                WriteArray(w, "u", e.U);
+                JsonArrays.WriteVector(w, "u", e.U);
                 w.WriteNumber("alpha", e.Alpha);
                 w.WriteNumber("decrease", e.ActualDecrease);
                 w.WriteNumber("predicted_decrease", e.PredictedDecrease);
@@ -213,13 +213,6 @@ public sealed class CheckCommand : ICommand
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(ms.ToArray()) + Environment.NewLine;
-    }
-
-    internal static void WriteArray(Utf8JsonWriter w, string name, IEnumerable<double> values)
-    {
-        w.WriteStartArray(name);
-        foreach (var x in values) w.WriteNumberValue(x);
-        w.WriteEndArray();
     }
 
     private static string F(double x) => x.ToString("G10", CultureInfo.InvariantCulture);

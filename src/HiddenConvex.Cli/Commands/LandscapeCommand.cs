@@ -138,7 +138,7 @@ public sealed class LandscapeCommand : ICommand
                 w.WriteStartObject();
                 w.WriteNumber("width", r.Width);
                 w.WriteNumber("best", r.Best);
-                CheckCommand.WriteArray(w, "all", r.All);
+                JsonArrays.WriteVector(w, "all", r.All);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

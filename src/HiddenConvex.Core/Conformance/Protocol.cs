@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using HiddenConvex.Core.IO;
 using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Data;
 using MathNet.Numerics.LinearAlgebra;
@@ -46,10 +47,9 @@ public static partial class Protocol
             w.WriteNumber("protocol", Version);
             w.WriteString("task", ConformTasks.Name(task));
             w.WriteStartArray("X");
-            foreach (var row in inst.X) WriteArray(w, row);
+            foreach (var row in inst.X) JsonArrays.WriteVector(w, row);
             w.WriteEndArray();
-            w.WritePropertyName("y");
-            WriteArray(w, inst.Y);
+            JsonArrays.WriteVector(w, "y", inst.Y);
             w.WriteNumber("beta", inst.Beta);
             w.WriteString("loss", inst.LossName);
             w.WriteNumber("loss_scale", inst.LossScale);
@@ -71,13 +71,6 @@ public static partial class Protocol
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(ms.ToArray());
-    }
-
-    private static void WriteArray(Utf8JsonWriter w, IEnumerable<double> values)
-    {
-        w.WriteStartArray();
-        foreach (var v in values) w.WriteNumberValue(v);
-        w.WriteEndArray();
     }
 
     [GeneratedRegex(@"(?<![A-Za-z""])-?(NaN|Infinity|inf|nan)(?![A-Za-z""])")]

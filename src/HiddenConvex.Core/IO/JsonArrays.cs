@@ -161,11 +161,18 @@ public static class JsonArrays
         w.WriteEndArray();
     }
 
-    /// <summary>Writes a vector as an array of numbers.</summary>
-    public static void WriteVector(Utf8JsonWriter w, string name, MathNet.Numerics.LinearAlgebra.Vector<double> v)
+    /// <summary>Writes numbers (a vector, a row, a list) as the array property <paramref name="name"/>.</summary>
+    public static void WriteVector(Utf8JsonWriter w, string name, IEnumerable<double> values)
     {
-        w.WriteStartArray(name);
-        foreach (var x in v) w.WriteNumberValue(x);
+        w.WritePropertyName(name);
+        WriteVector(w, values);
+    }
+
+    /// <summary>Writes numbers as an array value (an element of an enclosing array, or after a property name).</summary>
+    public static void WriteVector(Utf8JsonWriter w, IEnumerable<double> values)
+    {
+        w.WriteStartArray();
+        foreach (var x in values) w.WriteNumberValue(x);
         w.WriteEndArray();
     }
 }
