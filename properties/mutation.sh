@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Mutation score of the math in HiddenConvex.Core, measured by dotnet-stryker with the core's xunit
+# tests and the xunit-hosted properties as the test runner. Not part of CI (it takes long).
+#
+#   bash properties/mutation.sh                 # every group, one after the other
+#   bash properties/mutation.sh pricing maps    # only these groups
+#   bash properties/mutation.sh --list          # the groups and their files
+#
+# Each group writes reports/mutation/<stamp>/<group>/ (Stryker's HTML, Markdown and JSON reports);
+# the summary over the groups run is printed and written to reports/mutation/<stamp>/summary.md.
+# Score = killed / (killed + survived + no coverage); timeouts count as killed, as Stryker counts them;
+# mutants that do not compile are left out, as Stryker leaves them out.
+# MUTATION_CONCURRENCY (default 2) sets Stryker's number of parallel test runners.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+declare -A groups=(
+  [arrangements]="Arrangements/ActivationPattern.cs Arrangements/Cones.cs Arrangements/CellEnumerator.cs Arrangements/IncrementalArrangement.cs Arrangements/UnitNormals.cs Arrangements/RowSpace.cs Arrangements/PatternSet.cs Arrangements/CoverCount.cs"
+  [pricing]="Convex/Pricing.cs Convex/ConeProjection.cs Verification/Certificate.cs Verification/CertificateChecker.cs"
+  [maps]="Networks/Maps.cs Networks/Slots.cs Networks/NetworkObjective.cs"
+  [stationarity]="Networks/Stationarity.cs Networks/Paths.cs"
+  [optimal-set]="Convex/OptimalSet.cs"
+)
+order=(arrangements pricing maps stationarity optimal-set)
+
+if [ "${1:-}" = "--list" ]; then
+  for g in "${order[@]}"; do echo "$g: ${groups[$g]}"; done
+  exit 0
+fi
+selected=("$@")
+[ ${#selected[@]} -eq 0 ] && selected=("${order[@]}")
+for g in "${selected[@]}"; do
+  [ -n "${groups[$g]:-}" ] || { echo "unknown group '$g' (see --list)" >&2; exit 2; }
+done
+
+dotnet tool restore >/dev/null
+stamp=$(date -u +%Y%m%d-%H%M%S)
+out="$PWD/../reports/mutation/$stamp"
+mkdir -p "$out"
+for g in "${selected[@]}"; do
+  mutate=()
+  for f in ${groups[$g]}; do mutate+=(--mutate "**/HiddenConvex.Core/$f"); done
+  echo "== mutation group $g: ${groups[$g]}" >&2
+  dotnet stryker -f stryker-config.json -c "${MUTATION_CONCURRENCY:-2}" "${mutate[@]}" -O "$out/$g" -r Progress -r Html -r Markdown -r Json --skip-version-check
+done
+
+/usr/bin/python3 - "$out" "${selected[@]}" <<'PY' | tee "$out/summary.md"
+import json, sys, glob, os
+out, groups = sys.argv[1], sys.argv[2:]
+killed_states = {"Killed", "Timeout"}
+rows, tk, tt = [], 0, 0
+for g in groups:
+    reports = glob.glob(os.path.join(out, g, "**", "mutation-report.json"), recursive=True)
+    if not reports:
+        print(f"| {g} | (no report) | | | |"); continue
+    files = json.load(open(reports[0]))["files"]
+    for path, f in sorted(files.items()):
+        states = [m["status"] for m in f["mutants"]]
+        k = sum(s in killed_states for s in states)
+        t = sum(s in killed_states or s in ("Survived", "NoCoverage") for s in states)
+        tk += k; tt += t
+        rows.append(f"| {g} | {path.split('HiddenConvex.Core/')[-1]} | {k} | {t} | {100.0 * k / t if t else 100.0:.1f} % |")
+print("| group | file | killed | scored | score |")
+print("|---|---|---|---|---|")
+print("\n".join(rows))
+print(f"\n**Mutation score: {tk} / {tt} = {100.0 * tk / tt if tt else 100.0:.1f} %** (killed or timed out / killed + survived + no coverage)")
+PY
