@@ -126,6 +126,8 @@ internal sealed class BarrierSolver
     private const double Growth = 20;
     private const int MaxStageSteps = 60; // a stage that does not centre in this many steps has hit rounding
     private const double CenteringTolerance = 1e-10; // Newton decrement λ²/2 at which a stage counts as centred
+    private const double RoundingCentred = 1e-3; // λ² below which a stalled stage counts as centred at rounding level (λ ≈ 0.03: f_t within 1e-3 of its centre)
+    private const int StallSteps = 4; // steps without halving λ² that count as a stall
 
     private readonly double[] _x;
     private readonly int _n, _d;
@@ -234,6 +236,8 @@ internal sealed class BarrierSolver
         var ds = new double[s.Length];
         var wTrial = new double[w.Length];
         var sTrial = new double[s.Length];
+        double bestLambda2 = double.PositiveInfinity;
+        int sinceBest = 0;
         for (; steps < Math.Max(budget, 0); steps++)
         {
             if (ct.IsCancellationRequested) return (false, steps, "cancelled");
@@ -241,6 +245,10 @@ internal sealed class BarrierSolver
             double lambda2 = NewtonDirection(t, w, s, dw, ds);
             if (double.IsNaN(lambda2)) return (false, steps, "singular Newton system");
             if (lambda2 / 2 <= CenteringTolerance) return (true, steps, null);
+            // Rounding floor: inside the quadratic region λ² stops decreasing when the Newton system's rounding
+            // (condition ~ t²) dominates; the point is then as central as floating point allows.
+            if (lambda2 < bestLambda2 / 2) { bestLambda2 = lambda2; sinceBest = 0; }
+            else if (++sinceBest >= StallSteps && bestLambda2 <= RoundingCentred) return (true, steps, null);
             double alpha = 1;
             double f0 = CenteringObjective(t, w, s);
             bool accepted = false;
@@ -266,27 +274,147 @@ internal sealed class BarrierSolver
     /// Newton direction of f_t at (w, s) into (dw, ds); returns the squared Newton decrement λ² (NaN if
     /// a factorisation fails). H = B + t Mᵀ Λ M with B block-diagonal (barrier), M the prediction map and
     /// Λ = diag ℓ''(z): H⁻¹r = B⁻¹r − B⁻¹MᵀS (I + S M B⁻¹ Mᵀ S)⁻¹ S M B⁻¹ r, S = (tΛ)^{1/2}.
+    /// Near the end of the path H has condition ~ t², so one step of iterative refinement (residual
+    /// −∇f_t − H·d computed with H applied directly, then solved again) recovers the digits the
+    /// Woodbury solve loses: without it centring stalls with λ² far above rounding of the iterate.
     /// </summary>
     private double NewtonDirection(double t, double[] w, double[] s, double[] dw, double[] ds)
+    {
+        var system = Factor(t, w, s);
+        if (system is null) return double.NaN;
+        int km = _k * _m;
+        var rhs = new double[km];
+        for (int i = 0; i < km; i++) rhs[i] = -system.Gradient[i];
+        var step = system.Solve(rhs);
+        for (int refinement = 0; refinement < Refinements; refinement++)
+        {
+            var hd = system.Apply(step);
+            var residual = new double[km];
+            for (int i = 0; i < km; i++) residual[i] = rhs[i] - hd[i];
+            var correction = system.Solve(residual);
+            for (int i = 0; i < km; i++) step[i] += correction[i];
+        }
+        double lambda2 = 0;
+        for (int bi = 0; bi < _k; bi++)
+            for (int a = 0; a < _m; a++)
+            {
+                double v = step[bi * _m + a];
+                if (a < _d) dw[bi * _d + a] = v; else ds[bi] = v;
+                lambda2 -= system.Gradient[bi * _m + a] * v;
+            }
+        return lambda2;
+    }
+
+    /// <summary>Iterative-refinement steps of the Newton solve.</summary>
+    private const int Refinements = 1;
+
+    /// <summary>Gradient and factored Hessian of f_t at one point (see <see cref="NewtonDirection"/>).</summary>
+    private sealed class NewtonSystem
+    {
+        public required BarrierSolver Owner;
+        public required double[] Gradient;   // k·m
+        public required double[] BlockHessian; // k·m·m, B_b
+        public required double[] BlockCholesky; // k·m·m
+        public required double[] CouplingCholesky; // n×n, I + S K S
+        public required double[] Sqrt; // n, S
+        public required double[] Curvature; // n, tΛ
+
+        /// <summary>H⁻¹ r by the Woodbury identity.</summary>
+        public double[] Solve(double[] r)
+        {
+            var o = Owner;
+            int n = o._n, d = o._d, m = o._m, k = o._k;
+            var y = (double[])r.Clone();
+            for (int bi = 0; bi < k; bi++) CholeskySolve(BlockCholesky.AsSpan(bi * m * m, m * m), y.AsSpan(bi * m, m), m);
+            var zeta = o.PredictStacked(y);
+            for (int j = 0; j < n; j++) zeta[j] *= Sqrt[j];
+            CholeskySolve(CouplingCholesky, zeta, n);
+            for (int j = 0; j < n; j++) zeta[j] *= Sqrt[j];
+            Span<double> corr = stackalloc double[m];
+            for (int bi = 0; bi < k; bi++)
+            {
+                o.TransposeBlock(bi, zeta, corr);
+                CholeskySolve(BlockCholesky.AsSpan(bi * m * m, m * m), corr, m);
+                for (int a = 0; a < m; a++) y[bi * m + a] -= corr[a];
+            }
+            return y;
+        }
+
+        /// <summary>H d = B d + t Mᵀ Λ M d, applied without factorising.</summary>
+        public double[] Apply(double[] dv)
+        {
+            var o = Owner;
+            int n = o._n, m = o._m, k = o._k;
+            var result = new double[k * m];
+            for (int bi = 0; bi < k; bi++)
+                for (int a = 0; a < m; a++)
+                {
+                    double acc = 0;
+                    for (int c = 0; c < m; c++) acc += BlockHessian[bi * m * m + a * m + c] * dv[bi * m + c];
+                    result[bi * m + a] = acc;
+                }
+            var md = o.PredictStacked(dv);
+            for (int j = 0; j < n; j++) md[j] *= Curvature[j];
+            Span<double> back = stackalloc double[m];
+            for (int bi = 0; bi < k; bi++)
+            {
+                o.TransposeBlock(bi, md, back);
+                for (int a = 0; a < m; a++) result[bi * m + a] += back[a];
+            }
+            return result;
+        }
+    }
+
+    /// <summary>M applied to a stacked (w, s) vector: Σ_b γ_b diag(s_b) X w_b.</summary>
+    private double[] PredictStacked(double[] v)
+    {
+        var z = new double[_n];
+        for (int bi = 0; bi < _k; bi++)
+        {
+            var blk = _blocks[bi];
+            int o = bi * _m;
+            foreach (int j in blk.ActiveRows)
+            {
+                double a = 0;
+                for (int c = 0; c < _d; c++) a += _x[j * _d + c] * v[o + c];
+                z[j] += blk.Sign * a;
+            }
+        }
+        return z;
+    }
+
+    /// <summary>The block's rows of Mᵀ applied to an n-vector (zero in the epigraph coordinate).</summary>
+    private void TransposeBlock(int bi, double[] u, Span<double> into)
+    {
+        into.Clear();
+        var blk = _blocks[bi];
+        foreach (int j in blk.ActiveRows)
+        {
+            double uj = blk.Sign * u[j];
+            for (int c = 0; c < _d; c++) into[c] += uj * _x[j * _d + c];
+        }
+    }
+
+    /// <summary>Gradient of f_t and the factors of its Hessian at (w, s); null if a factorisation fails.</summary>
+    private NewtonSystem? Factor(double t, double[] w, double[] s)
     {
         int n = _n, d = _d, m = _m;
         var z = Vector<double>.Build.DenseOfArray(Predict(w));
         var grad = _loss.Gradient(z, _y).AsArray() ?? _loss.Gradient(z, _y).ToArray();
         var hess = _loss.HessianDiagonal(z, _y);
         var chol = new double[_k * m * m];
+        var bAll = new double[_k * m * m];
         var gradAll = new double[_k * m];
-        var yAll = new double[_k * m];
         var kn = new double[n * n];
-        var mz = new double[n];
-        var bmat = new double[m * m];
-        var col = new double[m];
         var cww = new double[d * d];
+        var col = new double[m];
         var xc = new double[n * d];
+        Span<double> hq = stackalloc double[m];
         for (int bi = 0; bi < _k; bi++)
         {
             var blk = _blocks[bi];
             int o = bi * d;
-            Array.Clear(bmat);
+            var bmat = bAll.AsSpan(bi * m * m, m * m);
             var gb = gradAll.AsSpan(bi * m, m);
             // Loss part of the gradient: t γ (diag(s) X)ᵀ ∇ℓ, and tβ for the epigraph variable.
             foreach (int j in blk.ActiveRows)
@@ -299,7 +427,7 @@ internal sealed class BarrierSolver
             double ww = 0;
             for (int k = 0; k < d; k++) ww += w[o + k] * w[o + k];
             double sv = s[bi], wn = Math.Sqrt(ww), q = (sv - wn) * (sv + wn);
-            Span<double> hq = stackalloc double[m];
+            hq.Clear();
             for (int k = 0; k < d; k++) hq[k] = -2 * w[o + k];
             hq[d] = 2 * sv;
             for (int a = 0; a < m; a++)
@@ -327,11 +455,8 @@ internal sealed class BarrierSolver
                 double tr = 0;
                 for (int a = 0; a < m; a++) tr += Math.Abs(bmat[a * m + a]);
                 for (int a = 0; a < m; a++) bmat[a * m + a] += 1e-14 * tr;
-                if (!Cholesky(bmat, lb, m)) return double.NaN;
+                if (!Cholesky(bmat, lb, m)) return null;
             }
-            var yb = yAll.AsSpan(bi * m, m);
-            gb.CopyTo(yb);
-            CholeskySolve(lb, yb, m);
             // C = [B⁻¹]_ww, then the block's contribution (diag(s) X) C (diag(s) X)ᵀ to the n×n coupling.
             for (int c = 0; c < d; c++)
             {
@@ -358,14 +483,16 @@ internal sealed class BarrierSolver
                     for (int c = 0; c < d; c++) acc += xc[i * d + c] * _x[j * d + c];
                     kn[i * n + j] += acc;
                 }
-                double pz = 0;
-                for (int c = 0; c < d; c++) pz += _x[i * d + c] * yb[c];
-                mz[i] += blk.Sign * pz;
             }
         }
         // Symmetrise and form I + S K S.
         var sq = new double[n];
-        for (int j = 0; j < n; j++) sq[j] = Math.Sqrt(Math.Max(t * hess[j], 0));
+        var curvature = new double[n];
+        for (int j = 0; j < n; j++)
+        {
+            curvature[j] = Math.Max(t * hess[j], 0);
+            sq[j] = Math.Sqrt(curvature[j]);
+        }
         var amat = new double[n * n];
         for (int i = 0; i < n; i++)
             for (int j = i; j < n; j++)
@@ -375,31 +502,12 @@ internal sealed class BarrierSolver
                 amat[j * n + i] = v;
             }
         var achol = new double[n * n];
-        if (!Cholesky(amat, achol, n)) return double.NaN;
-        var zeta = new double[n];
-        for (int j = 0; j < n; j++) zeta[j] = sq[j] * mz[j];
-        CholeskySolve(achol, zeta, n);
-        for (int j = 0; j < n; j++) zeta[j] *= sq[j];
-        double lambda2 = 0;
-        Span<double> corr = stackalloc double[m];
-        for (int bi = 0; bi < _k; bi++)
+        if (!Cholesky(amat, achol, n)) return null;
+        return new NewtonSystem
         {
-            var blk = _blocks[bi];
-            corr.Clear();
-            foreach (int j in blk.ActiveRows)
-            {
-                double u = blk.Sign * zeta[j];
-                for (int k = 0; k < d; k++) corr[k] += u * _x[j * d + k];
-            }
-            CholeskySolve(chol.AsSpan(bi * m * m, m * m), corr, m);
-            for (int a = 0; a < m; a++)
-            {
-                double step = -(yAll[bi * m + a] - corr[a]);
-                if (a < d) dw[bi * d + a] = step; else ds[bi] = step;
-                lambda2 -= gradAll[bi * m + a] * step;
-            }
-        }
-        return lambda2;
+            Owner = this, Gradient = gradAll, BlockHessian = bAll, BlockCholesky = chol, CouplingCholesky = achol,
+            Sqrt = sq, Curvature = curvature,
+        };
     }
 
     /// <summary>Dense Cholesky A = L Lᵀ (row-major, lower triangle written to l); false if not positive definite.</summary>

@@ -91,7 +91,7 @@ public static class ConvexSolver
             bool certifiedAlready = last.Certificate.RelativeGap <= settings.Tolerance;
             if (!certifiedAlready && (lastWasLoose || (added > 0 && last.Certificate.Rho > problem.Beta * (1 + PolishThreshold)))) continue;
 
-            var polished = PolishFrom(problem, engine, stalls == 0 ? last : best);
+            var polished = PolishFrom(problem, engine, stalls == 0 ? last : best, settings.Tolerance);
             if (polished is null) { stalls++; continue; }
             Report(progress, iteration, "polish", working.Count, 0, 0, polished, problem.Beta, $"{clock.Elapsed.TotalSeconds:F2}s");
             if (polished.Certificate.Gap < best.Certificate.Gap) best = polished;
@@ -130,12 +130,12 @@ public static class ConvexSolver
     /// improves the certified gap: a polished point that prices above β on a block the first face set missed reads
     /// that block off its own, more accurate, dual vector. Null when no block is active.
     /// </summary>
-    private static Candidate? PolishFrom(ConvexProblem problem, PricingEngine engine, Candidate from)
+    private static Candidate? PolishFrom(ConvexProblem problem, PricingEngine engine, Candidate from, double tolerance)
     {
         Candidate? best = null;
         for (int round = 0; round < PolishRounds; round++)
         {
-            var next = PolishOnce(problem, engine, best ?? from);
+            var next = PolishOnce(problem, engine, best ?? from, tolerance);
             if (next is null || (best is not null && !(next.Certificate.Gap < best.Certificate.Gap))) break;
             best = next;
             if (best.Certificate.Gap <= 0) break;
@@ -146,22 +146,26 @@ public static class ConvexSolver
     /// <summary>Polish rounds of <see cref="PolishFrom"/>.</summary>
     private const int PolishRounds = 3;
 
-    private static Candidate? PolishOnce(ConvexProblem problem, PricingEngine engine, Candidate from)
+    private static Candidate? PolishOnce(ConvexProblem problem, PricingEngine engine, Candidate from, double tolerance)
     {
         var start = new Dictionary<int, Vector<double>>();
         foreach (var bv in from.Point.Blocks) start[engine.IndexOf(bv.Block)] = bv.W;
         Candidate? result = null;
         // First without the blocks the start leaves empty (fast); if that misses an active block, with all of them.
-        foreach (bool dropEmpty in new[] { true, false })
-        {
-            var polished = FacePolisher.Polish(engine, problem.Data.X, problem.Data.Y, problem.Loss, problem.Beta,
-                from.Certificate.V, start, dropEmpty);
-            if (polished is null) continue;
-            var point = new ConvexPoint(polished.Select(p => new BlockValue(engine.BlockAt(p.Block), p.W)), problem.Data.D);
-            var candidate = Evaluate(problem, engine, point);
-            if (result is null || candidate.Certificate.Gap < result.Certificate.Gap) result = candidate;
-            if (result.Certificate.Gap < from.Certificate.Gap) break;
-        }
+        // Then with narrower active margins: next to a near-duplicate row two blocks can price within 1e-8 of each
+        // other, and one that belongs to no optimum keeps mass that Newton on the faces moves only slowly.
+        foreach (double? margin in new double?[] { null, 1e-7, 1e-8, 1e-9 })
+            foreach (bool dropEmpty in new[] { true, false })
+            {
+                var polished = FacePolisher.Polish(engine, problem.Data.X, problem.Data.Y, problem.Loss, problem.Beta,
+                    from.Certificate.V, start, dropEmpty, activeMargin: margin);
+                if (polished is null) continue;
+                var point = new ConvexPoint(polished.Select(p => new BlockValue(engine.BlockAt(p.Block), p.W)), problem.Data.D);
+                var candidate = Evaluate(problem, engine, point);
+                if (result is null || candidate.Certificate.Gap < result.Certificate.Gap) result = candidate;
+                if (result.Certificate.RelativeGap <= tolerance) return result;
+                if (margin is null && result.Certificate.Gap < from.Certificate.Gap) break;
+            }
         return result;
     }
 

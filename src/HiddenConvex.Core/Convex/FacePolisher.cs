@@ -36,9 +36,11 @@ internal static class FacePolisher
     /// Polishes around the current point. <paramref name="start"/> gives w_b for blocks of the current
     /// solution (by engine index); active blocks without a value start from a small multiple of π_b.
     /// Returns the polished point as (engine index, w_b) pairs, or null when nothing is active.
+    /// <paramref name="activeMargin"/> overrides the relative margin below min(β, ρ(v)) within which a block is a candidate.
     /// </summary>
     public static List<(int Block, Vector<double> W)>? Polish(PricingEngine engine, Matrix<double> x, Vector<double> y,
-        Loss loss, double beta, Vector<double> v, IReadOnlyDictionary<int, Vector<double>> start, bool dropEmpty = true, int maxSteps = 30)
+        Loss loss, double beta, Vector<double> v, IReadOnlyDictionary<int, Vector<double>> start, bool dropEmpty = true, int maxSteps = 30,
+        double? activeMargin = null)
     {
         int d = engine.D, n = engine.N;
         var vArr = v.AsArray() ?? v.ToArray();
@@ -47,7 +49,8 @@ internal static class FacePolisher
         // below β (a certified point whose v is short of v*) is read relative to ρ(v): its best blocks are
         // the candidates, otherwise a small certified gap can leave no block at all to polish.
         double rho = values.Max();
-        double threshold = Math.Min(beta, rho) * (1 - Math.Clamp(10 * Math.Abs(rho / beta - 1), ActiveMargin, 1e-3));
+        double margin = activeMargin ?? Math.Clamp(10 * Math.Abs(rho / beta - 1), ActiveMargin, 1e-3);
+        double threshold = Math.Min(beta, rho) * (1 - margin);
         var blocks = new List<FaceBlock>();
         for (int b = 0; b < values.Length; b++)
         {
