@@ -109,7 +109,7 @@ internal sealed class ReducedBlock
 }
 
 /// <summary>Outcome of one interior-point solve of a reduced program.</summary>
-internal sealed record BarrierOutcome(double[] W, int NewtonSteps, bool ReachedTarget, double BarrierGap, string? Failure);
+internal sealed record BarrierOutcome(double[] W, double[] S, int NewtonSteps, bool ReachedTarget, double BarrierGap, string? Failure);
 
 /// <summary>
 /// Log-barrier interior-point method for the reduced program over a working set of blocks
@@ -193,27 +193,57 @@ internal sealed class BarrierSolver
         return t * (_loss.Value(z, _y) + _beta * s.Sum()) + bar;
     }
 
-    /// <summary>Runs the barrier method until ν/t ≤ gapTarget, the step limit, the deadline or a numerical stall.</summary>
-    public BarrierOutcome Solve(double relativeGapTarget, int maxNewton, DateTime deadline, CancellationToken ct)
+    /// <summary>
+    /// Runs the barrier method until ν/t ≤ gapTarget·max(1, |objective|), the step limit, the deadline or a
+    /// numerical stall. Cold start: every block at a small multiple of its interior direction, t = ν/objective.
+    /// Warm start (<paramref name="warm"/>, keyed by engine block index, with <paramref name="gapEstimate"/> an
+    /// upper bound on the reduced program's duality gap at that point, e.g. the §4 certificate gap over all
+    /// blocks): t = ν/gapEstimate, and every block is moved into the interior by the central-path slack scale
+    /// 1/(tβ) (blocks without a warm value start there), so centring starts close to the path.
+    /// </summary>
+    public BarrierOutcome Solve(double relativeGapTarget, int maxNewton, DateTime deadline, CancellationToken ct,
+        IReadOnlyDictionary<int, (double[] W, double S)>? warm = null, double gapEstimate = 0)
     {
         int d = _d;
         double nu = _blocks.Sum(b => 2.0 + b.FacetCount);
         var w = new double[_k * d];
         var s = new double[_k];
-        double yScale = Math.Max(_y.AbsoluteMaximum(), 1e-3);
-        double xScale = 0;
-        for (int i = 0; i < _x.Length; i++) xScale = Math.Max(xScale, Math.Abs(_x[i]));
-        double kappa = 0.1 * yScale / (Math.Max(xScale, 1e-300) * Math.Max(1, _k));
-        for (int bi = 0; bi < _k; bi++)
+        double t;
+        if (warm is not null && gapEstimate > 0 && double.IsFinite(gapEstimate))
         {
-            for (int k = 0; k < d; k++) w[bi * d + k] = kappa * _blocks[bi].Interior[k];
-            s[bi] = 2 * kappa;
+            t = nu / gapEstimate;
+            double scale = 1 / (t * _beta);
+            for (int bi = 0; bi < _k; bi++)
+            {
+                var interior = _blocks[bi].Interior;
+                bool known = warm.TryGetValue(_blocks[bi].Index, out var start);
+                double norm = 0;
+                for (int k = 0; k < d; k++)
+                {
+                    double v = (known ? start.W[k] : 0) + scale * interior[k];
+                    w[bi * d + k] = v;
+                    norm += v * v;
+                }
+                norm = Math.Sqrt(norm);
+                s[bi] = Math.Max(known ? start.S : 0, norm) + 2 * scale;
+            }
         }
-        var z0 = Vector<double>.Build.DenseOfArray(Predict(w));
-        double obj0 = _loss.Value(z0, _y) + _beta * s.Sum();
-        double t = nu / Math.Max(obj0, 1e-8);
+        else
+        {
+            double yScale = Math.Max(_y.AbsoluteMaximum(), 1e-3);
+            double xScale = 0;
+            for (int i = 0; i < _x.Length; i++) xScale = Math.Max(xScale, Math.Abs(_x[i]));
+            double kappa = 0.1 * yScale / (Math.Max(xScale, 1e-300) * Math.Max(1, _k));
+            for (int bi = 0; bi < _k; bi++)
+            {
+                for (int k = 0; k < d; k++) w[bi * d + k] = kappa * _blocks[bi].Interior[k];
+                s[bi] = 2 * kappa;
+            }
+            var z0 = Vector<double>.Build.DenseOfArray(Predict(w));
+            double obj0 = _loss.Value(z0, _y) + _beta * s.Sum();
+            t = nu / Math.Max(obj0, 1e-8);
+        }
         int steps = 0;
-        string? failure = null;
         while (true)
         {
             var (ok, used, why) = Center(t, w, s, Math.Min(maxNewton - steps, MaxStageSteps), deadline, ct);
@@ -221,9 +251,9 @@ internal sealed class BarrierSolver
             var z = Vector<double>.Build.DenseOfArray(Predict(w));
             double obj = _loss.Value(z, _y) + _beta * s.Sum();
             double gap = nu / t;
-            if (!ok) { failure = why; return new BarrierOutcome(w, steps, false, gap, failure); }
-            if (gap <= relativeGapTarget * Math.Max(1, Math.Abs(obj))) return new BarrierOutcome(w, steps, true, gap, null);
-            if (steps >= maxNewton) return new BarrierOutcome(w, steps, false, gap, "Newton step limit");
+            if (!ok) return new BarrierOutcome(w, s, steps, false, gap, why);
+            if (gap <= relativeGapTarget * Math.Max(1, Math.Abs(obj))) return new BarrierOutcome(w, s, steps, true, gap, null);
+            if (steps >= maxNewton) return new BarrierOutcome(w, s, steps, false, gap, "Newton step limit");
             t *= Growth;
         }
     }

@@ -10,10 +10,13 @@ namespace HiddenConvex.Core.Convex;
 /// Design: an outer working-set loop priced by the exact ρ of §4 and an inner log-barrier
 /// interior-point solve of the program reduced to the working set (<see cref="BarrierSolver"/>).
 /// Start from W = 0; price every block at v = −∇ℓ(z); add the blocks with the largest ‖Π_b‖ &gt; β;
-/// re-solve; repeat. Optimal solutions use at most n blocks, so the working set stays small. While the
-/// point still prices far above β the inner solve is loose (relative barrier gap 1e-5), then tight (1e-8).
-/// Near the optimum a face polish (<see cref="FacePolisher"/>) reads the active blocks and their faces off
-/// the dual and runs Newton on the smooth program over those faces, reaching rounding-level gaps.
+/// re-solve; repeat. Each inner solve is warm-started from the last barrier point (t = ν/gap, with gap the
+/// certificate gap of that point), and blocks that point leaves empty (‖w_b‖ ≤ 1e-3·max‖w‖) while they price
+/// below β(1 − 1e-2) leave the working set (optimal solutions use at most n blocks; a step costs O(K n² d)).
+/// While the point still prices far above β (ρ/β − 1 &gt; 1e-2) the inner solve is loose (relative barrier gap
+/// 1e-5), then tight (1e-8), and with no block left to add it is tightened by 100× down to 1e-12.
+/// Only when that is exhausted does a face polish (<see cref="FacePolisher"/>: Newton on the faces read off the
+/// dual) take over; a point already certified is polished once more so that v* is accurate to rounding.
 /// </para>
 /// <para>
 /// Stopping rule (the certificate decides, never the inner solver): with lower = −ℓ*(−t v) the §4
@@ -21,8 +24,9 @@ namespace HiddenConvex.Core.Convex;
 /// stop with <see cref="SolverStatus.Optimal"/> when objective − lower ≤ ε · max(1, |objective|)
 /// (ε = <see cref="SolverSettings.Tolerance"/>). Over a sampled pattern set or a block subset the same
 /// test gives <see cref="SolverStatus.OptimalRestricted"/>. Otherwise the loop ends on the iteration
-/// or time limit, or when neither new blocks nor a tighter inner solve can improve the gap
-/// (<see cref="SolverStatus.NumericalError"/>), always returning the best certified point seen.
+/// or time limit, or with <see cref="SolverStatus.NumericalError"/> when no block can be added, the inner
+/// target is at its tightest and the face polish no longer lowers the certified gap, always returning the
+/// best certified point seen.
 /// </para>
 /// </summary>
 public static class ConvexSolver
@@ -47,8 +51,9 @@ public static class ConvexSolver
         var best = Evaluate(problem, engine, zero);
         var last = best;
         var working = new List<ReducedBlock>();
+        Dictionary<int, (double[] W, double S)>? warm = null; // last barrier point by engine block index
         var inWorking = new HashSet<int>();
-        int newtonTotal = 0, iteration = 0, stalls = 0;
+        int newtonTotal = 0, iteration = 0;
         bool solvedOnce = false, lastWasLoose = false;
         double tightTarget = BarrierRelativeGap;
         SolverStatus? status = null;
@@ -60,13 +65,14 @@ public static class ConvexSolver
             if (ct.IsCancellationRequested) { status = SolverStatus.Cancelled; break; }
             if (DateTime.UtcNow > deadline) { status = SolverStatus.TimeLimit; break; }
             if (iteration >= settings.MaxIterations) { status = SolverStatus.MaxIterations; break; }
-            if (stalls >= 3) { status = SolverStatus.NumericalError; break; }
             iteration++;
 
             // Price at the reduced optimum (the last barrier point): column generation needs its dual vector.
+            int pruned = warm is null ? 0 : PruneWorkingSet(engine, problem.Beta, last.Certificate.V, working, inWorking, warm);
             int added = AddViolatedBlocks(engine, problem.Beta, last.Certificate.V, working, inWorking, perIteration);
-            // No new block and the last inner solve was tight: only its accuracy limits the gap, so tighten it.
-            bool retighten = added == 0 && solvedOnce && !lastWasLoose && stalls > 0 && tightTarget > MinBarrierRelativeGap;
+            // No new block and the last inner solve was tight: only its accuracy limits the gap, so tighten it
+            // (warm-started from the last point, a tighter solve costs a few centring stages).
+            bool retighten = added == 0 && solvedOnce && !lastWasLoose && tightTarget > MinBarrierRelativeGap;
             if (retighten) tightTarget /= 100;
             if (added > 0 || !solvedOnce || lastWasLoose || retighten)
             {
@@ -74,29 +80,43 @@ public static class ConvexSolver
                 // inner solve ranks the violated blocks just as well.
                 bool far = (added > 0 || !solvedOnce) && last.Certificate.Rho > problem.Beta * (1 + FarFromOptimal);
                 lastWasLoose = far;
-                var inner = new BarrierSolver(engine.XRowMajor, n, d, data.Y, problem.Loss, problem.Beta, working)
-                    .Solve(far ? LooseBarrierRelativeGap : tightTarget, settings.MaxNewtonSteps, deadline, ct);
+                var barrier = new BarrierSolver(engine.XRowMajor, n, d, data.Y, problem.Loss, problem.Beta, working);
+                double target = far ? LooseBarrierRelativeGap : tightTarget;
+                var inner = barrier.Solve(target, settings.MaxNewtonSteps, deadline, ct, warm, last.Certificate.Gap);
                 newtonTotal += inner.NewtonSteps;
+                if (warm is not null && inner.Failure is not null && inner.Failure is not ("cancelled" or "time limit"))
+                {
+                    // The warm start can sit too close to the boundary for damped Newton: retry from the cold start.
+                    inner = barrier.Solve(target, settings.MaxNewtonSteps, deadline, ct);
+                    newtonTotal += inner.NewtonSteps;
+                }
+                warm = Snapshot(working, inner, d);
                 solvedOnce = true;
                 last = Evaluate(problem, engine, ToPoint(engine, working, inner.W, d));
                 if (last.Certificate.Gap < best.Certificate.Gap) best = last;
                 Report(progress, iteration, "barrier", working.Count, added, inner.NewtonSteps, last, problem.Beta,
-                    $"{clock.Elapsed.TotalSeconds:F2}s" + (inner.Failure is null ? "" : ", " + inner.Failure));
+                    $"{clock.Elapsed.TotalSeconds:F2}s" + (pruned > 0 ? $", −{pruned} pruned" : "") + (inner.Failure is null ? "" : ", " + inner.Failure));
                 if (inner.Failure == "cancelled") { status = SolverStatus.Cancelled; break; }
                 if (inner.Failure == "time limit") { status = SolverStatus.TimeLimit; break; }
+                if (last.Certificate.RelativeGap > settings.Tolerance) continue;
+                // A certified point is polished once more (default active margin only), so that the optimal set
+                // (§6) is read off an accurate v*; the better of the two certified points is kept.
+                var refined = PolishFrom(problem, engine, last, settings.Tolerance, thorough: false);
+                if (refined is not null)
+                {
+                    Report(progress, iteration, "polish", working.Count, 0, 0, refined, problem.Beta, $"{clock.Elapsed.TotalSeconds:F2}s");
+                    if (refined.Certificate.Gap < best.Certificate.Gap) best = refined;
+                }
+                status = Certified(problem);
+                break;
             }
-            else stalls++;
-            // Polish only near the optimum: far from it the active set read off the dual is still wrong. A point
-            // already certified is polished once more, so the optimal set (§6) is read off an accurate v*.
-            bool certifiedAlready = last.Certificate.RelativeGap <= settings.Tolerance;
-            if (!certifiedAlready && (lastWasLoose || (added > 0 && last.Certificate.Rho > problem.Beta * (1 + PolishThreshold)))) continue;
-
-            var polished = PolishFrom(problem, engine, stalls == 0 ? last : best, settings.Tolerance);
-            if (polished is null) { stalls++; continue; }
-            Report(progress, iteration, "polish", working.Count, 0, 0, polished, problem.Beta, $"{clock.Elapsed.TotalSeconds:F2}s");
-            if (polished.Certificate.Gap < best.Certificate.Gap) best = polished;
-            else stalls++;
-            if (certifiedAlready) { status = Certified(problem); break; }
+            // Neither a new block nor a tighter inner solve is left: near a degenerate optimum the barrier's
+            // rounding floor sits above ε, and the face polish (Newton on the identified faces) takes over.
+            var polished = PolishFrom(problem, engine, best, settings.Tolerance, thorough: true);
+            if (polished is not null)
+                Report(progress, iteration, "polish", working.Count, 0, 0, polished, problem.Beta, $"{clock.Elapsed.TotalSeconds:F2}s");
+            if (polished is null || !(polished.Certificate.Gap < best.Certificate.Gap)) { status = SolverStatus.NumericalError; break; }
+            best = polished;
         }
         return new SolverResult(status.Value, iteration, newtonTotal, best.Certificate.Objective, best.Certificate.Lower,
             best.Point.MaxConeViolation(data.X), clock.Elapsed.TotalSeconds, best.Point, best.Certificate,
@@ -106,7 +126,7 @@ public static class ConvexSolver
     /// <summary>Relative duality-gap target of the inner barrier solve; the face polish takes over from there.</summary>
     private const double BarrierRelativeGap = 1e-8;
 
-    /// <summary>Tightest inner target tried when polishing cannot close the gap.</summary>
+    /// <summary>Tightest inner target tried before the face polish takes over.</summary>
     private const double MinBarrierRelativeGap = 1e-12;
 
     /// <summary>Inner target while the working set is clearly incomplete (ρ/β − 1 above <see cref="FarFromOptimal"/>).</summary>
@@ -114,9 +134,6 @@ public static class ConvexSolver
 
     /// <summary>ρ(v)/β − 1 above which the working set is treated as clearly incomplete.</summary>
     private const double FarFromOptimal = 1e-2;
-
-    /// <summary>The face polish runs once the barrier point prices within β(1 + this) (or when no block can be added).</summary>
-    private const double PolishThreshold = 1e-4;
 
     private static void Report(TextWriter? progress, int iteration, string stage, int working, int added, int newton,
         Candidate c, double beta, string? note) =>
@@ -126,16 +143,19 @@ public static class ConvexSolver
                             (note is null ? "" : $"  ({note})"));
 
     /// <summary>
-    /// Face polish (<see cref="FacePolisher"/>) started from a candidate, repeated from its own result while that
-    /// improves the certified gap: a polished point that prices above β on a block the first face set missed reads
-    /// that block off its own, more accurate, dual vector. Null when no block is active.
+    /// Face polish (<see cref="FacePolisher"/>) started from a candidate. Thorough (the fallback when the barrier
+    /// cannot reach ε): repeated from its own result while that improves the certified gap, since a polished point
+    /// that prices above β on a block the first face set missed reads that block off its own, more accurate, dual
+    /// vector; each round also tries every block and narrower active margins. Otherwise (refining a point already
+    /// certified) one Newton run of at most 15 steps on the faces of the blocks the point uses. Null when no block
+    /// is active.
     /// </summary>
-    private static Candidate? PolishFrom(ConvexProblem problem, PricingEngine engine, Candidate from, double tolerance)
+    private static Candidate? PolishFrom(ConvexProblem problem, PricingEngine engine, Candidate from, double tolerance, bool thorough)
     {
         Candidate? best = null;
-        for (int round = 0; round < PolishRounds; round++)
+        for (int round = 0; round < (thorough ? PolishRounds : 1); round++)
         {
-            var next = PolishOnce(problem, engine, best ?? from, tolerance);
+            var next = PolishOnce(problem, engine, best ?? from, tolerance, thorough);
             if (next is null || (best is not null && !(next.Certificate.Gap < best.Certificate.Gap))) break;
             best = next;
             if (best.Certificate.Gap <= 0) break;
@@ -146,7 +166,7 @@ public static class ConvexSolver
     /// <summary>Polish rounds of <see cref="PolishFrom"/>.</summary>
     private const int PolishRounds = 3;
 
-    private static Candidate? PolishOnce(ConvexProblem problem, PricingEngine engine, Candidate from, double tolerance)
+    private static Candidate? PolishOnce(ConvexProblem problem, PricingEngine engine, Candidate from, double tolerance, bool thorough)
     {
         var start = new Dictionary<int, Vector<double>>();
         foreach (var bv in from.Point.Blocks) start[engine.IndexOf(bv.Block)] = bv.W;
@@ -154,16 +174,16 @@ public static class ConvexSolver
         // First without the blocks the start leaves empty (fast); if that misses an active block, with all of them.
         // Then with narrower active margins: next to a near-duplicate row two blocks can price within 1e-8 of each
         // other, and one that belongs to no optimum keeps mass that Newton on the faces moves only slowly.
-        foreach (double? margin in new double?[] { null, 1e-7, 1e-8, 1e-9 })
-            foreach (bool dropEmpty in new[] { true, false })
+        foreach (double? margin in thorough ? new double?[] { null, 1e-7, 1e-8, 1e-9 } : new double?[] { null })
+            foreach (bool dropEmpty in thorough ? new[] { true, false } : new[] { true })
             {
                 var polished = FacePolisher.Polish(engine, problem.Data.X, problem.Data.Y, problem.Loss, problem.Beta,
-                    from.Certificate.V, start, dropEmpty, activeMargin: margin);
+                    from.Certificate.V, start, dropEmpty, thorough ? 30 : 15, margin);
                 if (polished is null) continue;
                 var point = new ConvexPoint(polished.Select(p => new BlockValue(engine.BlockAt(p.Block), p.W)), problem.Data.D);
                 var candidate = Evaluate(problem, engine, point);
                 if (result is null || candidate.Certificate.Gap < result.Certificate.Gap) result = candidate;
-                if (result.Certificate.RelativeGap <= tolerance) return result;
+                if (thorough && result.Certificate.RelativeGap <= tolerance) return result;
                 if (margin is null && result.Certificate.Gap < from.Certificate.Gap) break;
             }
         return result;
@@ -201,6 +221,46 @@ public static class ConvexSolver
         }
         return added;
     }
+
+    /// <summary>The barrier point (w_b, s_b) by engine block index, the warm start of the next inner solve.</summary>
+    private static Dictionary<int, (double[] W, double S)> Snapshot(List<ReducedBlock> working, BarrierOutcome inner, int d)
+    {
+        var snapshot = new Dictionary<int, (double[] W, double S)>(working.Count);
+        for (int i = 0; i < working.Count; i++) snapshot[working[i].Index] = (inner.W.AsSpan(i * d, d).ToArray(), inner.S[i]);
+        return snapshot;
+    }
+
+    /// <summary>Working-set blocks dropped when ‖w_b‖ ≤ this times the largest ‖w_b‖ of the last barrier point …</summary>
+    private const double PruneNormRatio = 1e-3;
+
+    /// <summary>… and ‖Π_b(v)‖ ≤ β(1 − this) at its dual vector v (a block near β may still enter the support).</summary>
+    private const double PruneMargin = 1e-2;
+
+    /// <summary>
+    /// Drops working-set blocks that the last barrier point leaves (numerically) empty and that price clearly
+    /// below β: an optimum uses at most n blocks, and every Newton step costs O(K n² d) in the working-set size K.
+    /// A dropped block re-enters through pricing if it ever prices above β again; the certificate always prices
+    /// every block of the program.
+    /// </summary>
+    private static int PruneWorkingSet(PricingEngine engine, double beta, Vector<double> v, List<ReducedBlock> working,
+        HashSet<int> inWorking, Dictionary<int, (double[] W, double S)> warm)
+    {
+        double largest = 0;
+        foreach (var (w, _) in warm.Values) largest = Math.Max(largest, Norm(w));
+        var vArr = v.AsArray() ?? v.ToArray();
+        int before = working.Count;
+        working.RemoveAll(blk =>
+        {
+            if (!warm.TryGetValue(blk.Index, out var point) || Norm(point.W) > PruneNormRatio * largest) return false;
+            engine.BlockProjection(blk.Index, vArr, out double value);
+            if (value > beta * (1 - PruneMargin)) return false;
+            inWorking.Remove(blk.Index);
+            return true;
+        });
+        return before - working.Count;
+    }
+
+    private static double Norm(double[] w) => Math.Sqrt(w.Sum(a => a * a));
 
     /// <summary>The reduced solution as a sparse point (exactly zero blocks are left out).</summary>
     private static ConvexPoint ToPoint(PricingEngine engine, List<ReducedBlock> working, double[] w, int d)
