@@ -13,7 +13,9 @@ DIR/NAME.cvxopt.json with the blocks (pattern, sign, w), the status and the solv
 The certified gap of that answer is computed afterwards by our independent checker
 (`HiddenConvex.Benchmarks solve --certify DIR`), never by this script.
 
-Run with Debian's interpreter: /usr/bin/python3 side_by_side.py DIR
+Run with Debian's interpreter: /usr/bin/python3 side_by_side.py DIR [REPEATS [BUDGET [NAME_PREFIX...]]]
+(best of REPEATS solves, default 3, stopping early once BUDGET seconds, default 120, are spent; only the
+problems whose name starts with one of the prefixes, e.g. n8_ n20_, when prefixes are given).
 """
 import json
 import pathlib
@@ -63,29 +65,40 @@ def build(problem):
     return blocks, matrix(p), matrix(q), g, h, dims, d
 
 
-def main(directory):
+def main(directory, repeats, budget, only):
     solvers.options.update({"show_progress": False, "abstol": 1e-10, "reltol": 1e-10, "feastol": 1e-10, "maxiters": 200})
     for path in sorted(pathlib.Path(directory).glob("*.problem.json")):
         problem = json.loads(path.read_text())
+        if only and not any(problem["name"].startswith(prefix) for prefix in only):
+            continue
         blocks, p, q, g, h, dims, d = build(problem)
-        start = time.perf_counter()
-        sol = solvers.coneqp(p, q, g, h, dims)
-        seconds = time.perf_counter() - start
+        # Best of up to `repeats` solves (fewer once `budget` seconds are spent), wall clock and CPU time,
+        # measured the same way as our side (HiddenConvex.Benchmarks solve --export).
+        walls, cpus = [], []
+        while len(walls) < repeats and (not walls or sum(walls) < budget):
+            start, cpu = time.perf_counter(), time.process_time()
+            sol = solvers.coneqp(p, q, g, h, dims)
+            walls.append(time.perf_counter() - start)
+            cpus.append(time.process_time() - cpu)
         xs = np.array(sol["x"]).ravel()
         out = {
             "name": problem["name"],
             "status": sol["status"],
-            "seconds": seconds,
+            "seconds": min(walls),
+            "cpu_seconds": min(cpus),
+            "runs": len(walls),
             "iterations": sol["iterations"],
             "blocks": [{"pattern": s, "sign": sign, "w": xs[b * d:(b + 1) * d].tolist()}
                        for b, (s, sign) in enumerate(blocks)],
         }
         target = path.with_name(path.name.replace(".problem.json", ".cvxopt.json"))
         target.write_text(json.dumps(out))
-        print(f"{problem['name']}: {len(blocks)} blocks, cvxopt {sol['status']} in {seconds:.3f} s", file=sys.stderr)
+        print(f"{problem['name']}: {len(blocks)} blocks, cvxopt {sol['status']} best of {len(walls)}: "
+              f"{min(walls):.3f} s wall, {min(cpus):.3f} s CPU", file=sys.stderr)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        raise SystemExit("usage: /usr/bin/python3 side_by_side.py DIR")
-    main(sys.argv[1])
+    if len(sys.argv) < 2:
+        raise SystemExit("usage: /usr/bin/python3 side_by_side.py DIR [REPEATS [BUDGET_SECONDS [NAME_PREFIX...]]]")
+    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 3,
+         float(sys.argv[3]) if len(sys.argv) > 3 else 120.0, sys.argv[4:])

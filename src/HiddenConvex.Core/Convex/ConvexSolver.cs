@@ -12,7 +12,8 @@ namespace HiddenConvex.Core.Convex;
 /// Start from W = 0; price every block at v = −∇ℓ(z); add the blocks with the largest ‖Π_b‖ &gt; β;
 /// re-solve; repeat. Each inner solve is warm-started from the last barrier point (t = ν/gap, with gap the
 /// certificate gap of that point), and blocks that point leaves empty (‖w_b‖ ≤ 1e-3·max‖w‖) while they price
-/// below β(1 − 1e-2) leave the working set (optimal solutions use at most n blocks; a step costs O(K n² d)).
+/// below β(1 − 1e-2) leave a working set of more than n blocks, once each (optimal solutions use at most n
+/// blocks; a Newton step costs O(K n² d)).
 /// While the point still prices far above β (ρ/β − 1 &gt; 1e-2) the inner solve is loose (relative barrier gap
 /// 1e-5), then tight (1e-8), and with no block left to add it is tightened by 100× down to 1e-12.
 /// Only when that is exhausted does a face polish (<see cref="FacePolisher"/>: Newton on the faces read off the
@@ -53,6 +54,7 @@ public static class ConvexSolver
         var working = new List<ReducedBlock>();
         Dictionary<int, (double[] W, double S)>? warm = null; // last barrier point by engine block index
         var inWorking = new HashSet<int>();
+        var prunedBefore = new HashSet<int>();
         int newtonTotal = 0, iteration = 0;
         bool solvedOnce = false, lastWasLoose = false;
         double tightTarget = BarrierRelativeGap;
@@ -68,7 +70,7 @@ public static class ConvexSolver
             iteration++;
 
             // Price at the reduced optimum (the last barrier point): column generation needs its dual vector.
-            int pruned = warm is null ? 0 : PruneWorkingSet(engine, problem.Beta, last.Certificate.V, working, inWorking, warm);
+            int pruned = warm is null ? 0 : PruneWorkingSet(engine, problem.Beta, last.Certificate.V, working, inWorking, warm, prunedBefore);
             int added = AddViolatedBlocks(engine, problem.Beta, last.Certificate.V, working, inWorking, perIteration);
             // No new block and the last inner solve was tight: only its accuracy limits the gap, so tighten it
             // (warm-started from the last point, a tighter solve costs a few centring stages).
@@ -143,17 +145,16 @@ public static class ConvexSolver
                             (note is null ? "" : $"  ({note})"));
 
     /// <summary>
-    /// Face polish (<see cref="FacePolisher"/>) started from a candidate. Thorough (the fallback when the barrier
-    /// cannot reach ε): repeated from its own result while that improves the certified gap, since a polished point
-    /// that prices above β on a block the first face set missed reads that block off its own, more accurate, dual
-    /// vector; each round also tries every block and narrower active margins. Otherwise (refining a point already
-    /// certified) one Newton run of at most 15 steps on the faces of the blocks the point uses. Null when no block
+    /// Face polish (<see cref="FacePolisher"/>) started from a candidate, repeated from its own result while that
+    /// improves the certified gap: a polished point that prices above β on a block the first face set missed reads
+    /// that block off its own, more accurate, dual vector. Thorough (the fallback when the barrier cannot reach ε):
+    /// each round also tries narrower active margins, and stops at the first certified point. Null when no block
     /// is active.
     /// </summary>
     private static Candidate? PolishFrom(ConvexProblem problem, PricingEngine engine, Candidate from, double tolerance, bool thorough)
     {
         Candidate? best = null;
-        for (int round = 0; round < (thorough ? PolishRounds : 1); round++)
+        for (int round = 0; round < PolishRounds; round++)
         {
             var next = PolishOnce(problem, engine, best ?? from, tolerance, thorough);
             if (next is null || (best is not null && !(next.Certificate.Gap < best.Certificate.Gap))) break;
@@ -175,10 +176,10 @@ public static class ConvexSolver
         // Then with narrower active margins: next to a near-duplicate row two blocks can price within 1e-8 of each
         // other, and one that belongs to no optimum keeps mass that Newton on the faces moves only slowly.
         foreach (double? margin in thorough ? new double?[] { null, 1e-7, 1e-8, 1e-9 } : new double?[] { null })
-            foreach (bool dropEmpty in thorough ? new[] { true, false } : new[] { true })
+            foreach (bool dropEmpty in new[] { true, false })
             {
                 var polished = FacePolisher.Polish(engine, problem.Data.X, problem.Data.Y, problem.Loss, problem.Beta,
-                    from.Certificate.V, start, dropEmpty, thorough ? 30 : 15, margin);
+                    from.Certificate.V, start, dropEmpty, activeMargin: margin);
                 if (polished is null) continue;
                 var point = new ConvexPoint(polished.Select(p => new BlockValue(engine.BlockAt(p.Block), p.W)), problem.Data.D);
                 var candidate = Evaluate(problem, engine, point);
@@ -239,22 +240,26 @@ public static class ConvexSolver
     /// <summary>
     /// Drops working-set blocks that the last barrier point leaves (numerically) empty and that price clearly
     /// below β: an optimum uses at most n blocks, and every Newton step costs O(K n² d) in the working-set size K.
-    /// A dropped block re-enters through pricing if it ever prices above β again; the certificate always prices
-    /// every block of the program.
+    /// A dropped block re-enters through pricing if it ever prices above β again, and is never dropped twice (with
+    /// widely scaled rows ‖w_b‖ says little about a block's weight, and dropping and adding it again would cycle);
+    /// working sets of at most n blocks are left alone. The certificate always prices every block of the program.
     /// </summary>
     private static int PruneWorkingSet(PricingEngine engine, double beta, Vector<double> v, List<ReducedBlock> working,
-        HashSet<int> inWorking, Dictionary<int, (double[] W, double S)> warm)
+        HashSet<int> inWorking, Dictionary<int, (double[] W, double S)> warm, HashSet<int> prunedBefore)
     {
+        if (working.Count <= engine.N) return 0;
         double largest = 0;
         foreach (var (w, _) in warm.Values) largest = Math.Max(largest, Norm(w));
         var vArr = v.AsArray() ?? v.ToArray();
         int before = working.Count;
         working.RemoveAll(blk =>
         {
+            if (prunedBefore.Contains(blk.Index)) return false;
             if (!warm.TryGetValue(blk.Index, out var point) || Norm(point.W) > PruneNormRatio * largest) return false;
             engine.BlockProjection(blk.Index, vArr, out double value);
             if (value > beta * (1 - PruneMargin)) return false;
             inWorking.Remove(blk.Index);
+            prunedBefore.Add(blk.Index);
             return true;
         });
         return before - working.Count;

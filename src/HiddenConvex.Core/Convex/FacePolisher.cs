@@ -87,11 +87,7 @@ internal static class FacePolisher
             var (grad, hess) = Derivatives(blocks, x, y, loss, beta);
             double gnorm = grad.L2Norm();
             if (gnorm <= 1e-15 * Math.Max(1, Math.Abs(f))) break;
-            double reg = 1e-13 * Math.Max(hess.Diagonal().AbsoluteMaximum(), 1e-300);
-            for (int i = 0; i < hess.RowCount; i++) hess[i, i] += reg;
-            Vector<double> dir;
-            try { dir = -hess.Cholesky().Solve(grad); }
-            catch (ArgumentException) { dir = -hess.Svd(true).Solve(grad); }
+            var dir = RegularisedNewtonStep(hess, grad);
             double decrease = -grad.DotProduct(dir);
             // λ² ≈ 2(F − F*): below the rounding of F there is nothing left to gain.
             if (!(decrease > 1e-30 * Math.Max(1, Math.Abs(f)))) break;
@@ -138,6 +134,25 @@ internal static class FacePolisher
             if (converged) break;
         }
         return blocks.Select(bk => (bk.Index, bk.Basis * bk.Y)).ToList();
+    }
+
+    /// <summary>
+    /// −(H + μI)⁻¹ g with μ = 1e-13·max diag H (Levenberg–Marquardt: along 𝒲* H is singular). When rounding makes
+    /// the Cholesky factorisation fail, μ grows by 1e3 up to 1e-7·max diag H before the (much slower) SVD is used.
+    /// </summary>
+    private static Vector<double> RegularisedNewtonStep(Matrix<double> hess, Vector<double> grad)
+    {
+        double scale = Math.Max(hess.Diagonal().AbsoluteMaximum(), 1e-300);
+        for (double mu = 1e-13; mu <= 1e-7; mu *= 1e3)
+        {
+            var shifted = hess.Clone();
+            for (int i = 0; i < shifted.RowCount; i++) shifted[i, i] += mu * scale;
+            try { return -shifted.Cholesky().Solve(grad); }
+            catch (ArgumentException) { }
+        }
+        var last = hess.Clone();
+        for (int i = 0; i < last.RowCount; i++) last[i, i] += 1e-13 * scale;
+        return -last.Svd(true).Solve(grad);
     }
 
     /// <summary>Orthonormal basis of {u : a_j·u = 0 for the face rows} (the face's linear span).</summary>

@@ -14,11 +14,11 @@ namespace HiddenConvex.Core.Tests.Convex;
 /// </summary>
 public class ConvexSolverRegressionTests
 {
-    private static ConvexProblem Problem(double[][] x, double[] y, string loss, double ratio)
+    private static ConvexProblem Problem(double[][] x, double[] y, string loss, double ratio, double scale = 1)
     {
         var data = Dataset.Create(x, y, "regression");
         var patterns = CellEnumerator.Enumerate(data.X);
-        var l = Loss.Parse(loss);
+        var l = Loss.Parse(loss, scale);
         double betaMax = Pricing.Price(data.X, patterns, -l.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
         return new ConvexProblem(data, l, ratio * betaMax, patterns);
     }
@@ -63,5 +63,43 @@ public class ConvexSolverRegressionTests
         double[][] x = [[-3, -2], [-3000, -2001], [0, -1], [-2999, -2001]];
         double[] y = [-1, -1, 1, 1];
         AssertCertified(Problem(x, y.Select(v => kappa * v).ToArray(), "squared", 0.018432537180746392));
+    }
+
+    /// <summary>
+    /// Row norms 1 and 1.9e5: a block carrying the large row has ‖w_b‖ ~ 1e-5, so dropping "empty" blocks from the
+    /// working set by ‖w_b‖ alone removed it and added it back on every iteration (max-iterations at gap 1.3e-2).
+    /// </summary>
+    [Fact]
+    public void WidelyScaledRowsDoNotCycleTheWorkingSet()
+    {
+        double[][] x = [[0, 1], [131072, -131072]];
+        AssertCertified(Problem(x, [1, 0], "squared", 0.013376843382892058));
+    }
+
+    /// <summary>Seven rows with norms from 1e-5 to 1.4e3, loss scale 0.42: the same cycling, on a working set of 11 blocks.</summary>
+    [Fact]
+    public void WidelyScaledSevenByThreeSquared()
+    {
+        double[][] x =
+        [
+            [0.0009765625, -0.00048828125, 0], [-1, 1, 3], [5.7220458984375e-06, 3.814697265625e-06, -3.814697265625e-06],
+            [-0.0009765625, -0.00146484375, -0.0009765625], [0.00390625, -0.001953125, 0], [0, 1024, -1024],
+            [-4.57763671875e-05, -4.57763671875e-05, -1.52587890625e-05],
+        ];
+        double[] y = [-1.4783386275149586, 0.3235098683285249, 0.393343480296446, -0.6549996347281167, 0.5071666100809584, 0.00076033617744384, 1.2797889220935001];
+        AssertCertified(Problem(x, y, "squared", 0.4322632660215592, 0.42144412104180395));
+    }
+
+    /// <summary>
+    /// Rows of norm 0.025 and 9 160: barrier points price at 1e3·β and only the face polish certifies
+    /// (with y scaled by κ = 2.2, as in the (y, β) → (κy, κβ) law).
+    /// </summary>
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(2.2)]
+    public void RowsOfNormOneFortiethAndNineThousand(double kappa)
+    {
+        double[][] x = [[-0.0234375, -0.0078125], [-8192, -4096]];
+        AssertCertified(Problem(x, [-3 * kappa, 0], "squared", 0.06074357479864564));
     }
 }
