@@ -273,7 +273,8 @@ internal sealed class BarrierSolver
             if (ct.IsCancellationRequested) return (false, steps, "cancelled");
             if (DateTime.UtcNow > deadline) return (false, steps, "time limit");
             double lambda2 = NewtonDirection(t, w, s, dw, ds);
-            if (double.IsNaN(lambda2)) return (false, steps, "singular Newton system");
+            // A solve that lost every digit right after λ² reached the rounding floor is that floor, not a failure.
+            if (double.IsNaN(lambda2)) return bestLambda2 <= RoundingCentred ? (true, steps, null) : (false, steps, "singular Newton system");
             if (lambda2 / 2 <= CenteringTolerance) return (true, steps, null);
             // Rounding floor: inside the quadratic region λ² stops decreasing when the Newton system's rounding
             // (condition ~ t²) dominates; the point is then as central as floating point allows.
@@ -316,23 +317,61 @@ internal sealed class BarrierSolver
         var rhs = new double[km];
         for (int i = 0; i < km; i++) rhs[i] = -system.Gradient[i];
         var step = system.Solve(rhs);
+        var plain = step;
+        var residual = Residual(system, rhs, step);
+        double residualNorm = Norm(residual);
         for (int refinement = 0; refinement < Refinements; refinement++)
         {
-            var hd = system.Apply(step);
-            var residual = new double[km];
-            for (int i = 0; i < km; i++) residual[i] = rhs[i] - hd[i];
             var correction = system.Solve(residual);
-            for (int i = 0; i < km; i++) step[i] += correction[i];
+            var refined = (double[])step.Clone();
+            for (int i = 0; i < km; i++) refined[i] += correction[i];
+            var refinedResidual = Residual(system, rhs, refined);
+            double refinedNorm = Norm(refinedResidual);
+            // A solve whose relative error exceeds one makes refinement diverge: keep the better step only.
+            if (!(refinedNorm < residualNorm)) break;
+            step = refined;
+            residual = refinedResidual;
+            residualNorm = refinedNorm;
         }
-        double lambda2 = 0;
+        double lambda2 = Decrement(system, step);
+        // H is positive definite: a non-positive decrement means the solve has lost every digit (the unrefined
+        // step is kept if it at least points downhill).
+        if (!(lambda2 > 0) && !ReferenceEquals(step, plain) && Decrement(system, plain) > 0)
+        {
+            step = plain;
+            lambda2 = Decrement(system, plain);
+        }
+        if (!(lambda2 > 0)) return double.NaN;
         for (int bi = 0; bi < _k; bi++)
             for (int a = 0; a < _m; a++)
             {
                 double v = step[bi * _m + a];
                 if (a < _d) dw[bi * _d + a] = v; else ds[bi] = v;
-                lambda2 -= system.Gradient[bi * _m + a] * v;
             }
         return lambda2;
+    }
+
+    /// <summary>λ² = −∇f_t·d for a stacked step d.</summary>
+    private static double Decrement(NewtonSystem system, double[] step)
+    {
+        double lambda2 = 0;
+        for (int i = 0; i < step.Length; i++) lambda2 -= system.Gradient[i] * step[i];
+        return lambda2;
+    }
+
+    private static double[] Residual(NewtonSystem system, double[] rhs, double[] step)
+    {
+        var hd = system.Apply(step);
+        var residual = new double[rhs.Length];
+        for (int i = 0; i < rhs.Length; i++) residual[i] = rhs[i] - hd[i];
+        return residual;
+    }
+
+    private static double Norm(double[] v)
+    {
+        double sum = 0;
+        foreach (double a in v) sum += a * a;
+        return Math.Sqrt(sum);
     }
 
     /// <summary>Iterative-refinement steps of the Newton solve.</summary>

@@ -12,12 +12,14 @@ namespace HiddenConvex.Core.Convex;
 /// Start from W = 0; price every block at v = −∇ℓ(z); add the blocks with the largest ‖Π_b‖ &gt; β;
 /// re-solve; repeat. Each inner solve is warm-started from the last barrier point (t = ν/gap, with gap the
 /// certificate gap of that point), and blocks that point leaves empty (‖w_b‖ ≤ 1e-3·max‖w‖) while they price
-/// below β(1 − 1e-2) leave a working set of more than n blocks, once each (optimal solutions use at most n
-/// blocks; a Newton step costs O(K n² d)).
+/// below 0.8·β leave a working set of more than 2n blocks, once each (optimal solutions use at most n blocks;
+/// a Newton step costs O(K n² d)).
 /// While the point still prices far above β (ρ/β − 1 &gt; 1e-2) the inner solve is loose (relative barrier gap
 /// 1e-5), then tight (1e-8), and with no block left to add it is tightened by 100× down to 1e-12.
-/// Only when that is exhausted does a face polish (<see cref="FacePolisher"/>: Newton on the faces read off the
-/// dual) take over; a point already certified is polished once more so that v* is accurate to rounding.
+/// After a tight inner solve near the optimum (no block added, or ρ ≤ β(1 + 1e-4)) a face polish
+/// (<see cref="FacePolisher"/>: Newton on the faces read off the dual) is tried; when no block can be added and
+/// the inner target is at its tightest, a thorough polish (narrower active margins) is the last resort. A point
+/// already certified is polished once more so that v* is accurate to rounding.
 /// </para>
 /// <para>
 /// Stopping rule (the certificate decides, never the inner solver): with lower = −ℓ*(−t v) the §4
@@ -100,7 +102,19 @@ public static class ConvexSolver
                     $"{clock.Elapsed.TotalSeconds:F2}s" + (pruned > 0 ? $", −{pruned} pruned" : "") + (inner.Failure is null ? "" : ", " + inner.Failure));
                 if (inner.Failure == "cancelled") { status = SolverStatus.Cancelled; break; }
                 if (inner.Failure == "time limit") { status = SolverStatus.TimeLimit; break; }
-                if (last.Certificate.RelativeGap > settings.Tolerance) continue;
+                if (last.Certificate.RelativeGap > settings.Tolerance)
+                {
+                    // Near the optimum (no block was missing, or the point prices within β(1 + 1e-4)) the face
+                    // polish often certifies at once where the barrier would still alternate between working sets
+                    // (large near-parallel rows make ρ(v) sensitive to v far beyond the objective's gap).
+                    if (far || (added > 0 && last.Certificate.Rho > problem.Beta * (1 + PolishThreshold))) continue;
+                    var early = PolishFrom(problem, engine, last.Certificate.Gap <= best.Certificate.Gap ? last : best,
+                        settings.Tolerance, thorough: false);
+                    if (early is null) continue;
+                    Report(progress, iteration, "polish", working.Count, 0, 0, early, problem.Beta, $"{clock.Elapsed.TotalSeconds:F2}s");
+                    if (early.Certificate.Gap < best.Certificate.Gap) best = early;
+                    continue;
+                }
                 // A certified point is polished once more (default active margin only), so that the optimal set
                 // (§6) is read off an accurate v*; the better of the two certified points is kept.
                 var refined = PolishFrom(problem, engine, last, settings.Tolerance, thorough: false);
@@ -127,6 +141,9 @@ public static class ConvexSolver
 
     /// <summary>Relative duality-gap target of the inner barrier solve; the face polish takes over from there.</summary>
     private const double BarrierRelativeGap = 1e-8;
+
+    /// <summary>A tight inner solve whose point prices within β(1 + this) is followed by a face polish.</summary>
+    private const double PolishThreshold = 1e-4;
 
     /// <summary>Tightest inner target tried before the face polish takes over.</summary>
     private const double MinBarrierRelativeGap = 1e-12;
@@ -234,20 +251,23 @@ public static class ConvexSolver
     /// <summary>Working-set blocks dropped when ‖w_b‖ ≤ this times the largest ‖w_b‖ of the last barrier point …</summary>
     private const double PruneNormRatio = 1e-3;
 
-    /// <summary>… and ‖Π_b(v)‖ ≤ β(1 − this) at its dual vector v (a block near β may still enter the support).</summary>
-    private const double PruneMargin = 1e-2;
+    /// <summary>
+    /// … and ‖Π_b(v)‖ ≤ β(1 − this) at its dual vector v. Wide: next to large near-parallel rows a block's value moves
+    /// by ‖X‖·‖Δv‖ between inner solves, and a block priced 2% below β at a loose point can be active at v*.
+    /// </summary>
+    private const double PruneMargin = 0.2;
 
     /// <summary>
     /// Drops working-set blocks that the last barrier point leaves (numerically) empty and that price clearly
     /// below β: an optimum uses at most n blocks, and every Newton step costs O(K n² d) in the working-set size K.
     /// A dropped block re-enters through pricing if it ever prices above β again, and is never dropped twice (with
     /// widely scaled rows ‖w_b‖ says little about a block's weight, and dropping and adding it again would cycle);
-    /// working sets of at most n blocks are left alone. The certificate always prices every block of the program.
+    /// working sets of at most 2n blocks are left alone. The certificate always prices every block of the program.
     /// </summary>
     private static int PruneWorkingSet(PricingEngine engine, double beta, Vector<double> v, List<ReducedBlock> working,
         HashSet<int> inWorking, Dictionary<int, (double[] W, double S)> warm, HashSet<int> prunedBefore)
     {
-        if (working.Count <= engine.N) return 0;
+        if (working.Count <= 2 * engine.N) return 0;
         double largest = 0;
         foreach (var (w, _) in warm.Values) largest = Math.Max(largest, Norm(w));
         var vArr = v.AsArray() ?? v.ToArray();

@@ -90,16 +90,26 @@ public class ConvexSolverRegressionTests
         AssertCertified(Problem(x, y, "squared", 0.4322632660215592, 0.42144412104180395));
     }
 
+    /// <summary>Rows of norm 0.025 and 9 160: barrier points price at 1e3·β and only the face polish certifies.</summary>
+    [Fact]
+    public void RowsOfNormOneFortiethAndNineThousand()
+    {
+        double[][] x = [[-0.0234375, -0.0078125], [-8192, -4096]];
+        AssertCertified(Problem(x, [-3, 0], "squared", 0.06074357479864564));
+    }
+
     /// <summary>
-    /// Rows of norm 0.025 and 9 160: barrier points price at 1e3·β and only the face polish certifies
-    /// (with y scaled by κ = 2.2, as in the (y, β) → (κy, κβ) law).
+    /// Near-parallel rows of norm ~3 600 in three dimensions: the Woodbury solve lost every digit at t ≈ 1e9
+    /// (negative Newton decrement), and ρ(v) moves by O(1)·β between inner solves whose objectives agree to 1e-8;
+    /// also with y scaled by κ = 1.2 (the (y, β) → (κy, κβ) law).
     /// </summary>
     [Theory]
     [InlineData(1.0)]
-    [InlineData(2.2)]
-    public void RowsOfNormOneFortiethAndNineThousand(double kappa)
+    [InlineData(1.2)]
+    public void NearParallelRowsOfNormThreeThousandInThreeDimensions(double kappa)
     {
-        double[][] x = [[-0.0234375, -0.0078125], [-8192, -4096]];
-        AssertCertified(Problem(x, [-3 * kappa, 0], "squared", 0.06074357479864564));
+        double[][] x = [[-3, -2, 2], [-3000, -2001, 2001], [0, -1, 1], [-2999, -2001, 2001], [-2, 1, 1]];
+        double[] y = [-1, -1, 1, 1, 1];
+        AssertCertified(Problem(x, y.Select(v => kappa * v).ToArray(), "squared", 0.018432537180746392));
     }
 }
