@@ -19,7 +19,8 @@ namespace HiddenConvex.Core.Convex;
 /// After a tight inner solve near the optimum (no block added, or ρ ≤ β(1 + 1e-4)) a face polish
 /// (<see cref="FacePolisher"/>: Newton on the faces read off the dual) is tried; when no block can be added and
 /// the inner target is at its tightest, a thorough polish (narrower active margins) is the last resort. A point
-/// already certified is polished once more so that v* is accurate to rounding.
+/// already certified is polished once more so that v* is accurate to rounding. Both optional polishes are
+/// skipped for working sets of more than 600 variables (K·d), where the dense polish costs more than the barrier.
 /// </para>
 /// <para>
 /// Stopping rule (the certificate decides, never the inner solver): with lower = −ℓ*(−t v) the §4
@@ -108,6 +109,7 @@ public static class ConvexSolver
                     // polish often certifies at once where the barrier would still alternate between working sets
                     // (large near-parallel rows make ρ(v) sensitive to v far beyond the objective's gap).
                     if (far || (added > 0 && last.Certificate.Rho > problem.Beta * (1 + PolishThreshold))) continue;
+                    if (working.Count * d > PolishVariableLimit) continue;
                     var early = PolishFrom(problem, engine, last.Certificate.Gap <= best.Certificate.Gap ? last : best,
                         settings.Tolerance, thorough: false);
                     if (early is null) continue;
@@ -117,7 +119,7 @@ public static class ConvexSolver
                 }
                 // A certified point is polished once more (default active margin only), so that the optimal set
                 // (§6) is read off an accurate v*; the better of the two certified points is kept.
-                var refined = PolishFrom(problem, engine, last, settings.Tolerance, thorough: false);
+                var refined = working.Count * d > PolishVariableLimit ? null : PolishFrom(problem, engine, last, settings.Tolerance, thorough: false);
                 if (refined is not null)
                 {
                     Report(progress, iteration, "polish", working.Count, 0, 0, refined, problem.Beta, $"{clock.Elapsed.TotalSeconds:F2}s");
@@ -144,6 +146,12 @@ public static class ConvexSolver
 
     /// <summary>A tight inner solve whose point prices within β(1 + this) is followed by a face polish.</summary>
     private const double PolishThreshold = 1e-4;
+
+    /// <summary>
+    /// Working sets with more variables (K·d) than this are polished only as the last resort: the polish is a dense
+    /// Newton method, O((K d)³) per step, and with hundreds of nearly active blocks it rarely beats the barrier.
+    /// </summary>
+    private const int PolishVariableLimit = 600;
 
     /// <summary>Tightest inner target tried before the face polish takes over.</summary>
     private const double MinBarrierRelativeGap = 1e-12;
