@@ -96,8 +96,11 @@ internal static class FacePolisher
             double alpha = 1;
             bool moved = false, converged = false;
             var saved = blocks.Select(bk => bk.Y).ToList();
+            double dirNorm = dir.L2Norm();
             for (int ls = 0; ls < 50; ls++, alpha *= 0.5)
             {
+                // Shorter trial points equal the current one to rounding: nothing left to find.
+                if (alpha * dirNorm <= 1e-16 * yNorm) break;
                 int o = 0;
                 for (int i = 0; i < blocks.Count; i++)
                 {
