@@ -74,7 +74,7 @@ public sealed class CheckCommand : ICommand
     /// <inheritdoc />
     public int Run(ParsedArgs args)
     {
-        double beta = Guard.PositiveBeta(args.RequireDouble("beta"));
+        double beta = Guard.PositiveBeta(args.RequireDouble("beta"), "--beta");
         var loss = Loss.Parse(args.Get("loss") ?? "squared", args.Double("loss-scale", 1.0));
         bool hiddenBias = args.Flag("hidden-bias");
         bool json = args.Flag("json");
