@@ -59,7 +59,8 @@ for g in groups:
         states = [m["status"] for m in f["mutants"]]
         k = sum(s in killed_states for s in states)
         t = sum(s in scored_states for s in states)
-        ignored = sum(s == "Ignored" for s in states)
+        ignored = sum(m["status"] == "Ignored" and "comment" in (m.get("statusReason") or "").lower()
+                      for m in f["mutants"])
         if t == 0 and ignored == 0: continue
         total_k += k; total_t += t; total_ignored += ignored
         score = f"{100.0 * k / t:.1f} %" if t else "n/a"
