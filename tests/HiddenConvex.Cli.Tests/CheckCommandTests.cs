@@ -31,6 +31,7 @@ public sealed class CheckCommandTests : IDisposable
         Assert.True(run.ExitCode == 0, $"an optimal network is not reported optimal\n{run}");
         var o = run.Json();
         Assert.Equal("optimal", o.GetProperty("verdict").GetString());
+        run.AssertOnlyProgressOnStderr("hcv check: ", "  ");
         AssertVerdictFollowsTheDecisionRule(o, run);
         Assert.True(o.GetProperty("lower_proven").GetBoolean(), run.ToString());
         // The lower bound is a proven bound on P*_c: it cannot exceed the reference's upper bound.

@@ -36,6 +36,17 @@ public sealed record HcvRun(int ExitCode, string Stdout, string Stderr, TimeSpan
             Assert.True(Stderr.Contains(f, StringComparison.OrdinalIgnoreCase), $"stderr does not name the problem ('{f}')\n{this}");
     }
 
+    /// <summary>stderr holds progress only: every line starts with one of the prefixes, and none reports an error.</summary>
+    public void AssertOnlyProgressOnStderr(params string[] prefixes)
+    {
+        foreach (var line in Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            Assert.True(prefixes.Any(p => line.StartsWith(p, StringComparison.Ordinal)), $"stderr line is not progress: '{line}'\n{this}");
+            Assert.False(line.Contains("error", StringComparison.OrdinalIgnoreCase), $"stderr reports an error: '{line}'\n{this}");
+        }
+        AssertNoStackTrace();
+    }
+
     /// <summary>A stack trace ("   at Namespace.Type.Method") never reaches the user.</summary>
     public void AssertNoStackTrace()
     {

@@ -27,6 +27,17 @@ public sealed class HelpTests
     [Fact]
     public void UnknownCommandIsBadInput() => Hcv.Run("frobnicate").AssertBadInput("unknown command", "frobnicate");
 
+    [Fact]
+    public void ConformWithoutASolverOrIntoAUsedReportFolderIsBadInput()
+    {
+        Hcv.Run("conform").AssertBadInput("--solver", "required");
+        using var tmp = new TempFolder();
+        tmp.Write("old-report.md", "an earlier run");
+        Hcv.Run("conform", "--solver", "/bin/false", "--report", tmp.Path).AssertBadInput(tmp.Path, "not empty");
+        Assert.Equal("an earlier run", File.ReadAllText(tmp.File("old-report.md")));
+        Hcv.Run("conform", "--solver", "/bin/false", "--task", "guess").AssertBadInput("guess");
+    }
+
     [Theory]
     [MemberData(nameof(CommandNames))]
     public void HelpOfEveryCommandExitsZeroAndMentionsEveryOptionItReads(string name)

@@ -91,6 +91,7 @@ public sealed class PatternsTrainLandscapeTests : IDisposable
         var run = Hcv.Run("train", data, "--beta", "0.05", "--width", "3", "--optimizer", "lbfgs", "--max-iter", "300", "--seed", "2", "--out", net, "--json");
         Assert.True(run.ExitCode == 0, run.ToString());
         var o = run.Json();
+        run.AssertOnlyProgressOnStderr("hcv train: ", "  ");
         Assert.Equal("lbfgs", o.GetProperty("optimizer").GetString());
         Assert.Equal(2, o.GetProperty("seed").GetInt32());
         Assert.Equal(3, o.GetProperty("width").GetInt32());
@@ -134,6 +135,7 @@ public sealed class PatternsTrainLandscapeTests : IDisposable
         var run = Hcv.Run("landscape", data, "--beta", "0.05", "--seeds", "2", "--max-width", "2", "--max-iter", "200", "--plot", plot, "--json");
         Assert.True(run.ExitCode == 0, run.ToString());
         var o = run.Json();
+        run.AssertOnlyProgressOnStderr("hcv landscape: ", "  ");
         double pUpper = o.GetProperty("p_star_upper").GetDouble(), pLower = o.GetProperty("p_star_lower").GetDouble();
         Assert.Equal("optimal", o.GetProperty("solver_status").GetString());
         Assert.True(pLower <= pUpper, run.ToString());

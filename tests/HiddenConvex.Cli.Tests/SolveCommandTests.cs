@@ -71,9 +71,8 @@ public sealed class SolveCommandTests : IDisposable
         var run = Hcv.Run("solve", r.Path, "--beta", r.BetaText, "--json");
         Assert.True(run.ExitCode == 0, run.ToString());
         run.Json();
-        var lines = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.NotEmpty(lines);
-        Assert.All(lines, l => Assert.True(l.StartsWith("solve: ", StringComparison.Ordinal), $"stderr line is not progress: '{l}'\n{run}"));
+        Assert.NotEmpty(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        run.AssertOnlyProgressOnStderr("solve: ");
 
         var quiet = Hcv.Run("solve", r.Path, "--beta", r.BetaText, "--json", "--quiet");
         Assert.True(quiet.ExitCode == 0, quiet.ToString());
@@ -249,6 +248,34 @@ public sealed class SolveCommandTests : IDisposable
         Assert.InRange(o.GetProperty("patterns").GetInt32(), 1, r.Cells);
         // The sampled program is a restriction: its optimum is not below the true one.
         Assert.True(Tolerances.Objective.AtMost(r.Lower, o.GetProperty("objective").GetDouble()), run.ToString());
+    }
+
+    [Fact]
+    public void NotCertifiedIsExitOneWithAStatusAndStillAProvenLowerBound()
+    {
+        var r = ReferenceInstance.Load("ref05_n8_d3_gauss_f0.1");
+        var run = Hcv.Run("solve", r.Path, "--beta", r.BetaText, "--max-iterations", "1", "--tolerance", "1e-15", "--json", "--quiet");
+        Assert.True(run.ExitCode == 1, $"an uncertified result exits with 1\n{run}");
+        var o = run.Json();
+        Assert.Equal("max-iterations", o.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, o.GetProperty("active_blocks").ValueKind);
+        Assert.Equal(JsonValueKind.Null, o.GetProperty("m_star").ValueKind);
+        Assert.False(string.IsNullOrEmpty(o.GetProperty("optimal_set").GetString()));
+        // Without a certificate the bounds still bracket the optimum.
+        Assert.True(Tolerances.Objective.AtMost(o.GetProperty("lower").GetDouble(), r.Upper), run.ToString());
+        Assert.True(Tolerances.Objective.AtMost(r.Lower, o.GetProperty("objective").GetDouble()), run.ToString());
+        Assert.True(o.GetProperty("relative_gap").GetDouble() > 1e-15, run.ToString());
+    }
+
+    [Theory]
+    [InlineData("--tolerance", "0", "tolerance")]
+    [InlineData("--time-limit", "0", "time limit")]
+    [InlineData("--max-iterations", "many", "--max-iterations")]
+    [InlineData("--loss-scale", "-2", "scale")]
+    public void BadSolverSettingsAreBadInput(string option, string value, string fragment)
+    {
+        var r = ReferenceInstance.Load("ref00_n3_d2_gauss_f0.1");
+        Hcv.Run("solve", r.Path, "--beta", r.BetaText, option, value).AssertBadInput(fragment);
     }
 
     internal static Network NetworkOf(JsonElement network, int d)
