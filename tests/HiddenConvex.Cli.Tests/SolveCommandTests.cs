@@ -223,6 +223,16 @@ public sealed class SolveCommandTests : IDisposable
     }
 
     [Fact]
+    public void MisspeltRequiredOptionIsNamed()
+    {
+        var r = ReferenceInstance.Load("ref00_n3_d2_gauss_f0.1");
+        Hcv.Run("solve", r.Path, "--betta", "0.1", "--json").AssertBadInput("--beta", "required", "--betta");
+        var far = Hcv.Run("solve", r.Path, "--lambda", "0.1");
+        far.AssertBadInput("--beta", "required");
+        Assert.DoesNotContain("did you mean", far.Stderr);
+    }
+
+    [Fact]
     public void MissingBetaIsBadInput()
     {
         var r = ReferenceInstance.Load("ref00_n3_d2_gauss_f0.1");
