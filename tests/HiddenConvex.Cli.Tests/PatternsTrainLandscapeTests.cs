@@ -128,6 +128,24 @@ public sealed class PatternsTrainLandscapeTests : IDisposable
     }
 
     [Fact]
+    public void LandscapeTrainsFromTheSeedsItIsGiven()
+    {
+        // --seed S --seeds 2: the runs of width 1 are those of 'hcv train --width 1' with seeds S and S + 1.
+        var data = TinyData();
+        string[] training = ["--beta", "0.05", "--optimizer", "lbfgs", "--max-iter", "150"];
+        var landscape = Hcv.Run(["landscape", data, .. training, "--seed", "7", "--seeds", "2", "--max-width", "1", "--plot", _tmp.File("seeded.png"), "--json"]);
+        Assert.True(landscape.ExitCode == 0, landscape.ToString());
+        var all = landscape.Json().GetProperty("widths")[0].GetProperty("all").EnumerateArray().Select(e => e.GetDouble()).ToList();
+        var trained = new[] { "7", "8" }.Select(seed =>
+        {
+            var run = Hcv.Run(["train", data, .. training, "--width", "1", "--seed", seed, "--json"]);
+            Assert.True(run.ExitCode == 0, run.ToString());
+            return run.Json().GetProperty("objective").GetDouble();
+        }).ToList();
+        Assert.Equal(trained, all);
+    }
+
+    [Fact]
     public void LandscapeComparesWidthsWithTheConvexOptimumAndWritesItsPlotOnce()
     {
         var data = TinyData();
