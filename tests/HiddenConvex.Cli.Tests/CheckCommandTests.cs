@@ -39,6 +39,28 @@ public sealed class CheckCommandTests : IDisposable
         Assert.True(Tolerances.Objective.AtMost(r.Lower, o.GetProperty("objective").GetDouble()), run.ToString());
     }
 
+    [Fact]
+    public void AboveBetaMaxTheZeroOptimumOfSolveIsAReadableNetworkThatCheckCertifies()
+    {
+        var r = ReferenceInstance.Load("ref04_n7_d3_int_f0.1");
+        string beta = (1.5 * r.BetaMax).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        var solve = Hcv.Run("solve", r.Path, "--beta", beta, "--json", "--quiet");
+        Assert.True(solve.ExitCode == 0, solve.ToString());
+        var o = solve.Json();
+        Assert.Equal(0, o.GetProperty("support").GetInt32());
+        var network = SolveCommandTests.NetworkOf(o.GetProperty("network"), r.D);
+        Assert.True(network.Alpha.All(a => a == 0) && network.U.Enumerate().All(u => u == 0), $"W* = 0 but the network is not zero\n{solve}");
+        // L_β(0) = ℓ(0): the printed objective is the loss of the zero prediction.
+        var data = SolveCommandTests.DataOf(r.Path);
+        double zeroLoss = HiddenConvex.Core.Losses.Loss.Parse(r.Loss, r.LossScale).Value(MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(r.N), data.Y);
+        Assert.True(Tolerances.Objective.Agree(zeroLoss, o.GetProperty("objective").GetDouble()), solve.ToString());
+
+        var net = _tmp.Write("zero-optimum.json", o.GetProperty("network").GetRawText());
+        var check = Hcv.Run("check", r.Path, net, "--beta", beta, "--json");
+        Assert.True(check.ExitCode == 0, check.ToString());
+        Assert.Equal("optimal", check.Json().GetProperty("verdict").GetString());
+    }
+
     [Theory]
     [InlineData("ref00_n3_d2_gauss_f0.1")]
     [InlineData("ref02_n5_d3_gauss_f0.5")]
