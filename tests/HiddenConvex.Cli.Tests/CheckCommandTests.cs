@@ -59,6 +59,14 @@ public sealed class CheckCommandTests : IDisposable
         var check = Hcv.Run("check", r.Path, net, "--beta", beta, "--json");
         Assert.True(check.ExitCode == 0, check.ToString());
         Assert.Equal("optimal", check.Json().GetProperty("verdict").GetString());
+
+        // --improve writes the minimal equivalent network, here the zero network, readable again as a NET file.
+        var improved = _tmp.File("zero-minimal.json");
+        var withImprove = Hcv.Run("check", r.Path, net, "--beta", beta, "--improve", improved, "--json");
+        Assert.True(withImprove.ExitCode == 0, withImprove.ToString());
+        var again = Hcv.Run("check", r.Path, improved, "--beta", beta, "--json");
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Equal("optimal", again.Json().GetProperty("verdict").GetString());
     }
 
     [Theory]
