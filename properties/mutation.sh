@@ -48,20 +48,27 @@ done
 import json, sys, glob, os
 out, groups = sys.argv[1], sys.argv[2:]
 killed_states = {"Killed", "Timeout"}
-rows, tk, tt = [], 0, 0
+scored_states = killed_states | {"Survived", "NoCoverage"}
+rows, total_k, total_t, total_ignored = [], 0, 0, 0
 for g in groups:
     reports = glob.glob(os.path.join(out, g, "**", "mutation-report.json"), recursive=True)
     if not reports:
-        print(f"| {g} | (no report) | | | |"); continue
+        rows.append(f"| {g} | (no report: the run failed) | | | | |"); continue
     files = json.load(open(reports[0]))["files"]
     for path, f in sorted(files.items()):
         states = [m["status"] for m in f["mutants"]]
         k = sum(s in killed_states for s in states)
-        t = sum(s in killed_states or s in ("Survived", "NoCoverage") for s in states)
-        tk += k; tt += t
-        rows.append(f"| {g} | {path.split('HiddenConvex.Core/')[-1]} | {k} | {t} | {100.0 * k / t if t else 100.0:.1f} % |")
-print("| group | file | killed | scored | score |")
-print("|---|---|---|---|---|")
+        t = sum(s in scored_states for s in states)
+        ignored = sum(m["status"] == "Ignored" and "comment" in (m.get("statusReason") or "").lower()
+                      for m in f["mutants"])
+        if t == 0 and ignored == 0: continue
+        total_k += k; total_t += t; total_ignored += ignored
+        score = f"{100.0 * k / t:.1f} %" if t else "n/a"
+        rows.append(f"| {g} | {path.split('HiddenConvex.Core/')[-1]} | {k} | {t} | {score} | {ignored} |")
+print("| group | file | killed | scored | score | disabled in source |")
+print("|---|---|---|---|---|---|")
 print("\n".join(rows))
-print(f"\n**Mutation score: {tk} / {tt} = {100.0 * tk / tt if tt else 100.0:.1f} %** (killed or timed out / killed + survived + no coverage)")
+overall = f"{100.0 * total_k / total_t:.1f} %" if total_t else "n/a"
+print(f"\n**Mutation score: {total_k} / {total_t} = {overall}** (killed or timed out / killed + survived + no coverage);"
+      f" {total_ignored} mutants disabled in source by a `// Stryker disable` comment that gives the reason.")
 PY
