@@ -65,6 +65,28 @@ public sealed class SolveCommandTests : IDisposable
     }
 
     [Fact]
+    public void ALargeWorkingSetIsStillPrunedToAtMostNNeurons()
+    {
+        // 50 × 3 Gaussian data: the solver's working set grows to hundreds of blocks and its answer is certified without
+        // a face polish, every block slightly nonzero; the reported network must still be a vertex of 𝒲* (THEORY.md §6).
+        var rng = new Random(5);
+        double Normal() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+        var rows = Enumerable.Range(0, 50).Select(_ => new[] { Normal(), Normal(), Normal() }).ToArray();
+        var y = Enumerable.Range(0, 50).Select(_ => Normal()).ToArray();
+        var data = _tmp.Write("gauss50x3.json", JsonSerializer.Serialize(new { X = rows, y }));
+
+        var run = Hcv.Run(["solve", data, "--beta", "0.05", "--json", "--quiet"], timeout: TimeSpan.FromMinutes(5));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var json = run.Json();
+        Assert.Equal("optimal", json.GetProperty("status").GetString());
+        int support = json.GetProperty("support").GetInt32();
+        Assert.True(support <= 50, $"pruned support {support} > n = 50\n{run}");
+        Assert.Equal(support, NetworkOf(json.GetProperty("network"), 3).Width);
+        Assert.True(json.GetProperty("relative_gap").GetDouble() <= Tolerances.DefaultSolverGap, run.ToString());
+    }
+
+    [Fact]
     public void StderrHoldsOnlyProgressLinesAndQuietSilencesThem()
     {
         var r = ReferenceInstance.Load("ref02_n5_d3_gauss_f0.5");

@@ -107,8 +107,16 @@ public sealed class SolveCommand : ICommand
         // m* by exhaustive support search is exponential in the number of active blocks: bounded here.
         int? mStar = set?.MinimumSupport(MaxSupportsForMStar)?.MStar;
         var prunedCert = pruned is null ? null : CertificateChecker.ForConvexPoint(problem, pruned);
+        double prunedTarget = Math.Max(tolerance, result.RelativeGap);
+        if (pruned is not null && !(prunedCert!.RelativeGap <= prunedTarget))
+        {
+            // A vertex read off an unpolished solution inherits its perturbation of z*: solve again on its blocks.
+            if (!quiet) Console.Error.WriteLine($"solve: refining the pruned vertex on its {pruned.NonZeroBlocks.Count()} blocks ...");
+            var refined = VertexRefinement.Refine(problem, pruned, settings with { Verbose = false }, prunedTarget);
+            if (refined is not null) { pruned = refined; prunedCert = CertificateChecker.ForConvexPoint(problem, refined); }
+        }
         // The pruned vertex is reported when its own certificate meets the target too.
-        bool usePruned = pruned is not null && prunedCert!.RelativeGap <= Math.Max(tolerance, result.RelativeGap)
+        bool usePruned = pruned is not null && prunedCert!.RelativeGap <= prunedTarget
                          && pruned.MaxConeViolation(data.X) <= Core.Numerics.Tolerances.Cone.At(1);
         var final = usePruned ? pruned! : result.W;
         var network = Maps.Psi(final);
