@@ -12,9 +12,10 @@ namespace HiddenConvex.Core.Tests.Convex;
 /// </summary>
 public class PricingEngineTests
 {
-    private static readonly Matrix<double> Identity = Matrix<double>.Build.DenseIdentity(2);
-    private static readonly PatternSet Quadrants = CellEnumerator.Enumerate(Identity); // 00, 01, 10, 11
-    private static readonly Vector<double> Dual = Vector<double>.Build.DenseOfArray([3.0, -5.0]);
+    // Built per test, not in static initialisers: mutation testing runs every test for code reached from those.
+    private static Matrix<double> Identity => Matrix<double>.Build.DenseIdentity(2);
+    private static PatternSet Quadrants => CellEnumerator.Enumerate(Identity); // 00, 01, 10, 11
+    private static Vector<double> Dual => Vector<double>.Build.DenseOfArray([3.0, -5.0]);
 
     private static Block B(string pattern, int sign) => new(ActivationPattern.Parse(pattern), sign);
 
