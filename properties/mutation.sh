@@ -43,11 +43,11 @@ mkdir -p "$out"
 runs=()
 if [ "${MUTATION_SEPARATE:-0}" = 1 ]; then runs=("${selected[@]}"); else runs=("$(IFS=+; echo "${selected[*]}")"); fi
 for run in "${runs[@]}"; do
-  mutate=()
+  mutate=(); files=()
   for g in ${run//+/ }; do
-    for f in ${groups[$g]}; do mutate+=(--mutate "**/HiddenConvex.Core/$f"); done
+    for f in ${groups[$g]}; do mutate+=(--mutate "**/HiddenConvex.Core/$f"); files+=("$f"); done
   done
-  echo "== mutation run $run: ${mutate[*]//--mutate /}" >&2
+  echo "== mutation run $run: ${files[*]}" >&2
   started=$(date +%s); load_before=$(cut -d' ' -f1-3 /proc/loadavg)
   dotnet stryker -f stryker-config.json -c "${MUTATION_CONCURRENCY:-2}" "${mutate[@]}" -O "$out/$run" -r Progress -r Html -r Markdown -r Json --skip-version-check
   echo "run $run: $(( ($(date +%s) - started) / 60 )) min wall with ${MUTATION_CONCURRENCY:-2} test runner(s); load average $load_before at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end" >> "$out/runs.txt"
