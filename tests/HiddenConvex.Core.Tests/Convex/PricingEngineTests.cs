@@ -12,7 +12,7 @@ namespace HiddenConvex.Core.Tests.Convex;
 /// </summary>
 public class PricingEngineTests
 {
-    // Built per test, not in static initialisers: mutation testing runs every test for code reached from those.
+    // Built per test, not in static initialisers, so per-test coverage credits the pricing code to every test using it.
     private static Matrix<double> Identity => Matrix<double>.Build.DenseIdentity(2);
     private static PatternSet Quadrants => CellEnumerator.Enumerate(Identity); // 00, 01, 10, 11
     private static Vector<double> Dual => Vector<double>.Build.DenseOfArray([3.0, -5.0]);
