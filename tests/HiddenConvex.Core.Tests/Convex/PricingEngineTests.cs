@@ -128,4 +128,26 @@ public class PricingEngineTests
         Assert.Contains("has a pattern outside the pattern set", e.Message);
         Assert.Contains("011", e.Message);
     }
+
+    [Fact]
+    public void ASparseDualVectorIsPricedLikeItsDenseCopy()
+    {
+        // MathNet vectors need not be dense: the engine must read any storage.
+        var sparse = Vector<double>.Build.Sparse(2);
+        sparse[0] = 3;
+        sparse[1] = -5;
+        Assert.Equal(Pricing.Price(Identity, Quadrants, Dual), Pricing.Price(Identity, Quadrants, sparse), PriceComparer);
+        Assert.Equal([0, 0, 0, 5, 3, 0, 3, 5], Pricing.BlockValues(Identity, Quadrants, sparse));
+    }
+
+    [Fact]
+    public void MissingArgumentsAreNamed()
+    {
+        Assert.Equal("x", Assert.Throws<ArgumentNullException>(() => new PricingEngine(null!, Quadrants)).ParamName);
+        Assert.Equal("patterns", Assert.Throws<ArgumentNullException>(() => new PricingEngine(Identity, null!)).ParamName);
+        Assert.Equal("v", Assert.Throws<ArgumentNullException>(() => new PricingEngine(Identity, Quadrants).Price(null!)).ParamName);
+    }
+
+    private static readonly IEqualityComparer<PricingResult> PriceComparer = EqualityComparer<PricingResult>.Create((a, b) =>
+        a!.Rho == b!.Rho && a.BestBlock == b.BestBlock && a.Maximiser.Equals(b.Maximiser) && a.PatternsExact == b.PatternsExact);
 }

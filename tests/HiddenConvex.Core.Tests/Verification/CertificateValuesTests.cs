@@ -94,6 +94,18 @@ public class CertificateValuesTests
         Assert.Contains("prediction has 2 entries but the data has 1 rows", e.Message);
     }
 
+    [Fact]
+    public void MissingArgumentsAreNamed()
+    {
+        var data = Data(new double[,] { { 1 } }, 1);
+        var engine = new PricingEngine(data.X, CellEnumerator.Enumerate(data.X));
+        var loss = new SquaredLoss();
+        Assert.Equal("data", Assert.Throws<ArgumentNullException>(() => CertificateChecker.ForPrediction(null!, loss, 1, engine, V(0), 0.5)).ParamName);
+        Assert.Equal("loss", Assert.Throws<ArgumentNullException>(() => CertificateChecker.ForPrediction(data, null!, 1, engine, V(0), 0.5)).ParamName);
+        Assert.Equal("pricing", Assert.Throws<ArgumentNullException>(() => CertificateChecker.ForPrediction(data, loss, 1, (PricingEngine)null!, V(0), 0.5)).ParamName);
+        Assert.Equal("network", Assert.Throws<ArgumentNullException>(() => CertificateChecker.ForNetwork(data, loss, 1, engine.Patterns, null!)).ParamName);
+    }
+
     [Theory]
     [InlineData(4, 3, 1, 0.25)]     // |objective| > 1: relative to it
     [InlineData(-4, -5, 1, 0.25)]   // its absolute value
