@@ -34,7 +34,7 @@ let checkAgrees (c: CheckCase) =
     let net =
         match c.Source with
         | "optimal" -> Maps.Psi r.W
-        | "restricted" -> StationarityLaws.restrictedCandidate p beta c.Seed
+        | "restricted" -> restrictedCandidate p beta c.Seed
         | _ ->
             let m = 1 + rng.Next 3
             HiddenConvex.Core.Data.Network.Create(

@@ -1,4 +1,5 @@
-/// Shared set-up of a property case: the core objects built from a generated problem.
+/// Shared set-up of a property case: named tolerances, vectors, the convex objective oracle and stamps
+/// (the core objects of a generated problem are built in Generators: enumerate, betaOf, solve).
 module HiddenConvex.Properties.Context
 
 open MathNet.Numerics.LinearAlgebra
@@ -18,34 +19,6 @@ let colinearityTol = tol "Tolerances.Colinearity" Tolerances.Colinearity
 let pricingTol = tol "Tolerances.Pricing" Tolerances.Pricing
 
 let vec (a: float[]) = Vector<float>.Build.DenseOfArray a
-
-/// The problem's data, loss and exact pattern set S(X).
-type Problem =
-    { Spec: ProblemSpec
-      Data: Dataset
-      Loss: Loss
-      X: Matrix<float>
-      Patterns: PatternSet }
-
-let enumerate (p: ProblemSpec) =
-    let data = datasetOf p
-    { Spec = p; Data = data; Loss = lossOf p; X = data.X; Patterns = CellEnumerator.Enumerate data.X }
-
-/// β_max = ρ(−∇ℓ(0)) (THEORY.md §4): the smallest β with W* = 0.
-let betaMax (p: Problem) =
-    let v = -(p.Loss.Gradient(Vector<float>.Build.Dense(p.Data.N), p.Data.Y))
-    (Pricing.Price(p.X, p.Patterns, v)).Rho
-
-/// β = BetaRatio · β_max, with the regime as a stamp; when β_max = 0 (all rows zero or v = 0),
-/// β = BetaRatio.
-let betaOf (p: Problem) =
-    let bm = betaMax p
-    if bm > 0.0 then
-        p.Spec.BetaRatio * bm, (if p.Spec.BetaRatio < 1.0 then "regime=beta<beta_max" else "regime=beta>=beta_max")
-    else p.Spec.BetaRatio, "regime=beta_max=0"
-
-/// The convex problem at β.
-let convexProblem (p: Problem) beta = ConvexProblem(p.Data, p.Loss, beta, p.Patterns)
 
 /// L^c_β(W) straight from THEORY.md §3 with the block patterns given as strings (independent of ConvexPoint).
 let convexObjectiveOracle (p: ProblemSpec) (beta: float) (blocks: BlockSpec[]) =

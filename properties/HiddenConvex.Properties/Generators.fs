@@ -1,14 +1,20 @@
 /// Inputs of the properties as plain records (serialisable to JSON for counterexamples and the
 /// regression catalogue), generators that build VALID inputs by construction, and shrinkers
-/// toward small n, d, m and small integers.
+/// toward small n, d, m and small integers. Inputs that must satisfy a theorem's hypothesis
+/// (optimal networks, Clarke-stationary networks) have their own named arbitraries at the end.
 module HiddenConvex.Properties.Generators
 
 open System
 open FsCheck
 open FsCheck.FSharp
+open System.Collections.Generic
 open MathNet.Numerics.LinearAlgebra
+open HiddenConvex.Core.Arrangements
+open HiddenConvex.Core.Convex
 open HiddenConvex.Core.Data
 open HiddenConvex.Core.Losses
+open HiddenConvex.Core.Networks
+open HiddenConvex.Core.Training
 
 // ---------------------------------------------------------------------------------------------
 // Input records
@@ -419,3 +425,194 @@ let dataStamps (d: DataSpec) =
 
 let problemStamps (p: ProblemSpec) =
     dataStamps p.Data @ [ sprintf "loss=%s" p.Loss ]
+
+// ---------------------------------------------------------------------------------------------
+// Solved problems: the core objects of a generated problem and its certified optimum
+
+/// The problem's data, loss and exact pattern set S(X).
+type Problem =
+    { Spec: ProblemSpec
+      Data: Dataset
+      Loss: Loss
+      X: Matrix<float>
+      Patterns: PatternSet }
+
+let enumerate (p: ProblemSpec) =
+    let data = datasetOf p
+    { Spec = p; Data = data; Loss = lossOf p; X = data.X; Patterns = CellEnumerator.Enumerate data.X }
+
+/// β_max = ρ(−∇ℓ(0)) (THEORY.md §4): the smallest β with W* = 0.
+let betaMax (p: Problem) =
+    let v = -(p.Loss.Gradient(Vector<float>.Build.Dense(p.Data.N), p.Data.Y))
+    (Pricing.Price(p.X, p.Patterns, v)).Rho
+
+/// β = BetaRatio · β_max, with the regime as a stamp; when β_max = 0 (all rows zero or v = 0),
+/// β = BetaRatio.
+let betaOf (p: Problem) =
+    let bm = betaMax p
+    if bm > 0.0 then
+        p.Spec.BetaRatio * bm, (if p.Spec.BetaRatio < 1.0 then "regime=beta<beta_max" else "regime=beta>=beta_max")
+    else p.Spec.BetaRatio, "regime=beta_max=0"
+
+/// The convex problem at β.
+let convexProblem (p: Problem) beta = ConvexProblem(p.Data, p.Loss, beta, p.Patterns)
+
+/// A generated problem solved at β = BetaRatio·β_max (THEORY.md §3, §4), with 𝒲* around the solution (§6).
+type Solved =
+    { Instance: Problem
+      Beta: float
+      Regime: string
+      Convex: ConvexProblem
+      Result: SolverResult
+      OptimalSet: OptimalSet }
+
+let solve (spec: ProblemSpec) =
+    let p = enumerate spec
+    let beta, regime = betaOf p
+    let cp = convexProblem p beta
+    let r = ConvexSolver.Solve cp
+    { Instance = p; Beta = beta; Regime = regime; Convex = cp; Result = r; OptimalSet = OptimalSet.FromSolution(cp, r.W) }
+
+/// A uniformly random permutation of 0 .. k−1 (Fisher–Yates).
+let permutation (rng: Random) k =
+    let a = Array.init k id
+    for i in k - 1 .. -1 .. 1 do
+        let j = rng.Next(i + 1)
+        let t = a[i] in a[i] <- a[j]; a[j] <- t
+    a
+
+/// The weights of a network as a plain record (for oracles and counterexamples).
+let netSpecOf kind (net: Network) =
+    { Kind = kind; U = Array.init net.Width (fun i -> net.U.Row(i).ToArray()); Alpha = net.Alpha.ToArray() }
+
+/// Remembers the last values of a deterministic, expensive function of a plain record (structural
+/// equality), so that a generator that must build a candidate to check a hypothesis and the law that
+/// then uses the candidate build it once.
+let private remember capacity (f: 'k -> 'v) =
+    let cache = Dictionary<'k, 'v>(HashIdentity.Structural)
+    fun (k: 'k) ->
+        match lock cache (fun () -> match cache.TryGetValue k with | true, v -> Some v | _ -> None) with
+        | Some v -> v
+        | None ->
+            let v = f k
+            lock cache (fun () ->
+                if cache.Count >= capacity then cache.Clear()
+                cache[k] <- v)
+            v
+
+// ---------------------------------------------------------------------------------------------
+// Optimal networks: θ ∈ Θ*_m (THEORY.md §6)
+
+/// An optimal network for a generated problem, given by its recipe: the problem is solved at
+/// β = BetaRatio·β_max, a point of the optimal set 𝒲* is sampled with Random(Seed) and mapped by ψ,
+/// one neuron is split into 1–3 positive parts, up to 2 zero neurons are appended and the neurons are
+/// permuted (THEORY.md §6: every such network lies in Θ*_m). The network is rebuilt from the recipe,
+/// so a shrunk problem yields an optimal network of the shrunk problem: shrinking keeps the constraint.
+type OptimalNetwork =
+    { Problem: ProblemSpec
+      Seed: int }
+
+/// The network of an OptimalNetwork recipe on its solved problem.
+let optimalNetworkOn (s: Solved) (seed: int) =
+    let rng = Random seed
+    let t = s.OptimalSet.Sample(rng)
+    let mutable net = Maps.Psi(s.OptimalSet.ToPoint t)
+    if net.Width > 0 then
+        let k = 1 + rng.Next 3
+        let g = Array.init k (fun _ -> rng.NextDouble() + 0.05)
+        net <- NeuronOps.Split(net, rng.Next net.Width, g |> Array.map (fun v -> v / Array.sum g))
+    net <- net.PadWithZeros(rng.Next 3)
+    net.PermuteNeurons(permutation rng net.Width)
+
+/// The solved problem of the recipe and its optimal network.
+let buildOptimalNetwork (c: OptimalNetwork) =
+    let s = solve c.Problem
+    s, optimalNetworkOn s c.Seed
+
+let genOptimalNetwork : Gen<OptimalNetwork> =
+    gen {
+        let! p = genProblem |> Gen.scaleSize (fun s -> s * 3 / 4)
+        let! seed = Gen.choose (0, 1_000_000)
+        return { OptimalNetwork.Problem = p; Seed = seed }
+    }
+
+/// Shrinks the problem (fewer rows and columns, smaller integers); the network is rebuilt optimal.
+let shrinkOptimalNetwork (c: OptimalNetwork) =
+    shrinkProblem c.Problem |> Seq.map (fun p -> { c with Problem = p })
+
+let arbOptimalNetwork = Arb.fromGenShrink (genOptimalNetwork, shrinkOptimalNetwork)
+
+// ---------------------------------------------------------------------------------------------
+// Clarke-stationary networks (THEORY.md §7)
+
+/// ψ of the optimum over a random subset of 1–4 cells (a restricted program, THEORY.md §7): stationary
+/// when no block of the restricted optimum sits on a face of its cone.
+let restrictedCandidate (p: Problem) beta seed =
+    let rng = Random seed
+    let cells = p.Patterns.Cells |> Seq.toArray
+    let k = 1 + rng.Next(min 4 cells.Length)
+    let chosen = cells |> Array.sortBy (fun _ -> rng.Next()) |> Array.truncate k
+    let subset = PatternSet(chosen, false, p.Patterns.Rank, sprintf "subset of %d cells" k, p.Data.N)
+    let r = ConvexSolver.Solve(ConvexProblem(p.Data, p.Loss, beta, subset))
+    Maps.Psi r.W
+
+/// A network of width 1 + seed mod 4 trained from the seed until the trainer's stationarity test holds (or 3000 iterations).
+let trainedCandidate (p: Problem) beta seed =
+    let width = 1 + seed % 4
+    let settings = TrainingSettings(Seed = seed, MaxIterations = 3000)
+    (Trainer.Train(p.Data, p.Loss, beta, width, settings)).Network
+
+/// A Clarke ε-stationary network for a generated problem (THEORY.md §7), given by its recipe: Source
+/// "restricted" (ψ of the optimum over a random subset of cells) or "trained" (the trainer from the seed),
+/// at β = BetaRatio·β_max. The generator keeps a recipe only when its network passes
+/// Stationarity.Measure's ε-test, trying the seeds Seed, Seed+1, … (at most stationaryAttempts of
+/// them); a recipe none of whose seeds gives a stationary network is kept
+/// as drawn, and the law's own test of the hypothesis then makes the case vacuous. Shrinking keeps
+/// only stationary candidates.
+type ClarkeStationaryNetwork =
+    { Problem: ProblemSpec
+      Source: string
+      Seed: int }
+
+let stationaryAttempts = 4
+
+/// The problem of the recipe, β, the regime stamp, and the candidate network (remembered: the
+/// generator builds it to test the hypothesis, the law builds it again).
+let buildClarkeStationaryNetwork : ClarkeStationaryNetwork -> Problem * float * string * Network =
+    remember 64 (fun c ->
+        let p = enumerate c.Problem
+        let beta, regime = betaOf p
+        let net = if c.Source = "trained" then trainedCandidate p beta c.Seed else restrictedCandidate p beta c.Seed
+        p, beta, regime, net)
+
+/// Whether the recipe's network is ε-stationary; a recipe whose build fails counts as kept, so that
+/// the law reports the failure with its shrunk input.
+let isClarkeStationary (c: ClarkeStationaryNetwork) =
+    try
+        let p, beta, _, net = buildClarkeStationaryNetwork c
+        (Stationarity.Measure(net, p.Data, p.Loss, beta)).IsStationary
+    with _ -> true
+
+/// The first of the seeds Seed, Seed+1, … whose network is stationary, or the recipe as drawn.
+let private firstStationary (c: ClarkeStationaryNetwork) =
+    seq { 0 .. stationaryAttempts - 1 }
+    |> Seq.map (fun k -> { c with Seed = c.Seed + k })
+    |> Seq.tryFind isClarkeStationary
+    |> Option.defaultValue c
+
+let genClarkeStationaryNetwork : Gen<ClarkeStationaryNetwork> =
+    gen {
+        let! p = genProblem |> Gen.scaleSize (fun s -> s * 3 / 4)
+        let! src = Gen.frequency [ 3, Gen.constant "restricted"; 1, Gen.constant "trained" ]
+        let! seed = Gen.choose (0, 1_000_000)
+        return firstStationary { ClarkeStationaryNetwork.Problem = p; Source = src; Seed = seed }
+    }
+
+/// Shrinks the problem; a candidate is offered only when its network (with the first stationary
+/// seed) is still ε-stationary.
+let shrinkClarkeStationaryNetwork (c: ClarkeStationaryNetwork) =
+    shrinkProblem c.Problem
+    |> Seq.map (fun p -> firstStationary { c with Problem = p })
+    |> Seq.filter isClarkeStationary
+
+let arbClarkeStationaryNetwork = Arb.fromGenShrink (genClarkeStationaryNetwork, shrinkClarkeStationaryNetwork)

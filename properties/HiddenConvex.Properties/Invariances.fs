@@ -19,13 +19,6 @@ let arbInv =
         Gen.map2 (fun c s -> { Case = c; Seed = s }) genNetCase (Gen.choose (0, 1_000_000)),
         fun c -> shrinkNetCase c.Case |> Seq.map (fun x -> { c with Case = x }))
 
-let permutation (rng: Random) k =
-    let a = Array.init k id
-    for i in k - 1 .. -1 .. 1 do
-        let j = rng.Next(i + 1)
-        let t = a[i] in a[i] <- a[j]; a[j] <- t
-    a
-
 /// A random orthogonal d×d matrix (Q of the QR factorisation of a Gaussian matrix).
 let orthogonal (rng: Random) d =
     let gauss () = sqrt (-2.0 * log (1.0 - rng.NextDouble())) * cos (2.0 * Math.PI * rng.NextDouble())

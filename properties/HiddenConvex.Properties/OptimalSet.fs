@@ -24,12 +24,8 @@ let arbOpt =
 
 /// The solved program and 𝒲* around its solution.
 let private solved (c: OptCase) =
-    let p = enumerate c.Problem
-    let beta, regime = betaOf p
-    let cp = convexProblem p beta
-    let r = ConvexSolver.Solve cp
-    let os = OptimalSet.FromSolution(cp, r.W)
-    p, beta, regime, cp, r, os
+    let s = solve c.Problem
+    s.Instance, s.Beta, s.Regime, s.Convex, s.Result, s.OptimalSet
 
 /// "L = P*_c up to the certified gap": lower − tol ≤ L ≤ objective + ε·max(1, |objective|).
 let private equalsOptimum what (r: SolverResult) (l: float) =
@@ -40,8 +36,8 @@ let private equalsOptimum what (r: SolverResult) (l: float) =
 
 let private support (t: Vector<float>) = t |> Seq.filter (fun v -> v > 0.0) |> Seq.length
 
-let private solvedStamps (c: OptCase) regime (r: SolverResult) (os: OptimalSet) =
-    problemStamps c.Problem @ [ regime; sprintf "status=%s" r.StatusName; sizeStamp "active" os.Active.Count ]
+let private solvedStamps (problem: ProblemSpec) regime (r: SolverResult) (os: OptimalSet) =
+    problemStamps problem @ [ regime; sprintf "status=%s" r.StatusName; sizeStamp "active" os.Active.Count ]
 
 let widthMStar (c: OptCase) =
     let p, beta, regime, cp, r, os = solved c
@@ -54,7 +50,7 @@ let widthMStar (c: OptCase) =
     let other = HiddenConvex.Core.Data.Network.Create(
                     Matrix<float>.Build.Dense(net.Width, p.Data.D, fun _ _ -> rng.NextDouble() * 2.0 - 1.0),
                     Vector<float>.Build.Dense(net.Width, fun _ -> rng.NextDouble() * 2.0 - 1.0))
-    verdict (solvedStamps c regime r os @ [ sizeStamp "m" net.Width ])
+    verdict (solvedStamps c.Problem regime r os @ [ sizeStamp "m" net.Width ])
         ([ exact "the solver certifies the optimum" (r.Status = SolverStatus.Optimal) r.StatusName "optimal" ]
          @ equalsOptimum (sprintf "L_β(ψ(prune(W*))) padded to width m = %d" net.Width) r l
          @ [ atMost "D1: the certified lower bound is ≤ L_β of a random network of width m" objectiveTol r.Lower
@@ -69,7 +65,7 @@ let supportBound (c: OptCase) =
         cols.Length = 0
         || (let sv = Matrix<float>.Build.DenseOfColumnVectors(cols).Svd(false).S in sv[sv.Count - 1] > 1e-10 * sv[0])
     let mstar = os.MinimumSupport()
-    verdict (solvedStamps c regime r os @ [ sizeStamp "support" s; sizeStamp "rank" os.Rank ])
+    verdict (solvedStamps c.Problem regime r os @ [ sizeStamp "support" s; sizeStamp "rank" os.Rank ])
         ([ exact "the solver certifies the optimum" (r.Status = SolverStatus.Optimal) r.StatusName "optimal"
            atMost "|supp(prune(W*))| ≤ rank(A)" (tol "exact" (Tolerance(0.0, 0.0))) (float s) (float os.Rank)
            atMost "rank(A) ≤ n (so m* ≤ n + 1)" (tol "exact" (Tolerance(0.0, 0.0))) (float os.Rank) (float p.Data.N)
@@ -79,22 +75,12 @@ let supportBound (c: OptCase) =
             | Some (m, _) -> [ atMost "m* ≤ |supp(prune(W*))|" (tol "exact" (Tolerance(0.0, 0.0))) (float m) (float s) ]
             | None -> []))
 
-let optimalNetworks (c: OptCase) =
-    let p, beta, regime, cp, r, os = solved c
-    let rng = Random c.Seed
-    let t = os.Sample(rng)
-    let w = os.ToPoint t
-    let mutable net = Maps.Psi w
-    // Split a random neuron, permute, pad (THEORY.md §6: Θ*_m).
-    if net.Width > 0 then
-        let k = 1 + rng.Next 3
-        let g = Array.init k (fun _ -> rng.NextDouble() + 0.05)
-        net <- NeuronOps.Split(net, rng.Next net.Width, g |> Array.map (fun v -> v / Array.sum g))
-    net <- net.PadWithZeros(rng.Next 3)
-    let perm = Invariances.permutation rng net.Width
-    net <- net.PermuteNeurons perm
+/// T3 on a network of Θ*_m drawn by the OptimalNetwork arbitrary (Generators).
+let optimalNetworks (c: OptimalNetwork) =
+    let s, net = buildOptimalNetwork c
+    let p, beta, regime, cp, r, os = s.Instance, s.Beta, s.Regime, s.Convex, s.Result, s.OptimalSet
     let l = NetworkObjective.Value(net, p.Data, p.Loss, beta)
-    let spec = { Kind = "optimal"; U = Array.init net.Width (fun i -> net.U.Row(i).ToArray()); Alpha = net.Alpha.ToArray() }
+    let spec = netSpecOf "optimal" net
     let stat = Stationarity.Measure(net, p.Data, p.Loss, beta)
     let minimal = NeuronOps.Minimalise(net, p.Data, p.Patterns)
     let back = Maps.Phi(minimal, p.Data, p.Patterns)
@@ -105,7 +91,7 @@ let optimalNetworks (c: OptCase) =
             match active.TryGetValue b.Block with
             | true, dir -> 1.0 - b.W.DotProduct(dir) / (b.W.L2Norm() * dir.L2Norm()) > Tolerances.Colinearity.At(1.0) + 1e-6
             | _ -> true)
-    verdict (solvedStamps c regime r os @ [ sizeStamp "m" net.Width ])
+    verdict (solvedStamps c.Problem regime r os @ [ sizeStamp "m" net.Width ])
         ([ exact "the solver certifies the optimum" (r.Status = SolverStatus.Optimal) r.StatusName "optimal" ]
          @ equalsOptimum "L_β(θ) for θ ∈ Θ*_m (sampled point of 𝒲*, split, padded, permuted)" r l
          @ [ atMost "θ is stationary: Clarke measure ≤ threshold" (tol "Tolerances.Stationarity at the gradient scale" stat.Tolerance) stat.Measure stat.Threshold
@@ -119,4 +105,4 @@ let optimalNetworks (c: OptCase) =
 let laws =
     [ Law.create "T1" "ψ(prune(W*)) padded to any width m ≥ m* attains P*_c, and the certified lower bound bounds every network" arbOpt (fun _ -> []) widthMStar
       Law.create "T2" "m* ≤ |supp(prune(W*))| ≤ rank(A) ≤ n, and the pruned point is a vertex of 𝒲*" arbOpt (fun _ -> []) supportBound
-      Law.create "T3" "every network built from 𝒲* (sampled, split, permuted, padded) attains P*_c, is stationary and nearly minimal, and minimalises into 𝒲*" arbOpt (fun _ -> []) optimalNetworks ]
+      Law.create "T3" "every network built from 𝒲* (sampled, split, permuted, padded) attains P*_c, is stationary and nearly minimal, and minimalises into 𝒲*" arbOptimalNetwork (fun _ -> []) optimalNetworks ]

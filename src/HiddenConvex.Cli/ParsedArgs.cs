@@ -66,8 +66,32 @@ public sealed class ParsedArgs
         return v;
     }
 
-    /// <summary>A required option.</summary>
-    public string Require(string name) => Get(name) ?? throw new UsageException($"option --{name} is required");
+    /// <summary>A required option; when it is missing, a given option spelt nearly like it is named as the likely typo.</summary>
+    public string Require(string name) => Get(name) ?? throw new UsageException($"option --{name} is required{Typo(name)}");
+
+    private string Typo(string name)
+    {
+        var close = _options.Keys.Where(k => !_used.Contains(k) && EditDistance(k, name) <= 2).Select(k => "--" + k).ToList();
+        return close.Count == 0 ? "" : $" (did you mean --{name} instead of {string.Join(", ", close)}?)";
+    }
+
+    /// <summary>Levenshtein distance: insertions, deletions and substitutions.</summary>
+    private static int EditDistance(string a, string b)
+    {
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (int i = 1; i <= a.Length; i++)
+        {
+            int diagonal = row[0];
+            row[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int above = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                diagonal = above;
+            }
+        }
+        return row[b.Length];
+    }
 
     /// <summary>A double option (invariant culture), or the default.</summary>
     public double Double(string name, double fallback) => Get(name) is { } s ? ParseDouble(name, s) : fallback;

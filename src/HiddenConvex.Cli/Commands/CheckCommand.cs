@@ -41,7 +41,8 @@ public sealed class CheckCommand : ICommand
           --hidden-bias     append a ones column to X: U is then [weight | bias] of nn.Linear(d, m)
           --improve OUT     write an improved network to OUT (.json or .npz): the escape neuron added
                             (stationary-not-optimal), the end of the §8 path (not-stationary), or the
-                            minimal equivalent network (optimal). --force overwrites OUT
+                            minimal equivalent network (optimal; the zero network goes to .json as one
+                            zero neuron). --force overwrites OUT
           --gap-tol E       ε_gap (default {Tolerances.CheckGap:G3})
           --local-gap-tol E ε_local (default {Tolerances.LocalGap:G3})
           --stat-tol E      relative ε_stat (default {Tolerances.Stationarity.Relative:G3}, absolute {Tolerances.Stationarity.Absolute:G3})
@@ -74,7 +75,7 @@ public sealed class CheckCommand : ICommand
     /// <inheritdoc />
     public int Run(ParsedArgs args)
     {
-        double beta = Guard.PositiveBeta(args.RequireDouble("beta"));
+        double beta = Guard.PositiveBeta(args.RequireDouble("beta"), "--beta");
         var loss = Loss.Parse(args.Get("loss") ?? "squared", args.Double("loss-scale", 1.0));
         bool hiddenBias = args.Flag("hidden-bias");
         bool json = args.Flag("json");
@@ -110,7 +111,9 @@ public sealed class CheckCommand : ICommand
 
         if (improve is not null && report.Improved is { } better)
         {
-            NetworkIO.Save(better, improve, force);
+            // JSON cannot hold a width-0 network (d would be lost): the zero network is written as one zero neuron.
+            bool json0 = better.Width == 0 && string.Equals(Path.GetExtension(improve), ".json", StringComparison.OrdinalIgnoreCase);
+            NetworkIO.Save(json0 ? better.PadWithZeros(1) : better, improve, force);
             Console.Error.WriteLine($"  wrote {improve}: {report.ImprovedBy}");
         }
         else if (improve is not null)

@@ -34,12 +34,25 @@ public sealed class LandscapeCommand : ICommand
         solver's solution (≥ m*). The PNG (default landscape.png) plots the best and all runs per width,
         P*_c and the widths above.
 
+        Options:
+          --beta B             regularisation β > 0 (required)
+          --seeds K            training runs per width (default 5), with the seeds S, S+1, …, S+K−1
+          --seed S             first seed (default 0)
+          --max-width M        largest width trained (default n + 2)
+          --plot PNG           where to write the plot (default landscape.png); refuses to overwrite
+          --force              allow --plot to overwrite an existing file
+          --optimizer, --max-iter, --lr, --final-lr, --stat-tol   the trainer's settings, as in 'hcv train'
+          --loss, --loss-scale, --hidden-bias                     as in 'hcv check'
+          --json               one JSON object on stdout
+
+        Exit codes: 0 success, 2 bad input.
+
         """;
 
     /// <inheritdoc />
     public int Run(ParsedArgs args)
     {
-        double beta = Guard.PositiveBeta(args.RequireDouble("beta"));
+        double beta = Guard.PositiveBeta(args.RequireDouble("beta"), "--beta");
         var loss = Loss.Parse(args.Get("loss") ?? "squared", args.Double("loss-scale", 1.0));
         int seeds = args.Int("seeds", 5);
         if (seeds < 1) throw new UsageException($"--seeds must be at least 1, got {seeds}");
@@ -68,7 +81,7 @@ public sealed class LandscapeCommand : ICommand
             var losses = new List<double>();
             for (int s = 0; s < seeds; s++)
             {
-                var r = Trainer.Train(data, loss, beta, m, settings with { Seed = s });
+                var r = Trainer.Train(data, loss, beta, m, settings with { Seed = settings.Seed + s });
                 losses.Add(r.Objective);
                 runs++;
                 if (NeuronOps.IsNearlyMinimal(r.Network, data, patterns)) nearlyMinimal++;

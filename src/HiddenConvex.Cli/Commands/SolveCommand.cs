@@ -43,7 +43,8 @@ public sealed class SolveCommand : ICommand
           --time-limit SEC      wall-clock limit (default 3600)
           --out FILE            write the pruned solution (JSON: blocks with pattern, sign, w); refuses to overwrite
           --force               allow --out to overwrite an existing file
-          --json                print one JSON object on stdout
+          --json                print one JSON object on stdout; its "network" {"U", "alpha"} is a NET file for
+                                'hcv check' (W* = 0 is printed as one zero neuron)
           --quiet               no progress lines on stderr
 
         DATA: .json {"X": [[..]], "y": [..]}, .csv (last column is y), .npy or .npz.
@@ -180,9 +181,11 @@ public sealed class SolveCommand : ICommand
             w.WriteNumber("beta", problem.Beta);
             w.WriteString("loss", problem.Loss.Name);
             w.WriteNumber("loss_scale", problem.Loss.Scale);
+            // A width-0 U cannot carry d in JSON (NetworkIO refuses it): W* = 0 is printed as one zero neuron.
+            var printed = network.Width == 0 ? network.PadWithZeros(1) : network;
             w.WriteStartObject("network");
-            JsonArrays.WriteMatrix(w, "U", network.U);
-            JsonArrays.WriteVector(w, "alpha", network.Alpha);
+            JsonArrays.WriteMatrix(w, "U", printed.U);
+            JsonArrays.WriteVector(w, "alpha", printed.Alpha);
             w.WriteEndObject();
             w.WriteEndObject();
         }

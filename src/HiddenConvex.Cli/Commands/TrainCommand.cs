@@ -49,7 +49,7 @@ public sealed class TrainCommand : ICommand
     /// <inheritdoc />
     public int Run(ParsedArgs args)
     {
-        double beta = Guard.PositiveBeta(args.RequireDouble("beta"));
+        double beta = Guard.PositiveBeta(args.RequireDouble("beta"), "--beta");
         int width = args.Int("width", -1);
         if (width < 1) throw new UsageException(width == -1 ? "option --width is required" : $"--width must be at least 1, got {width}");
         var loss = Loss.Parse(args.Get("loss") ?? "squared", args.Double("loss-scale", 1.0));

@@ -28,11 +28,12 @@ public static class HtmlReport
         sb.Append("<p class=\"").Append(run.Failed > 0 ? "fail" : "pass").Append("\">").Append(E(run.ClosingLine))
           .Append("</p><p>").Append(run.TotalCases).Append(" generated cases in total.</p>");
 
+        var slugs = ReportText.FailureSlugs(run);
         sb.Append("<table><tr><th>family</th><th>property</th><th>cases</th><th>time</th><th>result</th></tr>");
         foreach (var p in run.Properties)
         {
             var cls = p.Status switch { PropertyStatus.Passed => "pass", PropertyStatus.Failed => "fail", _ => "skipped" };
-            var name = p.Failure is null ? E(p.Name) : $"<a href=\"#{ReportText.Slug(p)}\">{E(p.Name)}</a>";
+            var name = p.Failure is null ? E(p.Name) : $"<a href=\"#{slugs[p]}\">{E(p.Name)}</a>";
             sb.Append("<tr><td>").Append(E(p.Family)).Append("</td><td>").Append(name)
               .Append(p.Note is null ? "" : $"<br><small>{E(p.Note)}</small>")
               .Append("</td><td class=\"num\">").Append(p.Cases).Append("</td><td class=\"num\">").Append(E(ReportText.Seconds(p.Duration)))
@@ -65,7 +66,7 @@ public static class HtmlReport
             foreach (var p in failures)
             {
                 var f = p.Failure!;
-                sb.Append("<h3 id=\"").Append(ReportText.Slug(p)).Append("\">").Append(E(p.Family)).Append(" — ").Append(E(p.Name)).Append("</h3>");
+                sb.Append("<h3 id=\"").Append(slugs[p]).Append("\">").Append(E(p.Family)).Append(" — ").Append(E(p.Name)).Append("</h3>");
                 sb.Append("<table>");
                 Row(sb, "failed check", f.Check);
                 Row(sb, "observed", f.Observed);

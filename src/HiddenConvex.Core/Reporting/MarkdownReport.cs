@@ -24,7 +24,7 @@ public static class MarkdownReport
         sb.AppendLine();
         foreach (var p in run.Properties.Where(p => p.Classes.Count > 0))
         {
-            sb.AppendLine($"**{p.Family} — {p.Name}**");
+            sb.AppendLine($"**{p.Family} — {OneLine(p.Name)}**");
             sb.AppendLine();
             foreach (var (key, values) in ReportText.Dimensions(p.Classes))
                 sb.AppendLine($"- {(key == "" ? "other" : key)}: {ReportText.Inline(values)}");
@@ -38,7 +38,7 @@ public static class MarkdownReport
             foreach (var p in failures)
             {
                 var f = p.Failure!;
-                sb.AppendLine($"### {p.Family} — {p.Name}");
+                sb.AppendLine($"### {p.Family} — {OneLine(p.Name)}");
                 sb.AppendLine();
                 sb.AppendLine($"- failed check: {f.Check}");
                 sb.AppendLine($"- observed: `{f.Observed}`");
@@ -59,5 +59,8 @@ public static class MarkdownReport
         return sb.ToString();
     }
 
-    private static string Cell(string s) => s.Replace("|", "\\|").Replace("\n", " ");
+    private static string Cell(string s) => OneLine(s).Replace("|", "\\|");
+
+    /// <summary>A heading or table cell ends at a line break: names are flattened to one line.</summary>
+    private static string OneLine(string s) => s.Replace("\r\n", " ").Replace('\n', ' ').Replace('\r', ' ');
 }

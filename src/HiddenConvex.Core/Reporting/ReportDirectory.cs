@@ -32,8 +32,8 @@ public static class ReportDirectory
         Put("summary.md", MarkdownReport.Render(run));
         Put("summary.html", HtmlReport.Render(run));
         Put("junit.xml", JUnitReport.Render(run));
-        foreach (var p in run.Properties.Where(p => p.Failure is not null))
-            Put(Path.Combine("counterexamples", ReportText.Slug(p) + ".json"), CounterexampleJson.Render(p));
+        foreach (var (p, slug) in ReportText.FailureSlugs(run))
+            Put(Path.Combine("counterexamples", slug + ".json"), CounterexampleJson.Render(p));
         return written;
     }
 

@@ -23,6 +23,23 @@ internal static class ReportText
         return $"{p.Family}-{s}";
     }
 
+    /// <summary>
+    /// The slug of every failed property of a run (by reference), made unique with "-2", "-3", … so that
+    /// two failures never share a counterexample file or an HTML anchor.
+    /// </summary>
+    public static IReadOnlyDictionary<PropertyReport, string> FailureSlugs(RunReport run)
+    {
+        var slugs = new Dictionary<PropertyReport, string>(ReferenceEqualityComparer.Instance);
+        var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var p in run.Properties.Where(p => p.Failure is not null))
+        {
+            var slug = Slug(p);
+            for (int k = 2; !taken.Add(slug); k++) slug = $"{Slug(p)}-{k}";
+            slugs[p] = slug;
+        }
+        return slugs;
+    }
+
     /// <summary>Classes grouped by dimension: "n=5" and "n=7" go under "n".</summary>
     public static IEnumerable<(string Key, IReadOnlyList<ClassCount> Values)> Dimensions(IReadOnlyList<ClassCount> classes) =>
         classes
