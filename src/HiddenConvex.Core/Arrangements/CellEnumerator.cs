@@ -135,8 +135,11 @@ public static class CellEnumerator
         var normals = new List<double[]>(n);
         for (int j = 0; j < n; j++)
         {
-            if (space.UnitRows[j] is not { } row) continue;
-            if (UnitNormals.Normalized(space.Coordinates(row)) is not { } h) continue;
+            // Plain null tests rather than `is not { } row` patterns, so that mutation testing can mutate this method.
+            var row = space.UnitRows[j];
+            if (row is null) continue;
+            var h = UnitNormals.Normalized(space.Coordinates(row));
+            if (h is null) continue;
             rowsWithNormal.Add(j);
             normals.Add(h);
         }

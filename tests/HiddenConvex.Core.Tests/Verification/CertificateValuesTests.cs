@@ -1,0 +1,122 @@
+using HiddenConvex.Core.Arrangements;
+using HiddenConvex.Core.Convex;
+using HiddenConvex.Core.Data;
+using HiddenConvex.Core.Losses;
+using HiddenConvex.Core.Verification;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace HiddenConvex.Core.Tests.Verification;
+
+/// <summary>
+/// Certificates (THEORY.md §4) of one- and two-row instances whose dual quantities and optima are
+/// computed by hand: v = −∇ℓ(z), ρ(v), t = argmax over [0, min(cap, β/ρ)], lower = −ℓ*(−t v).
+/// </summary>
+public class CertificateValuesTests
+{
+    private static Vector<double> V(params double[] a) => Vector<double>.Build.DenseOfArray(a);
+    private static Dataset Data(double[,] x, params double[] y) => Dataset.Create(Matrix<double>.Build.DenseOfArray(x), V(y));
+
+    [Fact]
+    public void SquaredLossOnOneRowGivesTheHandComputedBoundWhichIsTheOptimum()
+    {
+        // X = [1], y = 1, z = 0: v = 1, ρ = 1, t = min(1, β/ρ) = 0.5, lower = t − t²/2 = 0.375, which is
+        // P* = min_w ½(w − 1)² + β|w| = ½·0.25 + 0.25 at w = 1 − β.
+        var data = Data(new double[,] { { 1 } }, 1);
+        var c = CertificateChecker.ForPrediction(data, new SquaredLoss(), 0.5, CellEnumerator.Enumerate(data.X), V(0), 0.5);
+        Assert.Equal([1.0], c.V.ToArray());
+        Assert.Equal(1, c.Rho, 15);
+        Assert.Equal(0.5, c.T, 15);
+        Assert.Equal(0.375, c.Lower, 15);
+        Assert.Equal(0.5, c.Objective);
+        Assert.Equal(0.125, c.Gap, 15);
+        Assert.True(c.PatternsExact);
+    }
+
+    [Fact]
+    public void AZeroPriceLeavesTheScaleToTheLossAlone()
+    {
+        // Equal rows with y = (1, −1): every network predicts equal values, so P* = 1 (at z = 0), and
+        // v = y has ρ(v) = 0: t is limited only by the loss, t = v·y/‖v‖² = 1, lower = 2 − 1 = 1.
+        var data = Data(new double[,] { { 1 }, { 1 } }, 1, -1);
+        var c = CertificateChecker.ForPrediction(data, new SquaredLoss(), 0.1, CellEnumerator.Enumerate(data.X), V(0, 0), 1);
+        Assert.Equal(0, c.Rho);
+        Assert.Equal(1, c.T, 15);
+        Assert.Equal(1, c.Lower, 15);
+        Assert.True(c.CertifiedAt(0));
+    }
+
+    [Fact]
+    public void LogisticLossScaleIsCappedByBetaOverRho()
+    {
+        // X = [1], y = 1, z = 0: v = σ(0) = 0.5, ρ = 0.5. The bound −ℓ*(−t v) = H_b(t/2) (binary entropy,
+        // in nats) grows up to t = 1, the loss's cap: β = 1 allows t = 1 and closes the gap at log 2
+        // (w = 0 is optimal when β ≥ ρ), β = 0.25 allows only t = β/ρ = 0.5.
+        var data = Data(new double[,] { { 1 } }, 1);
+        var patterns = CellEnumerator.Enumerate(data.X);
+        var loss = new LogisticLoss();
+        var open = CertificateChecker.ForPrediction(data, loss, 1.0, patterns, V(0), Math.Log(2));
+        Assert.Equal(0.5, open.Rho, 15);
+        Assert.Equal(1, open.T, 9);
+        Assert.Equal(Math.Log(2), open.Lower, 12);
+        var capped = CertificateChecker.ForPrediction(data, loss, 0.25, patterns, V(0), Math.Log(2));
+        Assert.Equal(0.5, capped.T, 12);
+        Assert.Equal(-(0.25 * Math.Log(0.25) + 0.75 * Math.Log(0.75)), capped.Lower, 12);
+    }
+
+    [Fact]
+    public void ABlockSubsetProgramIsPricedOverItsBlocksAndNotProven()
+    {
+        // X = I₂, y = (3, −5), W = 0: v = y. All blocks: ρ = 5; the block (11, +) alone: ρ = 3
+        // (THEORY.md §7). lower = t‖v‖² − t²‖v‖²/2 with t = β/ρ.
+        var data = Data(new double[,] { { 1, 0 }, { 0, 1 } }, 3, -5);
+        var patterns = CellEnumerator.Enumerate(data.X);
+        var loss = new SquaredLoss();
+        var full = CertificateChecker.ForConvexPoint(new ConvexProblem(data, loss, 1, patterns), ConvexPoint.Zero(2));
+        Assert.Equal(5, full.Rho, 15);
+        Assert.Equal(34 / 5.0 - 34 / 50.0, full.Lower, 12);
+        Assert.Equal(17, full.Objective, 15);
+        Assert.True(full.PatternsExact);
+        var subset = new ConvexProblem(data, loss, 1, patterns, [new Block(ActivationPattern.Parse("11"), 1)]);
+        var restricted = CertificateChecker.ForConvexPoint(subset, ConvexPoint.Zero(2));
+        Assert.Equal(3, restricted.Rho, 15);
+        Assert.Equal(34 / 3.0 - 34 / 18.0, restricted.Lower, 12);
+        Assert.False(restricted.PatternsExact);
+    }
+
+    [Fact]
+    public void BadInputIsRejectedNamingTheProblem()
+    {
+        var data = Data(new double[,] { { 1 } }, 1);
+        var patterns = CellEnumerator.Enumerate(data.X);
+        var e = Assert.Throws<InvalidInputException>(() => CertificateChecker.ForPrediction(data, new SquaredLoss(), 0, patterns, V(0), 0.5));
+        Assert.Contains("beta", e.Message);
+        e = Assert.Throws<InvalidInputException>(() => CertificateChecker.ForPrediction(data, new SquaredLoss(), 1, patterns, V(0, 0), 0.5));
+        Assert.Contains("prediction has 2 entries but the data has 1 rows", e.Message);
+    }
+
+    [Fact]
+    public void MissingArgumentsAreNamed()
+    {
+        var data = Data(new double[,] { { 1 } }, 1);
+        var engine = new PricingEngine(data.X, CellEnumerator.Enumerate(data.X));
+        var loss = new SquaredLoss();
+        Assert.Equal("data", Assert.Throws<ArgumentNullException>(() => CertificateChecker.ForPrediction(null!, loss, 1, engine, V(0), 0.5)).ParamName);
+        Assert.Equal("loss", Assert.Throws<ArgumentNullException>(() => CertificateChecker.ForPrediction(data, null!, 1, engine, V(0), 0.5)).ParamName);
+        Assert.Equal("pricing", Assert.Throws<ArgumentNullException>(() => CertificateChecker.ForPrediction(data, loss, 1, (PricingEngine)null!, V(0), 0.5)).ParamName);
+        Assert.Equal("network", Assert.Throws<ArgumentNullException>(() => CertificateChecker.ForNetwork(data, loss, 1, engine.Patterns, null!)).ParamName);
+    }
+
+    [Theory]
+    [InlineData(4, 3, 1, 0.25)]     // |objective| > 1: relative to it
+    [InlineData(-4, -5, 1, 0.25)]   // its absolute value
+    [InlineData(0.5, 0.25, 0.25, 0.25)] // |objective| < 1: relative to 1
+    public void GapsAreRelativeToTheObjectiveOrOne(double objective, double lower, double gap, double relative)
+    {
+        var c = new Certificate(V(1), 1, 1, lower, objective, PatternsExact: true);
+        Assert.Equal(gap, c.Gap, 15);
+        Assert.Equal(relative, c.RelativeGap, 15);
+        Assert.True(c.CertifiedAt(relative));
+        Assert.False(c.CertifiedAt(relative * 0.99));
+        Assert.False((c with { PatternsExact = false }).CertifiedAt(1));
+    }
+}
