@@ -15,7 +15,7 @@ namespace HiddenConvex.Core.Convex;
 /// below 0.8·β leave a working set of more than 2n blocks, once each (optimal solutions use at most n blocks;
 /// a Newton step costs O(K n² d)).
 /// While the point still prices far above β (ρ/β − 1 &gt; 1e-2) the inner solve is loose (relative barrier gap
-/// 1e-5), then tight (1e-8), and with no block left to add it is tightened by 100× down to 1e-12.
+/// 1e-2: it only ranks the violated blocks), then tight (1e-8), and with no block left to add it is tightened by 100× down to 1e-12.
 /// After a tight inner solve near the optimum (no block added, or ρ ≤ β(1 + 1e-4)) a face polish
 /// (<see cref="FacePolisher"/>: Newton on the faces read off the dual) is tried; when no block can be added and
 /// the inner target is at its tightest, a thorough polish (narrower active margins) is the last resort. A point
@@ -157,7 +157,7 @@ public static class ConvexSolver
     private const double MinBarrierRelativeGap = 1e-12;
 
     /// <summary>Inner target while the working set is clearly incomplete (ρ/β − 1 above <see cref="FarFromOptimal"/>).</summary>
-    private const double LooseBarrierRelativeGap = 1e-5;
+    private const double LooseBarrierRelativeGap = 1e-2;
 
     /// <summary>ρ(v)/β − 1 above which the working set is treated as clearly incomplete.</summary>
     private const double FarFromOptimal = 1e-2;

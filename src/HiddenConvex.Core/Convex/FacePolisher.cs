@@ -16,6 +16,12 @@ internal static class FacePolisher
     /// <summary>Relative distance of ‖π_b‖ below β within which a block is treated as active.</summary>
     private const double ActiveMargin = 1e-6;
 
+    /// <summary>Steps without halving the Newton decrement λ² that count as a stall at the rounding floor …</summary>
+    private const int StallSteps = 3;
+
+    /// <summary>… once λ² has been below this times max(1, |F|) (quadratic region: F within 1e-10 of F*).</summary>
+    private const double QuadraticRegion = 1e-10;
+
     /// <summary>A block whose ‖y_b‖ falls below this times the largest one has left the support.</summary>
     private const double DropRatio = 1e-10;
 
@@ -82,6 +88,8 @@ internal static class FacePolisher
         }
 
         double f = Value(blocks, x, y, loss, beta);
+        int sinceBest = 0;
+        double bestDecrease = double.PositiveInfinity;
         for (int step = 0; step < maxSteps; step++)
         {
             var (grad, hess) = Derivatives(blocks, x, y, loss, beta);
@@ -91,6 +99,10 @@ internal static class FacePolisher
             double decrease = -grad.DotProduct(dir);
             // λ² ≈ 2(F − F*): below the rounding of F there is nothing left to gain.
             if (!(decrease > 1e-30 * Math.Max(1, Math.Abs(f)))) break;
+            // Rounding floor: in the quadratic region λ² halves at least every step until rounding of the gradient
+            // dominates; from there on (a singular Hessian along 𝒲*) Newton only wanders along the optimal set.
+            if (decrease < bestDecrease / 2) { bestDecrease = decrease; sinceBest = 0; }
+            else if (++sinceBest >= StallSteps && bestDecrease <= QuadraticRegion * Math.Max(1, Math.Abs(f))) break;
             double yNorm = Math.Sqrt(blocks.Sum(bk => bk.Y.DotProduct(bk.Y)));
             bool tinyStep = dir.L2Norm() <= 1e-15 * yNorm;
             double alpha = 1;
