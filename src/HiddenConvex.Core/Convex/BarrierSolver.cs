@@ -118,18 +118,16 @@ internal sealed record BarrierOutcome(double[] W, double[] S, int NewtonSteps, b
 /// Centering problems f_t = t·(ℓ + βΣs) − Σ log(s_b² − ‖w_b‖²) − Σ log(a_j·w_b) are solved by damped
 /// Newton; the Newton system is block-diagonal plus the rank-n loss coupling, solved through an n×n
 /// system (Woodbury), so a step costs O(K n² d + n³) for K blocks. The stage duality gap is ν/t with
-/// ν = Σ_b (2 + f_b); t grows by <see cref="Growth"/> until ν/t ≤ target. Each stage is centred until
-/// λ²/2 ≤ 1e-3 (the last one, whose point is returned, until λ²/2 ≤ 1e-10). This solver's own gap is only a
+/// ν = Σ_b (2 + f_b); t grows by <see cref="Growth"/> until ν/t ≤ target. This solver's own gap is only a
 /// stopping heuristic: optimality is decided by the certificate of THEORY.md §4 over all blocks.
 /// </summary>
 internal sealed class BarrierSolver
 {
     private const double Growth = 20;
     private const int MaxStageSteps = 60; // a stage that does not centre in this many steps has hit rounding
-    private const double CenteringTolerance = 1e-10; // Newton decrement λ²/2 at which the last stage counts as centred
+    private const double CenteringTolerance = 1e-10; // Newton decrement λ²/2 at which a stage counts as centred
     private const double RoundingCentred = 1e-3; // λ² below which a stalled stage counts as centred at rounding level (λ ≈ 0.03: f_t within 1e-3 of its centre)
     private const int StallSteps = 4; // steps without halving λ² that count as a stall
-    private const double IntermediateCentering = 1e-3; // λ²/2 at which a stage before the last counts as centred (λ ≈ 0.045: well inside the quadratic region)
 
     private readonly double[] _x;
     private readonly int _n, _d;
@@ -248,12 +246,7 @@ internal sealed class BarrierSolver
         int steps = 0;
         while (true)
         {
-            // Only the last stage is centred tightly: intermediate centres merely seed the next stage (a rough centre
-            // costs a step or two more there, a tight one several quadratic steps here).
-            var zNow = Vector<double>.Build.DenseOfArray(Predict(w));
-            bool lastStage = nu / t <= relativeGapTarget * Math.Max(1, Math.Abs(_loss.Value(zNow, _y) + _beta * s.Sum()));
-            var (ok, used, why) = Center(t, w, s, Math.Min(maxNewton - steps, MaxStageSteps), deadline, ct,
-                lastStage ? CenteringTolerance : IntermediateCentering);
+            var (ok, used, why) = Center(t, w, s, Math.Min(maxNewton - steps, MaxStageSteps), deadline, ct);
             steps += used;
             var z = Vector<double>.Build.DenseOfArray(Predict(w));
             double obj = _loss.Value(z, _y) + _beta * s.Sum();
@@ -266,8 +259,7 @@ internal sealed class BarrierSolver
     }
 
     /// <summary>Damped Newton on f_t from (w, s), in place. Returns false with a reason on a numerical stall or a limit.</summary>
-    private (bool Ok, int Steps, string? Why) Center(double t, double[] w, double[] s, int budget, DateTime deadline, CancellationToken ct,
-        double centeringTolerance)
+    private (bool Ok, int Steps, string? Why) Center(double t, double[] w, double[] s, int budget, DateTime deadline, CancellationToken ct)
     {
         int steps = 0;
         var dw = new double[w.Length];
@@ -283,7 +275,7 @@ internal sealed class BarrierSolver
             double lambda2 = NewtonDirection(t, w, s, dw, ds);
             // A solve that lost every digit right after λ² reached the rounding floor is that floor, not a failure.
             if (double.IsNaN(lambda2)) return bestLambda2 <= RoundingCentred ? (true, steps, null) : (false, steps, "singular Newton system");
-            if (lambda2 / 2 <= centeringTolerance) return (true, steps, null);
+            if (lambda2 / 2 <= CenteringTolerance) return (true, steps, null);
             // Rounding floor: inside the quadratic region λ² stops decreasing when the Newton system's rounding
             // (condition ~ t²) dominates; the point is then as central as floating point allows.
             if (lambda2 < bestLambda2 / 2) { bestLambda2 = lambda2; sinceBest = 0; }
