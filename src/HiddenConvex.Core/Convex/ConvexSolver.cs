@@ -15,7 +15,7 @@ namespace HiddenConvex.Core.Convex;
 /// below 0.8·β leave a working set of more than 2n blocks, once each (optimal solutions use at most n blocks;
 /// a Newton step costs O(K n² d)).
 /// While the point still prices far above β (ρ/β − 1 &gt; 1e-2) the inner solve is loose (relative barrier gap
-/// 1e-5), then tight (1e-8), and with no block left to add it is tightened by 100× down to 1e-12.
+/// 1e-2: it only ranks the violated blocks), then tight (1e-8), and with no block left to add it is tightened by 100× down to 1e-12.
 /// After a tight inner solve near the optimum (no block added, or ρ ≤ β(1 + 1e-4)) a face polish
 /// (<see cref="FacePolisher"/>: Newton on the faces read off the dual) is tried; when no block can be added and
 /// the inner target is at its tightest, a thorough polish (narrower active margins) is the last resort. A point
@@ -111,7 +111,7 @@ public static class ConvexSolver
                     if (far || (added > 0 && last.Certificate.Rho > problem.Beta * (1 + PolishThreshold))) continue;
                     if (working.Count * d > PolishVariableLimit) continue;
                     var early = PolishFrom(problem, engine, last.Certificate.Gap <= best.Certificate.Gap ? last : best,
-                        settings.Tolerance, thorough: false);
+                        settings.Tolerance, thorough: false, withEmpty: false);
                     if (early is null) continue;
                     Report(progress, iteration, "polish", working.Count, 0, 0, early, problem.Beta, $"{clock.Elapsed.TotalSeconds:F2}s");
                     if (early.Certificate.Gap < best.Certificate.Gap) best = early;
@@ -157,7 +157,7 @@ public static class ConvexSolver
     private const double MinBarrierRelativeGap = 1e-12;
 
     /// <summary>Inner target while the working set is clearly incomplete (ρ/β − 1 above <see cref="FarFromOptimal"/>).</summary>
-    private const double LooseBarrierRelativeGap = 1e-5;
+    private const double LooseBarrierRelativeGap = 1e-2;
 
     /// <summary>ρ(v)/β − 1 above which the working set is treated as clearly incomplete.</summary>
     private const double FarFromOptimal = 1e-2;
@@ -173,15 +173,18 @@ public static class ConvexSolver
     /// Face polish (<see cref="FacePolisher"/>) started from a candidate, repeated from its own result while that
     /// improves the certified gap: a polished point that prices above β on a block the first face set missed reads
     /// that block off its own, more accurate, dual vector. Thorough (the fallback when the barrier cannot reach ε):
-    /// each round also tries narrower active margins, and stops at the first certified point. Null when no block
-    /// is active.
+    /// each round also tries narrower active margins, and stops at the first certified point. Without
+    /// <paramref name="withEmpty"/> (the early polish of an uncertified point) the retry that keeps the blocks the start
+    /// leaves empty is skipped: from a point that is not yet certified it rarely helps and costs as much again. Null when
+    /// no block is active.
     /// </summary>
-    private static Candidate? PolishFrom(ConvexProblem problem, PricingEngine engine, Candidate from, double tolerance, bool thorough)
+    private static Candidate? PolishFrom(ConvexProblem problem, PricingEngine engine, Candidate from, double tolerance, bool thorough,
+        bool withEmpty = true)
     {
         Candidate? best = null;
         for (int round = 0; round < PolishRounds; round++)
         {
-            var next = PolishOnce(problem, engine, best ?? from, tolerance, thorough);
+            var next = PolishOnce(problem, engine, best ?? from, tolerance, thorough, withEmpty);
             if (next is null || (best is not null && !(next.Certificate.Gap < best.Certificate.Gap))) break;
             best = next;
             if (best.Certificate.Gap <= 0) break;
@@ -192,7 +195,8 @@ public static class ConvexSolver
     /// <summary>Polish rounds of <see cref="PolishFrom"/>.</summary>
     private const int PolishRounds = 3;
 
-    private static Candidate? PolishOnce(ConvexProblem problem, PricingEngine engine, Candidate from, double tolerance, bool thorough)
+    private static Candidate? PolishOnce(ConvexProblem problem, PricingEngine engine, Candidate from, double tolerance, bool thorough,
+        bool withEmpty)
     {
         var start = new Dictionary<int, Vector<double>>();
         foreach (var bv in from.Point.Blocks) start[engine.IndexOf(bv.Block)] = bv.W;
@@ -201,7 +205,7 @@ public static class ConvexSolver
         // Then with narrower active margins: next to a near-duplicate row two blocks can price within 1e-8 of each
         // other, and one that belongs to no optimum keeps mass that Newton on the faces moves only slowly.
         foreach (double? margin in thorough ? new double?[] { null, 1e-7, 1e-8, 1e-9 } : new double?[] { null })
-            foreach (bool dropEmpty in new[] { true, false })
+            foreach (bool dropEmpty in withEmpty ? new[] { true, false } : new[] { true })
             {
                 var polished = FacePolisher.Polish(engine, problem.Data.X, problem.Data.Y, problem.Loss, problem.Beta,
                     from.Certificate.V, start, dropEmpty, activeMargin: margin);

@@ -16,6 +16,13 @@ internal static class FacePolisher
     /// <summary>Relative distance of ‖π_b‖ below β within which a block is treated as active.</summary>
     private const double ActiveMargin = 1e-6;
 
+    /// <summary>
+    /// A step in the quadratic region that moves the prediction z by at most this times max(1, ‖z‖∞) ends the polish:
+    /// z (hence v* = −∇ℓ(z)) is converged, and along 𝒲* (a singular Hessian) Newton would only wander for the
+    /// remaining steps without changing z or F.
+    /// </summary>
+    private const double PredictionConverged = 1e-15;
+
     /// <summary>A block whose ‖y_b‖ falls below this times the largest one has left the support.</summary>
     private const double DropRatio = 1e-10;
 
@@ -114,14 +121,15 @@ internal static class FacePolisher
                 {
                     f = f1;
                     moved = true;
+                    converged = decrease <= 1e-10 * Math.Max(1, Math.Abs(f)) && PredictionUnchanged(blocks, saved, x);
                     break;
                 }
                 if (alpha == 1 && f1 <= f + 4e-16 * Math.Abs(f) && decrease <= 1e-10 * Math.Max(1, Math.Abs(f)))
                 {
                     // Quadratic-convergence region: F changes below its rounding, the full step is kept
-                    // (z still gains digits that F cannot show); stop once the step itself is at rounding level.
+                    // (z still gains digits that F cannot show); stop once the step or its change of z is at rounding level.
                     moved = true;
-                    converged = tinyStep;
+                    converged = tinyStep || PredictionUnchanged(blocks, saved, x);
                     break;
                 }
             }
@@ -185,6 +193,15 @@ internal static class FacePolisher
         }
         bk.Prediction = xb * bk.Basis;
         bk.Constraints = xa * bk.Basis;
+    }
+
+    /// <summary>‖z(y) − z(y_saved)‖∞ ≤ <see cref="PredictionConverged"/>·max(1, ‖z‖∞).</summary>
+    private static bool PredictionUnchanged(List<FaceBlock> blocks, List<Vector<double>> saved, Matrix<double> x)
+    {
+        var z = Predict(blocks, x);
+        var change = Vector<double>.Build.Dense(x.RowCount);
+        for (int i = 0; i < blocks.Count; i++) change += blocks[i].Prediction * (blocks[i].Y - saved[i]);
+        return change.AbsoluteMaximum() <= PredictionConverged * Math.Max(1, z.AbsoluteMaximum());
     }
 
     private static Vector<double> Predict(List<FaceBlock> blocks, Matrix<double> x)
