@@ -116,4 +116,36 @@ public class MapsContractTests
         var e = Assert.Throws<InvalidInputException>(() => NetworkObjective.Value(net, data, new SquaredLoss(), 0));
         Assert.Contains("beta", e.Message);
     }
+
+    [Fact]
+    public void InClosedCone_is_closed_at_the_tolerance_itself()
+    {
+        // x = (1, 0), inactive pattern: u = (τ, 1) violates x·u ≤ 0 by exactly τ/‖u‖ = τ (‖u‖ = 1 in floating point).
+        var x = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfArray(new double[,] { { 1, 0 } });
+        double tau = Tolerances.Cone.At(1);
+        Assert.Equal(1.0, V(tau, 1).L2Norm());
+        Assert.True(Maps.InClosedCone(x, P("0"), V(tau, 1)), $"a violation equal to the tolerance {Tolerances.Cone} is inside");
+    }
+
+    [Fact]
+    public void The_colinearity_bound_is_inclusive()
+    {
+        // (1, 0) and (0, 1) are both in slot (11, +) of X = I₂ (x·u = 0 counts as active) and 1 − cos = 1 exactly.
+        var data = Identity2();
+        var patterns = TestPatterns.Exact(data.X);
+        var pair = Network.FromNeurons([(V(1, 0), 1.0), (V(0, 1), 1.0)], 2);
+        Assert.Single(NeuronOps.Slots(pair, data, patterns));
+        Assert.Null(NeuronOps.WhyNotNearlyMinimal(pair, data, patterns, 1.0));
+        Assert.Contains("(1 - cos = 1 > 0.999)", NeuronOps.WhyNotNearlyMinimal(pair, data, patterns, 0.999));
+    }
+
+    [Fact]
+    public void Operations_on_the_empty_network_keep_its_input_dimension()
+    {
+        var empty = Network.Empty(3);
+        var balanced = NeuronOps.Balance(empty);
+        Assert.Equal(0, balanced.Width);
+        Assert.Equal(3, balanced.InputDim);
+        Assert.True(NeuronOps.IsScaled(empty));
+    }
 }
