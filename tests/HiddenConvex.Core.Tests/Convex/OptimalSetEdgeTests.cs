@@ -1,0 +1,78 @@
+using HiddenConvex.Core.Convex;
+using HiddenConvex.Core.Numerics;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace HiddenConvex.Core.Tests.Convex;
+
+/// <summary>The optimal set of THEORY.md §6 at its edges: W* = 0, the budget identity Σ t_b = v*·z*/β, and refusals.</summary>
+public class OptimalSetEdgeTests
+{
+    /// <summary>β = 2ρ(y) is above β_max = ρ(y) of the reference file, so W* = 0 (THEORY.md §4: ρ(v*) ≤ β with no active block).</summary>
+    [Fact]
+    public void Above_beta_max_the_optimal_set_is_the_origin_with_no_active_block()
+    {
+        var r = ReferenceInstance.Load("ref01_n5_d2_int_f0.1");
+        var problem = new ConvexProblem(r.Data, r.Loss, 2 * r.BetaMax, r.Patterns());
+        var set = OptimalSet.FromSolution(problem, ConvexPoint.Zero(r.Data.D));
+        Assert.Empty(set.Active);
+        Assert.Equal(0, set.A.ColumnCount);
+        Assert.Equal(r.Data.N, set.A.RowCount);
+        Assert.Equal(0, set.Rank);
+        Assert.Equal(0, set.Point.Count);
+        Assert.Equal(0.0, set.Residual);
+        Assert.Equal(0.0, set.Z.L2Norm());
+        Assert.Equal(r.Data.Y, set.V); // v* = −∇ℓ(0) = c·y with c = 1
+        var min = set.MinimumSupport();
+        Assert.NotNull(min);
+        Assert.Equal(0, min.Value.MStar);
+        Assert.Equal(0, set.Prune(set.Point).Count);
+        Assert.Equal(0, set.Sample(new Random(1)).Count);
+        Assert.Empty(set.ToPoint(set.Point).NonZeroBlocks);
+    }
+
+    /// <summary>
+    /// On 𝒲*, ‖w_b‖ = t_b and v*·A_b = β for every active column, so every point has Σ t_b = v*·z*/β
+    /// (the penalty β Σ‖w_b‖ = P*_c − ℓ(z*) is the same at every optimum).
+    /// </summary>
+    [Theory]
+    [InlineData("ref03_n7_d2_dup_f0.1")]
+    [InlineData("ref04_n7_d3_int_f0.5")]
+    public void Every_point_of_the_optimal_set_spends_the_same_budget(string name)
+    {
+        var r = ReferenceInstance.Load(name);
+        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
+        var set = OptimalSet.FromSolution(problem, ConvexSolver.Solve(problem).W);
+        double budget = set.V.DotProduct(set.Z) / problem.Beta;
+        var rng = new Random(11);
+        var min = set.MinimumSupport();
+        Assert.NotNull(min);
+        foreach (var (what, t) in new[] { ("point", set.Point), ("pruned", set.Prune(set.Point)), ("minimum support", min.Value.T), ("sample", set.Sample(rng)) })
+        {
+            Assert.True(Tolerances.Objective.Agree(budget, t.Sum()), $"{what}: Σ t_b = {t.Sum():R}, v*·z*/β = {budget:R} (tolerance {Tolerances.Objective})");
+            for (int b = 0; b < t.Count; b++)
+                if (t[b] > 0) Assert.True(Tolerances.Objective.Agree(t[b], set.ToPoint(t).NonZeroBlocks.Single(w => w.Block == set.Active[b].Block).W.L2Norm()),
+                    $"{what}: ‖w_b‖ ≠ t_b for block {set.Active[b].Block}");
+        }
+        Assert.Equal(min.Value.MStar, min.Value.T.Count(v => v > 0));
+        Assert.Equal(set.Active.Count, set.A.ColumnCount);
+    }
+
+    [Fact]
+    public void Refusals_name_the_gap_and_the_shape()
+    {
+        var r = ReferenceInstance.Load("ref00_n3_d2_gauss_f0.1");
+        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
+        var w = ConvexSolver.Solve(problem).W;
+        var half = new ConvexPoint(w.NonZeroBlocks.Select(b => new BlockValue(b.Block, b.W * 0.5)), r.Data.D);
+        var e = Assert.Throws<OptimalSetException>(() => OptimalSet.FromSolution(problem, half, 1e-3));
+        Assert.Contains("exceeds 1.000E-003", e.Message);
+        Assert.Throws<ArgumentNullException>(() => OptimalSet.FromSolution(null!, w));
+        Assert.Throws<ArgumentNullException>(() => OptimalSet.FromSolution(problem, null!));
+
+        var set = OptimalSet.FromSolution(problem, w);
+        var wrong = Vector<double>.Build.Dense(set.Active.Count + 1);
+        var a = Assert.Throws<ArgumentException>(() => set.ToPoint(wrong));
+        Assert.Contains($"t has {set.Active.Count + 1} entries, there are {set.Active.Count} active blocks", a.Message);
+        Assert.Throws<ArgumentNullException>(() => set.Sample(null!));
+    }
+}
