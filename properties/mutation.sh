@@ -6,8 +6,9 @@
 #   bash properties/mutation.sh pricing maps    # only these groups
 #   bash properties/mutation.sh --list          # the groups and their files
 #
-# Each group writes reports/mutation/<stamp>/<group>/ (Stryker's HTML, Markdown and JSON reports);
-# the summary over the groups run is printed and written to reports/mutation/<stamp>/summary.md.
+# The selected groups are mutated in one Stryker run, which writes reports/mutation/<stamp>/<g1+g2+...>/
+# (Stryker's HTML, Markdown and JSON reports); the summary, per group and file, is printed and written to
+# reports/mutation/<stamp>/summary.md.
 # Score = killed / (killed + survived + no coverage); timeouts count as killed, as Stryker counts them;
 # mutants that do not compile are left out, as Stryker leaves them out.
 # MUTATION_CONCURRENCY (default 2) sets Stryker's number of parallel test runners.
@@ -37,25 +38,39 @@ dotnet tool restore >/dev/null
 stamp=$(date -u +%Y%m%d-%H%M%S)
 out="$PWD/../reports/mutation/$stamp"
 mkdir -p "$out"
-for g in "${selected[@]}"; do
+# One Stryker run mutates and tests the files of all selected groups: building, compiling the mutants
+# and the coverage run (several minutes) are paid once. MUTATION_SEPARATE=1 runs each group on its own.
+runs=()
+if [ "${MUTATION_SEPARATE:-0}" = 1 ]; then runs=("${selected[@]}"); else runs=("$(IFS=+; echo "${selected[*]}")"); fi
+for run in "${runs[@]}"; do
   mutate=()
-  for f in ${groups[$g]}; do mutate+=(--mutate "**/HiddenConvex.Core/$f"); done
-  echo "== mutation group $g: ${groups[$g]}" >&2
-  dotnet stryker -f stryker-config.json -c "${MUTATION_CONCURRENCY:-2}" "${mutate[@]}" -O "$out/$g" -r Progress -r Html -r Markdown -r Json --skip-version-check
+  for g in ${run//+/ }; do
+    for f in ${groups[$g]}; do mutate+=(--mutate "**/HiddenConvex.Core/$f"); done
+  done
+  echo "== mutation run $run: ${mutate[*]//--mutate /}" >&2
+  started=$(date +%s); load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  dotnet stryker -f stryker-config.json -c "${MUTATION_CONCURRENCY:-2}" "${mutate[@]}" -O "$out/$run" -r Progress -r Html -r Markdown -r Json --skip-version-check
+  echo "run $run: $(( ($(date +%s) - started) / 60 )) min wall with ${MUTATION_CONCURRENCY:-2} test runner(s); load average $load_before at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end" >> "$out/runs.txt"
 done
 
-/usr/bin/python3 - "$out" "${selected[@]}" <<'PY' | tee "$out/summary.md"
+group_files=()
+for g in "${selected[@]}"; do group_files+=("$g=${groups[$g]}"); done
+/usr/bin/python3 - "$out" "${group_files[@]}" <<'PY' | tee "$out/summary.md"
 import json, sys, glob, os
-out, groups = sys.argv[1], sys.argv[2:]
+out = sys.argv[1]
+groups = {g: fs.split() for g, fs in (a.split("=", 1) for a in sys.argv[2:])}
 killed_states = {"Killed", "Timeout"}
 scored_states = killed_states | {"Survived", "NoCoverage"}
 rows, total_k, total_t, total_ignored = [], 0, 0, 0
-for g in groups:
-    reports = glob.glob(os.path.join(out, g, "**", "mutation-report.json"), recursive=True)
+for g, members in groups.items():
+    # The report of the run that held the group: its own folder, or the folder of a combined run "a+b".
+    reports = [r for d in glob.glob(os.path.join(out, "*")) if g in os.path.basename(d).split("+")
+               for r in glob.glob(os.path.join(d, "**", "mutation-report.json"), recursive=True)]
     if not reports:
         rows.append(f"| {g} | (no report: the run failed) | | | | |"); continue
     files = json.load(open(reports[0]))["files"]
     for path, f in sorted(files.items()):
+        if not any(path.endswith("HiddenConvex.Core/" + m) for m in members): continue
         states = [m["status"] for m in f["mutants"]]
         k = sum(s in killed_states for s in states)
         t = sum(s in scored_states for s in states)
@@ -71,4 +86,6 @@ print("\n".join(rows))
 overall = f"{100.0 * total_k / total_t:.1f} %" if total_t else "n/a"
 print(f"\n**Mutation score: {total_k} / {total_t} = {overall}** (killed or timed out / killed + survived + no coverage);"
       f" {total_ignored} mutants disabled in source by a `// Stryker disable` comment that gives the reason.")
+runs = os.path.join(out, "runs.txt")
+if os.path.exists(runs): print("\n" + "".join("- " + line for line in open(runs)))
 PY

@@ -1,4 +1,3 @@
-using BitOperations = System.Numerics.BitOperations;
 using System.Text;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -19,9 +18,6 @@ public sealed class ActivationPattern : IEquatable<ActivationPattern>
 
     /// <summary>s_j ∈ {false, true}.</summary>
     public bool this[int j] => (_bits[j >> 6] >> (j & 63) & 1UL) != 0;
-
-    /// <summary>Number of active rows Σ s_j.</summary>
-    public int ActiveCount => _bits.Sum(b => BitOperations.PopCount(b));
 
     /// <summary>From booleans.</summary>
     public static ActivationPattern FromBools(IReadOnlyList<bool> s)

@@ -25,20 +25,6 @@ public static class Cones
         return worst;
     }
 
-    /// <summary>Largest absolute violation max_j (−(2s_j − 1) x_j·u)_+.</summary>
-    public static double AbsoluteViolation(Matrix<double> x, ActivationPattern s, Vector<double> u)
-    {
-        double worst = 0;
-        for (int j = 0; j < x.RowCount; j++)
-        {
-            double a = 0;
-            for (int k = 0; k < x.ColumnCount; k++) a += x[j, k] * u[k];
-            double viol = -s.Sign(j) * a;
-            if (viol > worst) worst = viol;
-        }
-        return worst;
-    }
-
     /// <summary>The constraint matrix A = (2 diag(s) − I) X of C_s = {u : A u ≥ 0}.</summary>
     public static Matrix<double> ConstraintMatrix(Matrix<double> x, ActivationPattern s) =>
         Matrix<double>.Build.Dense(x.RowCount, x.ColumnCount, (j, k) => s.Sign(j) * x[j, k]);

@@ -50,12 +50,6 @@ internal sealed class ConeProjector
     private readonly double[] _qrA, _qrB, _z, _rowNorm;
     private int _np;
 
-    /// <summary>Outer Lawson–Hanson iterations used by the last call (diagnostics).</summary>
-    public int LastIterations { get; private set; }
-
-    /// <summary>Whether the last call stopped on its iteration cap instead of the optimality test.</summary>
-    public bool LastHitCap { get; private set; }
-
     private readonly double[] _x;
 
     /// <summary>A workspace for cones whose rows are those of the row-major n×d matrix <paramref name="x"/> (not copied).</summary>
@@ -79,9 +73,6 @@ internal sealed class ConeProjector
         }
     }
 
-    /// <summary>Input dimension d.</summary>
-    public int Dim => _d;
-
     /// <summary>
     /// The rows of the Lawson–Hanson passive set after the last <see cref="Project"/> (empty on the fast
     /// path): the projection is orthogonal to them, so they span the normal space of the face of C
@@ -101,7 +92,6 @@ internal sealed class ConeProjector
         int n = _n, d = _d;
         g.CopyTo(q);
         double gNorm = Norm(g);
-        LastIterations = 0; LastHitCap = false;
         if (gNorm == 0) return 0;
         // Violation test threshold: rounding level relative to ‖g‖ (q is never longer than g).
         double tol = 1e-13 * gNorm;
@@ -113,7 +103,6 @@ internal sealed class ConeProjector
         int maxOuter = 3 * n + 30;
         for (int outer = 0; outer < maxOuter; outer++)
         {
-            LastIterations = outer + 1;
             int enter = MostViolated(x, signs, q, tol);
             if (enter < 0) return Norm(q);
             if (_np == d) { _rejected[enter] = true; continue; } // cannot grow a full-rank passive set
@@ -129,7 +118,6 @@ internal sealed class ConeProjector
             Array.Clear(_rejected);
             Reconstruct(x, signs, g, q);
         }
-        LastHitCap = true;
         Reconstruct(x, signs, g, q);
         return Norm(q);
     }
@@ -163,7 +151,8 @@ internal sealed class ConeProjector
         bool first = true;
         for (int guard = 0; guard < 4 * _d + 10; guard++)
         {
-            if (!SolvePassiveLeastSquares(x, signs, g)) return first ? false : RemoveNewestAndStop();
+            // After the first solve a failure keeps μ at its last feasible value (all ≥ 0), which is accepted.
+            if (!SolvePassiveLeastSquares(x, signs, g)) return !first;
             if (first)
             {
                 int pos = Array.IndexOf(_passive, enter, 0, _np);
@@ -202,8 +191,6 @@ internal sealed class ConeProjector
         }
         return true;
     }
-
-    private bool RemoveNewestAndStop() => true; // μ stays at its last feasible value (all ≥ 0)
 
     private void RemovePassive(int row)
     {
