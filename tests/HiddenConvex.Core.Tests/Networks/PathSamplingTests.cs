@@ -89,13 +89,18 @@ public class PathSamplingTests
     public void Balancing_runs_when_any_neuron_is_unscaled()
     {
         // Neuron 0 is balanced, neuron 1 is not: the path must still balance (THEORY.md §8 step 1).
+        // Neuron 2 has α = 0: it contributes nothing to f_θ and shrinks linearly to the zero neuron.
         var data = Identity2();
         var patterns = TestPatterns.Exact(data.X);
-        var net = Network.FromNeurons([(V(1, 1), Math.Sqrt(2)), (V(-4, 0), -0.25)], 2);
+        var net = Network.FromNeurons([(V(1, 1), Math.Sqrt(2)), (V(-4, 0), -0.25), (V(0, 3), 0.0)], 2);
         var path = Paths.ToNearlyMinimal(net, data, Loss, 0.3, patterns, 4);
         Assert.Equal(Paths.Balance, path.Points[^1].Stage);
+        Assert.True(path.IsNonIncreasing(Tolerances.Objective), string.Join(", ", path.Losses));
         Assert.True(path.EndLoss < path.StartLoss, $"balancing did not decrease L_β: {path.StartLoss} → {path.EndLoss}");
         Assert.True(NeuronOps.IsScaled(path.End), NeuronOps.WhyNotScaled(path.End));
+        Assert.Equal(0.0, path.End.U.Row(2).L2Norm());
+        Assert.Equal(0.0, path.End.Alpha[2]);
+        SameVector(V(0, 1.5), path.Points[2].Network.U.Row(2), Tolerances.Objective, "α = 0 neuron at t = 1/2");
     }
 
     [Fact]
