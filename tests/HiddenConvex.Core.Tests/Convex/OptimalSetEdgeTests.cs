@@ -75,4 +75,36 @@ public class OptimalSetEdgeTests
         Assert.Contains($"t has {set.Active.Count + 1} entries, there are {set.Active.Count} active blocks", a.Message);
         Assert.Throws<ArgumentNullException>(() => set.Sample(null!));
     }
+
+    /// <summary>
+    /// Carathéodory pruning (THEORY.md §6) from a point that is not a vertex: the solver's own block norms, which use
+    /// every active block. Moving along null vectors of A keeps A t, and keeps Σ t_b (v*·A_b = β on every column),
+    /// while the support drops to at most rank(A).
+    /// </summary>
+    [Theory]
+    [InlineData("ref03_n7_d2_dup_f0.1")]
+    [InlineData("ref05_n8_d3_gauss_f0.1")]
+    public void Pruning_a_point_on_every_active_block_keeps_At_and_the_budget_and_ends_at_a_vertex(string name)
+    {
+        var r = ReferenceInstance.Load(name);
+        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
+        var w = ConvexSolver.Solve(problem).W;
+        var set = OptimalSet.FromSolution(problem, w);
+        var own = Vector<double>.Build.Dense(set.Active.Count,
+            b => w.NonZeroBlocks.Where(x => x.Block == set.Active[b].Block).Sum(x => x.W.L2Norm()));
+        Assert.True(own.Count(v => v > 0) > set.Rank, $"{name}: the solver's point uses {own.Count(v => v > 0)} blocks, rank {set.Rank}: nothing to prune");
+        var pruned = set.Prune(own);
+        Assert.True(pruned.Minimum() >= 0, $"negative entry {pruned.Minimum()}");
+        int support = pruned.Count(v => v > 0);
+        Assert.True(support <= set.Rank, $"pruned support {support} above rank {set.Rank}");
+        var before = set.A * own;
+        var after = set.A * pruned;
+        double scale = before.AbsoluteMaximum();
+        Assert.True((after - before).AbsoluteMaximum() <= Tolerances.Prediction.At(scale),
+            $"pruning moved A t by {(after - before).AbsoluteMaximum():E3} (tolerance {Tolerances.Prediction})");
+        Assert.True(Tolerances.Objective.Agree(own.Sum(), pruned.Sum()), $"Σ t_b {own.Sum():R} → {pruned.Sum():R}");
+        // Every entry left is a column of an independent set: no further pruning is possible.
+        var again = set.Prune(pruned);
+        Assert.Equal(pruned, again);
+    }
 }
