@@ -107,4 +107,32 @@ public class OptimalSetEdgeTests
         var again = set.Prune(pruned);
         Assert.Equal(pruned, again);
     }
+
+    /// <summary>
+    /// 𝒲* of ref05 (β = 0.1 β_max) has 12 active blocks of rank 4, and the solver's own point uses all 12: the polytope
+    /// is not a single point, so random points must differ by far more than rounding, and each must stay in 𝒲*.
+    /// </summary>
+    [Fact]
+    public void Samples_of_a_polytope_with_dependent_columns_differ_and_stay_optimal()
+    {
+        var r = ReferenceInstance.Load("ref05_n8_d3_gauss_f0.1");
+        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
+        var result = ConvexSolver.Solve(problem);
+        var set = OptimalSet.FromSolution(problem, result.W);
+        Assert.True(set.Active.Count > set.Rank, $"{set.Active.Count} active blocks, rank {set.Rank}");
+        var rng = new Random(4);
+        var samples = Enumerable.Range(0, 3).Select(_ => set.Sample(rng)).ToList();
+        for (int i = 0; i < samples.Count; i++)
+        {
+            var t = samples[i];
+            Assert.True(t.Minimum() >= 0, $"sample {i}: negative entry {t.Minimum()}");
+            Assert.True(t.Count(v => v > 0) > set.Rank, $"sample {i} has support {t.Count(v => v > 0)}: not a mixture of distinct vertices");
+            double dev = (set.ToPoint(t).Predict(r.Data.X) - set.Z).AbsoluteMaximum();
+            Assert.True(dev <= Tolerances.Prediction.At(set.Z.AbsoluteMaximum()), $"sample {i}: prediction off by {dev:E3} (tolerance {Tolerances.Prediction})");
+            Assert.True(Tolerances.Objective.Agree(problem.Objective(set.ToPoint(t)), result.Objective),
+                $"sample {i}: objective {problem.Objective(set.ToPoint(t)):R} vs {result.Objective:R} (tolerance {Tolerances.Objective})");
+            if (i > 0)
+                Assert.True((t - samples[0]).L2Norm() > 1e-3 * t.L2Norm(), $"samples 0 and {i} differ by only {(t - samples[0]).L2Norm():E3}");
+        }
+    }
 }
