@@ -1,4 +1,8 @@
+using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Convex;
+using HiddenConvex.Core.Data;
+using HiddenConvex.Core.Losses;
+using HiddenConvex.Core.Networks;
 using HiddenConvex.Core.Numerics;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -134,5 +138,57 @@ public class OptimalSetEdgeTests
             if (i > 0)
                 Assert.True((t - samples[0]).L2Norm() > 1e-3 * t.L2Norm(), $"samples 0 and {i} differ by only {(t - samples[0]).L2Norm():E3}");
         }
+    }
+
+    /// <summary>
+    /// Rows (2, 2), (−2, −1), (2, 1), y = (−1, 2, 3), β = 0.2 ρ(y): five active blocks of rank 3, and z* is reached by two
+    /// blocks although the Lawson–Hanson vertex, and so pruning, uses three. m* = 2 exactly: a two-block point of 𝒲* is
+    /// checked directly, and no single active column is a non-negative multiple of z* (THEORY.md §6, m* by search).
+    /// </summary>
+    [Fact]
+    public void Minimum_support_beats_pruning_when_z_star_lies_on_a_face_of_the_active_cone()
+    {
+        var data = Dataset.Create([[2, 2], [-2, -1], [2, 1]], [-1, 2, 3]);
+        var problem = new ConvexProblem(data, new SquaredLoss(1), 0.894427190999916, CellEnumerator.Enumerate(data.X));
+        var result = ConvexSolver.Solve(problem);
+        Assert.Equal(SolverStatus.Optimal, result.Status);
+        var set = OptimalSet.FromSolution(problem, result.W);
+        Assert.Equal(3, set.Rank);
+        Assert.Equal(3, set.Prune(set.Point).Count(v => v > 0));
+
+        var min = set.MinimumSupport();
+        Assert.NotNull(min);
+        Assert.Equal(2, min.Value.MStar);
+        var t = min.Value.T;
+        Assert.Equal(2, t.Count(v => v > 0));
+        Assert.True(t.Minimum() >= 0, $"negative entry {t.Minimum()}");
+        var w = set.ToPoint(t);
+        double dev = (w.Predict(data.X) - set.Z).AbsoluteMaximum();
+        Assert.True(dev <= Tolerances.Prediction.At(set.Z.AbsoluteMaximum()), $"the two-block point misses z* by {dev:E3} (tolerance {Tolerances.Prediction})");
+        var net = Maps.Psi(w);
+        Assert.Equal(2, net.Width);
+        double l = NetworkObjective.Value(net, data, problem.Loss, problem.Beta);
+        Assert.True(Tolerances.Objective.Agree(l, result.Objective), $"L_β of the width-2 network {l:R} vs P*_c {result.Objective:R} (tolerance {Tolerances.Objective})");
+        Assert.True(l >= result.Lower - Tolerances.Objective.At(result.Lower), $"L_β {l:R} below the certified lower bound {result.Lower:R}");
+
+        // No single block: z* is not a non-negative multiple of any active column.
+        for (int b = 0; b < set.Active.Count; b++)
+        {
+            var col = set.A.Column(b);
+            double s = Math.Max(0, col.DotProduct(set.Z) / col.DotProduct(col));
+            Assert.True((col * s - set.Z).L2Norm() > 1e-6, $"z* is a multiple of the column of {set.Active[b].Block}");
+        }
+        // The search is bounded: one support tried is not enough.
+        Assert.Null(set.MinimumSupport(maxSupports: 1));
+    }
+
+    [Fact]
+    public void ToPoint_gives_a_block_only_for_positive_entries()
+    {
+        var r = ReferenceInstance.Load("ref05_n8_d3_gauss_f0.1");
+        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
+        var set = OptimalSet.FromSolution(problem, ConvexSolver.Solve(problem).W);
+        var w = set.ToPoint(set.Point);
+        Assert.Equal(set.Point.Count(v => v > 0), w.Blocks.Count);
     }
 }
