@@ -191,4 +191,39 @@ public class OptimalSetEdgeTests
         var w = set.ToPoint(set.Point);
         Assert.Equal(set.Point.Count(v => v > 0), w.Blocks.Count);
     }
+
+    /// <summary>
+    /// W* enlarged by 1 + δ prices its block at β(1 − δ) under its own v (ref01, β = 0.5 β_max): below the tight threshold
+    /// β − Tolerances.Pricing, so the block is found only by widening the margin step by step (1e-6, then 1e-5).
+    /// </summary>
+    [Theory]
+    [InlineData(1e-6)]
+    [InlineData(3e-6)]
+    public void A_block_priced_just_below_the_tight_threshold_is_found_by_widening(double delta)
+    {
+        var r = ReferenceInstance.Load("ref01_n5_d2_int_f0.5");
+        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
+        var w = ConvexSolver.Solve(problem).W;
+        var enlarged = new ConvexPoint(w.NonZeroBlocks.Select(b => new BlockValue(b.Block, b.W * (1 + delta))), r.Data.D);
+        var set = OptimalSet.FromSolution(problem, enlarged, 1e-2);
+        var block = Assert.Single(w.NonZeroBlocks).Block;
+        var active = Assert.Single(set.Active);
+        Assert.Equal(block, active.Block);
+        Assert.True(active.Price < problem.Beta - Tolerances.Pricing.At(problem.Beta),
+            $"price {active.Price:R} is not below the tight threshold {problem.Beta - Tolerances.Pricing.At(problem.Beta):R}");
+        Assert.True(set.Residual <= Tolerances.Prediction.At(1), $"residual {set.Residual:E3}");
+    }
+
+    /// <summary>Enlarged by 1 + 1e-5 on ref00, W's block prices 7.5e-5 below β, beyond the widest margin: refused, with the reason.</summary>
+    [Fact]
+    public void A_point_whose_blocks_price_beyond_the_widest_margin_is_refused_with_the_reason()
+    {
+        var r = ReferenceInstance.Load("ref00_n3_d2_gauss_f0.1");
+        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
+        var w = ConvexSolver.Solve(problem).W;
+        var enlarged = new ConvexPoint(w.NonZeroBlocks.Select(b => new BlockValue(b.Block, b.W * (1 + 1e-5))), r.Data.D);
+        var e = Assert.Throws<OptimalSetException>(() => OptimalSet.FromSolution(problem, enlarged, 1e-2));
+        Assert.Contains("dropping the blocks of W priced below β(1 − 1E-07) raises the objective", e.Message);
+        Assert.Contains($"active blocks were tried down to ‖π_b‖ ≥ β(1 − 1E-05) with β = {r.Beta:R}", e.Message);
+    }
 }
