@@ -143,4 +143,18 @@ public class StationarityReportTests
         var custom = new Tolerance(0, 1e-3);
         Assert.Equal(custom, Stationarity.Measure(net, data, new SquaredLoss(), 0.5, custom).Tolerance);
     }
+
+    [Fact]
+    public void A_neuron_with_u_zero_and_alpha_nonzero_has_measure_beta_alpha_exactly()
+    {
+        // u = 0: σ(Xu) = 0, so ∂L/∂α = βα; every row is a kink and c = 0 gives ∂L/∂u = α Xᵀ(0 ⊙ ∇ℓ) + β·0 = 0 (THEORY.md §7).
+        var data = TestPatterns.Data(new double[,] { { 1, 0 }, { 0, 1 }, { 1, 1 } }, [1, -1, 2]);
+        var net = Network.FromNeurons([(V(0, 0), -1.5)], 2);
+        var report = Stationarity.Measure(net, data, new SquaredLoss(), 0.4);
+        Assert.Equal(3, report.KinkRows);
+        Close(0.6, report.Measure, Tight, "measure = β|α|");
+        Close(0.6, report.MeasureLowerBound, Tight, "lower bound = β|α|");
+        Assert.Equal(0.0, report.Neurons[0].UPartial);
+        Close(-0.6, report.MinNormGradAlpha[0], Tight, "∂L/∂α = βα");
+    }
 }
