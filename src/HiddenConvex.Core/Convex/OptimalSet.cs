@@ -227,14 +227,18 @@ public sealed class OptimalSet
     }
 
     /// <summary>
-    /// A random point of 𝒲*: a random convex combination (Dirichlet(1) weights) of the stored point
-    /// and of vertices reached by pruning it along random orderings; 𝒲* is convex, so the result is in it.
+    /// A random point of 𝒲*: a random convex combination (Dirichlet(1) weights) of the stored point and of
+    /// vertices of the polytope {t ≥ 0 : A t = z*}. A vertex is found by Lawson–Hanson on randomly rescaled
+    /// columns, t = D s with s = argmin_{s ≥ 0} ‖A D s − z*‖: the scaling changes which column enters first and
+    /// so which vertex is reached. A vertex that does not reproduce z* entrywise within
+    /// <see cref="Tolerances.Prediction"/> is left out; 𝒲* is convex, so the result is in it.
     /// </summary>
     public Vector<double> Sample(Random rng, int vertices = 4)
     {
         ArgumentNullException.ThrowIfNull(rng);
         var points = new List<Vector<double>> { Point };
-        for (int i = 0; i < vertices; i++) points.Add(PruneRandomly(rng));
+        for (int i = 0; i < vertices; i++)
+            if (RandomVertex(rng) is { } vertex) points.Add(vertex);
         var weights = points.Select(_ => -Math.Log(1 - rng.NextDouble())).ToArray();
         double total = weights.Sum();
         var t = Vector<double>.Build.Dense(Active.Count);
@@ -242,29 +246,13 @@ public sealed class OptimalSet
         return t;
     }
 
-    /// <summary>Pruning along randomly signed, randomly mixed null vectors: reaches different vertices.</summary>
-    private Vector<double> PruneRandomly(Random rng)
+    /// <summary>The Lawson–Hanson vertex for column scales e^{U(−2, 2)}, or null when it misses z*.</summary>
+    private Vector<double>? RandomVertex(Random rng)
     {
-        var r = Point.Clone();
-        for (int guard = 0; guard <= r.Count; guard++)
-        {
-            var support = Enumerable.Range(0, r.Count).Where(i => r[i] > 0).ToArray();
-            if (support.Length == 0) break;
-            var sub = Matrix<double>.Build.DenseOfColumnVectors(support.Select(i => A.Column(i)));
-            var basis = NullBasis(sub);
-            if (basis.ColumnCount == 0) break;
-            var c = basis * Vector<double>.Build.Dense(basis.ColumnCount, _ => rng.NextDouble() - 0.5);
-            if (rng.Next(2) == 0) c = -c;
-            if (c.Maximum() <= 0) c = -c;
-            double tau = double.PositiveInfinity;
-            int hit = -1;
-            for (int k = 0; k < support.Length; k++)
-                if (c[k] > 0 && r[support[k]] / c[k] < tau) { tau = r[support[k]] / c[k]; hit = k; }
-            if (hit < 0) break;
-            for (int k = 0; k < support.Length; k++) r[support[k]] = Math.Max(0, r[support[k]] - tau * c[k]);
-            r[support[hit]] = 0;
-        }
-        return r;
+        var scale = Vector<double>.Build.Dense(Active.Count, _ => Math.Exp(4 * (rng.NextDouble() - 0.5)));
+        var t = NonNegativeSolve(A * Matrix<double>.Build.DiagonalOfDiagonalVector(scale), Z).PointwiseMultiply(scale);
+        double deviation = (A * t - Z).AbsoluteMaximum();
+        return deviation <= Tolerances.Prediction.At(Z.AbsoluteMaximum()) ? t : null;
     }
 
     private static int NumericalRank(Matrix<double> m)

@@ -37,7 +37,6 @@ public static class Maps
     /// </summary>
     public static ConvexPoint Phi(Network network, Dataset data, PatternSet patterns)
     {
-        ArgumentNullException.ThrowIfNull(network);
         var blocks = new List<BlockValue>();
         foreach (var slot in NeuronOps.Slots(network, data, patterns))
         {

@@ -195,9 +195,6 @@ public static class NeuronOps
     /// <summary>u ≠ 0 and α ≠ 0: the neuron belongs to a slot.</summary>
     internal static bool IsActive(Vector<double> u, double alpha) => alpha != 0 && u.L2Norm() > 0;
 
-    private static Network Rebuild(Network like, IEnumerable<(Vector<double> U, double Alpha)> neurons)
-    {
-        var list = neurons.ToList();
-        return list.Count == 0 ? Network.Empty(like.InputDim) : Network.FromNeurons(list, like.InputDim);
-    }
+    private static Network Rebuild(Network like, IEnumerable<(Vector<double> U, double Alpha)> neurons) =>
+        Network.FromNeurons(neurons, like.InputDim);
 }

@@ -128,6 +128,10 @@ public class StationarityTests
         Assert.True(report.MeasureLowerBound <= report.Measure + 1e-15);
         Assert.True(Math.Abs(neuron.UPartial - reference) <= 1e-6 * (1 + a.L2Norm()),
             $"zonotope min-norm {neuron.UPartial} vs projected gradient {reference}");
+        // The lower bound is Wolfe's x·p/‖x‖ at the end: a true lower bound on the minimum, and tight at convergence.
+        double lowerU = Math.Sqrt(Math.Max(0, report.MeasureLowerBound * report.MeasureLowerBound - neuron.AlphaPartial * neuron.AlphaPartial));
+        Assert.True(lowerU <= reference + 1e-9 * (1 + reference), $"lower bound {lowerU} above the projected-gradient minimum {reference}");
+        Assert.True(lowerU >= reference - 1e-6 * (1 + a.L2Norm()), $"lower bound {lowerU} far below the minimum {reference}");
     }
 
     [Fact]
