@@ -203,17 +203,22 @@ public sealed class OptimalSet
     /// <summary>
     /// m* exactly: the smallest support of a point of 𝒲*, by trying supports of increasing size with
     /// independent columns (a smaller dependent support would prune to a smaller independent one).
-    /// Returns null when more than <paramref name="maxSupports"/> supports would have to be tried.
+    /// Returns null when more than <paramref name="maxSupports"/> supports would have to be tried: a size is
+    /// searched only when all its C(|active|, size) supports fit in what is left of the budget, so a hopeless search
+    /// (hundreds of active blocks) is refused at once instead of after spending the whole budget.
     /// </summary>
     public (int MStar, Vector<double> T)? MinimumSupport(long maxSupports = 2_000_000)
     {
         int k = Active.Count;
         if (Z.L2Norm() == 0) return (0, Vector<double>.Build.Dense(k));
-        long tried = 0;
+        long budget = maxSupports;
         for (int size = 1; size <= Math.Min(Rank, k); size++)
+        {
+            long supports = Combinations.Count(k, size);
+            if (supports > budget) return null;
+            budget -= supports;
             foreach (var support in Combinations.Of(k, size))
             {
-                if (++tried > maxSupports) return null;
                 var sub = Matrix<double>.Build.DenseOfColumnVectors(support.Select(i => A.Column(i)));
                 if (NumericalRank(sub) < size) continue;
                 var coef = sub.Svd(true).Solve(Z);
@@ -223,6 +228,7 @@ public sealed class OptimalSet
                 for (int i = 0; i < size; i++) t[support[i]] = Math.Max(0, coef[i]);
                 return (size, t);
             }
+        }
         return (Rank, Prune(Point));
     }
 

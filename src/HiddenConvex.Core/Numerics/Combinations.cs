@@ -18,4 +18,19 @@ internal static class Combinations
             for (int j = i + 1; j < k; j++) idx[j] = idx[j - 1] + 1;
         }
     }
+
+    /// <summary>The binomial coefficient C(n, k), saturated at <see cref="long.MaxValue"/>.</summary>
+    public static long Count(int n, int k)
+    {
+        if (k < 0 || k > n) return 0;
+        k = Math.Min(k, n - k);
+        long c = 1;
+        for (int i = 1; i <= k; i++)
+        {
+            // c·(n−k+i)/i is exact (C(n−k+i, i)); saturate before it overflows.
+            if (c > long.MaxValue / (n - k + i)) return long.MaxValue;
+            c = c * (n - k + i) / i;
+        }
+        return c;
+    }
 }
