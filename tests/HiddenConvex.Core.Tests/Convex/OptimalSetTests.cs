@@ -9,7 +9,8 @@ public class OptimalSetTests
     private static readonly Tolerance Obj = Tolerances.Objective;
     private static readonly Tolerance Pred = Tolerances.Prediction;
 
-    private static (ConvexProblem Problem, SolverResult Result, OptimalSet Set) Solve(string name)
+    /// <summary>Solves a reference instance, asserts it is certified optimal and reads 𝒲* off the answer.</summary>
+    internal static (ConvexProblem Problem, SolverResult Result, OptimalSet Set) Solve(string name)
     {
         var r = ReferenceInstance.Load(name);
         var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());

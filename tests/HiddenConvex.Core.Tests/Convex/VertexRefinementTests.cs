@@ -8,14 +8,7 @@ public class VertexRefinementTests
 {
     private const double Target = 1e-9;
 
-    private static (ConvexProblem Problem, SolverResult Result, OptimalSet Set) Solve(string name)
-    {
-        var r = ReferenceInstance.Load(name);
-        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
-        var result = ConvexSolver.Solve(problem);
-        Assert.Equal(SolverStatus.Optimal, result.Status);
-        return (problem, result, OptimalSet.FromSolution(problem, result.W));
-    }
+    private static (ConvexProblem Problem, SolverResult Result, OptimalSet Set) Solve(string name) => OptimalSetTests.Solve(name);
 
     [Theory]
     [MemberData(nameof(ReferenceInstance.Names), MemberType = typeof(ReferenceInstance))]

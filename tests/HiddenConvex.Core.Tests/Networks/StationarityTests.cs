@@ -71,6 +71,22 @@ public class StationarityTests
         Assert.Equal(18, report.KinkRows); // u = 0: every row is a kink of every neuron
     }
 
+    /// <summary>
+    /// The u-part of the Clarke measure of one neuron (u, α) under squared loss when row 0 is its only kink (THEORY.md §7):
+    /// its coefficient c ∈ [0, 1] is free, so min ‖a + c b‖ = ‖a + clamp(−a·b/‖b‖², 0, 1) b‖, with a = βu plus the
+    /// active rows' terms and b = row 0's term.
+    /// </summary>
+    internal static (double UPartial, double C) ClosedFormOneKink(Matrix<double> x, Vector<double> y, Vector<double> u, double alpha, double beta)
+    {
+        var g = new SquaredLoss().Gradient(Network.FromNeurons([(u, alpha)], u.Count).Predict(x), y);
+        var a = u * beta;
+        for (int j = 1; j < x.RowCount; j++)
+            if (x.Row(j).DotProduct(u) > 0) a += x.Row(j) * (alpha * g[j]);
+        var b = x.Row(0) * (alpha * g[0]);
+        double c = Math.Clamp(-a.DotProduct(b) / b.DotProduct(b), 0, 1);
+        return ((a + c * b).L2Norm(), c);
+    }
+
     [Fact]
     public void OneKinkRowMatchesTheClosedFormClamp()
     {
@@ -82,13 +98,7 @@ public class StationarityTests
         double alpha = 0.8, beta = 0.3;
         var net = Network.FromNeurons([(u, alpha)], 2);
         var loss = new SquaredLoss();
-        var g = loss.Gradient(net.Predict(x), y);
-        var a = u * beta;
-        for (int j = 1; j < 4; j++)
-            if (x.Row(j).DotProduct(u) > 0) a += x.Row(j) * (alpha * g[j]);
-        var b = x.Row(0) * (alpha * g[0]);
-        double c = Math.Clamp(-a.DotProduct(b) / b.DotProduct(b), 0, 1);
-        double expectedU = (a + c * b).L2Norm();
+        var (expectedU, c) = ClosedFormOneKink(x, y, u, alpha, beta);
         var report = Stationarity.Measure(net, data, loss, beta);
         Assert.Equal(1, report.KinkRows);
         Assert.True(Tolerances.Objective.Agree(expectedU, report.Neurons[0].UPartial),
