@@ -25,7 +25,7 @@ public static class Maps
             double root = Math.Sqrt(norm);
             neurons.Add((b.W / root, b.Sign * root));
         }
-        return neurons.Count == 0 ? Network.Empty(w.InputDim) : Network.FromNeurons(neurons, w.InputDim, "psi(W)");
+        return Network.FromNeurons(neurons, w.InputDim, "psi(W)");
     }
 
     /// <summary>
