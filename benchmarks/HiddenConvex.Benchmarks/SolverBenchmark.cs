@@ -16,7 +16,7 @@ namespace HiddenConvex.Benchmarks;
 /// <code>
 /// solve                       scale table: (n, d) ∈ {(8,3), (10,3), (14,3), (20,2), (50,3), (100,3)}, both losses
 /// solve --sizes 50x3,100x3    chosen sizes only (--loss squared|logistic: one loss; --verbose: solver progress on stderr)
-/// solve --export DIR          write the side-by-side problems ((8,3), (10,3), (14,3), (20,2)) and our results (best of 5)
+/// solve --export DIR          write the side-by-side problems ((8,3), (10,3), (14,3), (20,2)) and our steady-state results
 /// solve --certify DIR         certify DIR/*.cvxopt.json with our checker and print both solvers side by side
 /// </code>
 /// Data: X with i.i.d. N(0,1) entries, y ~ N(0,1) (squared) or uniform ±1 (logistic), seed = 1000·n + d;
@@ -118,7 +118,7 @@ public static class SolverBenchmark
             foreach (var f in Fractions)
             {
                 var (problem, _) = Instance(n, d, "squared", f);
-                var (r, wall, cpu) = BestOf(problem, Repeats);
+                var (r, wall, cpu, count) = BestOf(problem);
                 var check = CertificateChecker.ForConvexPoint(problem, r.W);
                 string name = string.Create(Inv, $"n{n}_d{d}_f{f}");
                 using var fs = File.Create(Path.Combine(dir, name + ".problem.json"));
@@ -145,36 +145,54 @@ public static class SolverBenchmark
                 w.WriteNumber("max_cone_violation", r.MaxConeViolation);
                 w.WriteNumber("seconds", wall);
                 w.WriteNumber("cpu_seconds", cpu);
-                w.WriteNumber("runs", Repeats);
+                w.WriteNumber("runs", count);
                 w.WriteEndObject();
                 w.WriteEndObject();
-                Console.Error.WriteLine(string.Create(Inv, $"{name}: {problem.Patterns.Count} patterns, ours {r.StatusName} rel.gap {check.RelativeGap:E1}, best of {Repeats}: {wall:F4} s wall, {cpu:F4} s CPU"));
+                Console.Error.WriteLine(string.Create(Inv, $"{name}: {problem.Patterns.Count} patterns, ours {r.StatusName} rel.gap {check.RelativeGap:E1}, {count} timed solves: best {wall:F4} s wall, mean {cpu:F4} s CPU"));
             }
         return 0;
     }
 
-    /// <summary>Solves of each side-by-side problem; the best wall-clock and CPU times are reported.</summary>
+    /// <summary>At least this many timed solves of each side-by-side problem.</summary>
     private const int Repeats = 5;
 
+    /// <summary>Timed solves continue until they have taken this much wall-clock time (or <see cref="MaxRepeats"/>).</summary>
+    private const double TimedSeconds = 2.0;
+
+    /// <summary>Upper limit on the timed solves of one problem.</summary>
+    private const int MaxRepeats = 400;
+
+    /// <summary>Untimed solves of the problem itself before timing, so that tiered JIT compilation has settled.</summary>
+    private const double WarmUpSeconds = 1.0;
+
     /// <summary>
-    /// Best of k solves: wall clock (the solver's own clock) and CPU time of the process over the solve (less
-    /// sensitive to other load on the machine; the solver is single-threaded below 256 patterns).
+    /// Steady-state solve time: after <see cref="WarmUpSeconds"/> of untimed solves of the same problem, at least
+    /// <see cref="Repeats"/> solves and at least <see cref="TimedSeconds"/> of them. Wall: the best solve (the solver's
+    /// own clock). CPU: the process's CPU time over all timed solves divided by their number, because the kernel
+    /// accounts CPU time in ticks (10 ms here) that are coarser than one small solve; the solver is single-threaded
+    /// below 256 patterns, so the CPU figure mostly adds the runtime's GC and JIT threads.
     /// </summary>
-    private static (SolverResult Result, double Wall, double Cpu) BestOf(ConvexProblem problem, int k)
+    private static (SolverResult Result, double Wall, double Cpu, int Count) BestOf(ConvexProblem problem)
     {
+        var warm = Stopwatch.StartNew();
+        do ConvexSolver.Solve(problem); while (warm.Elapsed.TotalSeconds < WarmUpSeconds);
         SolverResult? last = null;
-        double wall = double.PositiveInfinity, cpu = double.PositiveInfinity;
+        double wall = double.PositiveInfinity;
+        int count = 0;
         using var process = Process.GetCurrentProcess();
-        for (int i = 0; i < k; i++)
+        process.Refresh();
+        var before = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        while (count < Repeats || (clock.Elapsed.TotalSeconds < TimedSeconds && count < MaxRepeats))
         {
-            process.Refresh();
-            var before = process.TotalProcessorTime;
             last = ConvexSolver.Solve(problem);
-            process.Refresh();
-            cpu = Math.Min(cpu, (process.TotalProcessorTime - before).TotalSeconds);
             wall = Math.Min(wall, last.Seconds);
+            count++;
         }
-        return (last!, wall, cpu);
+        process.Refresh();
+        double cpu = (process.TotalProcessorTime - before).TotalSeconds / count;
+        Console.Error.WriteLine(string.Create(Inv, $"  mean wall {clock.Elapsed.TotalSeconds / count:F4} s over {count} solves"));
+        return (last!, wall, cpu, count);
     }
 
     /// <summary>A number field, NaN when absent (answers written before CPU times were recorded).</summary>
@@ -185,7 +203,7 @@ public static class SolverBenchmark
     private static int Certify(string dir)
     {
         Console.WriteLine("Side by side on exact-pattern problems (squared loss); both certified gaps computed by CertificateChecker from each W");
-        Console.WriteLine("Times are the best of several solves on each side (wall clock; CPU time of the process in the CPU columns)");
+        Console.WriteLine("Wall: best of several solves on each side. CPU: ours, mean CPU time of the process per solve over >= 2 s of solves after 1 s of warm-up; CVXOPT, best of its solves");
         Console.WriteLine($"{"problem",-16} {"blocks",6} {"ours s",8} {"ours cpu",8} {"ours rel.gap",12} {"cvxopt s",9} {"cvx cpu",9} {"cvxopt rel.gap",14} {"cvxopt viol",11} {"cvxopt status",-14} {"speed-up",9} {"cpu ratio",9}");
         foreach (var file in Directory.GetFiles(dir, "*.problem.json").Order(StringComparer.Ordinal))
         {

@@ -116,7 +116,7 @@ internal sealed record BarrierOutcome(double[] W, double[] S, int NewtonSteps, b
 /// (THEORY.md §3 restricted to the working set), in epigraph form:
 /// minimise ℓ(Σ_b γ_b diag(s_b) X w_b) + β Σ_b s_b subject to ‖w_b‖ ≤ s_b and a_j·w_b ≥ 0 on the facets.
 /// Centering problems f_t = t·(ℓ + βΣs) − Σ log(s_b² − ‖w_b‖²) − Σ log(a_j·w_b) are solved by damped
-/// Newton; the Newton system is block-diagonal plus the rank-n loss coupling, solved through an n×n
+/// Newton (to λ²/2 ≤ 1e-3 for every stage but the last of an accurate solve, which goes to 1e-10); the Newton system is block-diagonal plus the rank-n loss coupling, solved through an n×n
 /// system (Woodbury), so a step costs O(K n² d + n³) for K blocks. The stage duality gap is ν/t with
 /// ν = Σ_b (2 + f_b); t grows by <see cref="Growth"/> until ν/t ≤ target. This solver's own gap is only a
 /// stopping heuristic: optimality is decided by the certificate of THEORY.md §4 over all blocks.
@@ -125,7 +125,9 @@ internal sealed class BarrierSolver
 {
     private const double Growth = 20;
     private const int MaxStageSteps = 60; // a stage that does not centre in this many steps has hit rounding
-    private const double CenteringTolerance = 1e-10; // Newton decrement λ²/2 at which a stage counts as centred
+    private const double CenteringTolerance = 1e-10; // Newton decrement λ²/2 at which the last stage counts as centred
+    private const double IntermediateCentering = 1e-3; // λ²/2 at which a stage before the last counts as centred
+    private const double AccurateTarget = 1e-4; // relative gap targets up to this get a tightly centred last stage
     private const double RoundingCentred = 1e-3; // λ² below which a stalled stage counts as centred at rounding level (λ ≈ 0.03: f_t within 1e-3 of its centre)
     private const int StallSteps = 4; // steps without halving λ² that count as a stall
 
@@ -246,10 +248,13 @@ internal sealed class BarrierSolver
         int steps = 0;
         while (true)
         {
-            var (ok, used, why) = Center(t, w, s, Math.Min(maxNewton - steps, MaxStageSteps), deadline, ct);
+            // Only the last stage of an accurate solve is centred to the end: an intermediate centre is left at once
+            // by the next t, and a loose solve only ranks blocks.
+            bool last = relativeGapTarget <= AccurateTarget && nu / t <= relativeGapTarget * Math.Max(1, Math.Abs(Objective(w, s)));
+            var (ok, used, why) = Center(t, w, s, Math.Min(maxNewton - steps, MaxStageSteps), deadline, ct,
+                last ? CenteringTolerance : IntermediateCentering);
             steps += used;
-            var z = Vector<double>.Build.DenseOfArray(Predict(w));
-            double obj = _loss.Value(z, _y) + _beta * s.Sum();
+            double obj = Objective(w, s);
             double gap = nu / t;
             if (!ok) return new BarrierOutcome(w, s, steps, false, gap, why);
             if (gap <= relativeGapTarget * Math.Max(1, Math.Abs(obj))) return new BarrierOutcome(w, s, steps, true, gap, null);
@@ -258,8 +263,16 @@ internal sealed class BarrierSolver
         }
     }
 
-    /// <summary>Damped Newton on f_t from (w, s), in place. Returns false with a reason on a numerical stall or a limit.</summary>
-    private (bool Ok, int Steps, string? Why) Center(double t, double[] w, double[] s, int budget, DateTime deadline, CancellationToken ct)
+    /// <summary>ℓ(z) + β Σ s_b, the reduced program's epigraph objective.</summary>
+    private double Objective(double[] w, double[] s) =>
+        _loss.Value(Vector<double>.Build.DenseOfArray(Predict(w)), _y) + _beta * s.Sum();
+
+    /// <summary>
+    /// Damped Newton on f_t from (w, s), in place, until λ²/2 ≤ <paramref name="tolerance"/>. Returns false with a
+    /// reason on a numerical stall or a limit.
+    /// </summary>
+    private (bool Ok, int Steps, string? Why) Center(double t, double[] w, double[] s, int budget, DateTime deadline, CancellationToken ct,
+        double tolerance)
     {
         int steps = 0;
         var dw = new double[w.Length];
@@ -268,6 +281,7 @@ internal sealed class BarrierSolver
         var sTrial = new double[s.Length];
         double bestLambda2 = double.PositiveInfinity;
         int sinceBest = 0;
+        double current = CenteringObjective(t, w, s); // f_t at (w, s): the accepted trial value of the last step
         for (; steps < Math.Max(budget, 0); steps++)
         {
             if (ct.IsCancellationRequested) return (false, steps, "cancelled");
@@ -275,13 +289,13 @@ internal sealed class BarrierSolver
             double lambda2 = NewtonDirection(t, w, s, dw, ds);
             // A solve that lost every digit right after λ² reached the rounding floor is that floor, not a failure.
             if (double.IsNaN(lambda2)) return bestLambda2 <= RoundingCentred ? (true, steps, null) : (false, steps, "singular Newton system");
-            if (lambda2 / 2 <= CenteringTolerance) return (true, steps, null);
+            if (lambda2 / 2 <= tolerance) return (true, steps, null);
             // Rounding floor: inside the quadratic region λ² stops decreasing when the Newton system's rounding
             // (condition ~ t²) dominates; the point is then as central as floating point allows.
             if (lambda2 < bestLambda2 / 2) { bestLambda2 = lambda2; sinceBest = 0; }
             else if (++sinceBest >= StallSteps && bestLambda2 <= RoundingCentred) return (true, steps, null);
             double alpha = 1;
-            double f0 = CenteringObjective(t, w, s);
+            double f0 = current;
             bool accepted = false;
             for (int ls = 0; ls < 60; ls++, alpha *= 0.5)
             {
@@ -292,7 +306,7 @@ internal sealed class BarrierSolver
                 // Near the centre the decrease is below the rounding of f_t ~ t·objective: take the
                 // feasible Newton step (quadratic-convergence region of a self-concordant barrier).
                 if (f1 <= f0 - 0.25 * alpha * lambda2 || (Math.Sqrt(lambda2) < 0.2 && f1 <= f0 + 1e-14 * Math.Abs(f0)))
-                { accepted = true; break; }
+                { accepted = true; current = f1; break; }
             }
             if (!accepted) return (false, steps, "line search failed");
             Array.Copy(wTrial, w, w.Length);
@@ -320,7 +334,10 @@ internal sealed class BarrierSolver
         var plain = step;
         var residual = Residual(system, rhs, step);
         double residualNorm = Norm(residual);
-        for (int refinement = 0; refinement < Refinements; refinement++)
+        // Early on the path the Woodbury solve is accurate to rounding; refinement only pays once H's condition
+        // (~ t²) has eaten digits.
+        int refinements = residualNorm <= AccurateSolve * Norm(rhs) ? 0 : Refinements;
+        for (int refinement = 0; refinement < refinements; refinement++)
         {
             var correction = system.Solve(residual);
             var refined = (double[])step.Clone();
@@ -376,6 +393,9 @@ internal sealed class BarrierSolver
 
     /// <summary>Iterative-refinement steps of the Newton solve.</summary>
     private const int Refinements = 1;
+
+    /// <summary>Relative residual ‖H d + ∇f_t‖/‖∇f_t‖ below which the Newton solve is not refined.</summary>
+    private const double AccurateSolve = 1e-14;
 
     /// <summary>Gradient and factored Hessian of f_t at one point (see <see cref="NewtonDirection"/>).</summary>
     private sealed class NewtonSystem

@@ -33,10 +33,13 @@ internal static class FacePolisher
         public required int[] ActiveRows;
         public required double[] Signs;
         public required Matrix<double> Basis; // d×r
-        public required Vector<double> Y;
-        public Matrix<double> Prediction = null!; // γ diag(s) X N (n×r): z = Σ_b Prediction_b y_b
-        public Matrix<double> Constraints = null!; // diag(2s − 1) X N (n×r), row-normalised: must stay ≥ 0
+        public required double[] Y;
+        // Flat row-major n×r arrays: these products run in every Newton and line-search step, and on small
+        // programs allocating MathNet vectors for them cost more than the arithmetic.
+        public double[] Prediction = null!; // γ diag(s) X N: z = Σ_b Prediction_b y_b
+        public double[] Constraints = null!; // diag(2s − 1) X N, row-normalised: must stay ≥ 0
         public double StartViolation; // relative cone violation of the start (its projection on the face may cross a row)
+        public int Rank => Y.Length;
     }
 
     /// <summary>
@@ -69,8 +72,8 @@ internal static class FacePolisher
             Vector<double> w0 = start.TryGetValue(b, out var w) && w.L2Norm() > 0
                 ? w
                 : Vector<double>.Build.DenseOfArray(pi) * (1e-3 / Math.Max(norm, 1e-300));
-            var y0 = basis.TransposeThisAndMultiply(w0);
-            if (y0.L2Norm() == 0) continue;
+            var y0 = basis.TransposeThisAndMultiply(w0).ToArray();
+            if (Norm(y0) == 0) continue;
             blocks.Add(new FaceBlock
             {
                 Index = b, Sign = PricingEngine.SignOf(b), Signs = signs, Basis = basis, Y = y0,
@@ -79,8 +82,8 @@ internal static class FacePolisher
         }
         // Blocks the start point leaves (numerically) empty are priced just below β: they sit at the
         // kink ‖y_b‖ = 0 where Newton crawls, so they are left out (the certificate re-checks them).
-        double startLargest = blocks.Count == 0 ? 0 : blocks.Max(bk => bk.Y.L2Norm());
-        if (dropEmpty) blocks.RemoveAll(bk => start.ContainsKey(bk.Index) && bk.Y.L2Norm() < DropRatio * 1e4 * startLargest);
+        double startLargest = blocks.Count == 0 ? 0 : blocks.Max(bk => Norm(bk.Y));
+        if (dropEmpty) blocks.RemoveAll(bk => start.ContainsKey(bk.Index) && Norm(bk.Y) < DropRatio * 1e4 * startLargest);
         if (blocks.Count == 0) return null;
         foreach (var bk in blocks)
         {
@@ -98,7 +101,7 @@ internal static class FacePolisher
             double decrease = -grad.DotProduct(dir);
             // λ² ≈ 2(F − F*): below the rounding of F there is nothing left to gain.
             if (!(decrease > 1e-30 * Math.Max(1, Math.Abs(f)))) break;
-            double yNorm = Math.Sqrt(blocks.Sum(bk => bk.Y.DotProduct(bk.Y)));
+            double yNorm = Math.Sqrt(blocks.Sum(bk => Dot(bk.Y, bk.Y)));
             bool tinyStep = dir.L2Norm() <= 1e-15 * yNorm;
             double alpha = 1;
             bool moved = false, converged = false;
@@ -111,9 +114,10 @@ internal static class FacePolisher
                 int o = 0;
                 for (int i = 0; i < blocks.Count; i++)
                 {
-                    int r = blocks[i].Basis.ColumnCount;
-                    blocks[i].Y = saved[i] + dir.SubVector(o, r) * alpha;
-                    o += r;
+                    var trial = new double[blocks[i].Rank];
+                    for (int c = 0; c < trial.Length; c++) trial[c] = saved[i][c] + alpha * dir[o + c];
+                    blocks[i].Y = trial;
+                    o += trial.Length;
                 }
                 if (!Feasible(blocks, x)) continue;
                 double f1 = Value(blocks, x, y, loss, beta);
@@ -139,12 +143,12 @@ internal static class FacePolisher
                 break;
             }
             // A block driven to zero has left the support: drop it (F is not smooth there).
-            double largest = blocks.Max(o => o.Y.L2Norm());
-            blocks.RemoveAll(bk => bk.Y.L2Norm() <= DropRatio * largest);
+            double largest = blocks.Max(o => Norm(o.Y));
+            blocks.RemoveAll(bk => Norm(bk.Y) <= DropRatio * largest);
             f = Value(blocks, x, y, loss, beta);
             if (converged) break;
         }
-        return blocks.Select(bk => (bk.Index, bk.Basis * bk.Y)).ToList();
+        return blocks.Select(bk => (bk.Index, bk.Basis * Vector<double>.Build.DenseOfArray(bk.Y))).ToList();
     }
 
     /// <summary>
@@ -181,38 +185,68 @@ internal static class FacePolisher
     /// <summary>The fixed linear maps of a block on its face: prediction and (row-normalised) cone rows.</summary>
     private static void Precompute(FaceBlock bk, Matrix<double> x)
     {
-        int n = x.RowCount;
-        var xb = Matrix<double>.Build.Dense(n, x.ColumnCount);
-        var xa = Matrix<double>.Build.Dense(n, x.ColumnCount);
+        int n = x.RowCount, d = x.ColumnCount, r = bk.Rank;
+        bk.Prediction = new double[n * r];
+        bk.Constraints = new double[n * r];
         for (int j = 0; j < n; j++)
         {
-            var row = x.Row(j);
-            double rn = row.L2Norm();
-            if (bk.Signs[j] > 0) xb.SetRow(j, row * bk.Sign);
-            if (rn > 0) xa.SetRow(j, row * (bk.Signs[j] / rn));
+            double rn = 0;
+            for (int k = 0; k < d; k++) rn += x[j, k] * x[j, k];
+            rn = Math.Sqrt(rn);
+            for (int c = 0; c < r; c++)
+            {
+                double xn = 0;
+                for (int k = 0; k < d; k++) xn += x[j, k] * bk.Basis[k, c];
+                if (bk.Signs[j] > 0) bk.Prediction[j * r + c] = bk.Sign * xn;
+                if (rn > 0) bk.Constraints[j * r + c] = bk.Signs[j] / rn * xn;
+            }
         }
-        bk.Prediction = xb * bk.Basis;
-        bk.Constraints = xa * bk.Basis;
     }
 
-    /// <summary>‖z(y) − z(y_saved)‖∞ ≤ <see cref="PredictionConverged"/>·max(1, ‖z‖∞).</summary>
-    private static bool PredictionUnchanged(List<FaceBlock> blocks, List<Vector<double>> saved, Matrix<double> x)
+    /// <summary>
+    /// ‖z(y) − z(y_saved)‖∞ ≤ <see cref="PredictionConverged"/>·max(1, ‖z‖∞, max_j Σ_b |P_b[j,·]|·|y_b|): the change is
+    /// below the rounding of z itself, which grows with the terms summed into z (many blocks of large ‖y_b‖ whose
+    /// predictions cancel leave a rounding floor well above ε‖z‖, and Newton along the singular directions of 𝒲*
+    /// moves z by that much at every step).
+    /// </summary>
+    private static bool PredictionUnchanged(List<FaceBlock> blocks, List<double[]> saved, Matrix<double> x)
     {
-        var z = Predict(blocks, x);
-        var change = Vector<double>.Build.Dense(x.RowCount);
-        for (int i = 0; i < blocks.Count; i++) change += blocks[i].Prediction * (blocks[i].Y - saved[i]);
-        return change.AbsoluteMaximum() <= PredictionConverged * Math.Max(1, z.AbsoluteMaximum());
+        int n = x.RowCount;
+        var change = new double[n];
+        var magnitude = new double[n];
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            var bk = blocks[i];
+            int r = bk.Rank;
+            for (int j = 0; j < n; j++)
+                for (int c = 0; c < r; c++)
+                {
+                    double p = bk.Prediction[j * r + c];
+                    change[j] += p * (bk.Y[c] - saved[i][c]);
+                    magnitude[j] += Math.Abs(p * bk.Y[c]);
+                }
+        }
+        return MaxAbs(change) <= PredictionConverged * Math.Max(1, Math.Max(MaxAbs(Predict(blocks, n)), MaxAbs(magnitude)));
     }
 
-    private static Vector<double> Predict(List<FaceBlock> blocks, Matrix<double> x)
+    private static double[] Predict(List<FaceBlock> blocks, int n)
     {
-        var z = Vector<double>.Build.Dense(x.RowCount);
-        foreach (var bk in blocks) z += bk.Prediction * bk.Y;
+        var z = new double[n];
+        foreach (var bk in blocks)
+        {
+            int r = bk.Rank;
+            for (int j = 0; j < n; j++)
+            {
+                double s = 0;
+                for (int c = 0; c < r; c++) s += bk.Prediction[j * r + c] * bk.Y[c];
+                z[j] += s;
+            }
+        }
         return z;
     }
 
     private static double Value(List<FaceBlock> blocks, Matrix<double> x, Vector<double> y, Loss loss, double beta) =>
-        loss.Value(Predict(blocks, x), y) + beta * blocks.Sum(bk => bk.Y.L2Norm());
+        loss.Value(Vector<double>.Build.Dense(Predict(blocks, x.RowCount)), y) + beta * blocks.Sum(bk => Norm(bk.Y));
 
     /// <summary>Every w_b = N_b y_b satisfies all rows of its cone (to rounding at the scale ‖x_j‖‖w_b‖).</summary>
     private static bool Feasible(List<FaceBlock> blocks, Matrix<double> x)
@@ -226,9 +260,17 @@ internal static class FacePolisher
     /// <summary>max_j (−a_j·w/‖a_j‖)_+ / ‖w‖ for w = N y.</summary>
     private static double Violation(FaceBlock bk)
     {
-        double yn = bk.Y.L2Norm();
+        double yn = Norm(bk.Y);
         if (yn == 0) return 0;
-        return Math.Max(0, -(bk.Constraints * bk.Y).Minimum() / yn);
+        int r = bk.Rank, n = bk.Constraints.Length / r;
+        double lowest = double.PositiveInfinity;
+        for (int j = 0; j < n; j++)
+        {
+            double s = 0;
+            for (int c = 0; c < r; c++) s += bk.Constraints[j * r + c] * bk.Y[c];
+            lowest = Math.Min(lowest, s);
+        }
+        return Math.Max(0, -lowest / yn);
     }
 
     /// <summary>Gradient and Hessian of F in the stacked face coordinates.</summary>
@@ -236,38 +278,67 @@ internal static class FacePolisher
         Vector<double> y, Loss loss, double beta)
     {
         int n = x.RowCount;
-        var z = Predict(blocks, x);
+        var z = Vector<double>.Build.Dense(Predict(blocks, n));
         var gl = loss.Gradient(z, y);
         var hl = loss.HessianDiagonal(z, y);
-        int total = blocks.Sum(bk => bk.Basis.ColumnCount);
-        var m = Matrix<double>.Build.Dense(n, total);
+        int total = blocks.Sum(bk => bk.Rank);
+        // The stacked prediction map M (n × total, row-major): ∇F = Mᵀ∇ℓ + β y/‖y‖, ∇²F = Mᵀ diag(∇²ℓ) M + blocks.
+        var m = new double[n * total];
         int o = 0;
         foreach (var bk in blocks)
         {
-            m.SetSubMatrix(0, o, bk.Prediction);
-            o += bk.Basis.ColumnCount;
+            int r = bk.Rank;
+            for (int j = 0; j < n; j++)
+                for (int c = 0; c < r; c++) m[j * total + o + c] = bk.Prediction[j * r + c];
+            o += r;
         }
-        var grad = m.TransposeThisAndMultiply(gl);
-        var scaled = m.Clone();
+        var grad = new double[total];
+        var hess = new double[total * total];
         for (int j = 0; j < n; j++)
         {
-            double hj = hl[j];
-            for (int c = 0; c < total; c++) scaled[j, c] *= hj;
+            double gj = gl[j], hj = hl[j];
+            int row = j * total;
+            for (int a = 0; a < total; a++)
+            {
+                double ma = m[row + a];
+                if (ma == 0) continue;
+                grad[a] += ma * gj;
+                double hma = hj * ma;
+                for (int b = a; b < total; b++) hess[a * total + b] += hma * m[row + b];
+            }
         }
-        var hess = m.TransposeThisAndMultiply(scaled);
+        for (int a = 0; a < total; a++)
+            for (int b = a + 1; b < total; b++) hess[b * total + a] = hess[a * total + b];
         o = 0;
         foreach (var bk in blocks)
         {
-            int r = bk.Basis.ColumnCount;
-            double yn = bk.Y.L2Norm();
-            var yh = bk.Y / yn;
+            int r = bk.Rank;
+            double yn = Norm(bk.Y);
             for (int i = 0; i < r; i++)
             {
-                grad[o + i] += beta * yh[i];
-                for (int k = 0; k < r; k++) hess[o + i, o + k] += beta * ((i == k ? 1 : 0) - yh[i] * yh[k]) / yn;
+                double yi = bk.Y[i] / yn;
+                grad[o + i] += beta * yi;
+                for (int k = 0; k < r; k++) hess[(o + i) * total + o + k] += beta * ((i == k ? 1 : 0) - yi * bk.Y[k] / yn) / yn;
             }
             o += r;
         }
-        return (grad, hess);
+        // Symmetric, so the row-major array is also its column-major storage.
+        return (Vector<double>.Build.DenseOfArray(grad), Matrix<double>.Build.Dense(total, total, hess));
+    }
+
+    private static double Dot(double[] a, double[] b)
+    {
+        double s = 0;
+        for (int i = 0; i < a.Length; i++) s += a[i] * b[i];
+        return s;
+    }
+
+    private static double Norm(double[] a) => Math.Sqrt(Dot(a, a));
+
+    private static double MaxAbs(double[] a)
+    {
+        double m = 0;
+        foreach (double v in a) m = Math.Max(m, Math.Abs(v));
+        return m;
     }
 }
