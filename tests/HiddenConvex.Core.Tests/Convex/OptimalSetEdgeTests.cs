@@ -22,15 +22,15 @@ public class OptimalSetEdgeTests
         Assert.Equal(0, set.A.ColumnCount);
         Assert.Equal(r.Data.N, set.A.RowCount);
         Assert.Equal(0, set.Rank);
-        Assert.Equal(0, set.Point.Count);
+        Assert.Empty(set.Point);
         Assert.Equal(0.0, set.Residual);
         Assert.Equal(0.0, set.Z.L2Norm());
         Assert.Equal(r.Data.Y, set.V); // v* = −∇ℓ(0) = c·y with c = 1
         var min = set.MinimumSupport();
         Assert.NotNull(min);
         Assert.Equal(0, min.Value.MStar);
-        Assert.Equal(0, set.Prune(set.Point).Count);
-        Assert.Equal(0, set.Sample(new Random(1)).Count);
+        Assert.Empty(set.Prune(set.Point));
+        Assert.Empty(set.Sample(new Random(1)));
         Assert.Empty(set.ToPoint(set.Point).NonZeroBlocks);
     }
 

@@ -46,7 +46,7 @@ public class PricingTests
             double sampled = 0;
             var rows = data.X.ToRowArrays();
             var vArr = v.ToArray();
-            Span<double> u = stackalloc double[d];
+            var u = new double[d];
             for (int k = 0; k < 20000; k++)
             {
                 double norm = 0;
@@ -72,7 +72,7 @@ public class PricingTests
             var vArr = v.ToArray();
             double best = 0;
             const int grid = 400000;
-            Span<double> u = stackalloc double[2];
+            var u = new double[2];
             for (int k = 0; k < grid; k++)
             {
                 double th = 2 * Math.PI * k / grid;

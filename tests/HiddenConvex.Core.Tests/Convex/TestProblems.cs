@@ -18,7 +18,7 @@ internal static class TestProblems
         return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
     }
 
-    /// <summary>Cover's count 2 Σ_{k<d} C(n−1, k) of full-dimensional cells in general position.</summary>
+    /// <summary>Cover's count 2 Σ_{k&lt;d} C(n−1, k) of full-dimensional cells in general position.</summary>
     public static int CoverCount(int n, int d)
     {
         long s = 0;
