@@ -48,8 +48,12 @@ let toNearlyMinimal (c: NetCase) =
     let predictionDrift = pts |> Array.map (fun q -> (q.Network.Predict p.X - z0).InfinityNorm()) |> Array.fold max 0.0
     let termScale = pts |> Array.map (fun q -> predictionTermScale p.X q.Network) |> Array.fold max 0.0
     let steps = [| for k in 0 .. pts.Length - 2 -> pts[k], pts[k + 1] |]
-    let worstRise = steps |> Array.map (fun (a, b) -> b.Loss - a.Loss) |> Array.fold max Double.NegativeInfinity
-    let worstRiseAt = steps |> Array.map (fun (a, b) -> max (abs a.Loss) (abs b.Loss)) |> Array.fold max 0.0
+    // The step whose rise of L_β most exceeds Tolerances.Objective at that step's own magnitude.
+    let worstRise, worstRiseAt =
+        steps
+        |> Array.map (fun (a, b) -> b.Loss - a.Loss, max (abs a.Loss) (abs b.Loss))
+        |> Array.fold (fun (r, s) (r', s') -> if r' - Tolerances.Objective.At s' > r - Tolerances.Objective.At s then (r', s') else (r, s))
+                      (Double.NegativeInfinity, 0.0)
     let penaltyNotDecreasing = steps |> Array.filter (fun (a, b) -> penalty beta b.Network >= penalty beta a.Network) |> Array.length
     let unresolvedInL = steps |> Array.filter (fun (a, b) -> b.Loss >= a.Loss) |> Array.length
     let diameter = pts |> Array.map (fun q -> sqrt (q.Network.SquaredNorm())) |> Array.fold max 0.0
@@ -70,12 +74,12 @@ let toNearlyMinimal (c: NetCase) =
             else
                 // f_θ(X) is constant (checked above), so L_β changes exactly by the change of the penalty
                 // (β/2)‖θ‖². Its decrease can lie below the rounding of L_β, which is that of ℓ(f_θ(X))
-                // (widely scaled data: ℓ ≈ 1e10 rounds at 1e-6 while a merge step lowers the penalty by 3e-6),
+                // (widely scaled data: ℓ ≈ 2.4e10 rounds at 3.8e-6 while a merge step lowers the penalty by 3.1e-6),
                 // so strictness is measured on the penalty, computed at its own magnitude and without tolerance;
                 // the computed L_β must still not rise at any step beyond Tolerances.Objective at its magnitude.
                 [ exactInt "strictly decreasing: number of sampled steps where the penalty (β/2)‖θ‖² = L_β − ℓ(f_θ(X)) does not strictly decrease" penaltyNotDecreasing 0
-                  atMost "non-increasing: largest rise of the computed L_β between sampled points, at Tolerances.Objective's scale |L_β|"
-                      (sprintf "Tolerances.Objective at |L_β| = %s" (fmt worstRiseAt), Tolerance(Tolerances.Objective.At worstRiseAt, 0.0)) worstRise 0.0
+                  atMost "non-increasing: the rise of the computed L_β over a sampled step, worst against Tolerances.Objective at the step's |L_β|"
+                      (sprintf "Tolerances.Objective at that step's |L_β| = %s" (fmt worstRiseAt), Tolerance(Tolerances.Objective.At worstRiseAt, 0.0)) worstRise 0.0
                   exact "the path strictly decreases the penalty (β/2)‖θ‖² overall (end < start)"
                       (penalty beta path.End < penalty beta net) (fmt (penalty beta path.End)) ("< " + fmt (penalty beta net))
                   atMost "the computed L_β does not rise overall (end ≤ start) beyond Tolerances.Objective" objectiveTol path.EndLoss start ]))
