@@ -48,6 +48,7 @@ public sealed class OptimalSet
 
     /// <summary>
     /// Builds 𝒲* around an (accurate) optimal point W of the program. The active blocks are those with
+    /// ‖π_b(v)‖ ≥ β(1 − <see cref="RoundingActiveMargin"/>) when they pass the checks below, else those with
     /// ‖π_b(v)‖ ≥ β − <see cref="Tolerances.Pricing"/>; when rounding in v puts a truly active block just below
     /// that threshold, the polytope {t ≥ 0 : A t = z*} comes out empty, so the threshold is widened step by step
     /// (<see cref="WidenedActiveMargins"/>) and the first active set whose polytope reproduces z* (entrywise within
@@ -87,13 +88,9 @@ public sealed class OptimalSet
             int i = engine.IndexOf(bv.Block);
             if (i >= 0) ownBlocks[i] = ownBlocks.TryGetValue(i, out var sum) ? sum + bv.W : bv.W;
         }
-        int lastCount = -1;
-        string failure = "";
-        foreach (double threshold in Thresholds(beta))
+        List<int> ActiveAbove(double threshold) => Enumerable.Range(0, values.Length).Where(b => values[b] >= threshold).ToList();
+        OptimalSet? TryActiveSet(List<int> activeIndices, double threshold, out string failure)
         {
-            var activeIndices = Enumerable.Range(0, values.Length).Where(b => values[b] >= threshold).ToList();
-            if (activeIndices.Count == lastCount) continue;
-            lastCount = activeIndices.Count;
             // Blocks W leaves nonzero but that price below the threshold are off the support of 𝒲*: W restricted to
             // the active blocks is the point 𝒲* is read from, provided that does not raise the objective.
             var kept = new ConvexPoint(w.NonZeroBlocks.Where(bv => activeIndices.Contains(engine.IndexOf(bv.Block))), problem.Data.D);
@@ -101,7 +98,7 @@ public sealed class OptimalSet
             if (keptObjective - objective > Tolerances.Objective.At(objective))
             {
                 failure = $"dropping the blocks of W priced below β(1 − {1 - threshold / beta:G2}) raises the objective from {objective:R} to {keptObjective:R}";
-                continue;
+                return null;
             }
             var z = kept.Predict(x);
             var v = -problem.Loss.Gradient(z, problem.Data.Y);
@@ -111,12 +108,26 @@ public sealed class OptimalSet
             var dual = activeIndices.Select(b => ActiveBlockOf(engine, x, b, vArr, null)).ToList();
             var primal = activeIndices.Select(b => ActiveBlockOf(engine, x, b, vArr, ownBlocks)).ToList();
             var own = Vector<double>.Build.Dense(primal.Count, i => ownBlocks.TryGetValue(activeIndices[i], out var wb) ? wb.L2Norm() : 0);
+            failure = "";
             foreach (var (active, point) in new[] { (dual, (Vector<double>?)null), (primal, own), (primal, null) })
             {
                 var set = new OptimalSet(problem, z, v, active, point);
                 failure = set.Inconsistency(keptObjective);
                 if (failure.Length == 0) return set;
             }
+            return null;
+        }
+        // Blocks priced at β up to rounding first: a block priced visibly below β is not active (RoundingActiveMargin).
+        double exact = beta * (1 - RoundingActiveMargin);
+        if (TryActiveSet(ActiveAbove(exact), exact, out _) is { } exactSet) return exactSet;
+        int lastCount = -1;
+        string failure = "";
+        foreach (double threshold in Thresholds(beta))
+        {
+            var activeIndices = ActiveAbove(threshold);
+            if (activeIndices.Count == lastCount) continue;
+            lastCount = activeIndices.Count;
+            if (TryActiveSet(activeIndices, threshold, out failure) is { } set) return set;
         }
         throw new OptimalSetException(
             $"the optimal set cannot be read off this point (THEORY.md §6): {failure}; active blocks were tried down to " +
@@ -141,6 +152,16 @@ public sealed class OptimalSet
     /// objective check bounds.
     /// </summary>
     public static readonly double[] WidenedActiveMargins = [1e-6, 1e-5];
+
+    /// <summary>
+    /// Relative margin below β within which a block is first taken as active, about a thousand times the rounding of
+    /// a computed price; only when no such active set reproduces z* and attains the objective are the blocks within
+    /// <see cref="Tolerances.Pricing"/> (then <see cref="WidenedActiveMargins"/>) taken. A block priced δ below β in
+    /// exact arithmetic is not active, and within <see cref="Tolerances.Pricing"/> it is invisible to the objective
+    /// (cost t_b β δ), yet a neuron along its direction on a cone face has Clarke measure about |α| β √(2δ)
+    /// (THEORY.md §7): 2.9e-4 at δ = 5.8e-8, far above <see cref="Tolerances.Stationarity"/>.
+    /// </summary>
+    public const double RoundingActiveMargin = 1e-12;
 
     private static IEnumerable<double> Thresholds(double beta)
     {

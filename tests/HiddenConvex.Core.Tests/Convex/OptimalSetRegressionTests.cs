@@ -93,6 +93,31 @@ public class OptimalSetRegressionTests
         }
     }
 
+    /// <summary>
+    /// Logistic loss on a near-duplicate row (3001, 2999) next to (3, 3) and (−3, 3): block (111, −) prices
+    /// 5.8e-8 (relative) below β, inside <see cref="Tolerances.Pricing"/>, with its best direction (1, 1)/√2 on the
+    /// face x_2·u = 0, 3.4e-4 rad from the active direction of block (101, −). It is not active, and a sampled
+    /// point using it gave a neuron with Clarke measure 2.9e-4 above the threshold 1.3e-4 (|α|β√(2·5.8e-8)).
+    /// </summary>
+    [Fact]
+    public void NearlyActiveFaceBlockIsLeftOutOfTheOptimalSet()
+    {
+        var data = Dataset.Create([[3, 3], [-3, 3], [3001, 2999]], [1, 1, -1]);
+        var loss = new LogisticLoss(1);
+        var patterns = CellEnumerator.Enumerate(data.X);
+        double betaMax = Pricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
+        var problem = new ConvexProblem(data, loss, 0.04898968192655267 * betaMax, patterns);
+        var set = OptimalSet.FromSolution(problem, ConvexSolver.Solve(problem).W);
+        Assert.DoesNotContain(set.Active, a => a.Block.ToString() == "(111, -)");
+        var rng = new Random(123322);
+        for (int i = 0; i < 5; i++)
+        {
+            var net = Maps.Psi(set.ToPoint(set.Sample(rng)));
+            var s = Stationarity.Measure(net, problem.Data, problem.Loss, problem.Beta);
+            Assert.True(s.Measure <= s.Threshold, $"Clarke measure {s.Measure:E3} above {s.Threshold:E3} ({s.Tolerance})");
+        }
+    }
+
     /// <summary>Opposite rows in one dimension: L_β(ψ(prune(W*))) was 0.021184 against the certified objective 0.019462.</summary>
     [Fact]
     public void OppositeRowsPruneToAnOptimalNetwork() =>
