@@ -139,10 +139,22 @@ internal sealed class BarrierSolver
     private readonly List<ReducedBlock> _blocks;
     private readonly int _k, _m; // blocks, variables per block (d + 1)
 
+    // Work arrays of Factor, reused by every Newton step (a step's system is used and dropped before the next one):
+    // on small programs allocating them each step cost as much as the arithmetic.
+    private readonly double[] _chol, _blockHessian, _gradient, _coupling, _couplingChol, _sqrt, _curvature, _xc;
+
     public BarrierSolver(double[] x, int n, int d, Vector<double> y, Loss loss, double beta, List<ReducedBlock> blocks)
     {
         _x = x; _n = n; _d = d; _y = y; _loss = loss; _beta = beta; _blocks = blocks;
         _k = blocks.Count; _m = d + 1;
+        _chol = new double[_k * _m * _m];
+        _blockHessian = new double[_k * _m * _m];
+        _gradient = new double[_k * _m];
+        _coupling = new double[n * n];
+        _couplingChol = new double[n * n];
+        _sqrt = new double[n];
+        _curvature = new double[n];
+        _xc = new double[n * d];
     }
 
     /// <summary>z = Σ_b γ_b diag(s_b) X w_b.</summary>
@@ -491,13 +503,16 @@ internal sealed class BarrierSolver
         var z = Vector<double>.Build.DenseOfArray(Predict(w));
         var grad = _loss.Gradient(z, _y).AsArray() ?? _loss.Gradient(z, _y).ToArray();
         var hess = _loss.HessianDiagonal(z, _y);
-        var chol = new double[_k * m * m];
-        var bAll = new double[_k * m * m];
-        var gradAll = new double[_k * m];
-        var kn = new double[n * n];
-        var cww = new double[d * d];
-        var col = new double[m];
-        var xc = new double[n * d];
+        var chol = _chol;
+        var bAll = _blockHessian;
+        var gradAll = _gradient;
+        var kn = _coupling;
+        Array.Clear(bAll);
+        Array.Clear(gradAll);
+        Array.Clear(kn);
+        Span<double> cww = stackalloc double[d * d];
+        Span<double> col = stackalloc double[m];
+        var xc = _xc;
         Span<double> hq = stackalloc double[m];
         for (int bi = 0; bi < _k; bi++)
         {
@@ -549,7 +564,7 @@ internal sealed class BarrierSolver
             // C = [B⁻¹]_ww, then the block's contribution (diag(s) X) C (diag(s) X)ᵀ to the n×n coupling.
             for (int c = 0; c < d; c++)
             {
-                Array.Clear(col);
+                col.Clear();
                 col[c] = 1;
                 CholeskySolve(lb, col, m);
                 for (int a = 0; a < d; a++) cww[a * d + c] = col[a];
@@ -575,14 +590,15 @@ internal sealed class BarrierSolver
             }
         }
         // Symmetrise and form I + S K S.
-        var sq = new double[n];
-        var curvature = new double[n];
+        var sq = _sqrt;
+        var curvature = _curvature;
         for (int j = 0; j < n; j++)
         {
             curvature[j] = Math.Max(t * hess[j], 0);
             sq[j] = Math.Sqrt(curvature[j]);
         }
-        var amat = new double[n * n];
+        // I + S K S overwrites K (its upper triangle is read before the same entry is written).
+        var amat = kn;
         for (int i = 0; i < n; i++)
             for (int j = i; j < n; j++)
             {
@@ -590,7 +606,7 @@ internal sealed class BarrierSolver
                 amat[i * n + j] = v;
                 amat[j * n + i] = v;
             }
-        var achol = new double[n * n];
+        var achol = _couplingChol;
         if (!Cholesky(amat, achol, n)) return null;
         return new NewtonSystem
         {
