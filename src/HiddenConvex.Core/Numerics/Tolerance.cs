@@ -9,11 +9,16 @@ public readonly record struct Tolerance(double Absolute, double Relative)
     /// <summary>The allowed deviation at a given magnitude: Absolute + Relative·|scale|.</summary>
     public double At(double scale) => Absolute + Relative * Math.Abs(scale);
 
-    /// <summary>True when |a − b| ≤ Absolute + Relative · max(|a|, |b|).</summary>
-    public bool Agree(double a, double b) => Math.Abs(a - b) <= At(Math.Max(Math.Abs(a), Math.Abs(b)));
+    /// <summary>
+    /// True when |a − b| ≤ Absolute + Relative · max(|a|, |b|). An infinity agrees only with itself and NaN with
+    /// nothing (at an infinite magnitude the relative allowance would be infinite too).
+    /// </summary>
+    public bool Agree(double a, double b) =>
+        a == b || (double.IsFinite(a) && double.IsFinite(b) && Math.Abs(a - b) <= At(Math.Max(Math.Abs(a), Math.Abs(b))));
 
-    /// <summary>True when a ≤ b up to the tolerance at the magnitude of the two.</summary>
-    public bool AtMost(double a, double b) => a - b <= At(Math.Max(Math.Abs(a), Math.Abs(b)));
+    /// <summary>True when a ≤ b up to the tolerance at the magnitude of the two (exactly, when one is infinite; never with NaN).</summary>
+    public bool AtMost(double a, double b) =>
+        a <= b || (double.IsFinite(a) && double.IsFinite(b) && a - b <= At(Math.Max(Math.Abs(a), Math.Abs(b))));
 
     /// <inheritdoc />
     public override string ToString() => $"abs {Absolute:G3} + rel {Relative:G3}";
