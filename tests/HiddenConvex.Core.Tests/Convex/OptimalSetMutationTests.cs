@@ -132,7 +132,7 @@ public class OptimalSetMutationTests
     }
 
     /// <summary>
-    /// ref02 (β = 0.1 β_max, six blocks, one of them block 0 of the pricing order) enlarged by 1 + 1e-6: directions are
+    /// ref02 (β = 0.1 β_max, exact cells; W uses six blocks, one of them block 0 of the pricing order) enlarged by 1 + 1e-6: directions are
     /// read off W's own blocks. Every direction is a unit vector, so ‖w_b‖ = t_b at every point, and W itself, whose
     /// norms are t_W, is a point of the set read off it.
     /// </summary>
@@ -140,7 +140,7 @@ public class OptimalSetMutationTests
     public void Directions_read_off_W_are_unit_and_W_lies_in_its_own_optimal_set()
     {
         var r = ReferenceInstance.Load("ref02_n5_d3_gauss_f0.1");
-        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
+        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, CellEnumerator.Enumerate(r.Data.X));
         var w = Scaled(ConvexSolver.Solve(problem).W, 1 + 1e-6);
         var set = OptimalSet.FromSolution(problem, w, 1e-2);
         foreach (var a in set.Active)
