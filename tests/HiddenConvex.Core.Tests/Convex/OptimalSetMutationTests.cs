@@ -179,6 +179,52 @@ public class OptimalSetMutationTests
     }
 
     /// <summary>
+    /// Rows (3, 0), (−2, −2), (1, 2), (3, 2), (1, −3), y = (3, 1, 1, −1, 3), β = 0.3 β_max: two active blocks with parallel
+    /// columns, so the polytope is the segment between E_0 = (z*·A_0/‖A_0‖², 0) and E_1 = (0, z*·A_1/‖A_1‖²) (closed form).
+    /// A sample with one vertex is λ·Point + (1 − λ)·V with Dirichlet(1) weights, so when V is the other end λ ~ U(0, 1)
+    /// (THEORY.md §6 sampling as documented). Kolmogorov–Smirnov over the samples that left Point, at level 1e-6.
+    /// </summary>
+    [Fact]
+    public void Samples_of_a_segment_mix_its_ends_with_uniform_weights()
+    {
+        var data = Dataset.Create([[3, 0], [-2, -2], [1, 2], [3, 2], [1, -3]], [3, 1, 1, -1, 3]);
+        var loss = new SquaredLoss(1);
+        var patterns = CellEnumerator.Enumerate(data.X);
+        double betaMax = Pricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
+        var problem = new ConvexProblem(data, loss, 0.3 * betaMax, patterns);
+        var set = OptimalSet.FromSolution(problem, ConvexSolver.Solve(problem).W);
+        Assert.Equal(2, set.Active.Count);
+        Assert.Equal(1, set.Rank);
+        var (a0, a1) = (set.A.Column(0), set.A.Column(1));
+        Assert.True(1 - Math.Abs(a0.DotProduct(a1)) / (a0.L2Norm() * a1.L2Norm()) <= 1e-12, "the two active columns are not parallel");
+        var ends = new[]
+        {
+            Vector<double>.Build.Dense([set.Z.DotProduct(a0) / a0.DotProduct(a0), 0]),
+            Vector<double>.Build.Dense([0, set.Z.DotProduct(a1) / a1.DotProduct(a1)]),
+        };
+        foreach (var e in ends) AssertReproducesZ(set, e, "end of the segment");
+        int at = Enumerable.Range(0, 2).Single(i => (set.Point - ends[i]).L2Norm() <= 1e-9 * ends[i].L2Norm());
+        var far = ends[1 - at];
+        var rng = new Random(31);
+        var lambdas = new List<double>();
+        for (int i = 0; i < 2000; i++)
+        {
+            var t = set.Sample(rng, vertices: 1);
+            Assert.True(t.Minimum() >= 0, $"sample {i}: negative entry {t.Minimum():R}");
+            if ((t - set.Point).L2Norm() <= 1e-9 * set.Point.L2Norm()) continue;
+            // t = λ Point + (1 − λ) far: the coordinate along the segment, read off the entry where Point is zero.
+            int k = 1 - at;
+            lambdas.Add(1 - t[k] / far[k]);
+        }
+        Assert.True(lambdas.Count >= 500, $"only {lambdas.Count} of 2000 samples left the stored point");
+        lambdas.Sort();
+        int n = lambdas.Count;
+        double ks = Enumerable.Range(0, n).Max(i => Math.Max((i + 1.0) / n - lambdas[i], lambdas[i] - (double)i / n));
+        double critical = Math.Sqrt(Math.Log(2 / 1e-6) / (2 * n));
+        Assert.True(ks <= critical, $"Kolmogorov–Smirnov distance of λ from U(0, 1): {ks:F4} > {critical:F4} ({n} samples)");
+    }
+
+    /// <summary>
     /// Scaling X by c = 1e4 and β by c leaves the optimal predictions and the active blocks unchanged and scales A by c:
     /// rank(A), the pruned support and m* cannot change (ref05: rank 4 of 12 columns, the null singular values rise to
     /// about 1e-12 with the scale, still far below 1e-10 σ_max).
