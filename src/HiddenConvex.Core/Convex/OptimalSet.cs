@@ -81,7 +81,9 @@ public sealed class OptimalSet
         double beta = problem.Beta;
         double objective = problem.Objective(w);
         double widest = beta * (1 - WidenedActiveMargins[^1]);
-        var values = engine.ValuesAbove(vArr, Math.Min(widest, beta - Tolerances.Pricing.At(beta)));
+        // ValuesAbove leaves out the patterns with ‖g_s‖ ≤ its threshold, while a block priced exactly at the lowest
+        // threshold is active (‖π_b‖ ≥ threshold, with ‖π_b‖ = ‖g_s‖ when g_s lies in the cone): search one ulp below it.
+        var values = engine.ValuesAbove(vArr, Math.BitDecrement(Math.Min(widest, beta - Tolerances.Pricing.At(beta))));
         var ownBlocks = new Dictionary<int, Vector<double>>();
         foreach (var bv in w.NonZeroBlocks)
         {
@@ -131,7 +133,7 @@ public sealed class OptimalSet
         }
         throw new OptimalSetException(
             $"the optimal set cannot be read off this point (THEORY.md §6): {failure}; active blocks were tried down to " +
-            $"‖π_b‖ ≥ β(1 − {WidenedActiveMargins[^1]:G2}) with β = {beta:R}, ρ(v) = {values.Max():R}");
+            $"‖π_b‖ ≥ β(1 − {WidenedActiveMargins[^1]:G2}) with β = {beta:R}, ρ(v) = {engine.Price(vW).Rho:R}");
     }
 
     /// <summary>
