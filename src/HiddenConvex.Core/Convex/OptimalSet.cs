@@ -29,7 +29,10 @@ public sealed class OptimalSet
     public Matrix<double> A { get; }
     /// <summary>rank(A) (singular values above 1e-10·σ_max).</summary>
     public int Rank { get; }
-    /// <summary>A point t ≥ 0 of the polytope {t ≥ 0 : A t = z*}: W's own block norms when they reproduce z*, else non-negative least squares.</summary>
+    /// <summary>
+    /// A point t ≥ 0 of the polytope {t ≥ 0 : A t = z*}: the non-negative least-squares (Lawson–Hanson) point, or W's own
+    /// block norms when the active directions are read off W's own blocks (see <see cref="FromSolution(ConvexProblem, ConvexPoint, double)"/>).
+    /// </summary>
     public Vector<double> Point { get; }
     /// <summary>‖A·Point − z*‖ / max(1, ‖z*‖): how well the active directions reproduce z*.</summary>
     public double Residual { get; }
