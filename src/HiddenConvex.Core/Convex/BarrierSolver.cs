@@ -158,17 +158,20 @@ internal sealed class BarrierSolver
     }
 
     /// <summary>z = Σ_b γ_b diag(s_b) X w_b.</summary>
-    public double[] Predict(double[] w)
+    public double[] Predict(double[] w) => Predict(w, _d);
+
+    /// <summary>Σ_b γ_b diag(s_b) X v_b with block b's d entries starting at b·stride of v.</summary>
+    private double[] Predict(double[] v, int stride)
     {
         var z = new double[_n];
         for (int bi = 0; bi < _k; bi++)
         {
             var blk = _blocks[bi];
-            int o = bi * _d;
+            int o = bi * stride;
             foreach (int j in blk.ActiveRows)
             {
                 double a = 0;
-                for (int k = 0; k < _d; k++) a += _x[j * _d + k] * w[o + k];
+                for (int k = 0; k < _d; k++) a += _x[j * _d + k] * v[o + k];
                 z[j] += blk.Sign * a;
             }
         }
@@ -467,22 +470,7 @@ internal sealed class BarrierSolver
     }
 
     /// <summary>M applied to a stacked (w, s) vector: Σ_b γ_b diag(s_b) X w_b.</summary>
-    private double[] PredictStacked(double[] v)
-    {
-        var z = new double[_n];
-        for (int bi = 0; bi < _k; bi++)
-        {
-            var blk = _blocks[bi];
-            int o = bi * _m;
-            foreach (int j in blk.ActiveRows)
-            {
-                double a = 0;
-                for (int c = 0; c < _d; c++) a += _x[j * _d + c] * v[o + c];
-                z[j] += blk.Sign * a;
-            }
-        }
-        return z;
-    }
+    private double[] PredictStacked(double[] v) => Predict(v, _m);
 
     /// <summary>The block's rows of Mᵀ applied to an n-vector (zero in the epigraph coordinate).</summary>
     private void TransposeBlock(int bi, double[] u, Span<double> into)
