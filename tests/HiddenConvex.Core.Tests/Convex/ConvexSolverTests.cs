@@ -12,7 +12,7 @@ public class ConvexSolverTests(ITestOutputHelper output)
     public void CertifiedIntervalOverlapsTheReferenceInterval(string name)
     {
         var r = ReferenceInstance.Load(name);
-        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
+        var problem = r.Problem();
         var log = new StringWriter();
         var result = ConvexSolver.Solve(problem, new SolverSettings { Verbose = true, Progress = log, Tolerance = double.Parse(Environment.GetEnvironmentVariable("HCV_TOL") ?? "1e-9") });
         output.WriteLine(log.ToString());

@@ -44,7 +44,7 @@ public class OptimalSetEdgeTests
     public void Every_point_of_the_optimal_set_spends_the_same_budget(string name)
     {
         var r = ReferenceInstance.Load(name);
-        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
+        var problem = r.Problem();
         var set = OptimalSet.FromSolution(problem, ConvexSolver.Solve(problem).W);
         double budget = set.V.DotProduct(set.Z) / problem.Beta;
         var rng = new Random(11);
@@ -65,9 +65,9 @@ public class OptimalSetEdgeTests
     public void Refusals_name_the_gap_and_the_shape()
     {
         var r = ReferenceInstance.Load("ref00_n3_d2_gauss_f0.1");
-        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
+        var problem = r.Problem();
         var w = ConvexSolver.Solve(problem).W;
-        var half = new ConvexPoint(w.NonZeroBlocks.Select(b => new BlockValue(b.Block, b.W * 0.5)), r.Data.D);
+        var half = TestProblems.Scaled(w, 0.5);
         var e = Assert.Throws<OptimalSetException>(() => OptimalSet.FromSolution(problem, half, 1e-3));
         Assert.Contains("exceeds 1.000E-003", e.Message);
         Assert.Throws<ArgumentNullException>(() => OptimalSet.FromSolution(null!, w));
@@ -91,7 +91,7 @@ public class OptimalSetEdgeTests
     public void Pruning_a_point_on_every_active_block_keeps_At_and_the_budget_and_ends_at_a_vertex(string name)
     {
         var r = ReferenceInstance.Load(name);
-        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
+        var problem = r.Problem();
         var w = ConvexSolver.Solve(problem).W;
         var set = OptimalSet.FromSolution(problem, w);
         var own = Vector<double>.Build.Dense(set.Active.Count,
@@ -120,7 +120,7 @@ public class OptimalSetEdgeTests
     public void Samples_of_a_polytope_with_dependent_columns_differ_and_stay_optimal()
     {
         var r = ReferenceInstance.Load("ref05_n8_d3_gauss_f0.1");
-        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
+        var problem = r.Problem();
         var result = ConvexSolver.Solve(problem);
         var set = OptimalSet.FromSolution(problem, result.W);
         Assert.True(set.Active.Count > set.Rank, $"{set.Active.Count} active blocks, rank {set.Rank}");
@@ -191,7 +191,7 @@ public class OptimalSetEdgeTests
     public void ToPoint_gives_a_block_only_for_positive_entries()
     {
         var r = ReferenceInstance.Load("ref05_n8_d3_gauss_f0.1");
-        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
+        var problem = r.Problem();
         var set = OptimalSet.FromSolution(problem, ConvexSolver.Solve(problem).W);
         var w = set.ToPoint(set.Point);
         Assert.Equal(set.Point.Count(v => v > 0), w.Blocks.Count);
@@ -207,9 +207,9 @@ public class OptimalSetEdgeTests
     public void A_block_priced_just_below_the_tight_threshold_is_found_by_widening(double delta)
     {
         var r = ReferenceInstance.Load("ref01_n5_d2_int_f0.5");
-        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
+        var problem = r.Problem();
         var w = ConvexSolver.Solve(problem).W;
-        var enlarged = new ConvexPoint(w.NonZeroBlocks.Select(b => new BlockValue(b.Block, b.W * (1 + delta))), r.Data.D);
+        var enlarged = TestProblems.Scaled(w, 1 + delta);
         var set = OptimalSet.FromSolution(problem, enlarged, 1e-2);
         var block = Assert.Single(w.NonZeroBlocks).Block;
         var active = Assert.Single(set.Active);
@@ -224,9 +224,9 @@ public class OptimalSetEdgeTests
     public void A_point_whose_blocks_price_beyond_the_widest_margin_is_refused_with_the_reason()
     {
         var r = ReferenceInstance.Load("ref00_n3_d2_gauss_f0.1");
-        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
+        var problem = r.Problem();
         var w = ConvexSolver.Solve(problem).W;
-        var enlarged = new ConvexPoint(w.NonZeroBlocks.Select(b => new BlockValue(b.Block, b.W * (1 + 1e-5))), r.Data.D);
+        var enlarged = TestProblems.Scaled(w, 1 + 1e-5);
         var e = Assert.Throws<OptimalSetException>(() => OptimalSet.FromSolution(problem, enlarged, 1e-2));
         Assert.Contains("dropping the blocks of W priced below β(1 − 1E-07) raises the objective", e.Message);
         Assert.Contains($"active blocks were tried down to ‖π_b‖ ≥ β(1 − 1E-05) with β = {r.Beta:R}", e.Message);

@@ -25,9 +25,6 @@ public class OptimalSetMutationTests
         return new ConvexProblem(data, r.Loss, r.Beta * xScale * yScale, r.Patterns());
     }
 
-    private static ConvexPoint Scaled(ConvexPoint w, double factor) =>
-        new(w.NonZeroBlocks.Select(b => new BlockValue(b.Block, b.W * factor)), w.InputDim);
-
     /// <summary>One row x = 1, target y, squared loss: z = w ≥ 0 on block (1, +), v = y − w, ‖π‖ = v (hand computation).</summary>
     private static ConvexProblem OneRow(double y, double beta)
     {
@@ -68,7 +65,7 @@ public class OptimalSetMutationTests
     public void A_point_is_accepted_at_exactly_its_certified_gap_and_refused_just_below()
     {
         var r = ReferenceInstance.Load("ref00_n3_d2_gauss_f0.1");
-        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
+        var problem = r.Problem();
         var w = ConvexSolver.Solve(problem).W;
         double gap = CertificateChecker.ForConvexPoint(problem, w).RelativeGap;
         var set = OptimalSet.FromSolution(problem, w, gap);
@@ -123,8 +120,8 @@ public class OptimalSetMutationTests
     public void A_refusal_reports_the_pricing_value_of_the_dual_vector()
     {
         var r = ReferenceInstance.Load("ref00_n3_d2_gauss_f0.1");
-        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
-        var w = Scaled(ConvexSolver.Solve(problem).W, 1 + 1e-5);
+        var problem = r.Problem();
+        var w = TestProblems.Scaled(ConvexSolver.Solve(problem).W, 1 + 1e-5);
         var v = -problem.Loss.Gradient(w.Predict(problem.Data.X), problem.Data.Y);
         double rho = Pricing.Price(problem.Data.X, problem.Patterns, v).Rho;
         var e = Assert.Throws<OptimalSetException>(() => OptimalSet.FromSolution(problem, w, 1e-2));
@@ -141,7 +138,7 @@ public class OptimalSetMutationTests
     {
         var r = ReferenceInstance.Load("ref02_n5_d3_gauss_f0.1");
         var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, CellEnumerator.Enumerate(r.Data.X));
-        var w = Scaled(ConvexSolver.Solve(problem).W, 1 + 1e-6);
+        var w = TestProblems.Scaled(ConvexSolver.Solve(problem).W, 1 + 1e-6);
         var set = OptimalSet.FromSolution(problem, w, 1e-2);
         foreach (var a in set.Active)
             Assert.True(Math.Abs(a.Direction.L2Norm() - 1) <= 1e-12, $"direction of {a.Block} has norm {a.Direction.L2Norm():R}");
@@ -168,7 +165,7 @@ public class OptimalSetMutationTests
     public void A_sample_without_vertices_is_the_stored_point()
     {
         var r = ReferenceInstance.Load("ref05_n8_d3_gauss_f0.1");
-        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
+        var problem = r.Problem();
         var set = OptimalSet.FromSolution(problem, ConvexSolver.Solve(problem).W);
         var alone = set.Sample(new Random(2), vertices: 0);
         AssertReproducesZ(set, alone, "sample without vertices");

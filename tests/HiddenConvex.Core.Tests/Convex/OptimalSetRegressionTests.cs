@@ -157,7 +157,7 @@ public class OptimalSetFailureTests
         var problem = new ConvexProblem(data, new SquaredLoss(1), 0.052259547692496516, CellEnumerator.Enumerate(data.X));
         var result = ConvexSolver.Solve(problem);
         Assert.Equal(SolverStatus.Optimal, result.Status);
-        var half = new ConvexPoint(result.W.NonZeroBlocks.Select(b => new BlockValue(b.Block, b.W * 0.5)), data.D);
+        var half = TestProblems.Scaled(result.W, 0.5);
         var e = Assert.Throws<OptimalSetException>(() => OptimalSet.FromSolution(problem, half));
         Assert.Contains("THEORY.md §6", e.Message);
     }

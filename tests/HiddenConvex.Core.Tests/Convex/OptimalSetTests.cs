@@ -13,7 +13,7 @@ public class OptimalSetTests
     internal static (ConvexProblem Problem, SolverResult Result, OptimalSet Set) Solve(string name)
     {
         var r = ReferenceInstance.Load(name);
-        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, r.Patterns());
+        var problem = r.Problem();
         var result = ConvexSolver.Solve(problem);
         Assert.Equal(SolverStatus.Optimal, result.Status);
         return (problem, result, OptimalSet.FromSolution(problem, result.W));

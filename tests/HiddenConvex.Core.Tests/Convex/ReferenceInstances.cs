@@ -1,5 +1,6 @@
 using System.Text.Json;
 using HiddenConvex.Core.Arrangements;
+using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
 
@@ -36,4 +37,7 @@ internal sealed record ReferenceInstance(string Name, Dataset Data, Loss Loss, d
         Assert.True(set.IsExact, $"{Name}: test sampling found {set.Count} of {Cells} cells");
         return set;
     }
+
+    /// <summary>The instance's program over its (sampled, asserted complete) pattern set.</summary>
+    public ConvexProblem Problem() => new(Data, Loss, Beta, Patterns());
 }

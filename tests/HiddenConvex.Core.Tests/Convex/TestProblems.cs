@@ -1,3 +1,4 @@
+using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Data;
 using MathNet.Numerics.LinearAlgebra;
@@ -77,6 +78,10 @@ internal static class TestProblems
         }
     }
 
+
+    /// <summary>Every block of W multiplied by <paramref name="factor"/>.</summary>
+    public static ConvexPoint Scaled(ConvexPoint w, double factor) =>
+        new(w.NonZeroBlocks.Select(b => new BlockValue(b.Block, b.W * factor)), w.InputDim);
 
     /// <summary>A general-position Gaussian problem with all its cells found (asserted).</summary>
     public static (Dataset Data, PatternSet Patterns) GaussianProblem(int seed, int n, int d, bool labels = false)
