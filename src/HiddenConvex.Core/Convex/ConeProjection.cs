@@ -92,12 +92,12 @@ internal sealed class ConeProjector
         int n = _n, d = _d;
         g.CopyTo(q);
         double gNorm = Norm(g);
-        if (gNorm == 0) return 0;
-        // Violation test threshold: rounding level relative to ‖g‖ (q is never longer than g).
-        double tol = 1e-13 * gNorm;
         for (int i = 0; i < _np; i++) { _mu[_passive[i]] = 0; _isPassive[_passive[i]] = false; }
         _np = 0;
         Array.Clear(_rejected);
+        if (gNorm == 0) return 0; // after the reset: μ = 0 and no passive row describe Π_C(0) = 0
+        // Violation test threshold: rounding level relative to ‖g‖ (q is never longer than g).
+        double tol = 1e-13 * gNorm;
         if (MostViolated(x, signs, q, tol) < 0) return gNorm; // fast path: g ∈ C
 
         int maxOuter = 3 * n + 30;
