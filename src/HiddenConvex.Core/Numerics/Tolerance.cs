@@ -114,6 +114,12 @@ public static class Tolerances
     /// (trained networks sit next to kinks and never make the measure small).
     /// </summary>
     public const double LocalGap = 1e-4;
+
+    /// <summary>
+    /// A cone projection Π_C(g) (THEORY.md §4) computed two ways (the NNLS against a brute force over faces or the
+    /// Moreau conditions), at the scale of ‖g‖; Absolute·‖g‖ is the rounding-level feasibility slack of a face candidate.
+    /// </summary>
+    public static readonly Tolerance ConeProjection = new(1e-12, 1e-9);
 }
 
 /// <summary>Tolerances for answers of external implementations checked by `hcv conform`.</summary>
