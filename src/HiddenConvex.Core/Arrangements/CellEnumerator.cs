@@ -117,6 +117,7 @@ public static class CellEnumerator
             {
                 if (rowNorms[j] == 0) continue;
                 double a = 0;
+                // Stryker disable once Assignment : a starts at 0, so -= gives exactly the negated sum (rounding to nearest is symmetric) and Math.Abs drops the sign
                 for (int k = 0; k < x.ColumnCount; k++) a += x[j, k] * cell.Witness[k];
                 worst = Math.Min(worst, Math.Abs(a) / (rowNorms[j] * un));
             }
@@ -137,6 +138,7 @@ public static class CellEnumerator
         {
             // Plain null tests rather than `is not { } row` patterns, so that mutation testing can mutate this method.
             var row = space.UnitRows[j];
+            // Stryker disable once Statement : a null row converts to an empty span, so Coordinates gives the zero vector, Normalized maps it to null and the next test skips it
             if (row is null) continue;
             var h = UnitNormals.Normalized(space.Coordinates(row));
             if (h is null) continue;
@@ -161,6 +163,7 @@ public static class CellEnumerator
     /// </summary>
     private static ulong[] PatternOf(double[][] rows, double[] rowNorms, double[] u, out int nearest, out double margin)
     {
+        // Stryker disable once Unary : nearest is read only when margin < marginFloor, i.e. after margin left +∞, and every assignment of margin assigns nearest
         nearest = -1;
         margin = double.PositiveInfinity;
         var bits = new ulong[(rows.Length + 63) >> 6];

@@ -105,6 +105,7 @@ internal sealed class ConeProjector
         {
             int enter = MostViolated(x, signs, q, tol);
             if (enter < 0) return Norm(q);
+            // Stryker disable once Statement,Block : a (d+1)-th column fails the QR at column d (colNorm sums the empty range [d, d)) and is rejected below with μ and P unchanged; unrejected, it is re-picked with nothing changed until maxOuter, whose Reconstruct rebuilds the same q
             if (_np == d) { _rejected[enter] = true; continue; } // cannot grow a full-rank passive set
             _passive[_np++] = enter;
             _isPassive[enter] = true;
@@ -149,6 +150,7 @@ internal sealed class ConeProjector
     private bool InnerLoop(ReadOnlySpan<double> x, ReadOnlySpan<double> signs, ReadOnlySpan<double> g, int enter)
     {
         bool first = true;
+        // Stryker disable once Update : the bound is never reached: a pass that does not return removes row hit from at most d passive rows and returns when none is left
         for (int guard = 0; guard < 4 * _d + 10; guard++)
         {
             // After the first solve a failure keeps μ at its last feasible value (all ≥ 0), which is accepted.
@@ -168,6 +170,7 @@ internal sealed class ConeProjector
             }
             // Step from μ towards z as far as feasibility allows, then drop the rows that hit zero.
             double alpha = double.PositiveInfinity;
+            // Stryker disable once Unary : some z_i ≤ 0 has μ_i > 0 (every passive row but a just-entered one, whose z > 0, has μ > 0), so α_i ∈ (0, 1] and hit is always assigned
             int hit = -1;
             for (int i = 0; i < _np; i++)
             {
@@ -189,6 +192,7 @@ internal sealed class ConeProjector
             }
             if (_np == 0) return true;
         }
+        // Stryker disable once Boolean : unreachable, by the argument on the loop bound above
         return true;
     }
 
@@ -262,7 +266,9 @@ internal sealed class ConeProjector
         for (int i = 0; i < _np; i++)
         {
             int r = _passive[i];
+            // Stryker disable once Arithmetic : signs are ±1 (sign_j = 2 s_j − 1; all callers), and μ/±1 = μ·±1 exactly
             double m = _mu[r] * signs[r];
+            // Stryker disable once Statement : adding 0·x_r (x finite) changes q_k at most from −0 to +0, which compare equal
             if (m == 0) continue;
             for (int k = 0; k < _d; k++) q[k] += m * x[r * _d + k];
         }

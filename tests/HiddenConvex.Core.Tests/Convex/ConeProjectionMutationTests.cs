@@ -387,6 +387,25 @@ public class ConeProjectionMutationTests
     }
 
     [Fact]
+    public void SparseInputsGiveTheDenseAnswer()
+    {
+        // A sparse g has no dense array to lend (AsArray() is null): its entries must still be used.
+        var rng = new Random(800);
+        int nonzero = 0;
+        for (int trial = 0; trial < 50; trial++)
+        {
+            int d = 2 + rng.Next(3), n = 1 + rng.Next(8);
+            var a = TestProblems.Gaussian(rng, n, d);
+            var g = TestProblems.Gaussian(rng, d);
+            var dense = ConeProjection.Project(a, g);
+            var sparse = ConeProjection.Project(Matrix<double>.Build.SparseOfMatrix(a), Vector<double>.Build.SparseOfVector(g));
+            Assert.Equal(dense.ToArray(), sparse.ToArray());
+            if (dense.L2Norm() > 0) nonzero++;
+        }
+        Assert.True(nonzero >= 10, $"only {nonzero} of 50 projections are nonzero");
+    }
+
+    [Fact]
     public void MissingArgumentsAreNamed()
     {
         var a = Matrix<double>.Build.DenseIdentity(2);
