@@ -150,7 +150,6 @@ internal sealed class ConeProjector
     private bool InnerLoop(ReadOnlySpan<double> x, ReadOnlySpan<double> signs, ReadOnlySpan<double> g, int enter)
     {
         bool first = true;
-        // Stryker disable once Update : the bound is never reached: a pass that does not return removes row hit from at most d passive rows and returns when none is left
         for (int guard = 0; guard < 4 * _d + 10; guard++)
         {
             // After the first solve a failure keeps μ at its last feasible value (all ≥ 0), which is accepted.
@@ -192,7 +191,7 @@ internal sealed class ConeProjector
             }
             if (_np == 0) return true;
         }
-        // Stryker disable once Boolean : unreachable, by the argument on the loop bound above
+        // Stryker disable once Boolean : unreachable: a pass that does not return removes row hit from at most d passive rows and returns when none is left, so the bound 4d + 10 is never reached
         return true;
     }
 
