@@ -67,6 +67,16 @@ internal sealed class ReducedBlock
     }
 
     /// <summary>
+    /// The block of the same pattern with the other sign γ: the cone, its facets and interior direction depend on the
+    /// pattern only, so they are shared rather than computed again (n cone projections per block).
+    /// </summary>
+    public ReducedBlock Sibling()
+    {
+        int other = Index ^ 1;
+        return new ReducedBlock(other, PricingEngine.SignOf(other), ActiveRows, Facets, FacetCount, Interior);
+    }
+
+    /// <summary>
     /// The cell's witness (interior by construction of the enumeration), normalised; if rounding put it
     /// on a facet, it is nudged inwards along the sum of the normalised facet rows.
     /// </summary>
@@ -116,7 +126,8 @@ internal sealed record BarrierOutcome(double[] W, double[] S, int NewtonSteps, b
 /// (THEORY.md §3 restricted to the working set), in epigraph form:
 /// minimise ℓ(Σ_b γ_b diag(s_b) X w_b) + β Σ_b s_b subject to ‖w_b‖ ≤ s_b and a_j·w_b ≥ 0 on the facets.
 /// Centering problems f_t = t·(ℓ + βΣs) − Σ log(s_b² − ‖w_b‖²) − Σ log(a_j·w_b) are solved by damped
-/// Newton (to λ²/2 ≤ 1e-3 for every stage but the last of an accurate solve, which goes to 1e-10); the Newton system is block-diagonal plus the rank-n loss coupling, solved through an n×n
+/// Newton (to λ²/2 ≤ 1e-3 for every stage but the last of an accurate solve, which goes to 1e-10; every stage of a
+/// loose solve, whose target is above 1e-4, to λ²/2 ≤ 0.1); the Newton system is block-diagonal plus the rank-n loss coupling, solved through an n×n
 /// system (Woodbury), so a step costs O(K n² d + n³) for K blocks. The stage duality gap is ν/t with
 /// ν = Σ_b (2 + f_b); t grows by <see cref="Growth"/> until ν/t ≤ target. This solver's own gap is only a
 /// stopping heuristic: optimality is decided by the certificate of THEORY.md §4 over all blocks.
@@ -127,6 +138,7 @@ internal sealed class BarrierSolver
     private const int MaxStageSteps = 60; // a stage that does not centre in this many steps has hit rounding
     private const double CenteringTolerance = 1e-10; // Newton decrement λ²/2 at which the last stage counts as centred
     private const double IntermediateCentering = 1e-3; // λ²/2 at which a stage before the last counts as centred
+    private const double LooseCentering = 0.1; // λ²/2 at which a stage of a loose solve (target above AccurateTarget) counts as centred
     private const double AccurateTarget = 1e-4; // relative gap targets up to this get a tightly centred last stage
     private const double RoundingCentred = 1e-3; // λ² below which a stalled stage counts as centred at rounding level (λ ≈ 0.03: f_t within 1e-3 of its centre)
     private const int StallSteps = 4; // steps without halving λ² that count as a stall
@@ -141,7 +153,12 @@ internal sealed class BarrierSolver
 
     // Work arrays of Factor, reused by every Newton step (a step's system is used and dropped before the next one):
     // on small programs allocating them each step cost as much as the arithmetic.
-    private readonly double[] _chol, _blockHessian, _gradient, _coupling, _couplingChol, _sqrt, _curvature, _xc;
+    private readonly double[] _chol, _blockHessian, _gradient, _coupling, _couplingChol, _sqrt, _curvature, _xc, _cww;
+
+    // The working set's blocks grouped by pattern (one or both signs): the coupling term of a block,
+    // (diag(s) X) C_b (diag(s) X)ᵀ, does not depend on its sign, so a pattern's two blocks add C_b first and
+    // pay for the O(|s|² d) update once.
+    private readonly int[][] _patternGroups;
 
     public BarrierSolver(double[] x, int n, int d, Vector<double> y, Loss loss, double beta, List<ReducedBlock> blocks)
     {
@@ -155,6 +172,8 @@ internal sealed class BarrierSolver
         _sqrt = new double[n];
         _curvature = new double[n];
         _xc = new double[n * d];
+        _cww = new double[_k * d * d];
+        _patternGroups = Enumerable.Range(0, _k).GroupBy(bi => blocks[bi].Index >> 1).Select(g => g.ToArray()).ToArray();
     }
 
     /// <summary>z = Σ_b γ_b diag(s_b) X w_b.</summary>
@@ -264,10 +283,13 @@ internal sealed class BarrierSolver
         while (true)
         {
             // Only the last stage of an accurate solve is centred to the end: an intermediate centre is left at once
-            // by the next t, and a loose solve only ranks blocks.
-            bool last = relativeGapTarget <= AccurateTarget && nu / t <= relativeGapTarget * Math.Max(1, Math.Abs(Objective(w, s)));
+            // by the next t, and a loose solve only ranks blocks (λ ≤ 0.45 keeps its point inside the region where
+            // damped Newton converges quadratically, so its dual vector ranks them as well as a tighter centre).
+            bool loose = relativeGapTarget > AccurateTarget;
+            bool last = !loose && nu / t <= relativeGapTarget * Math.Max(1, Math.Abs(Objective(w, s)));
+            _refineAbove = loose ? LooseSolveResidual : AccurateSolve;
             var (ok, used, why) = Center(t, w, s, Math.Min(maxNewton - steps, MaxStageSteps), deadline, ct,
-                last ? CenteringTolerance : IntermediateCentering);
+                last ? CenteringTolerance : loose ? LooseCentering : IntermediateCentering);
             steps += used;
             double obj = Objective(w, s);
             double gap = nu / t;
@@ -351,7 +373,7 @@ internal sealed class BarrierSolver
         double residualNorm = Norm(residual);
         // Early on the path the Woodbury solve is accurate to rounding; refinement only pays once H's condition
         // (~ t²) has eaten digits.
-        int refinements = residualNorm <= AccurateSolve * Norm(rhs) ? 0 : Refinements;
+        int refinements = residualNorm <= _refineAbove * Norm(rhs) ? 0 : Refinements;
         for (int refinement = 0; refinement < refinements; refinement++)
         {
             var correction = system.Solve(residual);
@@ -411,6 +433,14 @@ internal sealed class BarrierSolver
 
     /// <summary>Relative residual ‖H d + ∇f_t‖/‖∇f_t‖ below which the Newton solve is not refined.</summary>
     private const double AccurateSolve = 1e-14;
+
+    /// <summary>
+    /// The same in a loose solve: its path stops at a relative gap of about 0.1, where H's condition (~ t²) is mild, and a
+    /// step with this residual is accurate far beyond what its centring tolerance needs (inexact Newton).
+    /// </summary>
+    private const double LooseSolveResidual = 1e-10;
+
+    private double _refineAbove = AccurateSolve;
 
     /// <summary>Gradient and factored Hessian of f_t at one point (see <see cref="NewtonDirection"/>).</summary>
     private sealed class NewtonSystem
@@ -549,15 +579,26 @@ internal sealed class BarrierSolver
                 for (int a = 0; a < m; a++) bmat[a * m + a] += 1e-14 * tr;
                 if (!Cholesky(bmat, lb, m)) return null;
             }
-            // C = [B⁻¹]_ww, then the block's contribution (diag(s) X) C (diag(s) X)ᵀ to the n×n coupling.
+            // C_b = [B_b⁻¹]_ww.
+            var cb = _cww.AsSpan(bi * d * d, d * d);
             for (int c = 0; c < d; c++)
             {
                 col.Clear();
                 col[c] = 1;
                 CholeskySolve(lb, col, m);
-                for (int a = 0; a < d; a++) cww[a * d + c] = col[a];
+                for (int a = 0; a < d; a++) cb[a * d + c] = col[a];
             }
-            var rows = blk.ActiveRows;
+        }
+        // Each pattern's contribution (diag(s) X) (Σ_b C_b) (diag(s) X)ᵀ to the n×n coupling.
+        foreach (var group in _patternGroups)
+        {
+            _cww.AsSpan(group[0] * d * d, d * d).CopyTo(cww);
+            for (int gi = 1; gi < group.Length; gi++)
+            {
+                var other = _cww.AsSpan(group[gi] * d * d, d * d);
+                for (int a = 0; a < d * d; a++) cww[a] += other[a];
+            }
+            var rows = _blocks[group[0]].ActiveRows;
             foreach (int j in rows)
                 for (int c = 0; c < d; c++)
                 {

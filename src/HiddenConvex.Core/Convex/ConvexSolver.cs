@@ -15,7 +15,7 @@ namespace HiddenConvex.Core.Convex;
 /// below 0.8·β leave a working set of more than 2n blocks, once each (optimal solutions use at most n blocks;
 /// a Newton step costs O(K n² d)).
 /// While the point still prices far above β (ρ/β − 1 &gt; 1e-2) the inner solve is loose (relative barrier gap
-/// 1e-2: it only ranks the violated blocks), then tight (1e-8), and with no block left to add it is tightened by 100× down to 1e-12.
+/// 1e-1, each stage centred loosely: it only ranks the violated blocks), then tight (1e-8), and with no block left to add it is tightened by 100× down to 1e-12.
 /// After a tight inner solve near the optimum (no block added, or ρ ≤ β(1 + 1e-4)) a face polish
 /// (<see cref="FacePolisher"/>: Newton on the faces read off the dual) is tried; when no block can be added and
 /// the inner target is at its tightest, a thorough polish (narrower active margins) is the last resort. A point
@@ -57,6 +57,7 @@ public static class ConvexSolver
         var working = new List<ReducedBlock>();
         Dictionary<int, (double[] W, double S)>? warm = null; // last barrier point by engine block index
         var inWorking = new HashSet<int>();
+        var built = new Dictionary<int, ReducedBlock>();
         var prunedBefore = new HashSet<int>();
         int newtonTotal = 0, iteration = 0;
         bool solvedOnce = false, lastWasLoose = false;
@@ -74,7 +75,7 @@ public static class ConvexSolver
 
             // Price at the reduced optimum (the last barrier point): column generation needs its dual vector.
             int pruned = warm is null ? 0 : PruneWorkingSet(engine, problem.Beta, last.Certificate.V, working, inWorking, warm, prunedBefore);
-            int added = AddViolatedBlocks(engine, problem.Beta, last.Certificate.V, working, inWorking, perIteration);
+            int added = AddViolatedBlocks(engine, problem.Beta, last.Certificate.V, working, inWorking, built, perIteration);
             // No new block and the last inner solve was tight: only its accuracy limits the gap, so tighten it
             // (warm-started from the last point, a tighter solve costs a few centring stages).
             bool retighten = added == 0 && solvedOnce && !lastWasLoose && tightTarget > MinBarrierRelativeGap;
@@ -157,7 +158,7 @@ public static class ConvexSolver
     private const double MinBarrierRelativeGap = 1e-12;
 
     /// <summary>Inner target while the working set is clearly incomplete (ρ/β − 1 above <see cref="FarFromOptimal"/>).</summary>
-    private const double LooseBarrierRelativeGap = 1e-2;
+    private const double LooseBarrierRelativeGap = 1e-1;
 
     /// <summary>ρ(v)/β − 1 above which the working set is treated as clearly incomplete.</summary>
     private const double FarFromOptimal = 1e-2;
@@ -233,9 +234,12 @@ public static class ConvexSolver
         return new Candidate(w, cert);
     }
 
-    /// <summary>Adds up to k blocks with ‖Π_b(v)‖ &gt; β not yet in the working set, largest first.</summary>
+    /// <summary>
+    /// Adds up to k blocks with ‖Π_b(v)‖ &gt; β not yet in the working set, largest first; <paramref name="built"/> holds
+    /// every block built so far, by engine index (a block of the other sign shares its cone).
+    /// </summary>
     private static int AddViolatedBlocks(PricingEngine engine, double beta, Vector<double> v, List<ReducedBlock> working,
-        HashSet<int> inWorking, int k)
+        HashSet<int> inWorking, Dictionary<int, ReducedBlock> built, int k)
     {
         var values = engine.ValuesAbove(v.AsArray() ?? v.ToArray(), beta);
         var candidates = new List<(double Value, int Block)>();
@@ -245,7 +249,9 @@ public static class ConvexSolver
         int added = 0;
         foreach (var (_, b) in candidates.Take(k))
         {
-            working.Add(ReducedBlock.Create(engine, b));
+            if (!built.TryGetValue(b, out var block))
+                built[b] = block = built.TryGetValue(b ^ 1, out var sibling) ? sibling.Sibling() : ReducedBlock.Create(engine, b);
+            working.Add(block);
             inWorking.Add(b);
             added++;
         }
