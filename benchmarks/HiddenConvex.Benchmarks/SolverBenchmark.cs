@@ -205,10 +205,11 @@ public static class SolverBenchmark
         Console.WriteLine("Side by side on exact-pattern problems (squared loss); both certified gaps computed by CertificateChecker from each W");
         Console.WriteLine("Wall: best of several solves on each side. CPU: ours, mean CPU time of the process per solve over >= 2 s of solves after 1 s of warm-up; CVXOPT, best of its solves");
         Console.WriteLine($"{"problem",-16} {"blocks",6} {"ours s",8} {"ours cpu",8} {"ours rel.gap",12} {"cvxopt s",9} {"cvx cpu",9} {"cvxopt rel.gap",14} {"cvxopt viol",11} {"cvxopt status",-14} {"speed-up",9} {"cpu ratio",9}");
+        int missing = 0;
         foreach (var file in Directory.GetFiles(dir, "*.problem.json").Order(StringComparer.Ordinal))
         {
             var answer = file.Replace(".problem.json", ".cvxopt.json", StringComparison.Ordinal);
-            if (!File.Exists(answer)) { Console.Error.WriteLine($"{answer} missing (run benchmarks/cvxopt/side_by_side.py first)"); return 1; }
+            if (!File.Exists(answer)) { Console.Error.WriteLine($"{answer} missing (run benchmarks/cvxopt/side_by_side.py first)"); missing++; continue; }
             using var pdoc = JsonDocument.Parse(File.ReadAllText(file));
             using var adoc = JsonDocument.Parse(File.ReadAllText(answer));
             var p = pdoc.RootElement;
@@ -233,6 +234,7 @@ public static class SolverBenchmark
             Console.WriteLine(string.Create(Inv,
                 $"{p.GetProperty("name").GetString(),-16} {2 * patterns.Count,6} {oursSeconds,8:F4} {oursCpu,8:F4} {ours.GetProperty("relative_gap").GetDouble(),12:E1} {cvxSeconds,9:F3} {cvxCpu,9:F3} {cvxCert.RelativeGap,14:E1} {cvx.MaxConeViolation(data.X),11:E1} {a.GetProperty("status").GetString(),-14} {cvxSeconds / oursSeconds,8:F0}x {cvxCpu / oursCpu,8:F0}x"));
         }
-        return 0;
+        // A problem without a CVXOPT answer (not run, or timed out) is reported, not compared.
+        return missing == 0 ? 0 : 1;
     }
 }
