@@ -50,13 +50,15 @@ public static class CellEnumerator
         if (space.Rank == 0) return AllRowsZero(x);
 
         var rows = x.ToRowArrays();
-        var firstFailure = TryEnumerate(rows, space, Tolerances.HyperplaneDirection, cancellationToken, out var cells);
+        var firstFailure = TryEnumerate(rows, space, Tolerances.HyperplaneDirection, cancellationToken, out var cells, out int merges);
         if (firstFailure is null)
-            return new PatternSet(cells, isExact: true, space.Rank, "exact", x.RowCount);
+            return merges == 0 && space.TruncatedRatio <= RankRounding(x)
+                ? new PatternSet(cells, isExact: true, space.Rank, "exact", x.RowCount)
+                : new PatternSet(cells, isExact: false, space.Rank, UpToTolerance(space, merges), x.RowCount);
         var failures = new List<string> { Describe(Tolerances.HyperplaneDirection, firstFailure) };
         foreach (var tolerance in Tolerances.CoarserHyperplaneDirections)
         {
-            if (TryEnumerate(rows, space, tolerance, cancellationToken, out cells) is { } failure)
+            if (TryEnumerate(rows, space, tolerance, cancellationToken, out cells, out _) is { } failure)
             {
                 failures.Add(Describe(tolerance, failure));
                 continue;
@@ -70,18 +72,36 @@ public static class CellEnumerator
             "some distinct rows are too close to parallel to be separated in double precision; de-duplicate or round the data, or sample the patterns instead");
     }
 
+    /// <summary>
+    /// Singular values of the row-normalised X up to this, relative to σ_1, are rounding of an exactly rank-deficient X
+    /// (a backward-stable SVD of an n×d matrix errs by a small multiple of max(n, d)·2^−53·σ_1).
+    /// </summary>
+    private static double RankRounding(Matrix<double> x) => 64 * Math.Max(x.RowCount, x.ColumnCount) * Math.Pow(2, -53);
+
+    /// <summary>The method of a set whose self-check passed but whose tolerance merged what the data can tell apart.</summary>
+    private static string UpToTolerance(RowSpace space, int merges) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"exact up to the merge tolerance {Tolerances.HyperplaneDirection:G1} (") +
+        string.Join(", ", new[]
+        {
+            space.TruncatedRatio > 0 ? string.Create(CultureInfo.InvariantCulture, $"a singular value {space.TruncatedRatio:G2}·σ₁ counted as zero") : null,
+            merges > 0 ? $"{merges} nearly coincident hyperplane(s) or intersection(s) merged" : null,
+        }.Where(part => part is not null)) + "); thinner cells may be missing";
+
     private static string Describe(double tolerance, string failure) =>
         string.Create(CultureInfo.InvariantCulture, $"at {tolerance:G1}: {failure}");
 
     /// <summary>One enumeration at a merge tolerance; returns null and the sorted cells, or what failed the self-check.</summary>
-    private static string? TryEnumerate(double[][] rows, RowSpace space, double tolerance, CancellationToken cancellationToken, out List<Cell> result)
+    private static string? TryEnumerate(double[][] rows, RowSpace space, double tolerance, CancellationToken cancellationToken, out List<Cell> result,
+        out int toleranceMerges)
     {
         result = [];
-        var hyperplanes = DistinctHyperplanes(space, tolerance, out var rowGroup, out var rowOpposite);
         // The unit normals carry the rounding of normalising the rows and of the change to row-space coordinates.
         double rounding = 2 * (space.Basis.RowCount + space.Rank) * Math.Pow(2, -53);
+        var hyperplanes = DistinctHyperplanes(space, tolerance, rounding, out var rowGroup, out var rowOpposite, out int rowMerges);
         var errors = Enumerable.Repeat(rounding, hyperplanes.Count).ToList();
         var arrangement = IncrementalArrangement.Build(hyperplanes, errors, space.Rank, tolerance, cancellationToken);
+        toleranceMerges = rowMerges + arrangement.ToleranceMerges;
         if (arrangement.Inconsistencies > 0)
             return $"{arrangement.Inconsistencies} inconsistent split(s) while inserting hyperplanes";
 
@@ -138,7 +158,8 @@ public static class CellEnumerator
     /// The distinct hyperplanes as unit normals in row-space coordinates; per row, its hyperplane
     /// (−1 for a zero row) and whether the row points opposite to the hyperplane's normal.
     /// </summary>
-    private static List<double[]> DistinctHyperplanes(RowSpace space, double tolerance, out int[] rowGroup, out bool[] rowOpposite)
+    private static List<double[]> DistinctHyperplanes(RowSpace space, double tolerance, double rounding, out int[] rowGroup, out bool[] rowOpposite,
+        out int toleranceMerges)
     {
         int n = space.UnitRows.Count;
         var rowsWithNormal = new List<int>(n);
@@ -154,7 +175,8 @@ public static class CellEnumerator
             rowsWithNormal.Add(j);
             normals.Add(h);
         }
-        var distinct = UnitNormals.DistinctUpToSign(normals, tolerance, out var group, out var opposite);
+        var distinct = UnitNormals.DistinctUpToSign(normals, Enumerable.Repeat(rounding, normals.Count).ToList(), tolerance,
+            out var group, out var opposite, out _, out toleranceMerges);
         rowGroup = Enumerable.Repeat(-1, n).ToArray();
         rowOpposite = new bool[n];
         for (int i = 0; i < rowsWithNormal.Count; i++)

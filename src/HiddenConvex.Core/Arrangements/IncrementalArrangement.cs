@@ -39,6 +39,12 @@ internal sealed class IncrementalArrangement
     /// </summary>
     public int Inconsistencies { get; private set; }
 
+    /// <summary>
+    /// Intersections h_j ∩ h_k merged by the tolerance although farther apart than their error bounds, at any depth:
+    /// nearly concurrent hyperplanes taken as concurrent, so the thin cells between them are not built.
+    /// </summary>
+    public int ToleranceMerges { get; private set; }
+
     /// <summary>The unit interior witness of cell i.</summary>
     public ReadOnlySpan<double> Witness(int i) => _witnesses.AsSpan(i * _dim, _dim);
 
@@ -135,9 +141,10 @@ internal sealed class IncrementalArrangement
     {
         var h = _normals[k];
         var reflector = new Reflector(h);
-        var restrictedNormals = RestrictedNormals(k, reflector, out var restrictedErrors);
+        var restrictedNormals = RestrictedNormals(k, reflector, out var restrictedErrors, out int merges);
         var restricted = Build(restrictedNormals, restrictedErrors, _dim - 1, _tolerance, cancellationToken);
         Inconsistencies += restricted.Inconsistencies;
+        ToleranceMerges += merges + restricted.ToleranceMerges;
 
         int before = Count;
         var split = FindSplitCells(k, reflector, restricted, out var liftedWitnesses);
@@ -165,7 +172,7 @@ internal sealed class IncrementalArrangement
     /// (e_j + e_k + dim·2^−53) / ‖P h_j‖: the projection's rounding and the inherited errors, magnified by
     /// the normalisation of the projected normal.
     /// </summary>
-    private List<double[]> RestrictedNormals(int k, Reflector reflector, out List<double> errors)
+    private List<double[]> RestrictedNormals(int k, Reflector reflector, out List<double> errors, out int toleranceMerges)
     {
         var projected = new List<double[]>(k);
         var projectedErrors = new List<double>(k);
@@ -178,7 +185,7 @@ internal sealed class IncrementalArrangement
             projected.Add(g);
             projectedErrors.Add((_errors[j] + _errors[k] + _dim * Math.Pow(2, -53)) / norm);
         }
-        return UnitNormals.DistinctUpToSign(projected, projectedErrors, _tolerance, out _, out _, out errors);
+        return UnitNormals.DistinctUpToSign(projected, projectedErrors, _tolerance, out _, out _, out errors, out toleranceMerges);
     }
 
     /// <summary>

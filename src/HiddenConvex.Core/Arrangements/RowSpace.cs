@@ -21,9 +21,12 @@ public sealed class RowSpace
     /// <summary>Per row of X: its unit direction x_j/‖x_j‖, or null for a zero row.</summary>
     public IReadOnlyList<double[]?> UnitRows { get; }
 
-    private RowSpace(int rank, Matrix<double> basis, IReadOnlyList<double[]?> unitRows)
+    /// <summary>σ_{r+1}/σ_1 of the row-normalised matrix: the largest singular value counted as zero, relative (0 if none).</summary>
+    public double TruncatedRatio { get; }
+
+    private RowSpace(int rank, Matrix<double> basis, IReadOnlyList<double[]?> unitRows, double truncatedRatio = 0)
     {
-        Rank = rank; Basis = basis; UnitRows = unitRows;
+        Rank = rank; Basis = basis; UnitRows = unitRows; TruncatedRatio = truncatedRatio;
     }
 
     /// <summary>The row space of X.</summary>
@@ -45,7 +48,7 @@ public sealed class RowSpace
         int rank = 0;
         while (rank < singular.Length && singular[rank] > Tolerances.HyperplaneDirection * singular[0]) rank++;
         var basis = Matrix<double>.Build.Dense(d, rank, (i, k) => vt[k, i]);
-        return new RowSpace(rank, basis, unitRows);
+        return new RowSpace(rank, basis, unitRows, rank < singular.Length ? singular[rank] / singular[0] : 0);
     }
 
     /// <summary>

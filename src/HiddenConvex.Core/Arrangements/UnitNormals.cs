@@ -57,9 +57,18 @@ internal static class UnitNormals
     /// since closer vectors cannot be told apart. Returns the representatives' error bounds too.
     /// </summary>
     public static List<double[]> DistinctUpToSign(IReadOnlyList<double[]> unit, IReadOnlyList<double>? errors, double tolerance,
-        out int[] group, out bool[] opposite, out List<double> representativeErrors)
+        out int[] group, out bool[] opposite, out List<double> representativeErrors) =>
+        DistinctUpToSign(unit, errors, tolerance, out group, out opposite, out representativeErrors, out _);
+
+    /// <summary>
+    /// As above; <paramref name="toleranceMerges"/> counts the merges of vectors farther apart than their error
+    /// allowance 4 (error_a + error_b): lines that the data may well tell apart, made one by the tolerance.
+    /// </summary>
+    public static List<double[]> DistinctUpToSign(IReadOnlyList<double[]> unit, IReadOnlyList<double>? errors, double tolerance,
+        out int[] group, out bool[] opposite, out List<double> representativeErrors, out int toleranceMerges)
     {
         representativeErrors = [];
+        toleranceMerges = 0;
         var reps = new List<double[]>();
         group = new int[unit.Count];
         opposite = new bool[unit.Count];
@@ -71,9 +80,11 @@ internal static class UnitNormals
             {
                 var a = reps[g];
                 bool flip = Dot(a, b) < 0;
-                double allowed = tolerance + (errors is null ? 0 : 4 * (representativeErrors[g] + errors[i]));
-                if (DistanceUpToSign(a, b, flip) <= allowed)
+                double allowance = errors is null ? 0 : 4 * (representativeErrors[g] + errors[i]);
+                double distance = DistanceUpToSign(a, b, flip);
+                if (distance <= tolerance + allowance)
                 {
+                    if (distance > allowance) toleranceMerges++;
                     group[i] = g;
                     opposite[i] = flip;
                     break;
