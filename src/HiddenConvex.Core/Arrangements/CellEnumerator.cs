@@ -28,13 +28,13 @@ namespace HiddenConvex.Core.Arrangements;
 /// cells thinner than the tolerance may be missing.
 /// </para>
 /// <para>
-/// Known limitation: "exact" means exact up to the merge tolerance. Singular values below
-/// <see cref="Tolerances.HyperplaneDirection"/>·σ₁ count as zero (<see cref="RowSpace"/>), and intersections of
-/// hyperplanes that nearly coincide are merged at the same tolerance, also when the data are not exactly
-/// degenerate; the cells thinner than that are then missing from a set still marked exact. Examples:
-/// X = [[1,0,0],[0,1,0],[1,1,1e-10]] gives the 6 cells of its rank-2 truncation (the pattern 110, realised by
-/// u = (1e-11, 1e-11, −1) with relative margins of 1e-11, is missing), and
-/// [[1,0,0],[0,1,0],[1,1,0.1],[1,2,0.2(1+1e-11)]] gives 12 cells where general position has 14.
+/// Singular values below <see cref="Tolerances.HyperplaneDirection"/>·σ₁ count as zero (<see cref="RowSpace"/>), and
+/// hyperplanes or intersections of hyperplanes that nearly coincide are merged at the same tolerance; the cells
+/// thinner than that are not built. A set is therefore marked exact only when every such decision was forced by
+/// rounding: no truncated singular value above 64·max(n, d)·2^−53·σ₁ and no merge of normals farther apart than their
+/// error bounds. Otherwise it is marked inexact and its method says what was merged. Examples:
+/// X = [[1,0,0],[0,1,0],[1,1,1e-10]] (the rank-2 truncation misses the pattern 110 of u = (1e-11, 1e-11, −1)) and
+/// [[1,0,0],[0,1,0],[1,1,0.1],[1,2,0.2(1+1e-11)]] (12 cells where general position has 14).
 /// </para>
 /// </remarks>
 public static class CellEnumerator
