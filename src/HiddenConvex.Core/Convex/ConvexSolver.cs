@@ -26,7 +26,9 @@ namespace HiddenConvex.Core.Convex;
 /// Stopping rule (the certificate decides, never the inner solver): with lower = −ℓ*(−t v) the §4
 /// certificate of the current W computed over ALL blocks of the program,
 /// stop with <see cref="SolverStatus.Optimal"/> when objective − lower ≤ ε · max(1, |objective|)
-/// (ε = <see cref="SolverSettings.Tolerance"/>). Over a sampled pattern set or a block subset the same
+/// (ε = <see cref="SolverSettings.Tolerance"/>), once also objective − lower ≤ ε·|objective| or the inner target is
+/// at its tightest (below |objective| = 1 the first test is absolute, and the optimal set of §6 is read off v*, which
+/// is only as accurate as the gap relative to the objective). Over a sampled pattern set or a block subset the same
 /// test gives <see cref="SolverStatus.OptimalRestricted"/>. Otherwise the loop ends on the iteration
 /// or time limit, or with <see cref="SolverStatus.NumericalError"/> when no block can be added, the inner
 /// target is at its tightest and the face polish no longer lowers the certified gap, always returning the
@@ -67,7 +69,10 @@ public static class ConvexSolver
 
         while (status is null)
         {
-            if (best.Certificate.RelativeGap <= settings.Tolerance) { status = Certified(problem); break; }
+            if (best.Certificate.RelativeGap <= settings.Tolerance &&
+                (AccurateForOptimalSet(best, settings.Tolerance) || tightTarget <= MinBarrierRelativeGap ||
+                 ct.IsCancellationRequested || DateTime.UtcNow > deadline || iteration >= settings.MaxIterations))
+            { status = Certified(problem); break; }
             if (ct.IsCancellationRequested) { status = SolverStatus.Cancelled; break; }
             if (DateTime.UtcNow > deadline) { status = SolverStatus.TimeLimit; break; }
             if (iteration >= settings.MaxIterations) { status = SolverStatus.MaxIterations; break; }
@@ -126,6 +131,9 @@ public static class ConvexSolver
                     Report(progress, iteration, "polish", working.Count, 0, 0, refined, problem.Beta, $"{clock.Elapsed.TotalSeconds:F2}s");
                     if (refined.Certificate.Gap < best.Certificate.Gap) best = refined;
                 }
+                // Below |objective| = 1 the test is absolute, and v* (hence the optimal set) is only as accurate as the gap
+                // relative to the objective itself: tighten the inner solve while that is above ε (the loop's first test).
+                if (!AccurateForOptimalSet(best, settings.Tolerance) && tightTarget > MinBarrierRelativeGap) continue;
                 status = Certified(problem);
                 break;
             }
@@ -134,7 +142,11 @@ public static class ConvexSolver
             var polished = PolishFrom(problem, engine, best, settings.Tolerance, thorough: true);
             if (polished is not null)
                 Report(progress, iteration, "polish", working.Count, 0, 0, polished, problem.Beta, $"{clock.Elapsed.TotalSeconds:F2}s");
-            if (polished is null || !(polished.Certificate.Gap < best.Certificate.Gap)) { status = SolverStatus.NumericalError; break; }
+            if (polished is null || !(polished.Certificate.Gap < best.Certificate.Gap))
+            {
+                status = best.Certificate.RelativeGap <= settings.Tolerance ? Certified(problem) : SolverStatus.NumericalError;
+                break;
+            }
             best = polished;
         }
         return new SolverResult(status.Value, iteration, newtonTotal, best.Certificate.Objective, best.Certificate.Lower,
@@ -219,6 +231,10 @@ public static class ConvexSolver
             }
         return result;
     }
+
+    /// <summary>objective − lower ≤ ε·|objective|: the certificate's test without its floor max(1, ·).</summary>
+    private static bool AccurateForOptimalSet(Candidate c, double tolerance) =>
+        c.Certificate.Gap <= tolerance * Math.Abs(c.Certificate.Objective);
 
     private static SolverStatus Certified(ConvexProblem problem) =>
         problem.IsFullExactProgram ? SolverStatus.Optimal : SolverStatus.OptimalRestricted;

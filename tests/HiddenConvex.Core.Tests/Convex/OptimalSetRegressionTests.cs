@@ -51,6 +51,16 @@ public class OptimalSetRegressionTests
     public void NearDuplicateLargeRowsKeepTheActiveBlock() =>
         AssertOptimalSetIsOptimal(Problem([[-249], [-250]], [2, -2], 1, beta: 0.052259547692496516));
 
+    /// <summary>
+    /// An objective of 4.3e-3: the certificate's test ε·max(1, |objective|) is absolute there, and the solver stopped at a
+    /// gap of 6e-10, 1.4e-7 of the objective, whose dual vector priced a block carrying weight 8e-8 below β (the optimal
+    /// set was refused). The solver now goes on while the gap exceeds ε·|objective|.
+    /// </summary>
+    [Fact]
+    public void SmallObjectiveIsSolvedAccuratelyEnoughToReadTheOptimalSet() =>
+        AssertOptimalSetIsOptimal(Problem([[1024, 512], [32768, 32768]], [-0.2749616049515264, 0.009283492112024486], 0.23906500085234095,
+            betaRatio: 0.16844167017815473));
+
     /// <summary>Rows of very different norms: the pruned point used to be t = 0 with z* ≠ 0.</summary>
     [Fact]
     public void WidelyScaledRowsPruneToAPointReproducingZStar() =>
