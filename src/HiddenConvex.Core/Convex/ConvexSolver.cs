@@ -26,9 +26,9 @@ namespace HiddenConvex.Core.Convex;
 /// Stopping rule (the certificate decides, never the inner solver): with lower = −ℓ*(−t v) the §4
 /// certificate of the current W computed over ALL blocks of the program,
 /// stop with <see cref="SolverStatus.Optimal"/> when objective − lower ≤ ε · max(1, |objective|)
-/// (ε = <see cref="SolverSettings.Tolerance"/>), once also objective − lower ≤ ε·|objective| or the inner target is
-/// at its tightest (below |objective| = 1 the first test is absolute, and the optimal set of §6 is read off v*, which
-/// is only as accurate as the gap relative to the objective). Over a sampled pattern set or a block subset the same
+/// (ε = <see cref="SolverSettings.Tolerance"/>), once the certified point also has an accurate v* or the inner target
+/// is at its tightest: accurate means that its face polish did not fail and objective − lower ≤ ε·|objective| (below
+/// |objective| = 1 the first test is absolute, and the optimal set of §6 is read off v*). Over a sampled pattern set or a block subset the same
 /// test gives <see cref="SolverStatus.OptimalRestricted"/>. Otherwise the loop ends on the iteration
 /// or time limit, or with <see cref="SolverStatus.NumericalError"/> when no block can be added, the inner
 /// target is at its tightest and the face polish no longer lowers the certified gap, always returning the
@@ -63,6 +63,7 @@ public static class ConvexSolver
         var prunedBefore = new HashSet<int>();
         int newtonTotal = 0, iteration = 0;
         bool solvedOnce = false, lastWasLoose = false;
+        bool needsAccuracy = false; // a certified point whose v* is not yet accurate enough to read the optimal set off
         double tightTarget = BarrierRelativeGap;
         SolverStatus? status = null;
         progress?.WriteLine($"solve: n={n} d={d} blocks={engine.BlockCount} β={problem.Beta:G6} loss={problem.Loss}");
@@ -70,7 +71,7 @@ public static class ConvexSolver
         while (status is null)
         {
             if (best.Certificate.RelativeGap <= settings.Tolerance &&
-                (AccurateForOptimalSet(best, settings.Tolerance) || tightTarget <= MinBarrierRelativeGap ||
+                (!needsAccuracy || tightTarget <= MinBarrierRelativeGap ||
                  ct.IsCancellationRequested || DateTime.UtcNow > deadline || iteration >= settings.MaxIterations))
             { status = Certified(problem); break; }
             if (ct.IsCancellationRequested) { status = SolverStatus.Cancelled; break; }
@@ -125,15 +126,17 @@ public static class ConvexSolver
                 }
                 // A certified point is polished once more (default active margin only), so that the optimal set
                 // (§6) is read off an accurate v*; the better of the two certified points is kept.
-                var refined = working.Count * d > PolishVariableLimit ? null : PolishFrom(problem, engine, last, settings.Tolerance, thorough: false);
+                bool polishable = working.Count * d <= PolishVariableLimit;
+                var refined = polishable ? PolishFrom(problem, engine, last, settings.Tolerance, thorough: false) : null;
                 if (refined is not null)
-                {
                     Report(progress, iteration, "polish", working.Count, 0, 0, refined, problem.Beta, $"{clock.Elapsed.TotalSeconds:F2}s");
-                    if (refined.Certificate.Gap < best.Certificate.Gap) best = refined;
-                }
-                // Below |objective| = 1 the test is absolute, and v* (hence the optimal set) is only as accurate as the gap
-                // relative to the objective itself: tighten the inner solve while that is above ε (the loop's first test).
-                if (!AccurateForOptimalSet(best, settings.Tolerance) && tightTarget > MinBarrierRelativeGap) continue;
+                bool polishFailed = polishable && !(refined is not null && refined.Certificate.Gap <= best.Certificate.Gap);
+                if (refined is not null && refined.Certificate.Gap < best.Certificate.Gap) best = refined;
+                // A failed polish (the faces read off v were wrong) leaves v* as inaccurate as the barrier left it, and
+                // below |objective| = 1 the test is absolute, so v* (hence the optimal set) is only as accurate as the gap
+                // relative to the objective: then tighten the inner solve while a tighter target is left.
+                needsAccuracy = polishFailed || !AccurateForOptimalSet(best, settings.Tolerance);
+                if (needsAccuracy && tightTarget > MinBarrierRelativeGap) continue;
                 status = Certified(problem);
                 break;
             }

@@ -61,6 +61,20 @@ public class OptimalSetRegressionTests
         AssertOptimalSetIsOptimal(Problem([[1024, 512], [32768, 32768]], [-0.2749616049515264, 0.009283492112024486], 0.23906500085234095,
             betaRatio: 0.16844167017815473));
 
+    /// <summary>
+    /// Near-duplicate rows, logistic loss: the face polish of the certified barrier point read wrong faces, the barrier
+    /// point (relative gap 4.1e-10) was returned, and its dual vector priced a block carrying weight below β(1 − 1e-5).
+    /// </summary>
+    [Fact]
+    public void NearDuplicateRowsWhoseFinalPolishFailsAreSolvedFurther()
+    {
+        var data = Dataset.Create([[-2, 1], [-1, -2], [-2000, 1001], [-1999, 1000]], [1, 1, 1, -1]);
+        var loss = new LogisticLoss(1);
+        var patterns = CellEnumerator.Enumerate(data.X);
+        double betaMax = Pricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
+        AssertOptimalSetIsOptimal(new ConvexProblem(data, loss, 0.12640035177469067 * betaMax, patterns));
+    }
+
     /// <summary>Rows of very different norms: the pruned point used to be t = 0 with z* ≠ 0.</summary>
     [Fact]
     public void WidelyScaledRowsPruneToAPointReproducingZStar() =>
