@@ -280,14 +280,14 @@ internal sealed class BarrierSolver
             t = nu / Math.Max(obj0, 1e-8);
         }
         int steps = 0;
+        bool loose = relativeGapTarget > AccurateTarget;
+        _refineAbove = loose ? LooseSolveResidual : AccurateSolve;
         while (true)
         {
             // Only the last stage of an accurate solve is centred to the end: an intermediate centre is left at once
             // by the next t, and a loose solve only ranks blocks (λ ≤ 0.45 keeps its point inside the region where
             // damped Newton converges quadratically, so its dual vector ranks them as well as a tighter centre).
-            bool loose = relativeGapTarget > AccurateTarget;
             bool last = !loose && nu / t <= relativeGapTarget * Math.Max(1, Math.Abs(Objective(w, s)));
-            _refineAbove = loose ? LooseSolveResidual : AccurateSolve;
             var (ok, used, why) = Center(t, w, s, Math.Min(maxNewton - steps, MaxStageSteps), deadline, ct,
                 last ? CenteringTolerance : loose ? LooseCentering : IntermediateCentering);
             steps += used;
@@ -440,7 +440,7 @@ internal sealed class BarrierSolver
     /// </summary>
     private const double LooseSolveResidual = 1e-10;
 
-    private double _refineAbove = AccurateSolve;
+    private double _refineAbove = AccurateSolve; // the residual test of this Solve call: loose or accurate
 
     /// <summary>Gradient and factored Hessian of f_t at one point (see <see cref="NewtonDirection"/>).</summary>
     private sealed class NewtonSystem

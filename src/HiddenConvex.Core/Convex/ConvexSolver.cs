@@ -70,13 +70,14 @@ public static class ConvexSolver
 
         while (status is null)
         {
-            if (best.Certificate.RelativeGap <= settings.Tolerance &&
-                (!needsAccuracy || tightTarget <= MinBarrierRelativeGap ||
-                 ct.IsCancellationRequested || DateTime.UtcNow > deadline || iteration >= settings.MaxIterations))
-            { status = Certified(problem); break; }
-            if (ct.IsCancellationRequested) { status = SolverStatus.Cancelled; break; }
-            if (DateTime.UtcNow > deadline) { status = SolverStatus.TimeLimit; break; }
-            if (iteration >= settings.MaxIterations) { status = SolverStatus.MaxIterations; break; }
+            bool certified = best.Certificate.RelativeGap <= settings.Tolerance;
+            if (certified && (!needsAccuracy || tightTarget <= MinBarrierRelativeGap)) { status = Certified(problem); break; }
+            SolverStatus? limit = ct.IsCancellationRequested ? SolverStatus.Cancelled
+                : DateTime.UtcNow > deadline ? SolverStatus.TimeLimit
+                : iteration >= settings.MaxIterations ? SolverStatus.MaxIterations
+                : null;
+            // A limit reached while a certified point is only being made more accurate still returns it as certified.
+            if (limit is not null) { status = certified ? Certified(problem) : limit; break; }
             iteration++;
 
             // Price at the reduced optimum (the last barrier point): column generation needs its dual vector.
@@ -135,10 +136,9 @@ public static class ConvexSolver
                 // A failed polish (the faces read off v were wrong) leaves v* as inaccurate as the barrier left it, and
                 // below |objective| = 1 the test is absolute, so v* (hence the optimal set) is only as accurate as the gap
                 // relative to the objective: then tighten the inner solve while a tighter target is left.
+                // (The loop's first test decides whether to stop.)
                 needsAccuracy = polishFailed || !AccurateForOptimalSet(best, settings.Tolerance);
-                if (needsAccuracy && tightTarget > MinBarrierRelativeGap) continue;
-                status = Certified(problem);
-                break;
+                continue;
             }
             // Neither a new block nor a tighter inner solve is left: near a degenerate optimum the barrier's
             // rounding floor sits above ε, and the face polish (Newton on the identified faces) takes over.
