@@ -1,5 +1,4 @@
 using HiddenConvex.Core.Arrangements;
-using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
 using MathNet.Numerics.LinearAlgebra;
 using Xunit;
@@ -36,13 +35,4 @@ public class ArgumentContractTests
     [Fact]
     public void TheRowSpaceNamesAMissingMatrix() =>
         Assert.Equal("x", Assert.Throws<ArgumentNullException>(() => RowSpace.Of(null!)).ParamName);
-
-    [Fact]
-    public void TheConeProjectionNamesItsMissingArguments()
-    {
-        var a = Matrix<double>.Build.DenseIdentity(2);
-        var g = Vector<double>.Build.Dense(2, 1.0);
-        Assert.Equal("a", Assert.Throws<ArgumentNullException>(() => ConeProjection.Project(null!, g)).ParamName);
-        Assert.Equal("g", Assert.Throws<ArgumentNullException>(() => ConeProjection.Project(a, null!)).ParamName);
-    }
 }

@@ -17,37 +17,6 @@ public class ConeProjectionMutationTests
 
     private static double[] RowMajor(Matrix<double> a) => a.ToRowMajorArray();
 
-    /// <summary>Π_C(g) by brute force over faces: the candidate nearest to g among those feasible to Tol (relative to ‖g‖).</summary>
-    private static Vector<double> BruteForce(Matrix<double> a, Vector<double> g)
-    {
-        int n = a.RowCount, d = a.ColumnCount;
-        double gn = g.L2Norm();
-        var unit = Matrix<double>.Build.Dense(n, d, (j, k) => a.Row(j).L2Norm() == 0 ? 0 : a[j, k] / a.Row(j).L2Norm());
-        Vector<double> best = Vector<double>.Build.Dense(d);
-        double bestDist = gn;
-        for (int size = 0; size <= Math.Min(n, d); size++)
-            foreach (var subset in size == 0 ? [Array.Empty<int>()] : Combinations.Of(n, size))
-            {
-                var cand = ProjectOnNullSpace(unit, subset, g);
-                if ((unit * cand).Minimum() < -Tol.Absolute * gn) continue;
-                double dist = (g - cand).L2Norm();
-                if (dist < bestDist) { bestDist = dist; best = cand; }
-            }
-        return best;
-    }
-
-    /// <summary>g minus its orthogonal projection on the span of the given (unit) rows, by SVD.</summary>
-    private static Vector<double> ProjectOnNullSpace(Matrix<double> unit, int[] subset, Vector<double> g)
-    {
-        if (subset.Length == 0 || unit.RowCount == 0) return g.Clone();
-        var rows = Matrix<double>.Build.DenseOfRowVectors(subset.Select(unit.Row));
-        var svd = rows.Svd(true);
-        if (svd.S[0] == 0) return g.Clone();
-        int rank = svd.S.Count(s => s > 1e-10 * svd.S[0]);
-        var v = svd.VT.SubMatrix(0, rank, 0, unit.ColumnCount);
-        return g - v.Transpose() * (v * g);
-    }
-
     /// <summary>
     /// The Moreau conditions of q = Π_C(g) with the projector's own multipliers, C = {u : s_j x_j·u ≥ 0}: μ ≥ 0 and zero
     /// off the passive set, q = g + Σ μ_j s_j x_j, s_j x_j·q ≥ 0 and (g − q)·q = 0, each up to Tol at its scale.
@@ -99,7 +68,7 @@ public class ConeProjectionMutationTests
     private static void AssertProjection(string what, Matrix<double> a, Vector<double> g)
     {
         var q = ConeProjection.Project(a, g);
-        var oracle = BruteForce(a, g);
+        var oracle = ConeProjectionOracle.BruteForce(a, g);
         double gn = g.L2Norm();
         double err = gn == 0 ? q.L2Norm() : (q - oracle).L2Norm() / gn;
         Assert.True(err <= Tol.At(1), $"{what}: ‖Π − brute force‖/‖g‖ = {err} (‖g‖ = {gn}, tolerance {Tol})\nA = {a}\ng = {g}\nΠ = {q}\nbrute = {oracle}");
@@ -320,7 +289,7 @@ public class ConeProjectionMutationTests
             var g = TestProblems.Gaussian(rng, d);
             var q = ConeProjection.Project(x, s, g);
             var signed = Cones.ConstraintMatrix(x, s);
-            var oracle = BruteForce(signed, g);
+            var oracle = ConeProjectionOracle.BruteForce(signed, g);
             Assert.True((q - oracle).L2Norm() <= Tol.At(g.L2Norm()), $"trial {trial}, pattern {s}: ‖Π − brute‖ = {(q - oracle).L2Norm()} (tolerance {Tol})");
         }
     }

@@ -23,49 +23,6 @@ public class ConeProjectionTests
         return a;
     }
 
-    /// <summary>
-    /// Brute-force projection: the projection lies in the relative interior of a face, i.e. it is the
-    /// projection of g on the null space of some subset J of rows; try every subset of size &lt; d and
-    /// keep the feasible candidate closest to g.
-    /// </summary>
-    private static Vector<double> BruteForceProjection(Matrix<double> a, Vector<double> g)
-    {
-        int n = a.RowCount, d = a.ColumnCount;
-        Vector<double> best = Vector<double>.Build.Dense(d);
-        double bestDist = (g - best).L2Norm();
-        foreach (var subset in Subsets(n, Math.Min(n, d - 1)))
-        {
-            Vector<double> cand;
-            if (subset.Length == 0) cand = g.Clone();
-            else
-            {
-                var aj = Matrix<double>.Build.DenseOfRowVectors(subset.Select(a.Row));
-                var svd = aj.Svd(true);
-                int rank = svd.S.Count(s => s > 1e-10 * svd.S[0]);
-                if (rank == 0) cand = g.Clone();
-                else
-                {
-                    var v = svd.VT.SubMatrix(0, rank, 0, d); // row space basis
-                    cand = g - v.Transpose() * (v * g);
-                }
-            }
-            var viol = a * cand;
-            double scale = a.RowNorms(2.0).Maximum() * Math.Max(1, cand.L2Norm());
-            if (viol.Minimum() < -1e-12 * scale) continue;
-            double dist = (g - cand).L2Norm();
-            if (dist < bestDist) { bestDist = dist; best = cand; }
-        }
-        return best;
-    }
-
-    private static IEnumerable<int[]> Subsets(int n, int maxSize)
-    {
-        yield return [];
-        for (int size = 1; size <= maxSize; size++)
-            foreach (var s in HiddenConvex.Core.Numerics.Combinations.Of(n, size)) yield return s;
-    }
-
-
     [Theory]
     [InlineData(1, 2)]
     [InlineData(2, 3)]
@@ -84,7 +41,7 @@ public class ConeProjectionTests
             for (int j = 0; j < n; j++)
                 Assert.True(inCone[j] >= -Tol.At(a.Row(j).L2Norm() * gn), $"trial {trial}: row {j} violated by {inCone[j]} (tolerance {Tol})");
             Assert.True(Math.Abs((g - pi).DotProduct(pi)) <= Tol.At(gn * gn), $"trial {trial}: (g−Π)·Π = {(g - pi).DotProduct(pi)} (tolerance {Tol})");
-            var brute = BruteForceProjection(a, g);
+            var brute = ConeProjectionOracle.BruteForce(a, g);
             Assert.True((brute - pi).L2Norm() <= Tol.At(gn) * 10, $"trial {trial}: ‖Π − brute‖ = {(brute - pi).L2Norm()} at ‖g‖ = {gn} (tolerance 10×{Tol})");
         }
     }
