@@ -3,7 +3,7 @@
 module HiddenConvex.Properties.Xunit.Laws
 
 open Xunit
-open HiddenConvex.Core.Reporting
+open HiddenConvex.Harness.Reporting
 open HiddenConvex.Properties
 open HiddenConvex.Properties.Law
 

@@ -11,7 +11,7 @@ open FsCheck
 open FsCheck.FSharp
 open MathNet.Numerics.LinearAlgebra
 open HiddenConvex.Core.Numerics
-open HiddenConvex.Core.Reporting
+open HiddenConvex.Harness.Reporting
 
 /// One checked statement of a property on one case.
 type Check =

@@ -6,7 +6,7 @@ open FsCheck.FSharp
 open HiddenConvex.Core.Arrangements
 open HiddenConvex.Core.Convex
 open HiddenConvex.Core.Networks
-open HiddenConvex.Core.Reporting
+open HiddenConvex.Harness.Reporting
 open HiddenConvex.Properties.Law
 open HiddenConvex.Properties.Generators
 open HiddenConvex.Properties.Context

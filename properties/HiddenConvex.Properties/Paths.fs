@@ -8,7 +8,7 @@ open MathNet.Numerics.LinearAlgebra
 open HiddenConvex.Core.Convex
 open HiddenConvex.Core.Networks
 open HiddenConvex.Core.Numerics
-open HiddenConvex.Core.Reporting
+open HiddenConvex.Harness.Reporting
 open HiddenConvex.Properties.Law
 open HiddenConvex.Properties.Generators
 open HiddenConvex.Properties.Context

@@ -15,7 +15,7 @@ open System.Collections.Concurrent
 open System.Diagnostics
 open System.IO
 open Expecto
-open HiddenConvex.Core.Reporting
+open HiddenConvex.Harness.Reporting
 open HiddenConvex.Properties.Law
 
 type Options =

@@ -8,7 +8,7 @@ open System
 open System.Diagnostics
 open System.IO
 open System.Text.Json
-open HiddenConvex.Core.Reporting
+open HiddenConvex.Harness.Reporting
 open HiddenConvex.Properties.Law
 
 type RegressionCase =

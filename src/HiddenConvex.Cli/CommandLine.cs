@@ -59,6 +59,11 @@ public static class CommandLine
         {
             return command.Run(ParsedArgs.Parse(args.Skip(1).ToArray(), command.Flags));
         }
+        catch (OutputExistsException e)
+        {
+            Console.Error.WriteLine($"hcv {command.Name}: error: {e.Path} already exists; pass --force to overwrite it");
+            return BadInput;
+        }
         catch (InvalidInputException e)
         {
             Console.Error.WriteLine($"hcv {command.Name}: error: {e.Message}");

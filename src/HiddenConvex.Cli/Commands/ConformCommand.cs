@@ -1,7 +1,7 @@
 using System.Globalization;
-using HiddenConvex.Core.Conformance;
+using HiddenConvex.Harness.Conformance;
 using HiddenConvex.Core.Numerics;
-using HiddenConvex.Core.Reporting;
+using HiddenConvex.Harness.Reporting;
 
 namespace HiddenConvex.Cli.Commands;
 

@@ -6,14 +6,14 @@ namespace HiddenConvex.Core.IO;
 public static class SafeFile
 {
     /// <summary>
-    /// Opens a new file for writing; an existing file is an input error unless force is set.
+    /// Opens a new file for writing; an existing file is an <see cref="OutputExistsException"/> unless force is set.
     /// Missing parent directories are created. I/O failures become "cannot write {path}: ...".
     /// </summary>
     public static FileStream Create(string path, bool force)
     {
         if (Directory.Exists(path)) throw new InvalidInputException($"cannot write {path}: it is a directory");
         if (File.Exists(path) && !force)
-            throw new InvalidInputException($"{path} already exists; pass --force to overwrite it");
+            throw new OutputExistsException(path);
         try
         {
             var dir = Path.GetDirectoryName(Path.GetFullPath(path));
@@ -23,7 +23,7 @@ public static class SafeFile
         catch (UnauthorizedAccessException) { throw new InvalidInputException($"cannot write {path}: permission denied"); }
         catch (IOException) when (!force && File.Exists(path))
         {
-            throw new InvalidInputException($"{path} already exists; pass --force to overwrite it");
+            throw new OutputExistsException(path);
         }
         catch (IOException e) { throw new InvalidInputException($"cannot write {path}: {e.Message}"); }
     }

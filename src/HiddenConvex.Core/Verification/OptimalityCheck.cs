@@ -151,7 +151,7 @@ public static class OptimalityCheck
         loss.ValidateTargets(data.Y, data.Source);
         InvalidInputException.Require(network.InputDim == data.D,
             $"network has input dimension {network.InputDim} but the data has d = {data.D} columns" +
-            " (a network with a hidden-layer bias needs the data with a ones column: --hidden-bias)");
+            (network.InputDim == data.D + 1 ? " (a network with a hidden-layer bias needs the data with a ones column)" : ""));
         var log = settings.Log;
         var engine = new PricingEngine(data.X, patterns);
         double objective = NetworkObjective.Value(network, data, loss, beta);

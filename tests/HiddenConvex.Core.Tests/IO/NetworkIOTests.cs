@@ -37,7 +37,9 @@ public class NetworkIOTests
     {
         using var dir = new TempDir();
         var path = dir.Text(name, "keep me");
-        Expect.Invalid(() => NetworkIO.Save(Sample(), path, force: false), name, "already exists", "--force");
+        var refused = Assert.Throws<OutputExistsException>(() => NetworkIO.Save(Sample(), path, force: false));
+        Assert.Equal(path, refused.Path);
+        Assert.Contains("already exists", refused.Message, StringComparison.Ordinal);
         Assert.Equal("keep me", File.ReadAllText(path));
         NetworkIO.Save(Sample(), path, force: true);
         AssertBitIdentical(Sample(), NetworkIO.Load(path));

@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Globalization;
+using HiddenConvex.Core.Arrangements;
+using HiddenConvex.Core.Convex;
+using HiddenConvex.Core.Data;
+using HiddenConvex.Core.Networks;
+using HiddenConvex.Core.Numerics;
+
+namespace HiddenConvex.Harness.Conformance;
+
+/// <summary>Settings of a conformance run (`hcv conform`).</summary>
+public sealed record ConformOptions
+{
+    /// <summary>The implementation's command line, run with /bin/sh -c.</summary>
+    public required string Command { get; init; }
+    /// <summary>Which task to ask for.</summary>
+    public ConformTask Task { get; init; } = ConformTask.SolveConvex;
+    /// <summary>Number of generated instances (each may add one related request for I1).</summary>
+    public int MaxTests { get; init; } = 100;
+    /// <summary>Seed of the instance generator.</summary>
+    public int Seed { get; init; } = 1;
+    /// <summary>Per-request timeout.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Relative gap (solve-convex) or stationarity (train) tolerance asked for in each request.</summary>
+    public double Tolerance { get; init; } = ConformTolerances.RequestedGap;
+    /// <summary>Maximum number of implementation runs spent on shrinking a counterexample.</summary>
+    public int ShrinkBudget { get; init; } = 300;
+    /// <summary>Wall-clock limit of shrinking (a hanging implementation costs a timeout per run).</summary>
+    public TimeSpan ShrinkTime { get; init; } = TimeSpan.FromMinutes(3);
+    /// <summary>Whether to send a related request per instance and check I1.</summary>
+    public bool CheckInvariances { get; init; } = true;
+}
+
+/// <summary>Everything known about one instance after asking the implementation.</summary>
+public sealed record Evaluation(
+    ConformInstance Instance,
+    IReadOnlyList<Violation> Violations,
+    string Request,
+    string? Answer,
+    TimeSpan Elapsed,
+    Network? Network,
+    double? Objective,
+    double? Lower,
+    string? Relation,
+    double Tolerance = ConformTolerances.RequestedGap)
+{
+    /// <summary>True when no check failed.</summary>
+    public bool Passed => Violations.Count == 0;
+}
+
+/// <summary>A failing instance, its shrunk form and the evaluation of the shrunk form.</summary>
+public sealed record ConformFailure(
+    int TestIndex,
+    string Check,
+    Evaluation Original,
+    Evaluation Shrunk,
+    ShrinkResult Shrinking);
+
+/// <summary>The outcome of a conformance run.</summary>
+public sealed record ConformResult(
+    ConformOptions Options,
+    int TestsRun,
+    int TestsPassed,
+    int Requests,
+    ConformFailure? Failure,
+    TimeSpan Elapsed,
+    string? Implementation,
+    int ProcessStarts,
+    IReadOnlyList<string> PassedSizes,
+    IReadOnlyDictionary<string, int> Statuses,
+    double WorstRelativeGap)
+{
+    /// <summary>True when every instance passed every check.</summary>
+    public bool Conforms => Failure is null;
+}
+
+/// <summary>
+/// Runs a conformance test: generates instances (<see cref="InstanceGenerator"/>), asks the
+/// external implementation through the protocol, checks each answer (<see cref="ConformChecks"/>),
+/// checks I1 on a related request, stops at the first failing instance and shrinks it
+/// (<see cref="Shrinker"/>) to a small counterexample.
+/// </summary>
+public sealed class ConformRunner(ConformOptions options, Action<string>? progress = null)
+{
+    private int _requests;
+    private string? _implementation;
+    private readonly SortedDictionary<string, int> _statuses = new(StringComparer.Ordinal);
+
+    private double _worstRelativeGap;
+
+    private void CountStatus(string status) => _statuses[status] = _statuses.GetValueOrDefault(status) + 1;
+
+    /// <summary>Runs the whole test.</summary>
+    public ConformResult Run(CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        using var process = new ExternalProcess(options.Command, options.Timeout);
+        var generator = new InstanceGenerator(options.Seed);
+        int passed = 0, run = 0;
+        var sizes = new List<string>();
+        ConformFailure? failure = null;
+        for (int k = 0; k < options.MaxTests && failure is null; k++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var inst = generator.Next(k);
+            string relation = Invariances.Relations[k % Invariances.Relations.Length];
+            var e = Evaluate(process, inst, $"t{k}", relation);
+            run++;
+            if (e.Passed)
+            {
+                passed++;
+                sizes.Add(inst.Kind + "|" + inst.N + "|" + inst.D);
+                progress?.Invoke($"[{k + 1}/{options.MaxTests}] {inst.Describe()}: ok ({e.Elapsed.TotalSeconds:F2} s)");
+                continue;
+            }
+            string check = e.Violations[0].Check;
+            progress?.Invoke($"[{k + 1}/{options.MaxTests}] {inst.Describe()}: FAILED {check}: {e.Violations[0].Message}");
+            progress?.Invoke($"shrinking (budget {options.ShrinkBudget} runs) ...");
+            int shrinkId = 0;
+            var shrink = Shrinker.Shrink(inst, c => Evaluate(process, c, $"t{k}-s{shrinkId++}", relation).Violations.Any(v => v.Check == check),
+                options.ShrinkBudget, progress, DateTime.UtcNow + options.ShrinkTime);
+            var shrunk = Evaluate(process, shrink.Instance, $"t{k}-min", relation);
+            failure = new ConformFailure(k, check, e, shrunk, shrink);
+            progress?.Invoke($"counterexample of size {shrink.Instance.Size} after {shrink.Steps} steps ({shrink.Evaluations} runs)");
+        }
+        return new ConformResult(options, run, passed, _requests, failure, clock.Elapsed, _implementation, process.Starts, sizes,
+            new SortedDictionary<string, int>(_statuses), _worstRelativeGap);
+    }
+
+    /// <summary>Asks for one instance and checks the answer; with a relation, also checks I1 against the related instance.</summary>
+    public Evaluation Evaluate(ExternalProcess process, ConformInstance inst, string id, string? relation)
+    {
+        var e = EvaluateSingle(process, inst, id);
+        if (!e.Passed || relation is null || !options.CheckInvariances || options.Task != ConformTask.SolveConvex)
+            return e with { Relation = null };
+        var related = Invariances.Relate(inst, relation);
+        var r = EvaluateSingle(process, related.Instance, id + "-" + related.Relation);
+        var violations = new List<Violation>();
+        if (!r.Passed)
+            violations.AddRange(r.Violations.Select(v => v with { Message = $"on the related instance ({related.Relation}) the answer fails {v.Check}: {v.Message}" }));
+        else
+        {
+            double p = e.Objective!.Value, q = r.Objective!.Value;
+            double allowed = r.Tolerance * Math.Max(1, Math.Abs(q)) + related.Factor * e.Tolerance * Math.Max(1, Math.Abs(p)) + Tolerances.Objective.At(q);
+            if (Math.Abs(q - related.Factor * p) > allowed)
+                violations.Add(new(CheckIds.Invariance, string.Create(CultureInfo.InvariantCulture,
+                    $"{related.Relation}: objective {q:G10} on the related instance, expected {related.Factor:G4} × {p:G10} = {related.Factor * p:G10} " +
+                    $"(allowed difference {allowed:G4} from the claimed tolerances)")));
+        }
+        return e with
+        {
+            Violations = violations,
+            Relation = related.Relation,
+            Elapsed = e.Elapsed + r.Elapsed,
+            Request = violations.Count > 0 && !r.Passed ? r.Request : e.Request,
+            Answer = violations.Count > 0 && !r.Passed ? r.Answer : e.Answer,
+        };
+    }
+
+    private Evaluation EvaluateSingle(ExternalProcess process, ConformInstance inst, string id)
+    {
+        var data = inst.ToDataset();
+        var loss = inst.ToLoss();
+        var patterns = CellEnumerator.Enumerate(data.X);
+        string request = Protocol.Request(id, options.Task, inst, patterns, options.Tolerance);
+        _requests++;
+        var ex = process.Send(request);
+        Evaluation Fail(string message, string? answer) =>
+            new(inst, [new Violation(CheckIds.Protocol, message)], request, answer, ex.Elapsed, null, null, null, null);
+        if (ex.Outcome != ExchangeOutcome.Answered) return Fail(ex.Explain(options.Timeout), null);
+        try
+        {
+            if (options.Task == ConformTask.SolveConvex)
+            {
+                var answer = Protocol.ParseConvexAnswer(ex.Line, id, inst.N, inst.D);
+                _implementation ??= answer.Solver;
+                CountStatus(answer.Status);
+                var problem = new ConvexProblem(data, loss, inst.Beta, patterns);
+                var c = ConformChecks.CheckConvex(problem, answer, options.Tolerance);
+                if (c.Certificate is { } cc) _worstRelativeGap = Math.Max(_worstRelativeGap, cc.RelativeGap);
+                var net = answer.Network ?? (c.W is { } w ? Maps.Psi(w) : null);
+                return new(inst, c.Violations, request, ex.Line, ex.Elapsed, net, c.RecomputedObjective, c.Certificate?.Lower, null, c.ClaimedTolerance);
+            }
+            var t = Protocol.ParseTrainAnswer(ex.Line, id, inst.D);
+            _implementation ??= t.Solver;
+            CountStatus(t.Status);
+            var tc = ConformChecks.CheckTrain(data, loss, inst.Beta, patterns, t, options.Tolerance);
+            return new(inst, tc.Violations, request, ex.Line, ex.Elapsed, t.Network, tc.RecomputedObjective, tc.Certificate?.Lower, null,
+                t.StationarityTolerance ?? options.Tolerance);
+        }
+        catch (ProtocolException pe) { process.Restart(); return Fail(pe.Message, ex.Line); }
+        catch (InvalidInputException ie) { process.Restart(); return Fail("the answer is not a valid value: " + ie.Message, ex.Line); }
+    }
+}

@@ -1,0 +1,66 @@
+using System.Text;
+
+namespace HiddenConvex.Harness.Reporting;
+
+/// <summary>Renders a run as Markdown (summary.md).</summary>
+public static class MarkdownReport
+{
+    /// <summary>The whole report as Markdown text.</summary>
+    public static string Render(RunReport run)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"# {run.Title}");
+        sb.AppendLine();
+        sb.AppendLine($"- started: {run.Started.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC, wall time {ReportText.Seconds(run.Duration)}");
+        sb.AppendLine($"- configuration: `{run.Configuration}`");
+        sb.AppendLine($"- result: **{run.ClosingLine}** ({run.TotalCases} cases)");
+        sb.AppendLine();
+        sb.AppendLine("| family | property | cases | time | result |");
+        sb.AppendLine("|---|---|---:|---:|---|");
+        foreach (var p in run.Properties)
+            sb.AppendLine($"| {p.Family} | {Cell(p.Name)} | {p.Cases} | {ReportText.Seconds(p.Duration)} | {ReportText.Status(p.Status)}{(p.Note is null ? "" : " — " + Cell(p.Note))} |");
+        sb.AppendLine();
+        sb.AppendLine("## Case distribution");
+        sb.AppendLine();
+        foreach (var p in run.Properties.Where(p => p.Classes.Count > 0))
+        {
+            sb.AppendLine($"**{p.Family} — {OneLine(p.Name)}**");
+            sb.AppendLine();
+            foreach (var (key, values) in ReportText.Dimensions(p.Classes))
+                sb.AppendLine($"- {(key == "" ? "other" : key)}: {ReportText.Inline(values)}");
+            sb.AppendLine();
+        }
+        var failures = run.Properties.Where(p => p.Failure is not null).ToList();
+        if (failures.Count > 0)
+        {
+            sb.AppendLine("## Failures");
+            sb.AppendLine();
+            foreach (var p in failures)
+            {
+                var f = p.Failure!;
+                sb.AppendLine($"### {p.Family} — {OneLine(p.Name)}");
+                sb.AppendLine();
+                sb.AppendLine($"- failed check: {f.Check}");
+                sb.AppendLine($"- observed: `{f.Observed}`");
+                sb.AppendLine($"- expected: `{f.Expected}`");
+                sb.AppendLine($"- tolerance: `{f.Tolerance}`");
+                sb.AppendLine($"- seed: `{f.Seed}`, shrinks: {f.Shrinks}");
+                sb.AppendLine($"- replay: `{f.ReplayCommand}`");
+                if (!string.IsNullOrWhiteSpace(f.Message)) sb.AppendLine($"- message: {f.Message}");
+                sb.AppendLine();
+                sb.AppendLine("Shrunk input:");
+                sb.AppendLine();
+                sb.AppendLine("```json");
+                sb.AppendLine(f.InputJson);
+                sb.AppendLine("```");
+                sb.AppendLine();
+            }
+        }
+        return sb.ToString();
+    }
+
+    private static string Cell(string s) => OneLine(s).Replace("|", "\\|");
+
+    /// <summary>A heading or table cell ends at a line break: names are flattened to one line.</summary>
+    private static string OneLine(string s) => s.Replace("\r\n", " ").Replace('\n', ' ').Replace('\r', ' ');
+}
