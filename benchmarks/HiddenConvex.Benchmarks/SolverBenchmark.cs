@@ -2,9 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using HiddenConvex.Core.Arrangements;
+using HiddenConvex.Core.Certificates;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
+using HiddenConvex.Core.Pricing;
 using HiddenConvex.Core.Verification;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -64,7 +66,7 @@ public static class SolverBenchmark
         var patterns = CellEnumerator.Enumerate(x);
         double enumeration = clock.Elapsed.TotalSeconds;
         var lossObj = Loss.Parse(loss);
-        double betaMax = Pricing.Price(x, patterns, -lossObj.Gradient(Vector<double>.Build.Dense(n), y)).Rho;
+        double betaMax = ExactPricing.Price(x, patterns, -lossObj.Gradient(Vector<double>.Build.Dense(n), y)).Rho;
         var data = Dataset.Create(x, y, $"gauss n={n} d={d}");
         return (new ConvexProblem(data, lossObj, fraction * betaMax, patterns), enumeration);
     }
@@ -99,7 +101,7 @@ public static class SolverBenchmark
                     var r = ConvexSolver.Solve(problem, new SolverSettings { Progress = Console.Error, Verbose = verbose });
                     process.Refresh();
                     double cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
-                    var check = CertificateChecker.ForConvexPoint(problem, r.W);
+                    var check = problem.Certify(r.W);
                     allOk &= r.Status == SolverStatus.Optimal && check.RelativeGap <= 1e-9;
                     long peak = Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024);
                     Console.WriteLine(string.Create(Inv,
@@ -119,7 +121,7 @@ public static class SolverBenchmark
             {
                 var (problem, _) = Instance(n, d, "squared", f);
                 var (r, wall, cpu, count) = BestOf(problem);
-                var check = CertificateChecker.ForConvexPoint(problem, r.W);
+                var check = problem.Certify(r.W);
                 string name = string.Create(Inv, $"n{n}_d{d}_f{f}");
                 using var fs = File.Create(Path.Combine(dir, name + ".problem.json"));
                 using var w = new Utf8JsonWriter(fs);
@@ -227,7 +229,7 @@ public static class SolverBenchmark
                 new Block(ActivationPattern.Parse(b.GetProperty("pattern").GetString()!), b.GetProperty("sign").GetInt32()),
                 Vector<double>.Build.DenseOfEnumerable(b.GetProperty("w").EnumerateArray().Select(e => e.GetDouble()))));
             var cvx = new ConvexPoint(blocks, data.D);
-            var cvxCert = CertificateChecker.ForConvexPoint(problem, cvx);
+            var cvxCert = problem.Certify(cvx);
             var ours = p.GetProperty("ours");
             double oursSeconds = ours.GetProperty("seconds").GetDouble(), cvxSeconds = a.GetProperty("seconds").GetDouble();
             double oursCpu = Number(ours, "cpu_seconds"), cvxCpu = Number(a, "cpu_seconds");

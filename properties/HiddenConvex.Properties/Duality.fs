@@ -5,7 +5,9 @@ open System
 open FsCheck.FSharp
 open MathNet.Numerics.LinearAlgebra
 open HiddenConvex.Core.Arrangements
+open HiddenConvex.Core.Certificates
 open HiddenConvex.Core.Convex
+open HiddenConvex.Core.Pricing
 open HiddenConvex.Core.Networks
 open HiddenConvex.Core.Verification
 open HiddenConvex.Properties.Law
@@ -41,9 +43,9 @@ let feasibleDual (p: Problem) (beta: float) (seed: int) =
     let raw =
         if spec.Loss = "logistic" then Vector<float>.Build.Dense(nrows, fun j -> spec.Scale * spec.Y[j] * rng.NextDouble())
         else Vector<float>.Build.Dense(nrows, fun j -> spec.Scale * (spec.Y[j] + (rng.NextDouble() * 2.0 - 1.0)))
-    let rho = (Pricing.Price(p.X, p.Patterns, raw)).Rho
+    let rho = (ExactPricing.Price(p.X, p.Patterns, raw)).Rho
     let v = if rho > beta then raw * (beta / rho) else raw
-    v, (Pricing.Price(p.X, p.Patterns, v)).Rho
+    v, (ExactPricing.Price(p.X, p.Patterns, v)).Rho
 
 let weakDualityNetwork (c: DualCase) =
     let p = enumerate c.Case.Problem
@@ -52,7 +54,7 @@ let weakDualityNetwork (c: DualCase) =
     let l = NetworkObjective.Value(net, p.Data, p.Loss, beta)
     let v, rho = feasibleDual p beta c.Seed
     let dual = p.Loss.NegConjugate(v, p.Data.Y)
-    let cert = CertificateChecker.ForNetwork(p.Data, p.Loss, beta, p.Patterns, net)
+    let cert = NetworkCertificate.For(p.Data, p.Loss, beta, p.Patterns, net)
     verdict (problemStamps c.Case.Problem @ [ regime; sprintf "net=%s" c.Case.Net.Kind ])
         [ atMost "the random dual vector is feasible: ρ(v) ≤ β" pricingTol rho beta
           atMost "weak duality: −ℓ*(−v) ≤ L_β(θ) for a dual-feasible v" objectiveTol dual l
@@ -66,7 +68,7 @@ let weakDualityConvex (c: DualCase) =
     let lc = (convexProblem p beta).Objective w
     let v, _ = feasibleDual p beta c.Seed
     let net = networkOf (dim c.Case.Problem.Data) c.Case.Net
-    let cert = CertificateChecker.ForNetwork(p.Data, p.Loss, beta, p.Patterns, net)
+    let cert = NetworkCertificate.For(p.Data, p.Loss, beta, p.Patterns, net)
     verdict (problemStamps c.Case.Problem @ [ regime; sizeStamp "blocks" c.Blocks.Length ])
         [ atMost "weak duality: −ℓ*(−v) ≤ L^c_β(W) for a dual-feasible v and a feasible W" objectiveTol (p.Loss.NegConjugate(v, p.Data.Y)) lc
           atMost "the certificate lower bound of any network is ≤ L^c_β(W) for every feasible W" objectiveTol cert.Lower lc ]
@@ -100,7 +102,7 @@ let pricingMaximiser (c: SeededProblem) =
     let p = enumerate c.Problem
     let rng = Random c.Seed
     let v = Vector<float>.Build.Dense(p.Data.N, fun _ -> rng.NextDouble() * 2.0 - 1.0)
-    let r = Pricing.Price(p.X, p.Patterns, v)
+    let r = ExactPricing.Price(p.X, p.Patterns, v)
     let x = c.Problem.Data.X
     let va = v.ToArray()
     let sampled = unitDirections rng p.Data.D 300 |> List.map (response x va) |> List.max
@@ -120,7 +122,7 @@ let private squaredLower (p: Problem) beta (z: Vector<float>) =
     let c = p.Spec.Scale
     let y = p.Data.Y
     let v = -(c * (z - y))
-    let rho = (Pricing.Price(p.X, p.Patterns, v)).Rho
+    let rho = (ExactPricing.Price(p.X, p.Patterns, v)).Rho
     let vv = v.DotProduct v
     let t = if vv = 0.0 then 0.0 else min (max (c * v.DotProduct y / vv) 0.0) (if rho > 0.0 then beta / rho else Double.PositiveInfinity)
     t * v.DotProduct y - t * t * vv / (2.0 * c)
@@ -131,13 +133,13 @@ let solverCertified (c: SeededProblem) =
     let eps = HiddenConvex.Core.Numerics.Tolerances.DefaultSolverGap
     let r = solve p beta
     let cp = convexProblem p beta
-    let recert = CertificateChecker.ForConvexPoint(cp, r.W)
+    let recert = cp.Certify(r.W)
     let outside = r.W.Blocks |> Seq.tryFind (fun b -> not (p.Patterns.Contains b.Pattern))
     let z0 = Vector<float>.Build.Dense(p.Data.N)
     let gapTol = "ε·max(1,|objective|) with ε = Tolerances.DefaultSolverGap", HiddenConvex.Core.Numerics.Tolerance(eps * max 1.0 (abs r.Objective), 0.0)
     verdict (problemStamps c.Problem @ [ regime; sizeStamp "cells" p.Patterns.Count; sprintf "status=%s" r.StatusName ])
         ([ exact "the solver reports status optimal" (r.Status = SolverStatus.Optimal) r.StatusName "optimal"
-           exact "the result is over the exact pattern set" r.PatternsExact (string r.PatternsExact) "true"
+           exact "the result is over the exact pattern set" r.LowerProven (string r.LowerProven) "true"
            atMost "the relative gap is at most the stated ε" (tol "exact" (HiddenConvex.Core.Numerics.Tolerance(0.0, 0.0))) r.RelativeGap eps
            agree "the reported objective equals L^c_β(W) recomputed" objectiveTol r.Objective (cp.Objective r.W)
            agree "the reported lower bound is reproduced by CertificateChecker on W" objectiveTol r.Lower recert.Lower
@@ -173,12 +175,12 @@ let sampledNotCertified (c: SeededProblem) =
     let beta, regime = betaOf p
     let sampled = PatternSampler.Sample(p.X, 50, c.Seed)
     let r = ConvexSolver.Solve(ConvexProblem(p.Data, p.Loss, beta, sampled))
-    let cert = CertificateChecker.ForConvexPoint(ConvexProblem(p.Data, p.Loss, beta, sampled), r.W)
+    let cert = ConvexProblem(p.Data, p.Loss, beta, sampled).Certify(r.W)
     let complete = sampled.Count = p.Patterns.Count
     verdict (problemStamps c.Problem @ [ regime; "patterns=sampled"; (if complete then "sample=all-cells" else "sample=partial") ])
         [ exact "a sampled pattern set is marked not exact" (not sampled.IsExact) (string sampled.IsExact) "false"
           exact "the solver never reports a proven optimum over sampled patterns" (r.Status <> SolverStatus.Optimal) r.StatusName "not optimal (optimal-restricted or a limit)"
-          exact "the result says its patterns are not exact" (not r.PatternsExact) (string r.PatternsExact) "false"
+          exact "the result says its patterns are not exact" (not r.LowerProven) (string r.LowerProven) "false"
           exact "the certificate over sampled patterns is never certified" (not (cert.CertifiedAt 1.0)) (string (cert.CertifiedAt 1.0)) "false"
           atMost "the restricted optimum is ≥ the exact program's certified lower bound" objectiveTol
               (ConvexSolver.Solve(convexProblem p beta)).Lower r.Objective ]

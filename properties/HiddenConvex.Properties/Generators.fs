@@ -11,6 +11,7 @@ open System.Collections.Generic
 open MathNet.Numerics.LinearAlgebra
 open HiddenConvex.Core.Arrangements
 open HiddenConvex.Core.Convex
+open HiddenConvex.Core.Pricing
 open HiddenConvex.Core.Data
 open HiddenConvex.Core.Losses
 open HiddenConvex.Core.Networks
@@ -413,7 +414,7 @@ let convexPointOf (d: int) (blocks: BlockSpec[]) =
     HiddenConvex.Core.Convex.ConvexPoint(
         blocks |> Array.map (fun b ->
             HiddenConvex.Core.Convex.BlockValue(
-                HiddenConvex.Core.Convex.Block(patternOfString b.Pattern, b.Sign),
+                HiddenConvex.Core.Pricing.Block(patternOfString b.Pattern, b.Sign),
                 Vector<float>.Build.DenseOfArray b.W)),
         d)
 
@@ -444,7 +445,7 @@ let enumerate (p: ProblemSpec) =
 /// β_max = ρ(−∇ℓ(0)) (THEORY.md §4): the smallest β with W* = 0.
 let betaMax (p: Problem) =
     let v = -(p.Loss.Gradient(Vector<float>.Build.Dense(p.Data.N), p.Data.Y))
-    (Pricing.Price(p.X, p.Patterns, v)).Rho
+    (ExactPricing.Price(p.X, p.Patterns, v)).Rho
 
 /// β = BetaRatio · β_max, with the regime as a stamp; when β_max = 0 (all rows zero or v = 0),
 /// β = BetaRatio.

@@ -6,6 +6,7 @@ open FsCheck.FSharp
 open MathNet.Numerics.LinearAlgebra
 open HiddenConvex.Core.Arrangements
 open HiddenConvex.Core.Convex
+open HiddenConvex.Core.Pricing
 open HiddenConvex.Core.Networks
 open HiddenConvex.Properties.Law
 open HiddenConvex.Properties.Generators
@@ -84,11 +85,11 @@ let pricingInvariant (c: InvCase) =
     let q = orthogonal rng data.D
     let v = Vector<float>.Build.Dense(data.N, fun _ -> rng.NextDouble() * 2.0 - 1.0)
     let s = CellEnumerator.Enumerate data.X
-    let rho = (Pricing.Price(data.X, s, v)).Rho
+    let rho = (ExactPricing.Price(data.X, s, v)).Rho
     let px = (data.PermuteRows perm).X
-    let rhoP = (Pricing.Price(px, CellEnumerator.Enumerate px, Vector<float>.Build.Dense(data.N, fun k -> v[perm[k]]))).Rho
+    let rhoP = (ExactPricing.Price(px, CellEnumerator.Enumerate px, Vector<float>.Build.Dense(data.N, fun k -> v[perm[k]]))).Rho
     let xq = data.X * q
-    let rhoQ = (Pricing.Price(xq, CellEnumerator.Enumerate xq, v)).Rho
+    let rhoQ = (ExactPricing.Price(xq, CellEnumerator.Enumerate xq, v)).Rho
     verdict (problemStamps p)
         [ agree "ρ(Pv) on PX = ρ(v) on X" pricingTol rhoP rho
           agree "ρ(v) on XQ = ρ(v) on X" pricingTol rhoQ rho ]

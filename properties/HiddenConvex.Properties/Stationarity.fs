@@ -10,6 +10,7 @@ open FsCheck.FSharp
 open MathNet.Numerics.LinearAlgebra
 open HiddenConvex.Core.Arrangements
 open HiddenConvex.Core.Convex
+open HiddenConvex.Core.Pricing
 open HiddenConvex.Core.Networks
 open HiddenConvex.Core.Numerics
 open HiddenConvex.Core.Training

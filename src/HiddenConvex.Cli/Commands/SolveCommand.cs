@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using HiddenConvex.Core.Arrangements;
+using HiddenConvex.Core.Certificates;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.IO;
@@ -106,14 +107,14 @@ public sealed class SolveCommand : ICommand
         var pruned = set?.ToPoint(set.Prune(set.Point));
         // m* by exhaustive support search is exponential in the number of active blocks: bounded here.
         int? mStar = set?.MinimumSupport(MaxSupportsForMStar)?.MStar;
-        var prunedCert = pruned is null ? null : CertificateChecker.ForConvexPoint(problem, pruned);
+        var prunedCert = pruned is null ? null : problem.Certify(pruned);
         double prunedTarget = Math.Max(tolerance, result.RelativeGap);
         if (pruned is not null && !(prunedCert!.RelativeGap <= prunedTarget))
         {
             // A vertex read off an unpolished solution inherits its perturbation of z*: solve again on its blocks.
             if (!quiet) Console.Error.WriteLine($"solve: refining the pruned vertex on its {pruned.NonZeroBlocks.Count()} blocks ...");
             var refined = VertexRefinement.Refine(problem, pruned, settings with { Verbose = false }, prunedTarget);
-            if (refined is not null) { pruned = refined; prunedCert = CertificateChecker.ForConvexPoint(problem, refined); }
+            if (refined is not null) { pruned = refined; prunedCert = problem.Certify(refined); }
         }
         // The pruned vertex is reported when its own certificate meets the target too.
         bool usePruned = pruned is not null && prunedCert!.RelativeGap <= prunedTarget

@@ -1,7 +1,17 @@
 using HiddenConvex.Core.Arrangements;
+using HiddenConvex.Core.Pricing;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Convex;
+
+/// <summary>One block's value w_b ∈ C_{s_b}.</summary>
+public sealed record BlockValue(Block Block, Vector<double> W)
+{
+    /// <summary>Shortcut for the block's pattern.</summary>
+    public ActivationPattern Pattern => Block.Pattern;
+    /// <summary>Shortcut for the block's sign γ.</summary>
+    public int Sign => Block.Sign;
+}
 
 /// <summary>
 /// A point W of the convex program (THEORY.md §3), stored sparsely: the listed blocks carry

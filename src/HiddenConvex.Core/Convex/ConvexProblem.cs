@@ -1,13 +1,15 @@
 using HiddenConvex.Core.Arrangements;
+using HiddenConvex.Core.Certificates;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
+using HiddenConvex.Core.Pricing;
 
 namespace HiddenConvex.Core.Convex;
 
 /// <summary>
-/// The convex program of THEORY.md §3: min over W ∈ 𝒲 of ℓ(Σ_b γ_b diag(s_b) X w_b) + β Σ_b ‖w_b‖,
-/// over the 2p blocks of a pattern set. Immutable and validated (β &gt; 0, targets fit the loss,
-/// patterns belong to the data).
+/// The convex program of THEORY.md §3: min over W ∈ 𝒲 of ℓ(Σ_b γ_b diag(s_b) X w_b) + β Σ_b ‖w_b‖, over the blocks
+/// its pricing oracle finds (THEORY.md §4). Immutable and validated (β &gt; 0, targets fit the loss, the oracle belongs
+/// to the data).
 /// </summary>
 public sealed class ConvexProblem
 {
@@ -17,49 +19,56 @@ public sealed class ConvexProblem
     public Loss Loss { get; }
     /// <summary>The regularisation β &gt; 0.</summary>
     public double Beta { get; }
-    /// <summary>The patterns whose 2p blocks the program ranges over.</summary>
-    public PatternSet Patterns { get; }
 
     /// <summary>
-    /// When not null, the program ranges only over these blocks (a subsampled program, THEORY.md §7):
-    /// every other block is fixed at zero. Certificates then price only these blocks, so their lower
-    /// bounds hold for the restricted program, not for P*_c.
+    /// How the program's blocks are found and priced: the exact enumeration of S(X), a sample, a block subset (a
+    /// subsampled program, THEORY.md §7), or an oracle without enumeration. Certificates bound P*_c itself only when
+    /// <see cref="IPricingOracle.BoundsFullProgram"/>.
     /// </summary>
-    public IReadOnlyList<Block>? BlockSubset { get; }
+    public IPricingOracle Oracle { get; }
 
-    /// <summary>Validates and builds the restricted problem over the given blocks (their patterns must be in the set).</summary>
-    public ConvexProblem(Dataset data, Loss loss, double beta, PatternSet patterns, IEnumerable<Block> blocks)
-        : this(data, loss, beta, patterns)
-    {
-        ArgumentNullException.ThrowIfNull(blocks);
-        var list = blocks.Distinct().ToList();
-        foreach (var b in list)
-            InvalidInputException.Require(patterns.Contains(b.Pattern), $"block {b} has a pattern outside the pattern set");
-        BlockSubset = list;
-    }
+    /// <summary>The enumerated pattern set the program ranges over, or null when the oracle does not enumerate.</summary>
+    public PatternSet? Patterns => (Oracle as EnumeratedPricing)?.Patterns;
 
-    /// <summary>The blocks the program ranges over: <see cref="BlockSubset"/> when given, else <see cref="AllBlocks"/>.</summary>
-    public IEnumerable<Block> Blocks() => BlockSubset ?? AllBlocks();
-
-    /// <summary>True when certificates of this program bound P*_c itself: exact patterns and no block subset.</summary>
-    public bool IsFullExactProgram => Patterns.IsExact && BlockSubset is null;
-
-    /// <summary>Validates and builds the problem.</summary>
+    /// <summary>Validates and builds the problem over the 2p blocks of a pattern set.</summary>
     public ConvexProblem(Dataset data, Loss loss, double beta, PatternSet patterns)
+        : this(data, loss, beta, EnumeratedOracle(data, patterns, null)) { }
+
+    /// <summary>
+    /// Validates and builds the restricted problem over the given blocks (their patterns must be in the set): every other
+    /// block is fixed at zero, so certificates price only these blocks and bound the restricted program, not P*_c.
+    /// </summary>
+    public ConvexProblem(Dataset data, Loss loss, double beta, PatternSet patterns, IEnumerable<Block> blocks)
+        : this(data, loss, beta, EnumeratedOracle(data, patterns, blocks ?? throw new ArgumentNullException(nameof(blocks)))) { }
+
+    /// <summary>Validates and builds the problem over the blocks of a pricing oracle.</summary>
+    public ConvexProblem(Dataset data, Loss loss, double beta, IPricingOracle oracle)
     {
         Data = data ?? throw new ArgumentNullException(nameof(data));
         Loss = loss ?? throw new ArgumentNullException(nameof(loss));
         Beta = Guard.PositiveBeta(beta);
-        Patterns = patterns ?? throw new ArgumentNullException(nameof(patterns));
+        Oracle = oracle ?? throw new ArgumentNullException(nameof(oracle));
         loss.ValidateTargets(data.Y, data.Source);
-        InvalidInputException.Require(patterns.N == data.N,
-            $"pattern set is for n = {patterns.N} rows but the data has {data.N}");
+        InvalidInputException.Require(oracle.N == data.N && oracle.D == data.D,
+            $"the pricing oracle is for n = {oracle.N}, d = {oracle.D} but the data has n = {data.N}, d = {data.D}");
     }
 
-    /// <summary>All 2p blocks: (s, +1) and (s, −1) for each pattern, in pattern order.</summary>
+    private static EnumeratedPricing EnumeratedOracle(Dataset data, PatternSet patterns, IEnumerable<Block>? blocks)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(patterns);
+        InvalidInputException.Require(patterns.N == data.N, $"pattern set is for n = {patterns.N} rows but the data has {data.N}");
+        return new EnumeratedPricing(data.X, patterns, blocks?.Distinct());
+    }
+
+    /// <summary>True when certificates of this program bound P*_c itself (THEORY.md §4): the oracle covers all of S(X).</summary>
+    public bool BoundsFullProgram => Oracle.BoundsFullProgram;
+
+    /// <summary>All 2p blocks of the enumerated pattern set: (s, +1) and (s, −1) for each pattern, in pattern order.</summary>
     public IEnumerable<Block> AllBlocks()
     {
-        foreach (var c in Patterns.Cells)
+        var patterns = Patterns ?? throw new InvalidOperationException("the program's blocks are not enumerated");
+        foreach (var c in patterns.Cells)
         {
             yield return new Block(c.Pattern, +1);
             yield return new Block(c.Pattern, -1);
@@ -69,4 +78,14 @@ public sealed class ConvexProblem
     /// <summary>L^c_β(W) = ℓ(Σ_b γ_b diag(s_b) X w_b) + β Σ_b ‖w_b‖ (THEORY.md §3). Feasibility is not checked here.</summary>
     public double Objective(ConvexPoint w) =>
         Loss.Value(w.Predict(Data.X), Data.Y) + Beta * w.GroupNorm();
+
+    /// <summary>
+    /// The independent certificate of a convex point W (THEORY.md §4): objective L^c_β(W), priced by this program's
+    /// oracle (for a block subset, only those blocks: the restricted dual).
+    /// </summary>
+    public Certificate Certify(ConvexPoint w)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        return CertificateChecker.ForPrediction(Data, Loss, Beta, Oracle, w.Predict(Data.X), Objective(w));
+    }
 }

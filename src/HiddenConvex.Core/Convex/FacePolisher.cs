@@ -1,4 +1,6 @@
 using HiddenConvex.Core.Losses;
+using HiddenConvex.Core.Numerics;
+using HiddenConvex.Core.Pricing;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Convex;
@@ -13,8 +15,20 @@ namespace HiddenConvex.Core.Convex;
 /// </summary>
 internal static class FacePolisher
 {
-    /// <summary>Relative distance of ‖π_b‖ below β within which a block is treated as active.</summary>
+    /// <summary>Relative distance of ‖π_b‖ below β within which a block is treated as active (the smallest margin used).</summary>
     private const double ActiveMargin = 1e-6;
+
+    /// <summary>
+    /// The largest automatic active margin: the margin is 10·|ρ(v)/β − 1| clamped to [<see cref="ActiveMargin"/>, this], so a
+    /// point far from v* does not make every block a candidate.
+    /// </summary>
+    private const double MaxActiveMargin = 1e-3;
+
+    /// <summary>Blocks priced below this fraction of β are never candidates (they cannot be active near v*).</summary>
+    private const double CandidateFraction = 0.5;
+
+    /// <summary>An active block without a start value starts at this fraction of its unit direction π_b/‖π_b‖ (it then grows by Newton).</summary>
+    private const double ColdStartLength = 1e-3;
 
     /// <summary>
     /// A step in the quadratic region that moves the prediction z by at most this times max(1, ‖z‖∞) ends the polish:
@@ -26,10 +40,49 @@ internal static class FacePolisher
     /// <summary>A block whose ‖y_b‖ falls below this times the largest one has left the support.</summary>
     private const double DropRatio = 1e-10;
 
+    /// <summary>
+    /// Blocks the start leaves below this times the largest start block are dropped before the polish (with
+    /// <c>dropEmpty</c>): they sit at the kink ‖y_b‖ = 0 where Newton crawls.
+    /// </summary>
+    private const double EmptyStartRatio = DropRatio * 1e4;
+
+    /// <summary>‖∇F‖ ≤ this·max(1, |F|): the gradient is at the rounding of F, the polish is done.</summary>
+    private const double GradientAtRounding = 1e-15;
+
+    /// <summary>A Newton decrement λ² ≤ this·max(1, |F|) is below the rounding of F (λ² ≈ 2(F − F*)): nothing left to gain.</summary>
+    private const double DecrementAtRounding = 1e-30;
+
+    /// <summary>A Newton step shorter than this times ‖y‖ is at rounding level: once accepted the polish has converged.</summary>
+    private const double StepAtRounding = 1e-15;
+
+    /// <summary>Line-search trial steps shorter than this times ‖y‖ equal the current point to rounding: the search stops.</summary>
+    private const double TrialStepFloor = 1e-16;
+
+    /// <summary>Armijo's sufficient-decrease fraction of the line search.</summary>
+    private const double Armijo = 1e-4;
+
+    /// <summary>λ² ≤ this·max(1, |F|) marks the quadratic-convergence region, where F's decrease is below its rounding.</summary>
+    private const double QuadraticRegionDecrement = 1e-10;
+
+    /// <summary>Relative rounding of F (a few ulps) within which a full step in the quadratic region is accepted.</summary>
+    private const double ValueRounding = 4e-16;
+
+    /// <summary>Halvings of the line search.</summary>
+    private const int LineSearchSteps = 50;
+
+    /// <summary>A cone row violated by more than this (relative to ‖x_j‖‖w_b‖), and more than at the start, makes a trial infeasible.</summary>
+    private const double FeasibilitySlack = 1e-13;
+
+    /// <summary>Singular values of the face rows below this times the largest count as zero (the face's dimension).</summary>
+    private const double FaceRankTolerance = 1e-12;
+
+    /// <summary>Levenberg–Marquardt shift μ/max diag H of the first Newton solve, its growth per failed Cholesky, and its largest value.</summary>
+    private const double FirstShift = 1e-13, ShiftGrowth = 1e3, LargestShift = 1e-7;
+
     private sealed class FaceBlock
     {
-        public required int Index;
-        public required int Sign;
+        public required Block Block;
+        public int Sign => Block.Sign;
         public required int[] ActiveRows;
         public required double[] Signs;
         public required Matrix<double> Basis; // d×r
@@ -43,112 +96,137 @@ internal static class FacePolisher
     }
 
     /// <summary>
-    /// Polishes around the current point. <paramref name="start"/> gives w_b for blocks of the current
-    /// solution (by engine index); active blocks without a value start from a small multiple of π_b.
-    /// Returns the polished point as (engine index, w_b) pairs, or null when nothing is active.
-    /// <paramref name="activeMargin"/> overrides the relative margin below min(β, ρ(v)) within which a block is a candidate.
+    /// Polishes around the current point. <paramref name="start"/> gives w_b for blocks of the current solution; active
+    /// blocks without a value start from a small multiple of π_b. Returns the polished point as (block, w_b) pairs, or null
+    /// when nothing is active. <paramref name="activeMargin"/> overrides the relative margin below min(β, ρ(v)) within which
+    /// a block is a candidate.
     /// </summary>
-    public static List<(int Block, Vector<double> W)>? Polish(PricingEngine engine, Matrix<double> x, Vector<double> y,
-        Loss loss, double beta, Vector<double> v, IReadOnlyDictionary<int, Vector<double>> start, bool dropEmpty = true, int maxSteps = 30,
+    public static List<(Block Block, Vector<double> W)>? Polish(IPricingOracle oracle, Matrix<double> x, Vector<double> y,
+        Loss loss, double beta, Vector<double> v, IReadOnlyDictionary<Block, Vector<double>> start, bool dropEmpty = true, int maxSteps = 30,
         double? activeMargin = null)
     {
-        int d = engine.D, n = engine.N;
-        var vArr = v.AsArray() ?? v.ToArray();
-        var values = engine.ValuesAbove(vArr, 0.5 * beta);
-        // The active set is read with a margin that also covers how far ρ(v) itself is from β. A point priced
-        // below β (a certified point whose v is short of v*) is read relative to ρ(v): its best blocks are
-        // the candidates, otherwise a small certified gap can leave no block at all to polish.
-        double rho = values.Max();
-        double margin = activeMargin ?? Math.Clamp(10 * Math.Abs(rho / beta - 1), ActiveMargin, 1e-3);
-        double threshold = Math.Min(beta, rho) * (1 - margin);
-        var blocks = new List<FaceBlock>();
-        for (int b = 0; b < values.Length; b++)
-        {
-            if (values[b] < threshold || !engine.Includes(b)) continue;
-            var (pi, norm, faceRows) = engine.BlockFace(b, vArr);
-            var signs = engine.Signs(b >> 1).ToArray();
-            var basis = FaceBasis(x, signs, faceRows, d);
-            if (basis.ColumnCount == 0) continue;
-            Vector<double> w0 = start.TryGetValue(b, out var w) && w.L2Norm() > 0
-                ? w
-                : Vector<double>.Build.DenseOfArray(pi) * (1e-3 / Math.Max(norm, 1e-300));
-            var y0 = basis.TransposeThisAndMultiply(w0).ToArray();
-            if (Norm(y0) == 0) continue;
-            blocks.Add(new FaceBlock
-            {
-                Index = b, Sign = PricingEngine.SignOf(b), Signs = signs, Basis = basis, Y = y0,
-                ActiveRows = Enumerable.Range(0, n).Where(j => signs[j] > 0).ToArray(),
-            });
-        }
+        var blocks = CandidateFaces(oracle, x, beta, v, start, activeMargin);
         // Blocks the start point leaves (numerically) empty are priced just below β: they sit at the
         // kink ‖y_b‖ = 0 where Newton crawls, so they are left out (the certificate re-checks them).
         double startLargest = blocks.Count == 0 ? 0 : blocks.Max(bk => Norm(bk.Y));
-        if (dropEmpty) blocks.RemoveAll(bk => start.ContainsKey(bk.Index) && Norm(bk.Y) < DropRatio * 1e4 * startLargest);
+        if (dropEmpty) blocks.RemoveAll(bk => start.ContainsKey(bk.Block) && Norm(bk.Y) < EmptyStartRatio * startLargest);
         if (blocks.Count == 0) return null;
         foreach (var bk in blocks)
         {
             Precompute(bk, x);
             bk.StartViolation = Violation(bk);
         }
+        NewtonOnFaces(blocks, x, y, loss, beta, maxSteps);
+        return blocks.Select(bk => (bk.Block, bk.Basis * Vector<double>.Build.DenseOfArray(bk.Y))).ToList();
+    }
 
+    /// <summary>
+    /// The candidate blocks with their faces read off v: the blocks priced within the active margin below min(β, ρ(v)).
+    /// The margin also covers how far ρ(v) itself is from β: a point priced below β (a certified point whose v is short of
+    /// v*) is read relative to ρ(v), otherwise a small certified gap can leave no block at all to polish.
+    /// </summary>
+    private static List<FaceBlock> CandidateFaces(IPricingOracle oracle, Matrix<double> x, double beta, Vector<double> v,
+        IReadOnlyDictionary<Block, Vector<double>> start, double? activeMargin)
+    {
+        int d = oracle.D, n = oracle.N;
+        var vArr = v.AsArray() ?? v.ToArray();
+        var candidates = oracle.BlocksAbove(v, CandidateFraction * beta).Blocks;
+        var blocks = new List<FaceBlock>();
+        if (candidates.Count == 0) return blocks;
+        double rho = candidates.Max(c => c.Value);
+        double margin = activeMargin ?? Math.Clamp(10 * Math.Abs(rho / beta - 1), ActiveMargin, MaxActiveMargin);
+        double threshold = Math.Min(beta, rho) * (1 - margin);
+        foreach (var candidate in candidates)
+        {
+            if (candidate.Value < threshold) continue;
+            var (pi, norm, faceRows) = oracle.Geometry.Face(candidate.Block, vArr);
+            var signs = BlockGeometry.Signs(candidate.Block.Pattern);
+            var basis = FaceBasis(x, signs, faceRows, d);
+            if (basis.ColumnCount == 0) continue;
+            Vector<double> w0 = start.TryGetValue(candidate.Block, out var w) && w.L2Norm() > 0
+                ? w
+                : Vector<double>.Build.DenseOfArray(pi) * (ColdStartLength / Math.Max(norm, Tolerances.ZeroNorm));
+            var y0 = basis.TransposeThisAndMultiply(w0).ToArray();
+            if (Norm(y0) == 0) continue;
+            blocks.Add(new FaceBlock
+            {
+                Block = candidate.Block, Signs = signs, Basis = basis, Y = y0,
+                ActiveRows = Enumerable.Range(0, n).Where(j => signs[j] > 0).ToArray(),
+            });
+        }
+        return blocks;
+    }
+
+    /// <summary>
+    /// Damped Newton on F over the faces, in place: a Levenberg–Marquardt step, a line search that keeps every cone row,
+    /// and blocks driven to zero dropped (F is not smooth there).
+    /// </summary>
+    private static void NewtonOnFaces(List<FaceBlock> blocks, Matrix<double> x, Vector<double> y, Loss loss, double beta, int maxSteps)
+    {
         double f = Value(blocks, x, y, loss, beta);
         for (int step = 0; step < maxSteps; step++)
         {
             var (grad, hess) = Derivatives(blocks, x, y, loss, beta);
-            double gnorm = grad.L2Norm();
-            if (gnorm <= 1e-15 * Math.Max(1, Math.Abs(f))) break;
+            if (grad.L2Norm() <= GradientAtRounding * Math.Max(1, Math.Abs(f))) break;
             var dir = RegularisedNewtonStep(hess, grad);
             double decrease = -grad.DotProduct(dir);
             // λ² ≈ 2(F − F*): below the rounding of F there is nothing left to gain.
-            if (!(decrease > 1e-30 * Math.Max(1, Math.Abs(f)))) break;
-            double yNorm = Math.Sqrt(blocks.Sum(bk => Dot(bk.Y, bk.Y)));
-            bool tinyStep = dir.L2Norm() <= 1e-15 * yNorm;
-            double alpha = 1;
-            bool moved = false, converged = false;
-            var saved = blocks.Select(bk => bk.Y).ToList();
-            double dirNorm = dir.L2Norm();
-            for (int ls = 0; ls < 50; ls++, alpha *= 0.5)
-            {
-                // Shorter trial points equal the current one to rounding: nothing left to find.
-                if (alpha * dirNorm <= 1e-16 * yNorm) break;
-                int o = 0;
-                for (int i = 0; i < blocks.Count; i++)
-                {
-                    var trial = new double[blocks[i].Rank];
-                    for (int c = 0; c < trial.Length; c++) trial[c] = saved[i][c] + alpha * dir[o + c];
-                    blocks[i].Y = trial;
-                    o += trial.Length;
-                }
-                if (!Feasible(blocks)) continue;
-                double f1 = Value(blocks, x, y, loss, beta);
-                if (f1 <= f - 1e-4 * alpha * decrease)
-                {
-                    f = f1;
-                    moved = true;
-                    converged = decrease <= 1e-10 * Math.Max(1, Math.Abs(f)) && PredictionUnchanged(blocks, saved, x);
-                    break;
-                }
-                if (alpha == 1 && f1 <= f + 4e-16 * Math.Abs(f) && decrease <= 1e-10 * Math.Max(1, Math.Abs(f)))
-                {
-                    // Quadratic-convergence region: F changes below its rounding, the full step is kept
-                    // (z still gains digits that F cannot show); stop once the step or its change of z is at rounding level.
-                    moved = true;
-                    converged = tinyStep || PredictionUnchanged(blocks, saved, x);
-                    break;
-                }
-            }
-            if (!moved)
-            {
-                for (int i = 0; i < blocks.Count; i++) blocks[i].Y = saved[i];
-                break;
-            }
+            if (!(decrease > DecrementAtRounding * Math.Max(1, Math.Abs(f)))) break;
+            var (moved, converged) = LineSearch(blocks, x, y, loss, beta, dir, decrease, ref f);
+            if (!moved) break;
             // A block driven to zero has left the support: drop it (F is not smooth there).
             double largest = blocks.Max(o => Norm(o.Y));
             blocks.RemoveAll(bk => Norm(bk.Y) <= DropRatio * largest);
             f = Value(blocks, x, y, loss, beta);
             if (converged) break;
         }
-        return blocks.Select(bk => (bk.Index, bk.Basis * Vector<double>.Build.DenseOfArray(bk.Y))).ToList();
+    }
+
+    /// <summary>
+    /// Backtracking along the Newton direction from the current y (restored when no step is taken). Accepts Armijo's
+    /// decrease, or, in the quadratic region, the full step when F changes below its rounding (z still gains digits that F
+    /// cannot show). Converged: the step or its change of z is at rounding level.
+    /// </summary>
+    private static (bool Moved, bool Converged) LineSearch(List<FaceBlock> blocks, Matrix<double> x, Vector<double> y, Loss loss,
+        double beta, Vector<double> dir, double decrease, ref double f)
+    {
+        double yNorm = Math.Sqrt(blocks.Sum(bk => Dot(bk.Y, bk.Y)));
+        double dirNorm = dir.L2Norm();
+        bool tinyStep = dirNorm <= StepAtRounding * yNorm;
+        // Judged at F before the step (the Armijo branch re-judges it at the accepted F).
+        bool quadratic = decrease <= QuadraticRegionDecrement * Math.Max(1, Math.Abs(f));
+        var saved = blocks.Select(bk => bk.Y).ToList();
+        double alpha = 1;
+        for (int ls = 0; ls < LineSearchSteps; ls++, alpha *= 0.5)
+        {
+            // Shorter trial points equal the current one to rounding: nothing left to find.
+            if (alpha * dirNorm <= TrialStepFloor * yNorm) break;
+            SetTrial(blocks, saved, dir, alpha);
+            if (!Feasible(blocks)) continue;
+            double f1 = Value(blocks, x, y, loss, beta);
+            if (f1 <= f - Armijo * alpha * decrease)
+            {
+                f = f1;
+                return (true, decrease <= QuadraticRegionDecrement * Math.Max(1, Math.Abs(f)) && PredictionUnchanged(blocks, saved, x));
+            }
+            if (alpha == 1 && f1 <= f + ValueRounding * Math.Abs(f) && quadratic)
+                return (true, tinyStep || PredictionUnchanged(blocks, saved, x));
+        }
+        for (int i = 0; i < blocks.Count; i++) blocks[i].Y = saved[i];
+        return (false, false);
+    }
+
+    /// <summary>y_b = saved_b + α·dir_b for every block (dir stacked in block order).</summary>
+    private static void SetTrial(List<FaceBlock> blocks, List<double[]> saved, Vector<double> dir, double alpha)
+    {
+        int o = 0;
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            var trial = new double[blocks[i].Rank];
+            for (int c = 0; c < trial.Length; c++) trial[c] = saved[i][c] + alpha * dir[o + c];
+            blocks[i].Y = trial;
+            o += trial.Length;
+        }
     }
 
     /// <summary>
@@ -157,8 +235,8 @@ internal static class FacePolisher
     /// </summary>
     private static Vector<double> RegularisedNewtonStep(Matrix<double> hess, Vector<double> grad)
     {
-        double scale = Math.Max(hess.Diagonal().AbsoluteMaximum(), 1e-300);
-        for (double mu = 1e-13; mu <= 1e-7; mu *= 1e3)
+        double scale = Math.Max(hess.Diagonal().AbsoluteMaximum(), Tolerances.ZeroNorm);
+        for (double mu = FirstShift; mu <= LargestShift; mu *= ShiftGrowth)
         {
             var shifted = hess.Clone();
             for (int i = 0; i < shifted.RowCount; i++) shifted[i, i] += mu * scale;
@@ -166,7 +244,7 @@ internal static class FacePolisher
             catch (ArgumentException) { }
         }
         var last = hess.Clone();
-        for (int i = 0; i < last.RowCount; i++) last[i, i] += 1e-13 * scale;
+        for (int i = 0; i < last.RowCount; i++) last[i, i] += FirstShift * scale;
         return -last.Svd(true).Solve(grad);
     }
 
@@ -177,7 +255,7 @@ internal static class FacePolisher
         var a = Matrix<double>.Build.Dense(faceRows.Length, d, (i, k) => signs[faceRows[i]] * x[faceRows[i], k]);
         var svd = a.Svd(true);
         double top = svd.S[0];
-        int rank = svd.S.Count(s => s > 1e-12 * top);
+        int rank = svd.S.Count(s => s > FaceRankTolerance * top);
         if (rank >= d) return Matrix<double>.Build.Dense(d, 0);
         return svd.VT.SubMatrix(rank, d - rank, 0, d).Transpose();
     }
@@ -254,7 +332,7 @@ internal static class FacePolisher
     {
         // A start that crosses a row by rounding must not freeze the line search: the violation may not grow.
         foreach (var bk in blocks)
-            if (Violation(bk) > Math.Max(1e-13, bk.StartViolation)) return false;
+            if (Violation(bk) > Math.Max(FeasibilitySlack, bk.StartViolation)) return false;
         return true;
     }
 

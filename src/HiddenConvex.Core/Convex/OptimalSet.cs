@@ -1,4 +1,5 @@
 using HiddenConvex.Core.Numerics;
+using HiddenConvex.Core.Pricing;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Convex;
@@ -72,83 +73,106 @@ public sealed class OptimalSet
     {
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(w);
-        var certificate = Verification.CertificateChecker.ForConvexPoint(problem, w);
+        var certificate = problem.Certify(w);
         if (!(certificate.RelativeGap <= gapTolerance))
             throw new OptimalSetException($"the optimal set cannot be read off this point (THEORY.md §6): its certified relative gap " +
                                           $"{certificate.RelativeGap:E3} exceeds {gapTolerance:E3}");
-        var x = problem.Data.X;
-        var zW = w.Predict(x);
-        var vW = -problem.Loss.Gradient(zW, problem.Data.Y);
-        var vArr = vW.AsArray() ?? vW.ToArray();
-        var engine = PricingEngine.For(problem);
+        var reader = new ActiveSetReader(problem, w);
+        // Blocks priced at β up to rounding first: a block priced visibly below β is not active (RoundingActiveMargin).
         double beta = problem.Beta;
-        double objective = problem.Objective(w);
-        double widest = beta * (1 - WidenedActiveMargins[^1]);
-        // ValuesAbove leaves out the patterns with ‖g_s‖ ≤ its threshold, while a block priced exactly at the lowest
-        // threshold is active (‖π_b‖ ≥ threshold, with ‖π_b‖ = ‖g_s‖ when g_s lies in the cone): search one ulp below it.
-        var values = engine.ValuesAbove(vArr, Math.BitDecrement(Math.Min(widest, beta - Tolerances.Pricing.At(beta))));
-        var ownBlocks = new Dictionary<int, Vector<double>>();
-        foreach (var bv in w.NonZeroBlocks)
+        double exact = beta * (1 - RoundingActiveMargin);
+        if (reader.TryActiveSet(reader.ActiveAbove(exact), exact, out _) is { } exactSet) return exactSet;
+        int lastCount = -1;
+        string failure = "";
+        foreach (double threshold in Thresholds(beta))
         {
-            int i = engine.IndexOf(bv.Block);
-            if (i >= 0) ownBlocks[i] = ownBlocks.TryGetValue(i, out var sum) ? sum + bv.W : bv.W;
+            var active = reader.ActiveAbove(threshold);
+            if (active.Count == lastCount) continue;
+            lastCount = active.Count;
+            if (reader.TryActiveSet(active, threshold, out failure) is { } set) return set;
         }
-        List<int> ActiveAbove(double threshold) => Enumerable.Range(0, values.Length).Where(b => values[b] >= threshold).ToList();
-        OptimalSet? TryActiveSet(List<int> activeIndices, double threshold, out string failure)
+        throw new OptimalSetException(
+            $"the optimal set cannot be read off this point (THEORY.md §6): {failure}; active blocks were tried down to " +
+            $"‖π_b‖ ≥ β(1 − {WidenedActiveMargins[^1]:G2}) with β = {beta:R}, ρ(v) = {problem.Oracle.Price(reader.V).Rho:R}");
+    }
+
+    /// <summary>
+    /// Reads candidate active sets off the dual vector of a point W: the blocks priced above the widest threshold once,
+    /// then, for one threshold, the polytope of THEORY.md §6 with its directions from the dual or from W's own blocks.
+    /// </summary>
+    private sealed class ActiveSetReader
+    {
+        private readonly ConvexProblem _problem;
+        private readonly ConvexPoint _w;
+        private readonly double _objective;
+        private readonly double[] _v;
+        private readonly IReadOnlyList<PricedBlock> _priced;
+        private readonly Dictionary<Block, Vector<double>> _own = new();
+
+        /// <summary>v = −∇ℓ(z_W), the dual vector the active set is read from.</summary>
+        public Vector<double> V { get; }
+
+        public ActiveSetReader(ConvexProblem problem, ConvexPoint w)
         {
-            // Blocks W leaves nonzero but that price below the threshold are off the support of 𝒲*: W restricted to
-            // the active blocks is the point 𝒲* is read from, provided that does not raise the objective.
-            var kept = new ConvexPoint(w.NonZeroBlocks.Where(bv => activeIndices.Contains(engine.IndexOf(bv.Block))), problem.Data.D);
-            double keptObjective = problem.Objective(kept);
-            if (keptObjective - objective > Tolerances.Objective.At(objective))
+            _problem = problem; _w = w;
+            _objective = problem.Objective(w);
+            V = -problem.Loss.Gradient(w.Predict(problem.Data.X), problem.Data.Y);
+            _v = V.AsArray() ?? V.ToArray();
+            double beta = problem.Beta;
+            double widest = beta * (1 - WidenedActiveMargins[^1]);
+            _priced = problem.Oracle.BlocksAbove(V, Math.Min(widest, beta - Tolerances.Pricing.At(beta))).Blocks;
+            foreach (var bv in w.NonZeroBlocks)
+                if (problem.Oracle.Includes(bv.Block))
+                    _own[bv.Block] = _own.TryGetValue(bv.Block, out var sum) ? sum + bv.W : bv.W;
+        }
+
+        /// <summary>The priced blocks with ‖π_b‖ ≥ threshold, in the oracle's order.</summary>
+        public List<Block> ActiveAbove(double threshold) => _priced.Where(p => p.Value >= threshold).Select(p => p.Block).ToList();
+
+        /// <summary>
+        /// 𝒲* over the given active blocks, or null with the reason: blocks W leaves nonzero but that price below the
+        /// threshold are off the support of 𝒲*, so W restricted to the active blocks is the point 𝒲* is read from,
+        /// provided that does not raise the objective.
+        /// </summary>
+        public OptimalSet? TryActiveSet(List<Block> active, double threshold, out string failure)
+        {
+            var activeSet = active.ToHashSet();
+            var kept = new ConvexPoint(_w.NonZeroBlocks.Where(bv => activeSet.Contains(bv.Block)), _problem.Data.D);
+            double keptObjective = _problem.Objective(kept);
+            if (keptObjective - _objective > Tolerances.Objective.At(_objective))
             {
-                failure = $"dropping the blocks of W priced below β(1 − {1 - threshold / beta:G2}) raises the objective from {objective:R} to {keptObjective:R}";
+                failure = $"dropping the blocks of W priced below β(1 − {1 - threshold / _problem.Beta:G2}) raises the objective from {_objective:R} to {keptObjective:R}";
                 return null;
             }
+            var x = _problem.Data.X;
             var z = kept.Predict(x);
-            var v = -problem.Loss.Gradient(z, problem.Data.Y);
+            var v = -_problem.Loss.Gradient(z, _problem.Data.Y);
             // Directions π_b(v)/β with a Lawson–Hanson point first (THEORY.md §6 as written). When rows of very different
             // norms make π_b ill-conditioned in v, or many nearly dependent columns limit Lawson–Hanson, W's own block
             // directions and norms are a point of the polytope exact to rounding (for an optimal W, w_b ∥ π_b(v*)).
-            var dual = activeIndices.Select(b => ActiveBlockOf(engine, x, b, vArr, null)).ToList();
-            var primal = activeIndices.Select(b => ActiveBlockOf(engine, x, b, vArr, ownBlocks)).ToList();
-            var own = Vector<double>.Build.Dense(primal.Count, i => ownBlocks.TryGetValue(activeIndices[i], out var wb) ? wb.L2Norm() : 0);
+            var dual = active.Select(b => ActiveBlockOf(b, null)).ToList();
+            var primal = active.Select(b => ActiveBlockOf(b, _own)).ToList();
+            var own = Vector<double>.Build.Dense(primal.Count, i => _own.TryGetValue(active[i], out var wb) ? wb.L2Norm() : 0);
             failure = "";
-            foreach (var (active, point) in new[] { (dual, (Vector<double>?)null), (primal, own), (primal, null) })
+            foreach (var (blocks, point) in new[] { (dual, (Vector<double>?)null), (primal, own), (primal, null) })
             {
-                var set = new OptimalSet(problem, z, v, active, point);
+                var set = new OptimalSet(_problem, z, v, blocks, point);
                 failure = set.Inconsistency(keptObjective);
                 if (failure.Length == 0) return set;
             }
             return null;
         }
-        // Blocks priced at β up to rounding first: a block priced visibly below β is not active (RoundingActiveMargin).
-        double exact = beta * (1 - RoundingActiveMargin);
-        if (TryActiveSet(ActiveAbove(exact), exact, out _) is { } exactSet) return exactSet;
-        int lastCount = -1;
-        string failure = "";
-        foreach (double threshold in Thresholds(beta))
-        {
-            var activeIndices = ActiveAbove(threshold);
-            if (activeIndices.Count == lastCount) continue;
-            lastCount = activeIndices.Count;
-            if (TryActiveSet(activeIndices, threshold, out failure) is { } set) return set;
-        }
-        throw new OptimalSetException(
-            $"the optimal set cannot be read off this point (THEORY.md §6): {failure}; active blocks were tried down to " +
-            $"‖π_b‖ ≥ β(1 − {WidenedActiveMargins[^1]:G2}) with β = {beta:R}, ρ(v) = {engine.Price(vW).Rho:R}");
-    }
 
-    /// <summary>
-    /// Active block b with its direction d_b: π_b(v)/‖π_b(v)‖ (= π_b/β on an active block), or, when
-    /// <paramref name="own"/> is given and W uses b, the unit direction of W's own block.
-    /// </summary>
-    private static ActiveBlock ActiveBlockOf(PricingEngine engine, Matrix<double> x, int b, double[] v, Dictionary<int, Vector<double>>? own)
-    {
-        var pi = engine.BlockProjection(b, v, out double norm);
-        var block = engine.BlockAt(b);
-        var dir = own is not null && own.TryGetValue(b, out var wb) ? wb / wb.L2Norm() : Vector<double>.Build.DenseOfArray(pi) / norm;
-        return new ActiveBlock(block, dir, Arrangements.Cones.MaskedProduct(x, block.Pattern, dir) * block.Sign, norm);
+        /// <summary>
+        /// Active block b with its direction d_b: π_b(v)/‖π_b(v)‖ (= π_b/β on an active block), or, when
+        /// <paramref name="own"/> is given and W uses b, the unit direction of W's own block.
+        /// </summary>
+        private ActiveBlock ActiveBlockOf(Block block, Dictionary<Block, Vector<double>>? own)
+        {
+            var pi = _problem.Oracle.Geometry.Projection(block, _v, out double norm);
+            var dir = own is not null && own.TryGetValue(block, out var wb) ? wb / wb.L2Norm() : Vector<double>.Build.DenseOfArray(pi) / norm;
+            return new ActiveBlock(block, dir, Arrangements.Cones.MaskedProduct(_problem.Data.X, block.Pattern, dir) * block.Sign, norm);
+        }
     }
 
     /// <summary>

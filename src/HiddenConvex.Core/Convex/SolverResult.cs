@@ -1,4 +1,4 @@
-using HiddenConvex.Core.Verification;
+using HiddenConvex.Core.Certificates;
 
 namespace HiddenConvex.Core.Convex;
 
@@ -8,8 +8,8 @@ public enum SolverStatus
     /// <summary>Certified: objective − lower ≤ ε·max(1, |objective|) over the exact pattern set.</summary>
     Optimal,
     /// <summary>
-    /// The same gap test holds but the pattern set is a sample (or a block subset), so the lower bound
-    /// is proven only for the restricted program.
+    /// The same gap test holds but the pricing oracle covers only some blocks (a sample, an enumeration that may miss
+    /// thin cells, a block subset), so the lower bound is proven only for the restricted program.
     /// </summary>
     OptimalRestricted,
     /// <summary>The outer iteration limit was reached; the best certified bounds are returned.</summary>
@@ -36,9 +36,11 @@ public sealed record SolverResult(
     double Seconds,
     ConvexPoint W,
     Certificate Certificate,
-    bool PatternsExact,
     int WorkingSetSize)
 {
+    /// <summary>Whether <see cref="Lower"/> is proven for the full program (THEORY.md §4), as its certificate says.</summary>
+    public bool LowerProven => Certificate.LowerProven;
+
     /// <summary>objective − lower.</summary>
     public double Gap => Objective - Lower;
 

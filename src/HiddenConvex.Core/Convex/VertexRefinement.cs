@@ -1,5 +1,3 @@
-using HiddenConvex.Core.Verification;
-
 namespace HiddenConvex.Core.Convex;
 
 /// <summary>
@@ -14,7 +12,7 @@ public static class VertexRefinement
 {
     /// <summary>
     /// The optimum of the program restricted to the blocks of <paramref name="vertex"/>, when its certificate over
-    /// the whole program (recomputed by <see cref="CertificateChecker"/>) has relative gap ≤ <paramref name="tolerance"/>;
+    /// the whole program (recomputed by <see cref="ConvexProblem.Certify"/>) has relative gap ≤ <paramref name="tolerance"/>;
     /// otherwise null (the restricted solve did not converge or the support does not carry P*_c).
     /// </summary>
     public static ConvexPoint? Refine(ConvexProblem problem, ConvexPoint vertex, SolverSettings settings, double tolerance)
@@ -23,9 +21,10 @@ public static class VertexRefinement
         ArgumentNullException.ThrowIfNull(vertex);
         var blocks = vertex.NonZeroBlocks.Select(b => b.Block).Distinct().ToList();
         if (blocks.Count == 0) return null;
-        var restricted = new ConvexProblem(problem.Data, problem.Loss, problem.Beta, problem.Patterns, blocks);
+        var patterns = problem.Patterns ?? throw new InvalidOperationException("vertex refinement needs an enumerated pattern set");
+        var restricted = new ConvexProblem(problem.Data, problem.Loss, problem.Beta, patterns, blocks);
         var result = ConvexSolver.Solve(restricted, settings);
         if (result.Status is not (SolverStatus.Optimal or SolverStatus.OptimalRestricted)) return null;
-        return CertificateChecker.ForConvexPoint(problem, result.W).RelativeGap <= tolerance ? result.W : null;
+        return problem.Certify(result.W).RelativeGap <= tolerance ? result.W : null;
     }
 }

@@ -1,6 +1,9 @@
+using HiddenConvex.Core.Arrangements;
+using HiddenConvex.Core.Certificates;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
+using HiddenConvex.Core.Pricing;
 
 namespace HiddenConvex.Core.Networks;
 
@@ -17,4 +20,20 @@ public static class NetworkObjective
     /// <summary>L_β(θ) for the data, loss and β of a convex problem (to compare with <see cref="ConvexProblem.Objective"/>).</summary>
     public static double Value(Network network, ConvexProblem problem) =>
         Value(network, problem.Data, problem.Loss, problem.Beta);
+}
+
+/// <summary>The dual certificate of a network (THEORY.md §4, §9): objective L_β(θ), prediction f_θ(X).</summary>
+public static class NetworkCertificate
+{
+    /// <summary>Certificate of θ priced over a pattern set.</summary>
+    public static Certificate For(Dataset data, Loss loss, double beta, PatternSet patterns, Network network) =>
+        For(data, loss, beta, new EnumeratedPricing(data.X, patterns), network);
+
+    /// <summary>Certificate of θ priced by an oracle (a proof for P*_c when the oracle bounds the full program).</summary>
+    public static Certificate For(Dataset data, Loss loss, double beta, IPricingOracle oracle, Network network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        double objective = NetworkObjective.Value(network, data, loss, beta);
+        return CertificateChecker.ForPrediction(data, loss, beta, oracle, network.Predict(data.X), objective);
+    }
 }

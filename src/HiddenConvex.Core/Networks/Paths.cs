@@ -2,6 +2,7 @@ using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
+using HiddenConvex.Core.Pricing;
 using HiddenConvex.Core.Numerics;
 using MathNet.Numerics.LinearAlgebra;
 

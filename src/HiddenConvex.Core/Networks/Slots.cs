@@ -1,6 +1,7 @@
 using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
+using HiddenConvex.Core.Pricing;
 using HiddenConvex.Core.Numerics;
 using MathNet.Numerics.LinearAlgebra;
 

@@ -1,5 +1,6 @@
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
+using HiddenConvex.Core.Pricing;
 using HiddenConvex.Core.Numerics;
 using MathNet.Numerics.LinearAlgebra;
 

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using HiddenConvex.Core.Arrangements;
+using HiddenConvex.Core.Certificates;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
+using HiddenConvex.Core.Pricing;
 using HiddenConvex.Core.Networks;
 using HiddenConvex.Core.Numerics;
 using MathNet.Numerics.LinearAlgebra;
@@ -153,7 +155,7 @@ public static class OptimalityCheck
             $"network has input dimension {network.InputDim} but the data has d = {data.D} columns" +
             (network.InputDim == data.D + 1 ? " (a network with a hidden-layer bias needs the data with a ones column)" : ""));
         var log = settings.Log;
-        var engine = new PricingEngine(data.X, patterns);
+        var engine = new EnumeratedPricing(data.X, patterns);
         double objective = NetworkObjective.Value(network, data, loss, beta);
         var z = network.Predict(data.X);
         var own = CertificateChecker.ForPrediction(data, loss, beta, engine, z, objective);
@@ -216,7 +218,7 @@ public static class OptimalityCheck
     /// The objective stays L_β(θ).
     /// </summary>
     private static Certificate Tightened(Certificate own, Dataset data, Loss loss, double beta, PatternSet patterns,
-        PricingEngine engine, IReadOnlyList<Slot> slots, CheckSettings settings)
+        IPricingOracle engine, IReadOnlyList<Slot> slots, CheckSettings settings)
     {
         var cells = slots.Select(sl => patterns.IndexOf(sl.Block.Pattern)).Where(i => i >= 0).Distinct()
             .Select(i => patterns.Cells[i]).ToList();
@@ -232,16 +234,15 @@ public static class OptimalityCheck
     /// ρ_S(v) over θ's own slots and the lower bound −ℓ*(−t v), t ∈ [0, min(cap, β/ρ_S)], on the convex
     /// program restricted to those blocks (weak duality of THEORY.md §4 on the sub-program).
     /// </summary>
-    private static (double Rho, double Lower) SlotCertificate(Dataset data, Loss loss, double beta, PricingEngine engine,
+    private static (double Rho, double Lower) SlotCertificate(Dataset data, Loss loss, double beta, IPricingOracle engine,
         IReadOnlyList<Slot> slots, Vector<double> v)
     {
         double rho = 0;
         var va = v.ToArray();
         foreach (var slot in slots)
         {
-            int b = engine.IndexOf(slot.Block);
-            if (b < 0) continue;
-            engine.BlockProjection(b, va, out double norm);
+            if (!engine.Includes(slot.Block)) continue;
+            engine.Geometry.Projection(slot.Block, va, out double norm);
             rho = Math.Max(rho, norm);
         }
         double tMax = rho > 0 ? Math.Min(loss.DualScaleCap, beta / rho) : loss.DualScaleCap;
@@ -254,7 +255,7 @@ public static class OptimalityCheck
     /// The escape neuron (THEORY.md §9) for ρ(v) &gt; β, with t² the exact minimiser of the convex
     /// φ(s) = ℓ(z + s h) + β s, h = γσ(Xu*); the actual decrease is recomputed from L_β of the grown network.
     /// </summary>
-    public static EscapeNeuron EscapeFor(Network network, Dataset data, Loss loss, double beta, PricingEngine engine, Certificate certificate, double objective)
+    public static EscapeNeuron EscapeFor(Network network, Dataset data, Loss loss, double beta, IPricingOracle engine, Certificate certificate, double objective)
     {
         var v = certificate.V;
         var pricing = engine.Price(v);

@@ -1,10 +1,12 @@
 using System.Globalization;
 using HiddenConvex.Core.Arrangements;
+using HiddenConvex.Core.Certificates;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Networks;
 using HiddenConvex.Core.Numerics;
+using HiddenConvex.Core.Pricing;
 using HiddenConvex.Core.Verification;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -92,7 +94,7 @@ public static class ConformChecks
         if (!Tolerances.Objective.Agree(answer.Objective, objective))
             v.Add(new(CheckIds.Objective, $"claimed objective {F(answer.Objective)} but L^c_β(W) recomputed from the returned blocks is {F(objective)} " +
                 $"(difference {F(answer.Objective - objective)}; tolerance {Tolerances.Objective})"));
-        var cert = CertificateChecker.ForConvexPoint(problem, point);
+        var cert = problem.Certify(point);
         double allowed = claimedTol * Math.Max(1, Math.Abs(objective)) + Tolerances.Objective.At(objective);
         if (cert.Gap > allowed)
             v.Add(new(CheckIds.Gap, $"certified gap {F(cert.Gap)} (relative {F(cert.RelativeGap)}) exceeds the claimed tolerance {F(claimedTol)}: " +

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using HiddenConvex.Core.Arrangements;
+using HiddenConvex.Core.Certificates;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Networks;

@@ -3,6 +3,7 @@ using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Networks;
 using HiddenConvex.Core.Numerics;
+using HiddenConvex.Core.Pricing;
 using HiddenConvex.Core.Tests.Networks;
 using HiddenConvex.Core.Verification;
 using MathNet.Numerics.LinearAlgebra;
@@ -16,7 +17,7 @@ public class ConvexSolverBehaviourTests
     private static ConvexProblem Problem(int seed, int n, int d, Loss loss, double fraction)
     {
         var (data, patterns) = TestProblems.GaussianProblem(seed, n, d, labels: loss.Kind == LossKind.Logistic);
-        double betaMax = Pricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(n), data.Y)).Rho;
+        double betaMax = ExactPricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(n), data.Y)).Rho;
         return new ConvexProblem(data, loss, fraction * betaMax, patterns);
     }
 
@@ -24,8 +25,8 @@ public class ConvexSolverBehaviourTests
     {
         Assert.Equal(SolverStatus.Optimal, r.Status);
         Assert.True(r.RelativeGap <= Tolerances.DefaultSolverGap, $"relative gap {r.RelativeGap}");
-        Assert.True(r.PatternsExact);
-        var again = CertificateChecker.ForConvexPoint(problem, r.W);
+        Assert.True(r.LowerProven);
+        var again = problem.Certify(r.W);
         Assert.True(again.RelativeGap <= Tolerances.DefaultSolverGap, $"independently recomputed relative gap {again.RelativeGap}");
         Assert.True(r.MaxConeViolation <= Tolerances.Cone.At(1), $"cone violation {r.MaxConeViolation} (tolerance {Tolerances.Cone})");
         Assert.True(Obj.Agree(problem.Objective(r.W), r.Objective), "reported objective differs from L^c_β(W)");
@@ -79,7 +80,7 @@ public class ConvexSolverBehaviourTests
         var restricted = new ConvexProblem(full.Data, full.Loss, full.Beta, full.Patterns, subset);
         var r = ConvexSolver.Solve(restricted);
         Assert.Equal(SolverStatus.OptimalRestricted, r.Status);
-        Assert.False(r.PatternsExact);
+        Assert.False(r.LowerProven);
         Assert.All(r.W.Blocks, b => Assert.Contains(b.Block, subset));
         var rf = ConvexSolver.Solve(full);
         AssertCertified(full, rf);

@@ -3,6 +3,7 @@ using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Numerics;
+using HiddenConvex.Core.Pricing;
 using HiddenConvex.Core.Verification;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -19,14 +20,14 @@ public class ConvexSolverRegressionTests
         var data = Dataset.Create(x, y, "regression");
         var patterns = CellEnumerator.Enumerate(data.X);
         var l = Loss.Parse(loss, scale);
-        double betaMax = Pricing.Price(data.X, patterns, -l.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
+        double betaMax = ExactPricing.Price(data.X, patterns, -l.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
         return new ConvexProblem(data, l, ratio * betaMax, patterns);
     }
 
     private static void AssertCertified(ConvexProblem problem)
     {
         var r = ConvexSolver.Solve(problem);
-        var again = CertificateChecker.ForConvexPoint(problem, r.W);
+        var again = problem.Certify(r.W);
         Assert.True(r.Status == SolverStatus.Optimal,
             $"status {r.StatusName}, relative gap {r.RelativeGap:E3} (tolerance {Tolerances.DefaultSolverGap:E1})");
         Assert.True(again.RelativeGap <= Tolerances.DefaultSolverGap,

@@ -22,7 +22,7 @@ public class ConvexSolverTests(ITestOutputHelper output)
         var tol = Tolerances.Objective;
         Assert.True(tol.AtMost(r.Lower, result.Objective), $"objective {result.Objective:R} below the reference lower bound {r.Lower:R} (tolerance {tol})");
         Assert.True(tol.AtMost(result.Lower, r.Upper), $"our lower bound {result.Lower:R} above the reference upper bound {r.Upper:R} (tolerance {tol})");
-        var again = CertificateChecker.ForConvexPoint(problem, result.W);
+        var again = problem.Certify(result.W);
         Assert.True(tol.Agree(again.Lower, result.Lower), $"recomputed lower {again.Lower:R} vs {result.Lower:R} (tolerance {tol})");
         Assert.True(result.MaxConeViolation <= Tolerances.Cone.At(1), $"cone violation {result.MaxConeViolation}");
     }

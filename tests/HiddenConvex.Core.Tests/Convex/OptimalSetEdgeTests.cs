@@ -1,5 +1,6 @@
 using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Convex;
+using HiddenConvex.Core.Pricing;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Networks;

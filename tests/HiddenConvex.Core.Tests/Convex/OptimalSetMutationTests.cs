@@ -3,6 +3,7 @@ using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Numerics;
+using HiddenConvex.Core.Pricing;
 using HiddenConvex.Core.Verification;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -67,7 +68,7 @@ public class OptimalSetMutationTests
         var r = ReferenceInstance.Load("ref00_n3_d2_gauss_f0.1");
         var problem = r.Problem();
         var w = ConvexSolver.Solve(problem).W;
-        double gap = CertificateChecker.ForConvexPoint(problem, w).RelativeGap;
+        double gap = problem.Certify(w).RelativeGap;
         var set = OptimalSet.FromSolution(problem, w, gap);
         Assert.NotEmpty(set.Active);
         var e = Assert.Throws<OptimalSetException>(() => OptimalSet.FromSolution(problem, w, Math.BitDecrement(gap)));
@@ -105,7 +106,7 @@ public class OptimalSetMutationTests
         var problem = OneRow(2 * t, beta);
         var w = OneRowPoint(t);
         var v = -problem.Loss.Gradient(w.Predict(problem.Data.X), problem.Data.Y);
-        Assert.Equal(t, Pricing.Price(problem.Data.X, problem.Patterns, v).Rho);
+        Assert.Equal(t, ExactPricing.Price(problem.Data.X, problem.Patterns, v).Rho);
         var set = OptimalSet.FromSolution(problem, w, 1e-6);
         var active = Assert.Single(set.Active);
         Assert.Equal(t, active.Price);
@@ -123,7 +124,7 @@ public class OptimalSetMutationTests
         var problem = r.Problem();
         var w = TestProblems.Scaled(ConvexSolver.Solve(problem).W, 1 + 1e-5);
         var v = -problem.Loss.Gradient(w.Predict(problem.Data.X), problem.Data.Y);
-        double rho = Pricing.Price(problem.Data.X, problem.Patterns, v).Rho;
+        double rho = ExactPricing.Price(problem.Data.X, problem.Patterns, v).Rho;
         var e = Assert.Throws<OptimalSetException>(() => OptimalSet.FromSolution(problem, w, 1e-2));
         Assert.Contains($"ρ(v) = {rho:R}", e.Message);
     }
@@ -187,7 +188,7 @@ public class OptimalSetMutationTests
         var data = Dataset.Create([[3, 0], [-2, -2], [1, 2], [3, 2], [1, -3]], [3, 1, 1, -1, 3]);
         var loss = new SquaredLoss(1);
         var patterns = CellEnumerator.Enumerate(data.X);
-        double betaMax = Pricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
+        double betaMax = ExactPricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
         var problem = new ConvexProblem(data, loss, 0.3 * betaMax, patterns);
         var set = OptimalSet.FromSolution(problem, ConvexSolver.Solve(problem).W);
         Assert.Equal(2, set.Active.Count);
@@ -256,7 +257,7 @@ public class OptimalSetMutationTests
         var data = Dataset.Create([[-1, -2], [2, 0], [0, 0], [3, -2], [-2, 1], [-3, 1]], [-3, -2, 3, 3, -1, 3]);
         var loss = new SquaredLoss(1);
         var patterns = CellEnumerator.Enumerate(data.X);
-        double betaMax = Pricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
+        double betaMax = ExactPricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
         var problem = new ConvexProblem(data, loss, 0.1 * betaMax, patterns);
         var set = OptimalSet.FromSolution(problem, ConvexSolver.Solve(problem).W);
         var min = set.MinimumSupport();

@@ -4,6 +4,7 @@ using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Networks;
 using HiddenConvex.Core.Numerics;
+using HiddenConvex.Core.Pricing;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Tests.Convex;
@@ -20,7 +21,7 @@ public class OptimalSetRegressionTests
         var data = Dataset.Create(x, y);
         var loss = new SquaredLoss(scale);
         var patterns = CellEnumerator.Enumerate(data.X);
-        double b = beta ?? betaRatio!.Value * Pricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
+        double b = beta ?? betaRatio!.Value * ExactPricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
         return new ConvexProblem(data, loss, b, patterns);
     }
 
@@ -71,7 +72,7 @@ public class OptimalSetRegressionTests
         var data = Dataset.Create([[-2, 1], [-1, -2], [-2000, 1001], [-1999, 1000]], [1, 1, 1, -1]);
         var loss = new LogisticLoss(1);
         var patterns = CellEnumerator.Enumerate(data.X);
-        double betaMax = Pricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
+        double betaMax = ExactPricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
         AssertOptimalSetIsOptimal(new ConvexProblem(data, loss, 0.12640035177469067 * betaMax, patterns));
     }
 
@@ -129,7 +130,7 @@ public class OptimalSetRegressionTests
         var data = Dataset.Create([[3, 3], [-3, 3], [3001, 2999]], [1, 1, -1]);
         var loss = new LogisticLoss(1);
         var patterns = CellEnumerator.Enumerate(data.X);
-        double betaMax = Pricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
+        double betaMax = ExactPricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
         var problem = new ConvexProblem(data, loss, 0.04898968192655267 * betaMax, patterns);
         var set = OptimalSet.FromSolution(problem, ConvexSolver.Solve(problem).W);
         Assert.DoesNotContain(set.Active, a => a.Block.ToString() == "(111, -)");

@@ -1,4 +1,5 @@
 using HiddenConvex.Core.Convex;
+using HiddenConvex.Core.Pricing;
 using HiddenConvex.Core.Networks;
 using HiddenConvex.Core.Numerics;
 

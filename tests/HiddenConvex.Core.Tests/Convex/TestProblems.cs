@@ -1,4 +1,5 @@
 using HiddenConvex.Core.Convex;
+using HiddenConvex.Core.Pricing;
 using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Data;
 using MathNet.Numerics.LinearAlgebra;

@@ -1,5 +1,6 @@
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Numerics;
+using HiddenConvex.Core.Pricing;
 using HiddenConvex.Core.Verification;
 
 namespace HiddenConvex.Core.Tests.Convex;
@@ -20,13 +21,13 @@ public class VertexRefinementTests
         // A vertex off the optimum: every block norm 1 % too large (a first-order stationary direction, so the
         // objective moves only to second order, as it does for the perturbation an unpolished solution leaves).
         var perturbed = set.ToPoint(vertex * 1.01);
-        Assert.True(CertificateChecker.ForConvexPoint(problem, perturbed).RelativeGap > Target,
+        Assert.True(problem.Certify(perturbed).RelativeGap > Target,
             "the perturbed vertex should not be certified before refinement");
 
         var refined = VertexRefinement.Refine(problem, perturbed, new SolverSettings(), Target);
 
         Assert.NotNull(refined);
-        var certificate = CertificateChecker.ForConvexPoint(problem, refined!);
+        var certificate = problem.Certify(refined!);
         Assert.True(certificate.RelativeGap <= Target, $"refined relative gap {certificate.RelativeGap:E3} > {Target:E1}");
         Assert.True(Tolerances.Objective.Agree(problem.Objective(refined!), result.Objective),
             $"refined objective {problem.Objective(refined!):R} vs solver {result.Objective:R} (tolerance {Tolerances.Objective})");
@@ -39,11 +40,10 @@ public class VertexRefinementTests
     {
         var (problem, _, set) = ReferenceInstance.Names().Select(o => Solve((string)o[0])).First(s => s.Set.Active.Count > 0);
         // A block priced well below β by the optimal dual vector carries no optimal solution (THEORY.md §6).
-        var engine = PricingEngine.For(problem);
         var v = set.V.ToArray();
         var inactive = problem.AllBlocks().First(b =>
         {
-            engine.BlockProjection(engine.IndexOf(b), v, out double price);
+            problem.Oracle.Geometry.Projection(b, v, out double price);
             return price < 0.9 * problem.Beta;
         });
         var point = new ConvexPoint([new BlockValue(inactive, MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(problem.Data.D, 1.0))],

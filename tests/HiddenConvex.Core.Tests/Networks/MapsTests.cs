@@ -4,6 +4,7 @@ using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Networks;
 using HiddenConvex.Core.Numerics;
+using HiddenConvex.Core.Pricing;
 using MathNet.Numerics.LinearAlgebra;
 using static HiddenConvex.Core.Tests.Networks.NetworkAsserts;
 

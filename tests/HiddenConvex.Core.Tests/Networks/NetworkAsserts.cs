@@ -2,6 +2,7 @@ using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Numerics;
+using HiddenConvex.Core.Pricing;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Tests.Networks;

@@ -3,6 +3,7 @@ using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Networks;
 using HiddenConvex.Core.Numerics;
+using HiddenConvex.Core.Pricing;
 using static HiddenConvex.Core.Tests.Networks.NetworkAsserts;
 
 namespace HiddenConvex.Core.Tests.Networks;

@@ -1,4 +1,5 @@
 using HiddenConvex.Core.Arrangements;
+using HiddenConvex.Core.Certificates;
 using HiddenConvex.Harness.Conformance;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;

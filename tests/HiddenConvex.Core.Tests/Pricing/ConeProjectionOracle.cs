@@ -1,7 +1,8 @@
 using HiddenConvex.Core.Numerics;
+using HiddenConvex.Core.Tests.Convex;
 using MathNet.Numerics.LinearAlgebra;
 
-namespace HiddenConvex.Core.Tests.Convex;
+namespace HiddenConvex.Core.Tests.Pricing;
 
 /// <summary>
 /// Π_C(g) for C = {u : A u ≥ 0} (THEORY.md §4) by brute force over faces, independently of the Lawson–Hanson projector:

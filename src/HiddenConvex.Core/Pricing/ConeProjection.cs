@@ -1,7 +1,7 @@
 using HiddenConvex.Core.Arrangements;
 using MathNet.Numerics.LinearAlgebra;
 
-namespace HiddenConvex.Core.Convex;
+namespace HiddenConvex.Core.Pricing;
 
 /// <summary>
 /// Euclidean projection on a polyhedral cone C = {u : A u ≥ 0} (THEORY.md §4): by Moreau,

@@ -1,9 +1,11 @@
 using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Numerics;
+using HiddenConvex.Core.Pricing;
+using HiddenConvex.Core.Tests.Convex;
 using MathNet.Numerics.LinearAlgebra;
 
-namespace HiddenConvex.Core.Tests.Convex;
+namespace HiddenConvex.Core.Tests.Pricing;
 
 public class PricingTests
 {
@@ -36,8 +38,8 @@ public class PricingTests
         for (int trial = 0; trial < 10; trial++)
         {
             var v = TestProblems.Gaussian(rng, n);
-            var r = Pricing.Price(data.X, patterns, v);
-            Assert.True(r.PatternsExact);
+            var r = ExactPricing.Price(data.X, patterns, v);
+            Assert.True(r.UpperProven);
             Assert.Equal(1.0, r.Maximiser.L2Norm(), 12);
             double attained = Math.Abs(Response(data.X, v, r.Maximiser));
             Assert.True(Tol.Agree(attained, r.Rho), $"|v·σ(Xu*)| = {attained} but ρ = {r.Rho} (tolerance {Tol})");
@@ -80,7 +82,7 @@ public class PricingTests
                 u[1] = Math.Sin(th);
                 best = Math.Max(best, Math.Abs(Response(rows, vArr, u)));
             }
-            double rho = Pricing.Price(data.X, patterns, v).Rho;
+            double rho = ExactPricing.Price(data.X, patterns, v).Rho;
             // u ↦ v·σ(Xu) is Lipschitz with constant L = Σ_j |v_j| ‖x_j‖, so the grid maximum is within L·2π/grid.
             double lipschitz = Enumerable.Range(0, 7).Sum(j => Math.Abs(v[j]) * data.X.Row(j).L2Norm());
             Assert.True(rho >= best - 1e-12, $"ρ = {rho} below the grid maximum {best}");
@@ -93,7 +95,7 @@ public class PricingTests
     {
         var (data, patterns) = TestProblems.GaussianProblem(4, 7, 3);
         var v = TestProblems.Gaussian(new Random(9), 7);
-        var values = Pricing.BlockValues(data.X, patterns, v);
+        var values = ExactPricing.BlockValues(data.X, patterns, v);
         var blocks = new ConvexProblemBlocks(patterns).All;
         Assert.Equal(2 * patterns.Count, values.Length);
         for (int b = 0; b < values.Length; b++)
@@ -102,14 +104,14 @@ public class PricingTests
             double direct = ConeProjection.Project(data.X, blocks[b].Pattern, g).L2Norm();
             Assert.True(Tol.Agree(direct, values[b]), $"block {b}: {values[b]} vs direct {direct} (tolerance {Tol})");
         }
-        Assert.True(Tol.Agree(values.Max(), Pricing.Price(data.X, patterns, v).Rho));
+        Assert.True(Tol.Agree(values.Max(), ExactPricing.Price(data.X, patterns, v).Rho));
     }
 
     [Fact]
     public void ZeroDualVectorHasZeroPrice()
     {
         var (data, patterns) = TestProblems.GaussianProblem(5, 5, 2);
-        var r = Pricing.Price(data.X, patterns, Vector<double>.Build.Dense(5));
+        var r = ExactPricing.Price(data.X, patterns, Vector<double>.Build.Dense(5));
         Assert.Equal(0.0, r.Rho);
         Assert.Equal(0.0, r.Maximiser.L2Norm());
     }
@@ -120,7 +122,7 @@ public class PricingTests
         var rng = new Random(1);
         var x = TestProblems.Gaussian(rng, 10, 3);
         var patterns = TestProblems.SampledPatterns(x, 5, 2);
-        Assert.False(Pricing.Price(x, patterns, TestProblems.Gaussian(rng, 10)).PatternsExact);
+        Assert.False(ExactPricing.Price(x, patterns, TestProblems.Gaussian(rng, 10)).UpperProven);
     }
 
     /// <summary>The blocks in <see cref="ConvexProblem.AllBlocks"/> order without needing data.</summary>

@@ -1,16 +1,17 @@
 using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
+using HiddenConvex.Core.Pricing;
 using MathNet.Numerics.LinearAlgebra;
 
-namespace HiddenConvex.Core.Tests.Convex;
+namespace HiddenConvex.Core.Tests.Pricing;
 
 /// <summary>
-/// The pricing engine (THEORY.md §4) on X = I₂, where every value is computed by hand: the four cones
+/// The enumerated pricing oracle (THEORY.md §4) on X = I₂, where every value is computed by hand: the four cones
 /// C_s are the quadrants, g_s = X^T diag(s) v keeps the entries of v on the active rows, and projecting
 /// on a quadrant clips the entries of the wrong sign.
 /// </summary>
-public class PricingEngineTests
+public class EnumeratedPricingTests
 {
     // Built per test, not in static initialisers, so per-test coverage credits the pricing code to every test using it.
     private static Matrix<double> Identity => Matrix<double>.Build.DenseIdentity(2);
@@ -26,20 +27,20 @@ public class PricingEngineTests
     [Fact]
     public void DirectionsAndBlockValuesHaveTheirHandComputedValues()
     {
-        var engine = new PricingEngine(Identity, Quadrants);
+        var engine = new EnumeratedPricing(Identity, Quadrants);
         var (g, norms) = engine.Directions(Dual.ToArray());
         Assert.Equal([0, 0, 0, -5, 3, 0, 3, -5], g);
         Assert.Equal([0, 5, 3, Math.Sqrt(34)], norms);
         // Blocks (s, +), (s, −) for s = 00, 01, 10, 11: ‖Π_{C_s}(±g_s)‖.
         Assert.Equal([0, 0, 0, 5, 3, 0, 3, 5], engine.Values(Dual));
         Assert.Equal(8, engine.BlockCount);
-        Assert.True(engine.CoversExactSet);
+        Assert.True(engine.BoundsFullProgram);
     }
 
     [Fact]
     public void ValuesAboveSkipsExactlyThePatternsWhoseDirectionIsShort()
     {
-        var engine = new PricingEngine(Identity, Quadrants);
+        var engine = new EnumeratedPricing(Identity, Quadrants);
         // ‖g_s‖ = 0, 5, 3, √34: a pattern is priced iff ‖g_s‖ > threshold (3 itself is not above 3).
         Assert.Equal([-1, -1, 0, 5, -1, -1, 3, 5], engine.ValuesAbove(Dual.ToArray(), 3));
         Assert.Equal([-1, -1, 0, 5, 3, 0, 3, 5], engine.ValuesAbove(Dual.ToArray(), 2.999));
@@ -49,11 +50,11 @@ public class PricingEngineTests
     [Fact]
     public void PriceFindsRhoAndAUnitMaximiser()
     {
-        var r = Pricing.Price(Identity, Quadrants, Dual);
+        var r = ExactPricing.Price(Identity, Quadrants, Dual);
         Assert.Equal(5, r.Rho);
         Assert.Equal(-1, r.BestBlock.Sign); // the maximiser u* = (0, 1) lies in C_01 and C_11, both with γ = −1
         Assert.Equal([0.0, 1.0], r.Maximiser.ToArray());
-        Assert.True(r.PatternsExact);
+        Assert.True(r.UpperProven);
     }
 
     [Fact]
@@ -61,7 +62,7 @@ public class PricingEngineTests
     {
         // Two equal rows: v = (1, −1) gives v·σ(Xu) = 0 for every u, so ρ = 0 although v ≠ 0.
         var x = Matrix<double>.Build.DenseOfArray(new double[,] { { 1 }, { 1 } });
-        var r = Pricing.Price(x, CellEnumerator.Enumerate(x), Vector<double>.Build.DenseOfArray([1.0, -1.0]));
+        var r = ExactPricing.Price(x, CellEnumerator.Enumerate(x), Vector<double>.Build.DenseOfArray([1.0, -1.0]));
         Assert.Equal(0, r.Rho);
         Assert.Equal([0.0], r.Maximiser.ToArray());
     }
@@ -69,49 +70,51 @@ public class PricingEngineTests
     [Fact]
     public void ABlockSubsetPricesOnlyItsBlocks()
     {
-        var engine = new PricingEngine(Identity, Quadrants, [B("11", 1), B("01", -1)]);
-        Assert.False(engine.CoversExactSet);
+        var engine = new EnumeratedPricing(Identity, Quadrants, [B("11", 1), B("01", -1)]);
+        Assert.False(engine.BoundsFullProgram);
         Assert.Equal([-1, -1, -1, 5, -1, -1, 3, -1], engine.Values(Dual));
         Assert.Equal([-1, -1, -1, 5, -1, -1, 3, -1], engine.ValuesAbove(Dual.ToArray(), 0));
         var r = engine.Price(Dual);
         Assert.Equal(5, r.Rho);
         Assert.Equal(B("01", -1), r.BestBlock);
-        Assert.False(r.PatternsExact);
+        Assert.False(r.UpperProven);
 
-        var other = new PricingEngine(Identity, Quadrants, [B("11", 1), B("10", -1)]).Price(Dual);
+        var other = new EnumeratedPricing(Identity, Quadrants, [B("11", 1), B("10", -1)]).Price(Dual);
         Assert.Equal(3, other.Rho);
         Assert.Equal(B("11", 1), other.BestBlock);
         Assert.Equal([1.0, 0.0], other.Maximiser.ToArray());
-        Assert.True(new PricingEngine(Identity, Quadrants, null).CoversExactSet);
+        Assert.True(new EnumeratedPricing(Identity, Quadrants, null).BoundsFullProgram);
     }
 
     [Fact]
     public void BlocksAreIndexedPatternMajorWithThePositiveSignFirst()
     {
-        var engine = new PricingEngine(Identity, Quadrants);
-        Assert.Equal(B("11", -1), engine.BlockAt(7));
-        Assert.Equal(B("01", 1), engine.BlockAt(2));
-        Assert.Equal(5, engine.IndexOf(B("10", -1)));
-        Assert.Equal(0, engine.IndexOf(B("00", 1)));
-        Assert.Equal(-1, engine.IndexOf(B("111", 1)));
-        Assert.Equal([1, -1, 1, -1], Enumerable.Range(0, 4).Select(PricingEngine.SignOf));
-        Assert.True(engine.Includes(3));
+        var engine = new EnumeratedPricing(Identity, Quadrants);
+        Assert.Equal(B("11", -1), engine.BlockAt(new BlockId(7)));
+        Assert.Equal(B("01", 1), engine.BlockAt(new BlockId(2)));
+        Assert.Equal(new BlockId(5), engine.IdOf(B("10", -1)));
+        Assert.Equal(new BlockId(0), engine.IdOf(B("00", 1)));
+        Assert.Null(engine.IdOf(B("111", 1)));
+        Assert.Equal([1, -1, 1, -1], Enumerable.Range(0, 4).Select(b => new BlockId(b).Sign));
+        Assert.Equal(new BlockId(6), new BlockId(7).Sibling);
+        Assert.Equal(new BlockId(7), BlockId.Of(3, -1));
+        Assert.True(engine.Includes(new BlockId(3)));
     }
 
     [Fact]
     public void BlockFaceNamesTheRowsWhoseConstraintHoldsTheProjection()
     {
-        var engine = new PricingEngine(Identity, Quadrants);
+        var engine = new EnumeratedPricing(Identity, Quadrants);
         var v = Dual.ToArray();
-        var (pi, norm, rows) = engine.BlockFace(7, v); // Π_{u ≥ 0}(−3, 5) = (0, 5): row 0's constraint is active
+        var (pi, norm, rows) = engine.Geometry.Face(engine.BlockAt(new BlockId(7)), v); // Π_{u ≥ 0}(−3, 5) = (0, 5): row 0's constraint is active
         Assert.Equal([0.0, 5.0], pi);
         Assert.Equal(5, norm);
         Assert.Equal([0], rows);
-        (pi, norm, rows) = engine.BlockFace(6, v);     // Π_{u ≥ 0}(3, −5) = (3, 0): row 1's
+        (pi, norm, rows) = engine.Geometry.Face(engine.BlockAt(new BlockId(6)), v);     // Π_{u ≥ 0}(3, −5) = (3, 0): row 1's
         Assert.Equal([3.0, 0.0], pi);
         Assert.Equal(3, norm);
         Assert.Equal([1], rows);
-        (pi, norm, rows) = engine.BlockFace(4, v);     // (3, 0) already lies in C_10: no active constraint
+        (pi, norm, rows) = engine.Geometry.Face(engine.BlockAt(new BlockId(4)), v);     // (3, 0) already lies in C_10: no active constraint
         Assert.Equal([3.0, 0.0], pi);
         Assert.Equal(3, norm);
         Assert.Empty(rows);
@@ -120,11 +123,11 @@ public class PricingEngineTests
     [Fact]
     public void MismatchedShapesAndForeignBlocksAreRejectedNamingThem()
     {
-        var e = Assert.Throws<InvalidInputException>(() => new PricingEngine(Matrix<double>.Build.DenseIdentity(3), Quadrants));
+        var e = Assert.Throws<InvalidInputException>(() => new EnumeratedPricing(Matrix<double>.Build.DenseIdentity(3), Quadrants));
         Assert.Contains("pattern set is for n = 2 rows but X has 3", e.Message);
-        e = Assert.Throws<InvalidInputException>(() => Pricing.Price(Identity, Quadrants, Vector<double>.Build.Dense(3)));
+        e = Assert.Throws<InvalidInputException>(() => ExactPricing.Price(Identity, Quadrants, Vector<double>.Build.Dense(3)));
         Assert.Contains("dual vector has 3 entries but the data has 2 rows", e.Message);
-        e = Assert.Throws<InvalidInputException>(() => new PricingEngine(Identity, Quadrants, [B("11", 1), B("011", 1)]));
+        e = Assert.Throws<InvalidInputException>(() => new EnumeratedPricing(Identity, Quadrants, [B("11", 1), B("011", 1)]));
         Assert.Contains("has a pattern outside the pattern set", e.Message);
         Assert.Contains("011", e.Message);
     }
@@ -136,18 +139,18 @@ public class PricingEngineTests
         var sparse = Vector<double>.Build.Sparse(2);
         sparse[0] = 3;
         sparse[1] = -5;
-        Assert.Equal(Pricing.Price(Identity, Quadrants, Dual), Pricing.Price(Identity, Quadrants, sparse), PriceComparer);
-        Assert.Equal([0, 0, 0, 5, 3, 0, 3, 5], Pricing.BlockValues(Identity, Quadrants, sparse));
+        Assert.Equal(ExactPricing.Price(Identity, Quadrants, Dual), ExactPricing.Price(Identity, Quadrants, sparse), PriceComparer);
+        Assert.Equal([0, 0, 0, 5, 3, 0, 3, 5], ExactPricing.BlockValues(Identity, Quadrants, sparse));
     }
 
     [Fact]
     public void MissingArgumentsAreNamed()
     {
-        Assert.Equal("x", Assert.Throws<ArgumentNullException>(() => new PricingEngine(null!, Quadrants)).ParamName);
-        Assert.Equal("patterns", Assert.Throws<ArgumentNullException>(() => new PricingEngine(Identity, null!)).ParamName);
-        Assert.Equal("v", Assert.Throws<ArgumentNullException>(() => new PricingEngine(Identity, Quadrants).Price(null!)).ParamName);
+        Assert.Equal("x", Assert.Throws<ArgumentNullException>(() => new EnumeratedPricing(null!, Quadrants)).ParamName);
+        Assert.Equal("patterns", Assert.Throws<ArgumentNullException>(() => new EnumeratedPricing(Identity, null!)).ParamName);
+        Assert.Equal("v", Assert.Throws<ArgumentNullException>(() => new EnumeratedPricing(Identity, Quadrants).Price(null!)).ParamName);
     }
 
     private static readonly IEqualityComparer<PricingResult> PriceComparer = EqualityComparer<PricingResult>.Create((a, b) =>
-        a!.Rho == b!.Rho && a.BestBlock == b.BestBlock && a.Maximiser.Equals(b.Maximiser) && a.PatternsExact == b.PatternsExact);
+        a!.Rho == b!.Rho && a.BestBlock == b.BestBlock && a.Maximiser.Equals(b.Maximiser) && a.UpperProven == b.UpperProven);
 }

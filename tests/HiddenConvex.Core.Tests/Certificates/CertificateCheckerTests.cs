@@ -1,14 +1,16 @@
 using HiddenConvex.Core.Arrangements;
+using HiddenConvex.Core.Certificates;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Networks;
 using HiddenConvex.Core.Numerics;
+using HiddenConvex.Core.Pricing;
 using HiddenConvex.Core.Tests.Convex;
 using HiddenConvex.Core.Verification;
 using MathNet.Numerics.LinearAlgebra;
 
-namespace HiddenConvex.Core.Tests.Verification;
+namespace HiddenConvex.Core.Tests.Certificates;
 
 public class CertificateCheckerTests
 {
@@ -46,11 +48,11 @@ public class CertificateCheckerTests
                 for (int trial = 0; trial < 15; trial++)
                 {
                     var w = RandomFeasiblePoint(rng, data, patterns, 1 + rng.Next(6), Math.Pow(10, rng.Next(-2, 2)));
-                    var c = CertificateChecker.ForConvexPoint(problem, w);
+                    var c = problem.Certify(w);
                     Assert.True(double.IsFinite(c.Lower), $"lower bound is {c.Lower}");
                     Assert.True(Tol.AtMost(c.Lower, c.Objective), $"{loss}, β={beta}: lower {c.Lower} > objective {c.Objective} (tolerance {Tol})");
                     Assert.True(c.Rho * c.T <= beta * (1 + 1e-15), $"scaled dual vector is infeasible: tρ = {c.T * c.Rho} > β = {beta}");
-                    Assert.True(c.PatternsExact);
+                    Assert.True(c.LowerProven);
                 }
             }
         }
@@ -66,7 +68,7 @@ public class CertificateCheckerTests
         {
             int m = 1 + rng.Next(5);
             var net = Network.Create(TestProblems.Gaussian(rng, m, 2), TestProblems.Gaussian(rng, m));
-            var c = CertificateChecker.ForNetwork(data, loss, 0.05, patterns, net);
+            var c = NetworkCertificate.For(data, loss, 0.05, patterns, net);
             Assert.True(Tol.AtMost(c.Lower, c.Objective), $"lower {c.Lower} > L_β(θ) = {c.Objective} (tolerance {Tol})");
             Assert.Equal(NetworkObjective.Value(net, data, loss, 0.05), c.Objective);
         }
@@ -78,12 +80,12 @@ public class CertificateCheckerTests
         // W = 0 is optimal iff ρ(c·y) ≤ β for squared loss; then the certificate closes the gap.
         var (data, patterns) = TestProblems.GaussianProblem(3, 6, 2);
         var loss = new SquaredLoss();
-        double betaMax = Pricing.Price(data.X, patterns, data.Y).Rho;
+        double betaMax = ExactPricing.Price(data.X, patterns, data.Y).Rho;
         var problem = new ConvexProblem(data, loss, 1.0001 * betaMax, patterns);
-        var c = CertificateChecker.ForConvexPoint(problem, ConvexPoint.Zero(data.D));
+        var c = problem.Certify(ConvexPoint.Zero(data.D));
         Assert.True(c.Gap <= Tol.At(c.Objective), $"gap {c.Gap} at β above β_max (tolerance {Tol})");
         var below = new ConvexProblem(data, loss, 0.5 * betaMax, patterns);
-        Assert.True(CertificateChecker.ForConvexPoint(below, ConvexPoint.Zero(data.D)).Gap > 1e-3);
+        Assert.True(below.Certify(ConvexPoint.Zero(data.D)).Gap > 1e-3);
     }
 
     [Fact]
@@ -93,7 +95,7 @@ public class CertificateCheckerTests
         var x = TestProblems.Gaussian(rng, 8, 3);
         var data = Dataset.Create(x, TestProblems.Gaussian(rng, 8));
         var c = CertificateChecker.ForPrediction(data, new SquaredLoss(), 0.1, TestProblems.SampledPatterns(x, 3, 1), Vector<double>.Build.Dense(8), 1.0);
-        Assert.False(c.PatternsExact);
+        Assert.False(c.LowerProven);
         Assert.False(c.CertifiedAt(1.0));
     }
 }

@@ -1,9 +1,11 @@
 using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Numerics;
+using HiddenConvex.Core.Pricing;
+using HiddenConvex.Core.Tests.Convex;
 using MathNet.Numerics.LinearAlgebra;
 
-namespace HiddenConvex.Core.Tests.Convex;
+namespace HiddenConvex.Core.Tests.Pricing;
 
 /// <summary>
 /// The Lawson–Hanson cone projection (THEORY.md §4) against two independent oracles on degenerate cones:

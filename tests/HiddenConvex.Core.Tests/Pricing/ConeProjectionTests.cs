@@ -1,8 +1,10 @@
 using HiddenConvex.Core.Convex;
+using HiddenConvex.Core.Pricing;
 using HiddenConvex.Core.Numerics;
+using HiddenConvex.Core.Tests.Convex;
 using MathNet.Numerics.LinearAlgebra;
 
-namespace HiddenConvex.Core.Tests.Convex;
+namespace HiddenConvex.Core.Tests.Pricing;
 
 public class ConeProjectionTests
 {

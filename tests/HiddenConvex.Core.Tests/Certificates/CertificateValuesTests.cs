@@ -1,11 +1,14 @@
 using HiddenConvex.Core.Arrangements;
+using HiddenConvex.Core.Certificates;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
+using HiddenConvex.Core.Networks;
+using HiddenConvex.Core.Pricing;
 using HiddenConvex.Core.Verification;
 using MathNet.Numerics.LinearAlgebra;
 
-namespace HiddenConvex.Core.Tests.Verification;
+namespace HiddenConvex.Core.Tests.Certificates;
 
 /// <summary>
 /// Certificates (THEORY.md §4) of one- and two-row instances whose dual quantities and optima are
@@ -29,7 +32,7 @@ public class CertificateValuesTests
         Assert.Equal(0.375, c.Lower, 15);
         Assert.Equal(0.5, c.Objective);
         Assert.Equal(0.125, c.Gap, 15);
-        Assert.True(c.PatternsExact);
+        Assert.True(c.LowerProven);
     }
 
     [Fact]
@@ -71,16 +74,16 @@ public class CertificateValuesTests
         var data = Data(new double[,] { { 1, 0 }, { 0, 1 } }, 3, -5);
         var patterns = CellEnumerator.Enumerate(data.X);
         var loss = new SquaredLoss();
-        var full = CertificateChecker.ForConvexPoint(new ConvexProblem(data, loss, 1, patterns), ConvexPoint.Zero(2));
+        var full = new ConvexProblem(data, loss, 1, patterns).Certify(ConvexPoint.Zero(2));
         Assert.Equal(5, full.Rho, 15);
         Assert.Equal(34 / 5.0 - 34 / 50.0, full.Lower, 12);
         Assert.Equal(17, full.Objective, 15);
-        Assert.True(full.PatternsExact);
+        Assert.True(full.LowerProven);
         var subset = new ConvexProblem(data, loss, 1, patterns, [new Block(ActivationPattern.Parse("11"), 1)]);
-        var restricted = CertificateChecker.ForConvexPoint(subset, ConvexPoint.Zero(2));
+        var restricted = subset.Certify(ConvexPoint.Zero(2));
         Assert.Equal(3, restricted.Rho, 15);
         Assert.Equal(34 / 3.0 - 34 / 18.0, restricted.Lower, 12);
-        Assert.False(restricted.PatternsExact);
+        Assert.False(restricted.LowerProven);
     }
 
     [Fact]
@@ -98,12 +101,12 @@ public class CertificateValuesTests
     public void MissingArgumentsAreNamed()
     {
         var data = Data(new double[,] { { 1 } }, 1);
-        var engine = new PricingEngine(data.X, CellEnumerator.Enumerate(data.X));
+        var engine = new EnumeratedPricing(data.X, CellEnumerator.Enumerate(data.X));
         var loss = new SquaredLoss();
         Assert.Equal("data", Assert.Throws<ArgumentNullException>(() => CertificateChecker.ForPrediction(null!, loss, 1, engine, V(0), 0.5)).ParamName);
         Assert.Equal("loss", Assert.Throws<ArgumentNullException>(() => CertificateChecker.ForPrediction(data, null!, 1, engine, V(0), 0.5)).ParamName);
-        Assert.Equal("pricing", Assert.Throws<ArgumentNullException>(() => CertificateChecker.ForPrediction(data, loss, 1, (PricingEngine)null!, V(0), 0.5)).ParamName);
-        Assert.Equal("network", Assert.Throws<ArgumentNullException>(() => CertificateChecker.ForNetwork(data, loss, 1, engine.Patterns, null!)).ParamName);
+        Assert.Equal("pricing", Assert.Throws<ArgumentNullException>(() => CertificateChecker.ForPrediction(data, loss, 1, (EnumeratedPricing)null!, V(0), 0.5)).ParamName);
+        Assert.Equal("network", Assert.Throws<ArgumentNullException>(() => NetworkCertificate.For(data, loss, 1, engine.Patterns, null!)).ParamName);
     }
 
     [Theory]
@@ -112,11 +115,11 @@ public class CertificateValuesTests
     [InlineData(0.5, 0.25, 0.25, 0.25)] // |objective| < 1: relative to 1
     public void GapsAreRelativeToTheObjectiveOrOne(double objective, double lower, double gap, double relative)
     {
-        var c = new Certificate(V(1), 1, 1, lower, objective, PatternsExact: true);
+        var c = new Certificate(V(1), 1, 1, lower, objective, LowerProven: true);
         Assert.Equal(gap, c.Gap, 15);
         Assert.Equal(relative, c.RelativeGap, 15);
         Assert.True(c.CertifiedAt(relative));
         Assert.False(c.CertifiedAt(relative * 0.99));
-        Assert.False((c with { PatternsExact = false }).CertifiedAt(1));
+        Assert.False((c with { LowerProven = false }).CertifiedAt(1));
     }
 }

@@ -1,8 +1,9 @@
 using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Convex;
+using HiddenConvex.Core.Pricing;
 using MathNet.Numerics.LinearAlgebra;
 
-namespace HiddenConvex.Core.Tests.Convex;
+namespace HiddenConvex.Core.Tests.Pricing;
 
 /// <summary>
 /// The Lawson–Hanson cone projector (THEORY.md §4) on quadrant cones, where the projection, its

@@ -1,0 +1,39 @@
+using HiddenConvex.Core.Arrangements;
+using HiddenConvex.Core.Data;
+using HiddenConvex.Core.Losses;
+using HiddenConvex.Core.Pricing;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace HiddenConvex.Core.Certificates;
+
+/// <summary>
+/// Recomputes a certificate from a candidate's prediction alone (THEORY.md §4), independently of any solver:
+/// v = −∇ℓ(z), ρ̄(v) ≥ ρ(v) from a pricing oracle (exact for an enumerated one), t ∈ [0, min(cap, β/ρ̄)] maximising
+/// −ℓ*(−t v), lower = −ℓ*(−t v).
+/// </summary>
+public static class CertificateChecker
+{
+    /// <summary>Certificate for a prediction z with a given objective value, priced over a pattern set.</summary>
+    public static Certificate ForPrediction(Dataset data, Loss loss, double beta, PatternSet patterns, Vector<double> z, double objective) =>
+        ForPrediction(data, loss, beta, new EnumeratedPricing(data.X, patterns), z, objective);
+
+    /// <summary>
+    /// Certificate for a prediction z, reusing a pricing oracle built for X (the solver's termination test calls this
+    /// once per outer iteration).
+    /// </summary>
+    public static Certificate ForPrediction(Dataset data, Loss loss, double beta, IPricingOracle pricing, Vector<double> z, double objective)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(pricing);
+        Guard.PositiveBeta(beta);
+        InvalidInputException.Require(z.Count == data.N, $"prediction has {z.Count} entries but the data has {data.N} rows");
+        var v = -loss.Gradient(z, data.Y);
+        var priced = pricing.Price(v);
+        double rho = priced.Upper;
+        double tMax = rho > 0 ? Math.Min(loss.DualScaleCap, beta / rho) : loss.DualScaleCap;
+        double t = loss.BestDualScale(v, data.Y, tMax);
+        double lower = loss.NegConjugate(v * t, data.Y);
+        return new Certificate(v, rho, t, lower, objective, priced.UpperProven);
+    }
+}

@@ -1,0 +1,273 @@
+using MathNet.Numerics.LinearAlgebra;
+
+namespace HiddenConvex.Core.Convex;
+
+/// <summary>The Newton systems of a barrier solve: gradient, block Hessians and the n×n Woodbury coupling (THEORY.md §3).</summary>
+internal sealed partial class BarrierRun
+{
+    /// <summary>Gradient and factored Hessian of f_t at one point (see <see cref="NewtonDirection"/>).</summary>
+    private sealed class NewtonSystem
+    {
+        public required BarrierRun Owner;
+        public required double[] Gradient;   // k·m
+        public required double[] BlockHessian; // k·m·m, B_b
+        public required double[] BlockCholesky; // k·m·m
+        public required double[] CouplingCholesky; // n×n, I + S K S
+        public required double[] Sqrt; // n, S
+        public required double[] Curvature; // n, tΛ
+
+        /// <summary>H⁻¹ r by the Woodbury identity.</summary>
+        public double[] Solve(double[] r)
+        {
+            var o = Owner;
+            int n = o._n, d = o._d, m = o._m, k = o._k;
+            var y = (double[])r.Clone();
+            for (int bi = 0; bi < k; bi++) CholeskySolve(BlockCholesky.AsSpan(bi * m * m, m * m), y.AsSpan(bi * m, m), m);
+            var zeta = o.PredictStacked(y);
+            for (int j = 0; j < n; j++) zeta[j] *= Sqrt[j];
+            CholeskySolve(CouplingCholesky, zeta, n);
+            for (int j = 0; j < n; j++) zeta[j] *= Sqrt[j];
+            Span<double> corr = stackalloc double[m];
+            for (int bi = 0; bi < k; bi++)
+            {
+                o.TransposeBlock(bi, zeta, corr);
+                CholeskySolve(BlockCholesky.AsSpan(bi * m * m, m * m), corr, m);
+                for (int a = 0; a < m; a++) y[bi * m + a] -= corr[a];
+            }
+            return y;
+        }
+
+        /// <summary>H d = B d + t Mᵀ Λ M d, applied without factorising.</summary>
+        public double[] Apply(double[] dv)
+        {
+            var o = Owner;
+            int n = o._n, m = o._m, k = o._k;
+            var result = new double[k * m];
+            for (int bi = 0; bi < k; bi++)
+                for (int a = 0; a < m; a++)
+                {
+                    double acc = 0;
+                    for (int c = 0; c < m; c++) acc += BlockHessian[bi * m * m + a * m + c] * dv[bi * m + c];
+                    result[bi * m + a] = acc;
+                }
+            var md = o.PredictStacked(dv);
+            for (int j = 0; j < n; j++) md[j] *= Curvature[j];
+            Span<double> back = stackalloc double[m];
+            for (int bi = 0; bi < k; bi++)
+            {
+                o.TransposeBlock(bi, md, back);
+                for (int a = 0; a < m; a++) result[bi * m + a] += back[a];
+            }
+            return result;
+        }
+    }
+
+    /// <summary>M applied to a stacked (w, s) vector: Σ_b γ_b diag(s_b) X w_b.</summary>
+    private double[] PredictStacked(double[] v) => Predict(v, _m);
+
+    /// <summary>The block's rows of Mᵀ applied to an n-vector (zero in the epigraph coordinate).</summary>
+    private void TransposeBlock(int bi, double[] u, Span<double> into)
+    {
+        into.Clear();
+        var blk = _blocks[bi];
+        foreach (int j in blk.ActiveRows)
+        {
+            double uj = blk.Sign * u[j];
+            for (int c = 0; c < _d; c++) into[c] += uj * _x[j * _d + c];
+        }
+    }
+
+    /// <summary>
+    /// A block's barrier Hessian whose Cholesky factorisation failed (rounding near the cone's boundary) is shifted by this
+    /// times its trace before one more try.
+    /// </summary>
+    private const double BlockHessianShift = 1e-14;
+
+    /// <summary>Gradient and factors of its Hessian at (w, s); null if a factorisation fails.</summary>
+    private NewtonSystem? Factor(double t, double[] w, double[] s)
+    {
+        var z = Vector<double>.Build.DenseOfArray(Predict(w));
+        var grad = _loss.Gradient(z, _y).AsArray() ?? _loss.Gradient(z, _y).ToArray();
+        var hess = _loss.HessianDiagonal(z, _y);
+        Array.Clear(_blockHessian);
+        Array.Clear(_gradient);
+        Array.Clear(_coupling);
+        for (int bi = 0; bi < _k; bi++)
+            if (!FactorBlock(bi, t, w, s, grad)) return null;
+        AddPatternCouplings();
+        for (int j = 0; j < _n; j++)
+        {
+            _curvature[j] = Math.Max(t * hess[j], 0);
+            _sqrt[j] = Math.Sqrt(_curvature[j]);
+        }
+        if (!FactorCoupling()) return null;
+        return new NewtonSystem
+        {
+            Owner = this, Gradient = _gradient, BlockHessian = _blockHessian, BlockCholesky = _chol, CouplingCholesky = _couplingChol,
+            Sqrt = _sqrt, Curvature = _curvature,
+        };
+    }
+
+    /// <summary>
+    /// Block bi's gradient of f_t, its barrier Hessian B_b (second-order cone and facet barriers), the Cholesky factor of
+    /// B_b and C_b = [B_b⁻¹]_ww; false if B_b cannot be factorised even after a small shift.
+    /// </summary>
+    private bool FactorBlock(int bi, double t, double[] w, double[] s, double[] lossGradient)
+    {
+        int d = _d, m = _m;
+        var blk = _blocks[bi];
+        int o = bi * d;
+        var bmat = _blockHessian.AsSpan(bi * m * m, m * m);
+        var gb = _gradient.AsSpan(bi * m, m);
+        // Loss part of the gradient: t γ (diag(s) X)ᵀ ∇ℓ, and tβ for the epigraph variable.
+        foreach (int j in blk.ActiveRows)
+        {
+            double gj = t * blk.Sign * lossGradient[j];
+            for (int k = 0; k < d; k++) gb[k] += gj * _x[j * d + k];
+        }
+        gb[d] += t * _beta;
+        AddConeBarrier(w.AsSpan(o, d), s[bi], gb, bmat);
+        AddFacetBarriers(blk, w.AsSpan(o, d), gb, bmat);
+        var lb = _chol.AsSpan(bi * m * m, m * m);
+        if (!Cholesky(bmat, lb, m))
+        {
+            // Rounding made the barrier Hessian indefinite near the cone's boundary: regularise slightly.
+            double tr = 0;
+            for (int a = 0; a < m; a++) tr += Math.Abs(bmat[a * m + a]);
+            for (int a = 0; a < m; a++) bmat[a * m + a] += BlockHessianShift * tr;
+            if (!Cholesky(bmat, lb, m)) return false;
+        }
+        // C_b = [B_b⁻¹]_ww.
+        Span<double> col = stackalloc double[m];
+        var cb = _cww.AsSpan(bi * d * d, d * d);
+        for (int c = 0; c < d; c++)
+        {
+            col.Clear();
+            col[c] = 1;
+            CholeskySolve(lb, col, m);
+            for (int a = 0; a < d; a++) cb[a * d + c] = col[a];
+        }
+        return true;
+    }
+
+    /// <summary>Gradient and Hessian of the second-order cone barrier −log(s² − ‖w‖²) added to a block's.</summary>
+    private void AddConeBarrier(ReadOnlySpan<double> w, double sv, Span<double> gb, Span<double> bmat)
+    {
+        int d = _d, m = _m;
+        double ww = 0;
+        for (int k = 0; k < d; k++) ww += w[k] * w[k];
+        double wn = Math.Sqrt(ww), q = (sv - wn) * (sv + wn);
+        Span<double> hq = stackalloc double[m];
+        for (int k = 0; k < d; k++) hq[k] = -2 * w[k];
+        hq[d] = 2 * sv;
+        for (int a = 0; a < m; a++)
+        {
+            gb[a] -= hq[a] / q;
+            for (int c = 0; c < m; c++) bmat[a * m + c] += hq[a] * hq[c] / (q * q);
+            bmat[a * m + a] += (a < d ? 2 : -2) / q;
+        }
+    }
+
+    /// <summary>Gradient and Hessian of the facet barriers −Σ log(a·w) added to a block's.</summary>
+    private void AddFacetBarriers(ReducedBlock blk, ReadOnlySpan<double> w, Span<double> gb, Span<double> bmat)
+    {
+        int d = _d, m = _m;
+        for (int i = 0; i < blk.FacetCount; i++)
+        {
+            double r = 0;
+            for (int k = 0; k < d; k++) r += blk.Facets[i * d + k] * w[k];
+            for (int a = 0; a < d; a++)
+            {
+                double fa = blk.Facets[i * d + a];
+                gb[a] -= fa / r;
+                for (int c = 0; c < d; c++) bmat[a * m + c] += fa * blk.Facets[i * d + c] / (r * r);
+            }
+        }
+    }
+
+    /// <summary>Each pattern's contribution (diag(s) X) (Σ_b C_b) (diag(s) X)ᵀ to the n×n coupling K (upper triangle).</summary>
+    private void AddPatternCouplings()
+    {
+        int n = _n, d = _d;
+        Span<double> cww = stackalloc double[d * d];
+        foreach (var group in _patternGroups)
+        {
+            _cww.AsSpan(group[0] * d * d, d * d).CopyTo(cww);
+            for (int gi = 1; gi < group.Length; gi++)
+            {
+                var other = _cww.AsSpan(group[gi] * d * d, d * d);
+                for (int a = 0; a < d * d; a++) cww[a] += other[a];
+            }
+            var rows = _blocks[group[0]].ActiveRows;
+            foreach (int j in rows)
+                for (int c = 0; c < d; c++)
+                {
+                    double acc = 0;
+                    for (int a = 0; a < d; a++) acc += _x[j * d + a] * cww[a * d + c];
+                    _xc[j * d + c] = acc;
+                }
+            for (int ii = 0; ii < rows.Length; ii++)
+            {
+                int i = rows[ii];
+                for (int jj = ii; jj < rows.Length; jj++)
+                {
+                    int j = rows[jj];
+                    double acc = 0;
+                    for (int c = 0; c < d; c++) acc += _xc[i * d + c] * _x[j * d + c];
+                    _coupling[i * n + j] += acc;
+                }
+            }
+        }
+    }
+
+    /// <summary>Forms I + S K S in place of K (symmetrised; its upper triangle is read before the same entry is written) and factorises it.</summary>
+    private bool FactorCoupling()
+    {
+        int n = _n;
+        var kn = _coupling;
+        for (int i = 0; i < n; i++)
+            for (int j = i; j < n; j++)
+            {
+                double v = _sqrt[i] * kn[i * n + j] * _sqrt[j] + (i == j ? 1 : 0);
+                kn[i * n + j] = v;
+                kn[j * n + i] = v;
+            }
+        return Cholesky(kn, _couplingChol, n);
+    }
+
+    /// <summary>Dense Cholesky A = L Lᵀ (row-major, lower triangle written to l); false if not positive definite.</summary>
+    private static bool Cholesky(ReadOnlySpan<double> a, Span<double> l, int n)
+    {
+        l.Clear();
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j <= i; j++)
+            {
+                double sum = a[i * n + j];
+                for (int k = 0; k < j; k++) sum -= l[i * n + k] * l[j * n + k];
+                if (i == j)
+                {
+                    if (!(sum > 0)) return false;
+                    l[i * n + i] = Math.Sqrt(sum);
+                }
+                else l[i * n + j] = sum / l[j * n + j];
+            }
+        return true;
+    }
+
+    /// <summary>Solves L Lᵀ x = b in place.</summary>
+    private static void CholeskySolve(ReadOnlySpan<double> l, Span<double> b, int n)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            double sum = b[i];
+            for (int k = 0; k < i; k++) sum -= l[i * n + k] * b[k];
+            b[i] = sum / l[i * n + i];
+        }
+        for (int i = n - 1; i >= 0; i--)
+        {
+            double sum = b[i];
+            for (int k = i + 1; k < n; k++) sum -= l[k * n + i] * b[k];
+            b[i] = sum / l[i * n + i];
+        }
+    }
+}

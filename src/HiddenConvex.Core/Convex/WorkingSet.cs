@@ -1,0 +1,117 @@
+using HiddenConvex.Core.Pricing;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace HiddenConvex.Core.Convex;
+
+/// <summary>
+/// The working set of <see cref="ConvexSolver"/>'s column generation: the blocks of the reduced program, every block built
+/// so far (a block of the other sign shares its cone), the blocks pruned once, and the last inner solution by block (the
+/// next inner solve's warm start).
+/// </summary>
+internal sealed class WorkingSet
+{
+    private readonly List<ReducedBlock> _blocks = [];
+    private readonly HashSet<Block> _members = [];
+    private readonly Dictionary<Block, ReducedBlock> _built = [];
+    private readonly HashSet<Block> _prunedBefore = [];
+
+    /// <summary>The blocks of the reduced program, in the order of its variables.</summary>
+    public IReadOnlyList<ReducedBlock> Blocks => _blocks;
+
+    /// <summary>Number of blocks K.</summary>
+    public int Count => _blocks.Count;
+
+    /// <summary>The last inner solution (w_b, s_b) by block, or null before the first inner solve.</summary>
+    public Dictionary<Block, (double[] W, double S)>? LastSolution { get; private set; }
+
+    /// <summary>Blocks dropped when ‖w_b‖ ≤ this times the largest ‖w_b‖ of the last inner solution …</summary>
+    public const double PruneNormRatio = 1e-3;
+
+    /// <summary>
+    /// … and ‖Π_b(v)‖ ≤ β(1 − this) at its dual vector v. Wide: next to large near-parallel rows a block's value moves
+    /// by ‖X‖·‖Δv‖ between inner solves, and a block priced 2% below β at a loose point can be active at v*.
+    /// </summary>
+    public const double PruneMargin = 0.2;
+
+    /// <summary>
+    /// Adds up to k blocks with ‖Π_b(v)‖ &gt; β not yet in the working set, largest first (THEORY.md §4: a block priced above
+    /// β can lower the objective). Returns how many were added.
+    /// </summary>
+    public int AddViolated(IPricingOracle oracle, double beta, Vector<double> v, int k)
+    {
+        var candidates = new List<(double Value, PricedBlock Block)>();
+        foreach (var priced in oracle.BlocksAbove(v, beta).Blocks)
+            if (priced.Value > beta && !_members.Contains(priced.Block)) candidates.Add((priced.Value, priced));
+        candidates.Sort((a, c) => c.Value.CompareTo(a.Value));
+        int added = 0;
+        foreach (var (_, priced) in candidates.Take(k))
+        {
+            _blocks.Add(Build(oracle.Geometry, priced));
+            _members.Add(priced.Block);
+            added++;
+        }
+        return added;
+    }
+
+    /// <summary>The block's reduced form, built once (its sibling's cone is reused).</summary>
+    private ReducedBlock Build(BlockGeometry geometry, PricedBlock priced)
+    {
+        if (_built.TryGetValue(priced.Block, out var block)) return block;
+        block = _built.TryGetValue(priced.Block.Sibling, out var sibling)
+            ? sibling.Sibling()
+            : ReducedBlock.Create(geometry, priced.Block, priced.Witness);
+        _built[priced.Block] = block;
+        return block;
+    }
+
+    /// <summary>
+    /// Drops the blocks that the last inner solution leaves (numerically) empty, ‖w_b‖ ≤ <see cref="PruneNormRatio"/>·max‖w‖,
+    /// and that price clearly below β, ‖Π_b(v)‖ ≤ β(1 − <see cref="PruneMargin"/>): an optimum uses at most n blocks, and
+    /// every Newton step costs O(K n² d) in the working-set size K. A dropped block re-enters through pricing if it ever
+    /// prices above β again, and is never dropped twice (with widely scaled rows ‖w_b‖ says little about a block's weight,
+    /// and dropping and adding it again would cycle); working sets of at most 2n blocks are left alone. Returns how many
+    /// were dropped. The certificate always prices every block of the program.
+    /// </summary>
+    public int Prune(BlockGeometry geometry, double beta, Vector<double> v)
+    {
+        if (LastSolution is not { } last || _blocks.Count <= 2 * geometry.N) return 0;
+        double largest = 0;
+        foreach (var (w, _) in last.Values) largest = Math.Max(largest, Norm(w));
+        var vArr = v.AsArray() ?? v.ToArray();
+        int before = _blocks.Count;
+        _blocks.RemoveAll(blk =>
+        {
+            if (_prunedBefore.Contains(blk.Block)) return false;
+            if (!last.TryGetValue(blk.Block, out var point) || Norm(point.W) > PruneNormRatio * largest) return false;
+            geometry.Projection(blk.Block, vArr, out double value);
+            if (value > beta * (1 - PruneMargin)) return false;
+            _members.Remove(blk.Block);
+            _prunedBefore.Add(blk.Block);
+            return true;
+        });
+        return before - _blocks.Count;
+    }
+
+    /// <summary>Keeps an inner solution by block, the warm start of the next inner solve.</summary>
+    public void Remember(InnerOutcome inner, int d)
+    {
+        var snapshot = new Dictionary<Block, (double[] W, double S)>(_blocks.Count);
+        for (int i = 0; i < _blocks.Count; i++) snapshot[_blocks[i].Block] = (inner.W.AsSpan(i * d, d).ToArray(), inner.S[i]);
+        LastSolution = snapshot;
+    }
+
+    /// <summary>An inner solution as a sparse point (exactly zero blocks are left out).</summary>
+    public ConvexPoint ToPoint(double[] w, int d)
+    {
+        var blocks = new List<BlockValue>();
+        for (int i = 0; i < _blocks.Count; i++)
+        {
+            var wb = Vector<double>.Build.Dense(d, k => w[i * d + k]);
+            if (wb.L2Norm() == 0) continue;
+            blocks.Add(new BlockValue(_blocks[i].Block, wb));
+        }
+        return new ConvexPoint(blocks, d);
+    }
+
+    private static double Norm(double[] w) => Math.Sqrt(w.Sum(a => a * a));
+}

@@ -1,0 +1,100 @@
+using HiddenConvex.Core.Arrangements;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace HiddenConvex.Core.Pricing;
+
+/// <summary>
+/// The projection of one block on its cone at a dual vector (THEORY.md §4, §6): π_b = Π_{C_s}(γ Xᵀ diag(s) v), its
+/// norm and the face of C_s that holds it. It depends on X and the block only, so every pricing oracle shares it.
+/// X is stored row-major and each thread has its own projection workspace.
+/// </summary>
+public sealed class BlockGeometry
+{
+    private readonly double[] _x;
+    private readonly ThreadLocal<ConeProjector> _projectors;
+
+    /// <summary>Rows n.</summary>
+    public int N { get; }
+
+    /// <summary>Input dimension d.</summary>
+    public int D { get; }
+
+    /// <summary>Prepares the projections for data X.</summary>
+    public BlockGeometry(Matrix<double> x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        N = x.RowCount; D = x.ColumnCount;
+        _x = x.ToRowMajorArray();
+        _projectors = new ThreadLocal<ConeProjector>(() => new ConeProjector(_x, N, D));
+    }
+
+    /// <summary>Row-major copy of X (shared, do not modify).</summary>
+    internal double[] XRowMajor => _x;
+
+    /// <summary>This thread's projection workspace.</summary>
+    internal ConeProjector Projector => _projectors.Value!;
+
+    /// <summary>The sign array 2s − 1 of a pattern.</summary>
+    public static double[] Signs(ActivationPattern pattern)
+    {
+        var signs = new double[pattern.Length];
+        for (int j = 0; j < signs.Length; j++) signs[j] = pattern[j] ? 1.0 : -1.0;
+        return signs;
+    }
+
+    /// <summary>g_s = Xᵀ diag(s) v for the sign array of s.</summary>
+    internal double[] Direction(ReadOnlySpan<double> signs, ReadOnlySpan<double> v)
+    {
+        var gs = new double[D];
+        for (int j = 0; j < N; j++)
+        {
+            if (signs[j] < 0 || v[j] == 0) continue;
+            for (int k = 0; k < D; k++) gs[k] += v[j] * _x[j * D + k];
+        }
+        return gs;
+    }
+
+    /// <summary>
+    /// π = Π_{C}(γ g) written to <paramref name="pi"/> for the cone C of the sign array; returns ‖π‖ (an upper bound on
+    /// max_{u∈C,‖u‖≤1} γ g·u, equal to it up to rounding; see <see cref="ConeProjection"/>).
+    /// </summary>
+    internal double Project(ReadOnlySpan<double> signs, int sign, ReadOnlySpan<double> g, Span<double> pi)
+    {
+        Span<double> gb = stackalloc double[D];
+        for (int k = 0; k < D; k++) gb[k] = sign * g[k];
+        return Projector.Project(signs, gb, pi);
+    }
+
+    /// <summary>π_b for one block at dual vector v, and ‖π_b‖.</summary>
+    public double[] Projection(Block block, ReadOnlySpan<double> v, out double norm) =>
+        Projection(Signs(block.Pattern), block.Sign, v, out norm);
+
+    /// <summary>π_b for the block of a sign array and sign γ at dual vector v, and ‖π_b‖.</summary>
+    internal double[] Projection(ReadOnlySpan<double> signs, int sign, ReadOnlySpan<double> v, out double norm)
+    {
+        var gs = Direction(signs, v);
+        var pi = new double[D];
+        norm = Project(signs, sign, gs, pi);
+        return pi;
+    }
+
+    /// <summary>
+    /// π_b at v together with the Lawson–Hanson passive rows of its projection (the rows whose hyperplanes contain the
+    /// face of C_{s_b} holding π_b; THEORY.md §6 directions).
+    /// </summary>
+    public (double[] Pi, double Norm, int[] FaceRows) Face(Block block, ReadOnlySpan<double> v)
+    {
+        var pi = Projection(block, v, out double norm);
+        return (pi, norm, Projector.PassiveRows());
+    }
+
+    /// <summary>The unit maximiser u* = π_b/‖π_b‖ of a block at v (zero when π_b = 0; THEORY.md §4).</summary>
+    public Vector<double> Maximiser(Block block, ReadOnlySpan<double> v)
+    {
+        var pi = Projection(block, v, out double norm);
+        var maximiser = Vector<double>.Build.Dense(D);
+        if (norm > 0)
+            for (int k = 0; k < D; k++) maximiser[k] = pi[k] / norm;
+        return maximiser;
+    }
+}

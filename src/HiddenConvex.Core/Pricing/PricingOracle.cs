@@ -1,0 +1,69 @@
+using MathNet.Numerics.LinearAlgebra;
+
+namespace HiddenConvex.Core.Pricing;
+
+/// <summary>
+/// A priced block at a dual vector v (THEORY.md §4): its value ‖π_b‖ = ‖Π_{C_s}(γ Xᵀ diag(s) v)‖ and a witness: a
+/// direction strictly inside the cell of the pattern (x_j·u ≠ 0 for every nonzero row), which the reduced program needs
+/// as an interior point of the cone.
+/// </summary>
+public sealed record PricedBlock(Block Block, double Value, Vector<double> Witness);
+
+/// <summary>
+/// The pricing value at v (THEORY.md §4): <see cref="Best"/> is the best block found, whose value ρ̲ = <see cref="Rho"/>
+/// is attained (a lower bound on ρ(v)), and <see cref="Upper"/> is ρ̄ ≥ ρ(v) over every block the oracle prices.
+/// <see cref="UpperProven"/> says whether that covers all of S(X): only then is a certificate built on ρ̄ a proof
+/// for the full program. An enumerated oracle returns ρ̲ = ρ̄ = ρ (exact up to the projection's rounding).
+/// <see cref="Maximiser"/> is u* = π/‖π‖ of the best block (in its closed cone; zero when ρ̲ = 0).
+/// </summary>
+public sealed record PricingResult(PricedBlock Best, Vector<double> Maximiser, double Upper, bool UpperProven)
+{
+    /// <summary>ρ̲: the value of the best block found (= ρ(v) for an enumerated oracle).</summary>
+    public double Rho => Best.Value;
+
+    /// <summary>The best block found.</summary>
+    public Block BestBlock => Best.Block;
+}
+
+/// <summary>Blocks priced above a threshold, in the oracle's order; <see cref="Complete"/> when no other block of the oracle's program is above it.</summary>
+public sealed record PricedBlocks(IReadOnlyList<PricedBlock> Blocks, bool Complete);
+
+/// <summary>
+/// The seam between the convex program and the way its blocks are found (THEORY.md §4): an exact enumeration of S(X),
+/// a sample of it, a block subset, or an oracle that needs no enumeration. Everything the solver, the certificate, the
+/// optimal set and the check need from pricing goes through here; a block's own projection does not depend on the
+/// oracle (<see cref="Geometry"/>).
+/// </summary>
+public interface IPricingOracle
+{
+    /// <summary>Rows n of X.</summary>
+    int N { get; }
+
+    /// <summary>Input dimension d.</summary>
+    int D { get; }
+
+    /// <summary>How the blocks are found, e.g. "exact" or "sampled:1000 (seed 1)".</summary>
+    string Method { get; }
+
+    /// <summary>
+    /// True when <see cref="PricingResult.Upper"/> bounds ρ(v) over all of S(X) (a proof for the full program); false when
+    /// the oracle prices only some blocks (sampled patterns, an enumeration that may miss thin cells, a block subset):
+    /// its bounds then hold for the program restricted to those blocks.
+    /// </summary>
+    bool BoundsFullProgram { get; }
+
+    /// <summary>The projection of any block on its cone at a dual vector.</summary>
+    BlockGeometry Geometry { get; }
+
+    /// <summary>ρ(v) with the best block and the bound ρ̄ (THEORY.md §4).</summary>
+    PricingResult Price(Vector<double> v);
+
+    /// <summary>
+    /// The blocks with ‖π_b(v)‖ ≥ <paramref name="threshold"/> (at most <paramref name="maxCount"/>), in the oracle's
+    /// order; the solver adds them to its working set and the optimal set reads the active ones off them.
+    /// </summary>
+    PricedBlocks BlocksAbove(Vector<double> v, double threshold, int maxCount = int.MaxValue);
+
+    /// <summary>Whether the block belongs to the oracle's program (its pattern is one it prices, and its sign is not excluded).</summary>
+    bool Includes(Block block);
+}
