@@ -127,7 +127,7 @@ public sealed class CheckCommand : ICommand
     {
         var sb = new StringBuilder();
         void Line(string label, string value) => sb.AppendLine(CultureInfo.InvariantCulture, $"{label,-22} {value}");
-        Line("verdict", $"{r.VerdictName} (decided by {r.DecidedBy})");
+        Line("verdict", $"{r.VerdictName} (decided by {r.DecidedBy.Name()})");
         Line("objective L_beta", F(r.Objective));
         Line("lower bound on P*", $"{F(r.Lower)}{(patterns.IsExact ? "" : " (sampled patterns: not proven)")}");
         Line("gap", $"{F(r.Gap)} (relative {r.RelativeGap:G3})");
@@ -155,7 +155,7 @@ public sealed class CheckCommand : ICommand
         {
             w.WriteStartObject();
             w.WriteString("verdict", r.VerdictName);
-            w.WriteString("decided_by", r.DecidedBy);
+            w.WriteString("decided_by", r.DecidedBy.Name());
             w.WriteString("explanation", r.Explanation);
             w.WriteNumber("objective", r.Objective);
             w.WriteNumber("lower", r.Lower);

@@ -7,6 +7,7 @@ using HiddenConvex.Core.Data;
 using HiddenConvex.Core.IO;
 using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Networks;
+using HiddenConvex.Core.Pipeline;
 using HiddenConvex.Core.Training;
 
 namespace HiddenConvex.Cli.Commands;
@@ -69,10 +70,13 @@ public sealed class LandscapeCommand : ICommand
 
         Console.Error.WriteLine($"hcv landscape: n = {data.N}, d = {data.D}, widths 1..{maxWidth}, {seeds} seeds, {settings.Optimizer}");
         var patterns = CellEnumerator.Enumerate(data.X);
-        var solved = ConvexSolver.Solve(new ConvexProblem(data, loss, beta, patterns));
+        // The same certified pipeline as 'hcv solve': the reported support is the pruned vertex's, next to m*.
+        var solution = CertifiedPipeline.Run(new ConvexProblem(data, loss, beta, patterns));
+        var solved = solution.Solve;
         double pStar = solved.Objective;
-        int support = solved.W.NonZeroBlocks.Count();
-        Console.Error.WriteLine($"  P*_c in [{solved.Lower:G12}, {solved.Objective:G12}] ({solved.StatusName}), |supp W*| = {support}");
+        int support = solution.Final.NonZeroBlocks.Count();
+        int? mStar = solution.MStar;
+        Console.Error.WriteLine($"  P*_c in [{solved.Lower:G12}, {solved.Objective:G12}] ({solved.StatusName}), |supp W*| = {support}, m* = {MStarText(mStar)}");
 
         var rows = new List<WidthRow>();
         int runs = 0, nearlyMinimal = 0;
@@ -93,7 +97,7 @@ public sealed class LandscapeCommand : ICommand
         double fraction = (double)nearlyMinimal / runs;
         Plot(rows, pStar, reached, support, plotPath);
         Console.Error.WriteLine($"  wrote {plotPath}");
-        Console.Out.Write(json ? ToJson(rows, solved, support, reached, fraction, plotPath) : ToText(rows, solved, support, reached, fraction, plotPath));
+        Console.Out.Write(json ? ToJson(rows, solved, support, mStar, reached, fraction, plotPath) : ToText(rows, solved, support, mStar, reached, fraction, plotPath));
         return 0;
     }
 
@@ -121,11 +125,13 @@ public sealed class LandscapeCommand : ICommand
         plt.SavePng(path, 900, 600);
     }
 
-    private static string ToText(List<WidthRow> rows, SolverResult s, int support, int? reached, double fraction, string plot)
+    private static string MStarText(int? mStar) => mStar?.ToString(CultureInfo.InvariantCulture) ?? "not searched (too many supports)";
+
+    private static string ToText(List<WidthRow> rows, SolverResult s, int support, int? mStar, int? reached, double fraction, string plot)
     {
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"P*_c in [{s.Lower:G12}, {s.Objective:G12}] ({s.StatusName})");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"|supp W*| = {support} (>= m*); first width reaching P*_c: {(reached?.ToString(CultureInfo.InvariantCulture) ?? "none")}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"|supp W*| = {support} (a pruned vertex of the optimal set), m* = {MStarText(mStar)}; first width reaching P*_c: {(reached?.ToString(CultureInfo.InvariantCulture) ?? "none")}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"fraction of runs ending nearly minimal: {fraction:F3}");
         sb.AppendLine(" width  best L_beta            excess over P*_c");
         foreach (var r in rows) sb.AppendLine(CultureInfo.InvariantCulture, $" {r.Width,5}  {r.Best,-20:G12}  {r.Best - s.Objective:G3}");
@@ -133,7 +139,7 @@ public sealed class LandscapeCommand : ICommand
         return sb.ToString();
     }
 
-    private static string ToJson(List<WidthRow> rows, SolverResult s, int support, int? reached, double fraction, string plot)
+    private static string ToJson(List<WidthRow> rows, SolverResult s, int support, int? mStar, int? reached, double fraction, string plot)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -143,6 +149,7 @@ public sealed class LandscapeCommand : ICommand
             w.WriteNumber("p_star_lower", s.Lower);
             w.WriteString("solver_status", s.StatusName);
             w.WriteNumber("support_w_star", support);
+            if (mStar is { } minimum) w.WriteNumber("m_star", minimum); else w.WriteNull("m_star");
             if (reached is { } m) w.WriteNumber("first_width_reaching_p_star", m); else w.WriteNull("first_width_reaching_p_star");
             w.WriteNumber("fraction_nearly_minimal", fraction);
             w.WriteStartArray("widths");

@@ -8,6 +8,7 @@ using HiddenConvex.Core.Data;
 using HiddenConvex.Core.IO;
 using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Networks;
+using HiddenConvex.Core.Pipeline;
 using HiddenConvex.Core.Verification;
 
 namespace HiddenConvex.Cli.Commands;
@@ -89,38 +90,13 @@ public sealed class SolveCommand : ICommand
         if (!quiet) Console.Error.WriteLine($"solve: {patterns.Count} patterns ({patterns.Method}) in {clock.Elapsed.TotalSeconds:F2} s");
 
         var problem = new ConvexProblem(data, loss, beta, patterns);
-        var result = ConvexSolver.Solve(problem, settings);
-        bool certified = result.Status is SolverStatus.Optimal or SolverStatus.OptimalRestricted;
-        // 𝒲* is read off the optimal dual vector: without a certified optimum there is no optimal set to describe.
-        string? setFailure = certified ? null : "not certified optimal";
-        OptimalSet? set = null;
-        if (certified)
+        var solution = CertifiedPipeline.Run(problem, new PipelineSettings
         {
-            try { set = OptimalSet.FromSolution(problem, result.W, tolerance); }
-            catch (OptimalSetException e)
-            {
-                // The certificate still stands; only the description of 𝒲* is withheld.
-                setFailure = "optimal set not identified";
-                if (!quiet) Console.Error.WriteLine($"solve: {e.Message}");
-            }
-        }
-        var pruned = set?.ToPoint(set.Prune(set.Point));
-        // m* by exhaustive support search is exponential in the number of active blocks: bounded here.
-        int? mStar = set?.MinimumSupport(MaxSupportsForMStar)?.MStar;
-        var prunedCert = pruned is null ? null : problem.Certify(pruned);
-        double prunedTarget = Math.Max(tolerance, result.RelativeGap);
-        if (pruned is not null && !(prunedCert!.RelativeGap <= prunedTarget))
-        {
-            // A vertex read off an unpolished solution inherits its perturbation of z*: solve again on its blocks.
-            if (!quiet) Console.Error.WriteLine($"solve: refining the pruned vertex on its {pruned.NonZeroBlocks.Count()} blocks ...");
-            var refined = VertexRefinement.Refine(problem, pruned, settings with { Verbose = false }, prunedTarget);
-            if (refined is not null) { pruned = refined; prunedCert = problem.Certify(refined); }
-        }
-        // The pruned vertex is reported when its own certificate meets the target too.
-        bool usePruned = pruned is not null && prunedCert!.RelativeGap <= prunedTarget
-                         && pruned.MaxConeViolation(data.X) <= Core.Numerics.Tolerances.Cone.At(1);
-        var final = usePruned ? pruned! : result.W;
-        var network = Maps.Psi(final);
+            Solver = settings, MaxSupportsForMStar = MaxSupportsForMStar, Log = quiet ? null : Console.Error,
+        });
+        var (result, set, setFailure, final, prunedCert, usePruned, network, mStar) = (solution.Solve, solution.OptimalSet,
+            solution.OptimalSetFailure, solution.Final, solution.PrunedCertificate, solution.UsedPruned, solution.Network, solution.MStar);
+        bool certified = solution.Certified;
         double seconds = clock.Elapsed.TotalSeconds;
 
         if (outFile is not null) WriteSolution(outFile, force, problem, result, final, usePruned);
@@ -145,11 +121,11 @@ public sealed class SolveCommand : ICommand
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         void Line(string key, string value) => sb.Append(inv, $"{key,-20} {value}\n");
-        Line("status", r.StatusName + (problem.Patterns.IsExact ? "" : "  (sampled patterns: the lower bound holds for the sampled program only)"));
+        Line("status", r.StatusName + (problem.Patterns!.IsExact ? "" : "  (sampled patterns: the lower bound holds for the sampled program only)"));
         Line("objective", r.Objective.ToString("R", inv));
         Line("lower bound", r.Lower.ToString("R", inv));
         Line("gap", $"{r.Gap.ToString("E3", inv)}  (relative {r.RelativeGap.ToString("E3", inv)})");
-        Line("patterns", $"{problem.Patterns.Count} ({problem.Patterns.Method}), {2 * problem.Patterns.Count} blocks");
+        Line("patterns", $"{problem.Patterns!.Count} ({problem.Patterns!.Method}), {2 * problem.Patterns!.Count} blocks");
         Line("iterations", $"{r.Iterations} outer, {r.NewtonSteps} Newton, working set {r.WorkingSetSize}");
         Line("active blocks", set is null ? $"n/a ({setFailure})" : $"{set.Active.Count} (rank {set.Rank})");
         Line("solution support", r.W.NonZeroBlocks.Count().ToString(inv));
@@ -174,9 +150,9 @@ public sealed class SolveCommand : ICommand
             w.WriteNumber("gap", r.Gap);
             w.WriteNumber("relative_gap", r.RelativeGap);
             w.WriteNumber("tolerance", tolerance);
-            w.WriteNumber("patterns", problem.Patterns.Count);
-            w.WriteBoolean("exact_patterns", problem.Patterns.IsExact);
-            w.WriteString("pattern_method", problem.Patterns.Method);
+            w.WriteNumber("patterns", problem.Patterns!.Count);
+            w.WriteBoolean("exact_patterns", problem.Patterns!.IsExact);
+            w.WriteString("pattern_method", problem.Patterns!.Method);
             if (set is null) { w.WriteNull("active_blocks"); w.WriteNull("rank"); w.WriteString("optimal_set", setFailure); }
             else { w.WriteNumber("active_blocks", set.Active.Count); w.WriteNumber("rank", set.Rank); }
             w.WriteNumber("solution_support", r.W.NonZeroBlocks.Count());
@@ -212,7 +188,7 @@ public sealed class SolveCommand : ICommand
         w.WriteNumber("loss_scale", problem.Loss.Scale);
         w.WriteNumber("objective", problem.Objective(final));
         w.WriteNumber("lower", r.Lower);
-        w.WriteBoolean("exact_patterns", problem.Patterns.IsExact);
+        w.WriteBoolean("exact_patterns", problem.Patterns!.IsExact);
         w.WriteBoolean("pruned", pruned);
         w.WriteStartArray("blocks");
         foreach (var b in final.NonZeroBlocks)

@@ -7,10 +7,11 @@ namespace HiddenConvex.Core.Losses;
 /// ℓ(z) = c Σ_j log(1 + exp(−y_j z_j)), y ∈ {−1,+1}^n; −ℓ*(−v) = −c Σ_j H(v_j y_j / c) with
 /// H(a) = a log a + (1−a) log(1−a) on [0, 1] and −∞ outside (THEORY.md §1, §4).
 /// </summary>
+[LossName("logistic", "logit")]
 public sealed class LogisticLoss(double scale = 1.0) : Loss(scale)
 {
     /// <inheritdoc />
-    public override LossKind Kind => LossKind.Logistic;
+    public override TargetDomain Targets => TargetDomain.SignLabels;
 
     /// <inheritdoc />
     public override double DualScaleCap => 1.0;

@@ -3,15 +3,6 @@ using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Losses;
 
-/// <summary>Which convex loss ℓ (THEORY.md §1).</summary>
-public enum LossKind
-{
-    /// <summary>ℓ(z) = (c/2) Σ (z_j − y_j)².</summary>
-    Squared,
-    /// <summary>ℓ(z) = c Σ log(1 + exp(−y_j z_j)), y ∈ {−1, +1}^n.</summary>
-    Logistic,
-}
-
 /// <summary>
 /// A convex, separable loss ℓ : R^n → R with an explicit scale c &gt; 0 (THEORY.md §1), its
 /// gradient, Hessian diagonal and the negated conjugate −ℓ*(−v) used by the dual (§4).
@@ -21,30 +12,17 @@ public abstract class Loss
     /// <summary>The scale c &gt; 0 (default 1).</summary>
     public double Scale { get; }
 
-    /// <summary>Which loss this is.</summary>
-    public abstract LossKind Kind { get; }
+    /// <summary>Lower-case name as used on the command line and in files (its <see cref="LossNameAttribute"/>).</summary>
+    public string Name => LossRegistry.NameOf(GetType());
 
-    /// <summary>Lower-case name as used on the command line: "squared" or "logistic".</summary>
-    public string Name => Kind == LossKind.Squared ? "squared" : "logistic";
+    /// <summary>What the targets y may be.</summary>
+    public abstract TargetDomain Targets { get; }
 
     /// <summary>Creates a loss with scale c (validated: finite, &gt; 0).</summary>
     protected Loss(double scale) => Scale = Guard.Positive(scale, "loss scale c");
 
-    /// <summary>Factory: the loss of a kind with scale c.</summary>
-    public static Loss Create(LossKind kind, double scale = 1.0) => kind switch
-    {
-        LossKind.Squared => new SquaredLoss(scale),
-        LossKind.Logistic => new LogisticLoss(scale),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-    };
-
-    /// <summary>Parses "squared" or "logistic" (case-insensitive); anything else is an input error.</summary>
-    public static Loss Parse(string name, double scale = 1.0) => name.Trim().ToLowerInvariant() switch
-    {
-        "squared" or "square" or "mse" => new SquaredLoss(scale),
-        "logistic" or "logit" => new LogisticLoss(scale),
-        _ => throw new InvalidInputException($"unknown loss '{name}': expected 'squared' or 'logistic'"),
-    };
+    /// <summary>The registered loss of a name or alias (case-insensitive) with scale c (<see cref="LossRegistry.Create"/>).</summary>
+    public static Loss Parse(string name, double scale = 1.0) => LossRegistry.Create(name, scale);
 
     /// <summary>ℓ(z) for targets y.</summary>
     public abstract double Value(Vector<double> z, Vector<double> y);

@@ -5,10 +5,11 @@ namespace HiddenConvex.Core.Losses;
 /// <summary>
 /// ℓ(z) = (c/2) Σ_j (z_j − y_j)², ∇ℓ = c (z − y), −ℓ*(−v) = v·y − ‖v‖²/(2c) (THEORY.md §1, §4).
 /// </summary>
+[LossName("squared", "square", "mse")]
 public sealed class SquaredLoss(double scale = 1.0) : Loss(scale)
 {
     /// <inheritdoc />
-    public override LossKind Kind => LossKind.Squared;
+    public override TargetDomain Targets => TargetDomain.Real;
 
     /// <inheritdoc />
     public override double DualScaleCap => double.PositiveInfinity;

@@ -7,6 +7,7 @@ using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Pricing;
 using HiddenConvex.Core.Networks;
 using HiddenConvex.Core.Numerics;
+using HiddenConvex.Core.Pipeline;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Verification;
@@ -20,6 +21,35 @@ public enum Verdict
     StationaryNotOptimal,
     /// <summary>Neither: a local move (the §8 path) decreases L_β.</summary>
     NotStationary,
+}
+
+/// <summary>Which criterion of the decision rule decided the verdict (THEORY.md §9).</summary>
+public enum Decision
+{
+    /// <summary>The proven gap is within tolerance.</summary>
+    Certificate,
+    /// <summary>Stationary and ρ(v) ≤ β (within the pricing tolerance).</summary>
+    StationarityAndPricing,
+    /// <summary>The Clarke measure is within ε_stat.</summary>
+    Stationarity,
+    /// <summary>The gap to the best network on θ's own slots is within ε_local.</summary>
+    SlotRestrictedGap,
+    /// <summary>Neither the Clarke measure nor the slot-restricted gap is within its tolerance.</summary>
+    StationarityAndSlotRestrictedGap,
+}
+
+/// <summary>The words of a <see cref="Decision"/> as reports print them.</summary>
+public static class DecisionNames
+{
+    /// <summary>"certificate", "stationarity+pricing", "stationarity", "slot-restricted gap", "stationarity and slot-restricted gap".</summary>
+    public static string Name(this Decision decision) => decision switch
+    {
+        Decision.Certificate => "certificate",
+        Decision.StationarityAndPricing => "stationarity+pricing",
+        Decision.Stationarity => "stationarity",
+        Decision.SlotRestrictedGap => "slot-restricted gap",
+        _ => "stationarity and slot-restricted gap",
+    };
 }
 
 /// <summary>Settings of <see cref="OptimalityCheck"/>; every field has a default from <see cref="Tolerances"/>.</summary>
@@ -74,7 +104,7 @@ public sealed record EscapeNeuron(
 /// <summary>The outcome of the check, with every figure the verdict was decided on.</summary>
 public sealed record OptimalityReport(
     Verdict Verdict,
-    string DecidedBy,
+    Decision DecidedBy,
     string Explanation,
     double Objective,
     Certificate Certificate,
@@ -172,28 +202,12 @@ public static class OptimalityCheck
         double localRel = (objective - localLower) / Math.Max(1, Math.Abs(objective));
         bool local = localRel <= settings.LocalGapTolerance;
 
-        Verdict verdict;
-        string decidedBy;
-        if (certified || (exact && stationary && priced))
-        {
-            verdict = Verdict.Optimal;
-            decidedBy = certified ? "certificate" : "stationarity+pricing";
-        }
-        else if (stationary || local)
-        {
-            verdict = Verdict.StationaryNotOptimal;
-            decidedBy = stationary ? "stationarity" : "slot-restricted gap";
-        }
-        else
-        {
-            verdict = Verdict.NotStationary;
-            decidedBy = "stationarity and slot-restricted gap";
-        }
+        var (verdict, decidedBy) = Decide(certified, exact && stationary && priced, stationary, local);
 
         // For a certified network any escape neuron's gain is below the gap: not worth reporting.
         var escape = priced || verdict == Verdict.Optimal ? null : EscapeFor(network, data, loss, beta, engine, own, objective);
         NetworkPath? path = null;
-        SolverResult? convex = null;
+        CertifiedSolution? convex = null;
         if (verdict != Verdict.Optimal && settings.ComputePath)
         {
             log?.WriteLine("  path to a nearly minimal network (THEORY.md §8)");
@@ -202,15 +216,27 @@ public static class OptimalityCheck
         if (verdict == Verdict.NotStationary && settings.SolveConvex)
         {
             log?.WriteLine("  solving the convex program for P*_c (THEORY.md §3)");
-            convex = ConvexSolver.Solve(new ConvexProblem(data, loss, beta, patterns), settings.Solver with { Progress = log, Verbose = log is not null });
+            // The certified pipeline prunes the optimum to a vertex of the optimal set: the network written is at most n + 1 wide.
+            convex = CertifiedPipeline.Run(new ConvexProblem(data, loss, beta, patterns), new PipelineSettings
+            {
+                Solver = settings.Solver with { Progress = log, Verbose = log is not null }, MaxSupportsForMStar = 0, Log = log,
+            });
         }
         var minimal = NeuronOps.Minimalise(network, data, patterns);
         var (improved, improvedBy) = Improvement(verdict, network, minimal, escape, path, convex, data, loss, beta);
         string explanation = Explain(verdict, decidedBy, certificate, own.Rho, stationarity, localRel, settings, priced, exact, beta);
         return new OptimalityReport(verdict, decidedBy, explanation, objective, certificate, own, beta, stationarity,
             localLower, localRho, NeuronOps.IsScaled(network), NeuronOps.IsNearlyMinimal(network, data, patterns),
-            network.Width, slots.Count, minimal.Width, escape, path, convex, improved, improvedBy, clock.Elapsed.TotalSeconds);
+            network.Width, slots.Count, minimal.Width, escape, path, convex?.Solve, improved, improvedBy, clock.Elapsed.TotalSeconds);
     }
+
+    /// <summary>The decision rule of the class comment, with the criterion that decided.</summary>
+    private static (Verdict, Decision) Decide(bool certified, bool stationaryAndPriced, bool stationary, bool local) =>
+        certified ? (Verdict.Optimal, Decision.Certificate)
+        : stationaryAndPriced ? (Verdict.Optimal, Decision.StationarityAndPricing)
+        : stationary ? (Verdict.StationaryNotOptimal, Decision.Stationarity)
+        : local ? (Verdict.StationaryNotOptimal, Decision.SlotRestrictedGap)
+        : (Verdict.NotStationary, Decision.StationarityAndSlotRestrictedGap);
 
     /// <summary>
     /// The better of θ's own certificate and the certificate of the solution z_S of the convex program
@@ -291,12 +317,12 @@ public static class OptimalityCheck
     /// the §8 path to a nearly minimal network.
     /// </summary>
     private static (Network? Network, string? By) Improvement(Verdict verdict, Network network, Network minimal, EscapeNeuron? escape,
-        NetworkPath? path, SolverResult? convex, Dataset data, Loss loss, double beta)
+        NetworkPath? path, CertifiedSolution? convex, Dataset data, Loss loss, double beta)
     {
         if (verdict == Verdict.Optimal) return (minimal, "minimal equivalent network (already optimal)");
         var candidates = new List<(Network Net, double Value, string By)>();
-        if (convex is { } c && c.W.NonZeroBlocks.Any())
-            candidates.Add((Maps.Psi(c.W), c.Objective, $"end of the THEORY.md §8 path to the global minimum (convex solution, status {c.StatusName})"));
+        if (convex is { } c && c.Final.NonZeroBlocks.Any())
+            candidates.Add((c.Network, c.Problem.Objective(c.Final), $"end of the THEORY.md §8 path to the global minimum (convex solution, status {c.Solve.StatusName}{(c.UsedPruned ? ", pruned to a vertex of the optimal set" : "")})"));
         if (escape is { ActualDecrease: > 0 })
             candidates.Add((Network.FromNeurons(network.Neurons().Append((escape.U, escape.Alpha)), data.D), escape.ObjectiveAfter, "escape neuron added (THEORY.md §9)"));
         if (path is { Decrease: > 0 })
@@ -306,7 +332,7 @@ public static class OptimalityCheck
         return best.Net is null ? (null, null) : (best.Net, best.By);
     }
 
-    private static string Explain(Verdict verdict, string decidedBy, Certificate c, double rho, StationarityReport st, double localRel,
+    private static string Explain(Verdict verdict, Decision decidedBy, Certificate c, double rho, StationarityReport st, double localRel,
         CheckSettings s, bool priced, bool exact, double beta)
     {
         string pricing = priced ? $"rho(v) = {rho:G10} <= beta = {beta:G10}" : $"rho(v) = {rho:G10} > beta = {beta:G10}";
@@ -316,9 +342,9 @@ public static class OptimalityCheck
         string patterns = exact ? "" : " The pattern set is sampled, so no bound is proven for the full program.";
         return verdict switch
         {
-            Verdict.Optimal when decidedBy == "certificate" => $"Globally optimal: {gap}; {pricing}; {stat}.{patterns}",
+            Verdict.Optimal when decidedBy == Decision.Certificate => $"Globally optimal: {gap}; {pricing}; {stat}.{patterns}",
             Verdict.Optimal => $"Globally optimal: stationary ({stat}) and {pricing}; {gap}.{patterns}",
-            Verdict.StationaryNotOptimal => $"Stationary but not optimal: {(decidedBy == "stationarity" ? stat : loc)}, while {pricing} and {gap}: adding the escape neuron decreases the objective.{patterns}",
+            Verdict.StationaryNotOptimal => $"Stationary but not optimal: {(decidedBy == Decision.Stationarity ? stat : loc)}, while {pricing} and {gap}: adding the escape neuron decreases the objective.{patterns}",
             _ => $"Not stationary: {stat} and {loc}; {pricing}; {gap}.{patterns}",
         };
     }

@@ -75,7 +75,7 @@ public static class ConformChecks
         {
             var b = answer.Blocks[i];
             var s = ActivationPattern.FromBools(b.Pattern.Select(p => p == 1).ToArray());
-            if (!problem.Patterns.Contains(s))
+            if (!problem.Patterns!.Contains(s))
                 v.Add(new(CheckIds.Pattern, $"blocks[{i}] has pattern {s}, which is not the pattern of any full-dimensional cell of X " +
                     "(S(X) under the partition convention s(u) = 1[Xu ≥ 0], zero rows active; THEORY.md §2)"));
             var block = new Block(s, b.Sign);

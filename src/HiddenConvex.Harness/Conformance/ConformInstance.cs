@@ -32,7 +32,7 @@ public static class ConformTasks
 /// One generated test instance: data (X, y), β, the loss with its scale, and for training the
 /// width and seed. Plain arrays so that shrinking can edit copies freely.
 /// </summary>
-public sealed record ConformInstance(double[][] X, double[] Y, double Beta, LossKind Loss, double LossScale, int Width, int Seed, string Kind)
+public sealed record ConformInstance(double[][] X, double[] Y, double Beta, string Loss, double LossScale, int Width, int Seed, string Kind)
 {
     /// <summary>Number of rows n.</summary>
     public int N => X.Length;
@@ -46,15 +46,15 @@ public sealed record ConformInstance(double[][] X, double[] Y, double Beta, Loss
     public Dataset ToDataset() => Dataset.Create(X, Y, $"instance ({Kind})");
 
     /// <summary>The loss with its scale.</summary>
-    public Loss ToLoss() => Core.Losses.Loss.Create(Loss, LossScale);
+    public Loss ToLoss() => Core.Losses.Loss.Parse(Loss, LossScale);
 
-    /// <summary>Loss name as the protocol spells it.</summary>
-    public string LossName => Loss == LossKind.Squared ? "squared" : "logistic";
+    /// <summary>Whether the targets are real numbers (then (y, β) → (ky, kβ) scales the program by k², THEORY.md §4.1).</summary>
+    public bool RealTargets => ToLoss().Targets == TargetDomain.Real;
 
     /// <summary>A deep copy (shrinking edits copies).</summary>
     public ConformInstance Copy() => this with { X = X.Select(r => (double[])r.Clone()).ToArray(), Y = (double[])Y.Clone() };
 
     /// <summary>One-line description for progress and reports.</summary>
     public string Describe() =>
-        string.Create(CultureInfo.InvariantCulture, $"{Kind} n={N} d={D} {LossName} c={LossScale:G6} beta={Beta:G6}");
+        string.Create(CultureInfo.InvariantCulture, $"{Kind} n={N} d={D} {Loss} c={LossScale:G6} beta={Beta:G6}");
 }

@@ -30,11 +30,12 @@ public sealed class InstanceGenerator(int seed)
             "zero-row" => WithZeroRow(Build(n, d, Gauss)),
             _ => RankDeficient(n, d),
         };
-        var loss = _rng.Next(5) == 0 ? LossKind.Logistic : LossKind.Squared;
-        double[] y = loss == LossKind.Logistic
+        var loss = _rng.Next(5) == 0 ? "logistic" : "squared";
+        bool labels = Loss.Parse(loss).Targets == TargetDomain.SignLabels;
+        double[] y = labels
             ? Enumerable.Range(0, n).Select(_ => _rng.Next(2) == 0 ? -1.0 : 1.0).ToArray()
             : Enumerable.Range(0, n).Select(_ => kind == "int" ? _rng.Next(-3, 4) : Round(2 * Gauss(), 2)).ToArray();
-        if (loss == LossKind.Squared && y.All(v => v == 0)) y[0] = 1;
+        if (!labels && y.All(v => v == 0)) y[0] = 1;
         double scale = _rng.Next(4) == 0 ? 2.0 / n : 1.0;
         double beta = ChooseBeta(x, y, scale);
         return new ConformInstance(x, y, beta, loss, scale, Width: n + 1, Seed: _rng.Next(1_000_000), kind);

@@ -26,7 +26,7 @@ public static class Invariances
     public static RelatedInstance Relate(ConformInstance inst, string relation)
     {
         var rng = new Random(inst.Seed ^ 0x5bd1e995);
-        if (relation == "scale" && inst.Loss != LossKind.Squared) relation = "permute-rows";
+        if (relation == "scale" && !inst.RealTargets) relation = "permute-rows";
         if (relation == "orthogonal" && inst.D == 1) relation = "permute-rows";
         switch (relation)
         {

@@ -51,7 +51,7 @@ public static partial class Protocol
             w.WriteEndArray();
             JsonArrays.WriteVector(w, "y", inst.Y);
             w.WriteNumber("beta", inst.Beta);
-            w.WriteString("loss", inst.LossName);
+            w.WriteString("loss", inst.Loss);
             w.WriteNumber("loss_scale", inst.LossScale);
             w.WriteStartArray("patterns");
             foreach (var s in patterns.Patterns)

@@ -62,7 +62,7 @@ public static class Shrinker
         }
         if (inst.X.Any(r => r.Any(v => Math.Abs(v) > 1 && v == Math.Round(v))))
             yield return ("clip X to [-1, 1]", inst with { X = inst.X.Select(r => r.Select(v => Math.Clamp(v, -1, 1)).ToArray()).ToArray() });
-        if (inst.Loss == LossKind.Squared && inst.Y.Any(v => v != Math.Round(v)))
+        if (inst.RealTargets && inst.Y.Any(v => v != Math.Round(v)))
             yield return ("round y to integers", inst with { Y = inst.Y.Select(v => Math.Round(v)).ToArray() });
         foreach (var b in new[] { 1.0, 0.5, 0.1 })
             if (b != inst.Beta) yield return ($"beta → {b}", inst with { Beta = b });

@@ -40,7 +40,7 @@ public class CertificateCheckerTests
         var loss = Loss.Parse(lossName, scale);
         for (int seed = 0; seed < 4; seed++)
         {
-            var (data, patterns) = TestProblems.GaussianProblem(seed, 6, 3, labels: loss.Kind == LossKind.Logistic);
+            var (data, patterns) = TestProblems.GaussianProblem(seed, 6, 3, labels: loss.Name == "logistic");
             var rng = new Random(seed);
             foreach (double beta in new[] { 0.01, 0.1, 1.0 })
             {

@@ -9,17 +9,17 @@ namespace HiddenConvex.Core.Tests.Losses;
 /// <summary>Checks every loss must pass, run on both losses and several scales c.</summary>
 public class LossContractTests
 {
-    public static TheoryData<LossKind, double, int> Cases() => new()
+    public static TheoryData<string, double, int> Cases() => new()
     {
-        { LossKind.Squared, 1.0, 1 }, { LossKind.Squared, 0.25, 2 }, { LossKind.Squared, 7.0, 3 },
-        { LossKind.Logistic, 1.0, 4 }, { LossKind.Logistic, 0.25, 5 }, { LossKind.Logistic, 7.0, 6 },
+        { "squared", 1.0, 1 }, { "squared", 0.25, 2 }, { "squared", 7.0, 3 },
+        { "logistic", 1.0, 4 }, { "logistic", 0.25, 5 }, { "logistic", 7.0, 6 },
     };
 
-    private static (Loss Loss, Vector<double> Y, Random Rng) Setup(LossKind kind, double c, int seed, int n = 6)
+    private static (Loss Loss, Vector<double> Y, Random Rng) Setup(string kind, double c, int seed, int n = 6)
     {
         var rng = new Random(seed);
-        var y = kind == LossKind.Logistic ? Labels(rng, n) : Gaussian(rng, n);
-        return (Loss.Create(kind, c), y, rng);
+        var y = kind == "logistic" ? Labels(rng, n) : Gaussian(rng, n);
+        return (Loss.Parse(kind, c), y, rng);
     }
 
     private static void Close(double expected, double actual, Tolerance tol, string what) =>
@@ -27,7 +27,7 @@ public class LossContractTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Gradient_matches_finite_differences(LossKind kind, double c, int seed)
+    public void Gradient_matches_finite_differences(string kind, double c, int seed)
     {
         var (loss, y, rng) = Setup(kind, c, seed);
         for (int trial = 0; trial < 10; trial++)
@@ -41,7 +41,7 @@ public class LossContractTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Hessian_diagonal_matches_finite_differences_of_the_gradient(LossKind kind, double c, int seed)
+    public void Hessian_diagonal_matches_finite_differences_of_the_gradient(string kind, double c, int seed)
     {
         var (loss, y, rng) = Setup(kind, c, seed);
         for (int trial = 0; trial < 10; trial++)
@@ -55,20 +55,20 @@ public class LossContractTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void NegConjugate_matches_a_numerical_infimum(LossKind kind, double c, int seed)
+    public void NegConjugate_matches_a_numerical_infimum(string kind, double c, int seed)
     {
         var (loss, y, rng) = Setup(kind, c, seed);
         for (int trial = 0; trial < 10; trial++)
         {
             // Dual points of the form −∇ℓ(z) (inside the logistic domain), and for squared loss any v.
-            var v = kind == LossKind.Squared && trial % 2 == 0 ? Gaussian(rng, y.Count, 3) : -loss.Gradient(Gaussian(rng, y.Count, 2), y);
+            var v = kind == "squared" && trial % 2 == 0 ? Gaussian(rng, y.Count, 3) : -loss.Gradient(Gaussian(rng, y.Count, 2), y);
             Close(NumericalNegConjugate(loss, v, y), loss.NegConjugate(v, y), Tolerances.Objective, "−ℓ*(−v) vs inf_z ℓ(z) + v·z");
         }
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Fenchel_Young_holds_with_equality_at_minus_the_gradient(LossKind kind, double c, int seed)
+    public void Fenchel_Young_holds_with_equality_at_minus_the_gradient(string kind, double c, int seed)
     {
         var (loss, y, rng) = Setup(kind, c, seed);
         for (int trial = 0; trial < 20; trial++)
@@ -85,7 +85,7 @@ public class LossContractTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void BestDualScale_matches_a_grid_search(LossKind kind, double c, int seed)
+    public void BestDualScale_matches_a_grid_search(string kind, double c, int seed)
     {
         var (loss, y, rng) = Setup(kind, c, seed);
         foreach (double cap in new[] { 0.05, 0.3, 1.0, double.PositiveInfinity })
@@ -107,11 +107,11 @@ public class LossContractTests
     }
 
     [Theory]
-    [InlineData(LossKind.Squared)]
-    [InlineData(LossKind.Logistic)]
-    public void BestDualScale_of_zero_is_zero(LossKind kind)
+    [InlineData("squared")]
+    [InlineData("logistic")]
+    public void BestDualScale_of_zero_is_zero(string kind)
     {
-        var loss = Loss.Create(kind);
+        var loss = Loss.Parse(kind);
         var y = Vector<double>.Build.DenseOfArray([1.0, -1.0]);
         Assert.Equal(0.0, loss.BestDualScale(Vector<double>.Build.Dense(2), y, double.PositiveInfinity));
         Assert.Equal(0.0, loss.BestDualScale(Vector<double>.Build.Dense(2), y, 1.0));
@@ -131,19 +131,26 @@ public class LossContractTests
     [Fact]
     public void Parse_and_create()
     {
-        Assert.Equal(LossKind.Squared, Loss.Parse(" MSE ").Kind);
-        Assert.Equal(LossKind.Logistic, Loss.Parse("logistic", 0.5).Kind);
+        Assert.Equal("squared", Loss.Parse(" MSE ").Name);
+        Assert.Equal("logistic", Loss.Parse("logistic", 0.5).Name);
+        Assert.IsType<LogisticLoss>(Loss.Parse("LOGISTIC"));
+        Assert.Equal(["logistic", "squared"], LossRegistry.Names);
+        Assert.Equal(TargetDomain.Real, new SquaredLoss().Targets);
+        Assert.Equal(TargetDomain.SignLabels, new LogisticLoss().Targets);
         Assert.Equal(0.5, Loss.Parse("logit", 0.5).Scale);
-        Assert.Equal("logistic (c = 2)", Loss.Create(LossKind.Logistic, 2).ToString());
-        Assert.Contains("unknown loss 'hinge'", Assert.Throws<InvalidInputException>(() => Loss.Parse("hinge")).Message);
+        Assert.Equal("logistic (c = 2)", Loss.Parse("logistic", 2).ToString());
+        var unknown = Assert.Throws<InvalidInputException>(() => Loss.Parse("hinge")).Message;
+        Assert.Contains("unknown loss 'hinge'", unknown);
+        Assert.Contains("'squared'", unknown); // the message lists what is registered
+        Assert.Contains("loss scale c", Assert.Throws<InvalidInputException>(() => Loss.Parse("squared", -1)).Message);
     }
 
     [Theory]
-    [InlineData(LossKind.Squared)]
-    [InlineData(LossKind.Logistic)]
-    public void Length_mismatch_is_an_input_error(LossKind kind)
+    [InlineData("squared")]
+    [InlineData("logistic")]
+    public void Length_mismatch_is_an_input_error(string kind)
     {
-        var loss = Loss.Create(kind);
+        var loss = Loss.Parse(kind);
         var a = Vector<double>.Build.Dense(3, 1.0);
         var b = Vector<double>.Build.Dense(2, 1.0);
         Assert.Throws<InvalidInputException>(() => loss.Value(a, b));

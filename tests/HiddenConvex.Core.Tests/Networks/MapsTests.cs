@@ -44,14 +44,14 @@ public class MapsTests
     }
 
     [Theory]
-    [InlineData(LossKind.Squared, 1)]
-    [InlineData(LossKind.Logistic, 2)]
-    [InlineData(LossKind.Squared, 3)]
-    public void Psi_keeps_objective_and_prediction_M1(LossKind kind, int seed)
+    [InlineData("squared", 1)]
+    [InlineData("logistic", 2)]
+    [InlineData("squared", 3)]
+    public void Psi_keeps_objective_and_prediction_M1(string kind, int seed)
     {
         var rng = new Random(seed);
-        var data = TestPatterns.Data(rng, 7, 2, labels: kind == LossKind.Logistic);
-        var problem = new ConvexProblem(data, Loss.Create(kind, 0.7), 0.3, TestPatterns.Exact(data.X));
+        var data = TestPatterns.Data(rng, 7, 2, labels: kind == "logistic");
+        var problem = new ConvexProblem(data, Loss.Parse(kind, 0.7), 0.3, TestPatterns.Exact(data.X));
         for (int trial = 0; trial < 20; trial++)
         {
             var w = RandomPoint(rng, data.X, problem.Patterns, 1 + trial % 6);
@@ -138,17 +138,17 @@ public class MapsTests
     }
 
     [Theory]
-    [InlineData(LossKind.Squared, 11, 2)]
-    [InlineData(LossKind.Logistic, 12, 2)]
-    [InlineData(LossKind.Squared, 13, 3)]
-    [InlineData(LossKind.Logistic, 14, 3)]
-    public void Phi_keeps_prediction_and_never_increases_the_objective_M2(LossKind kind, int seed, int d)
+    [InlineData("squared", 11, 2)]
+    [InlineData("logistic", 12, 2)]
+    [InlineData("squared", 13, 3)]
+    [InlineData("logistic", 14, 3)]
+    public void Phi_keeps_prediction_and_never_increases_the_objective_M2(string kind, int seed, int d)
     {
         var rng = new Random(seed);
-        var data = TestPatterns.Data(rng, 6, d, labels: kind == LossKind.Logistic);
+        var data = TestPatterns.Data(rng, 6, d, labels: kind == "logistic");
         var patterns = d <= 2 ? TestPatterns.Exact(data.X) : TestPatterns.Sampled(data.X, 20000, seed);
         Assert.Equal(d == 2 ? 2 * (1 + 5) : 2 * (1 + 5 + 10), patterns.Count); // Cover's count in general position
-        var problem = new ConvexProblem(data, Loss.Create(kind), 0.2, patterns);
+        var problem = new ConvexProblem(data, Loss.Parse(kind), 0.2, patterns);
         for (int trial = 0; trial < 30; trial++)
         {
             var net = RandomNetwork(rng, 1 + trial % 8, d).PadWithZeros(trial % 2);
@@ -161,14 +161,14 @@ public class MapsTests
     }
 
     [Theory]
-    [InlineData(LossKind.Squared, 21)]
-    [InlineData(LossKind.Logistic, 22)]
-    public void Phi_is_exact_on_scaled_nearly_minimal_networks_and_strict_otherwise_M2(LossKind kind, int seed)
+    [InlineData("squared", 21)]
+    [InlineData("logistic", 22)]
+    public void Phi_is_exact_on_scaled_nearly_minimal_networks_and_strict_otherwise_M2(string kind, int seed)
     {
         var rng = new Random(seed);
-        var data = TestPatterns.Data(rng, 6, 2, labels: kind == LossKind.Logistic);
+        var data = TestPatterns.Data(rng, 6, 2, labels: kind == "logistic");
         var patterns = TestPatterns.Exact(data.X);
-        var problem = new ConvexProblem(data, Loss.Create(kind), 0.4, patterns);
+        var problem = new ConvexProblem(data, Loss.Parse(kind), 0.4, patterns);
         int strictPairs = 0;
         for (int trial = 0; trial < 15; trial++)
         {

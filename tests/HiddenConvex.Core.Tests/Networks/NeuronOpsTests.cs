@@ -47,13 +47,13 @@ public class NeuronOpsTests
     }
 
     [Theory]
-    [InlineData(LossKind.Squared, 1)]
-    [InlineData(LossKind.Logistic, 2)]
-    public void Balance_keeps_prediction_and_does_not_increase_the_objective(LossKind kind, int seed)
+    [InlineData("squared", 1)]
+    [InlineData("logistic", 2)]
+    public void Balance_keeps_prediction_and_does_not_increase_the_objective(string kind, int seed)
     {
         var rng = new Random(seed);
-        var data = TestPatterns.Data(rng, 6, 3, labels: kind == LossKind.Logistic);
-        var loss = Loss.Create(kind);
+        var data = TestPatterns.Data(rng, 6, 3, labels: kind == "logistic");
+        var loss = Loss.Parse(kind);
         for (int trial = 0; trial < 20; trial++)
         {
             var net = Network.FromNeurons(RandomNetwork(rng, 5, 3).Neurons()
@@ -84,14 +84,14 @@ public class NeuronOpsTests
     }
 
     [Theory]
-    [InlineData(LossKind.Squared, 3)]
-    [InlineData(LossKind.Logistic, 4)]
-    public void Split_keeps_prediction_objective_and_phi_S1(LossKind kind, int seed)
+    [InlineData("squared", 3)]
+    [InlineData("logistic", 4)]
+    public void Split_keeps_prediction_objective_and_phi_S1(string kind, int seed)
     {
         var rng = new Random(seed);
-        var data = TestPatterns.Data(rng, 6, 2, labels: kind == LossKind.Logistic);
+        var data = TestPatterns.Data(rng, 6, 2, labels: kind == "logistic");
         var patterns = TestPatterns.Exact(data.X);
-        var problem = new ConvexProblem(data, Loss.Create(kind), 0.25, patterns);
+        var problem = new ConvexProblem(data, Loss.Parse(kind), 0.25, patterns);
         for (int trial = 0; trial < 20; trial++)
         {
             var net = RandomNetwork(rng, 4, 2); // any neuron, not only scaled ones
@@ -213,14 +213,14 @@ public class NeuronOpsTests
     }
 
     [Theory]
-    [InlineData(LossKind.Squared, 5)]
-    [InlineData(LossKind.Logistic, 6)]
-    public void Minimalise_gives_minimal_networks_with_the_same_prediction_and_no_larger_objective(LossKind kind, int seed)
+    [InlineData("squared", 5)]
+    [InlineData("logistic", 6)]
+    public void Minimalise_gives_minimal_networks_with_the_same_prediction_and_no_larger_objective(string kind, int seed)
     {
         var rng = new Random(seed);
-        var data = TestPatterns.Data(rng, 7, 2, labels: kind == LossKind.Logistic);
+        var data = TestPatterns.Data(rng, 7, 2, labels: kind == "logistic");
         var patterns = TestPatterns.Exact(data.X);
-        var problem = new ConvexProblem(data, Loss.Create(kind), 0.3, patterns);
+        var problem = new ConvexProblem(data, Loss.Parse(kind), 0.3, patterns);
         for (int trial = 0; trial < 20; trial++)
         {
             var net = RandomNetwork(rng, 3 + trial % 10, 2).PadWithZeros(trial % 2);

@@ -22,7 +22,7 @@ internal static class ConformFixtures
 
     /// <summary>The instance X = [[1]], y = [1], β = 0.5, squared loss: optimum w = 0.5 in block (1, +), P* = 0.375.</summary>
     public static ConformInstance OneByOne() =>
-        new([[1.0]], [1.0], 0.5, LossKind.Squared, 1.0, 2, 0, "int");
+        new([[1.0]], [1.0], 0.5, "squared", 1.0, 2, 0, "int");
 
     /// <summary>Python with cvxopt and numpy, or a failure explaining what is missing.</summary>
     public static string RequirePython()

@@ -1,0 +1,65 @@
+using HiddenConvex.Core.Certificates;
+using HiddenConvex.Core.Numerics;
+
+namespace HiddenConvex.Core.Convex;
+
+/// <summary>What a claimed solution of the convex program states: its point, its objective, optionally its lower bound.</summary>
+public sealed record ClaimedSolution(ConvexPoint W, double Objective, double? Lower = null)
+{
+    /// <summary>The claim of a solver result.</summary>
+    public static ClaimedSolution Of(SolverResult result) => new(result.W, result.Objective, result.Lower);
+}
+
+/// <summary>One statement the check verified, with the observed value, what was expected and the tolerance used.</summary>
+public sealed record SolutionFinding(string What, string Observed, string Expected, string Tolerance, bool Ok);
+
+/// <summary>The outcome of <see cref="SolutionCheck"/>: every finding, the recomputed objective and the independent certificate.</summary>
+public sealed record SolutionCheckResult(IReadOnlyList<SolutionFinding> Findings, double RecomputedObjective, Certificate Certificate)
+{
+    /// <summary>Every finding holds.</summary>
+    public bool Passed => Findings.All(f => f.Ok);
+
+    /// <summary>The failed findings, one per line (empty when passed).</summary>
+    public string Failures => string.Join(Environment.NewLine, Findings.Where(f => !f.Ok)
+        .Select(f => $"{f.What}: observed {f.Observed}, expected {f.Expected} (tolerance {f.Tolerance})"));
+}
+
+/// <summary>
+/// The one certificate check of a claimed solution, independent of whoever produced it (THEORY.md §3, §4, §10 D2): every
+/// block belongs to the program, W is feasible, the claimed objective is L^c_β(W) recomputed, a claimed lower bound is the
+/// one <see cref="CertificateChecker"/> recomputes from W, the lower bound is proven for the full program, and the
+/// certified gap meets ε. Serves the xunit tests, the property suite and `hcv conform`.
+/// </summary>
+public static class SolutionCheck
+{
+    /// <summary>Checks a claim against the program at relative gap ε (the certificate's test, <see cref="Certificate.CertifiedAt"/>).</summary>
+    public static SolutionCheckResult Check(ConvexProblem problem, ClaimedSolution claim, double epsilon)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        ArgumentNullException.ThrowIfNull(claim);
+        var w = claim.W;
+        double objective = problem.Objective(w);
+        var certificate = problem.Certify(w);
+        var outside = w.Blocks.FirstOrDefault(b => !problem.Oracle.Includes(b.Block));
+        double violation = w.MaxConeViolation(problem.Data.X);
+        var findings = new List<SolutionFinding>
+        {
+            new("every block of W belongs to the program's blocks", outside is null ? "all belong" : outside.Block.ToString(),
+                "all belong", "exact", outside is null),
+            new("W is feasible (max relative cone violation)", Fmt(violation), "≤ 0", $"Tolerances.Cone ({Tolerances.Cone})",
+                Tolerances.Cone.AtMost(violation, 0)),
+            new("the claimed objective equals L^c_β(W) recomputed", Fmt(claim.Objective), Fmt(objective),
+                $"Tolerances.Objective ({Tolerances.Objective})", Tolerances.Objective.Agree(claim.Objective, objective)),
+            new("the lower bound is proven for the full program", certificate.LowerProven ? "proven" : "not proven", "proven", "exact",
+                certificate.LowerProven),
+            new("the certified relative gap is at most ε", Fmt(certificate.RelativeGap), "≤ " + Fmt(epsilon), "exact",
+                certificate.RelativeGap <= epsilon),
+        };
+        if (claim.Lower is { } lower)
+            findings.Add(new("the claimed lower bound is reproduced by the independent certificate", Fmt(lower), Fmt(certificate.Lower),
+                $"Tolerances.Objective ({Tolerances.Objective})", Tolerances.Objective.Agree(lower, certificate.Lower)));
+        return new SolutionCheckResult(findings, objective, certificate);
+    }
+
+    private static string Fmt(double x) => x.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using HiddenConvex.Core.Certificates;
+using HiddenConvex.Core.Convex;
+using HiddenConvex.Core.Data;
+using HiddenConvex.Core.Networks;
+
+namespace HiddenConvex.Core.Pipeline;
+
+/// <summary>
+/// Settings of <see cref="CertifiedPipeline"/> (Problem → Settings → Result). Every field states its default.
+/// </summary>
+public sealed record PipelineSettings
+{
+    /// <summary>Settings of the certified solve (default: <see cref="SolverSettings"/>'s defaults).</summary>
+    public SolverSettings Solver { get; init; } = new();
+
+    /// <summary>Read the optimal set 𝒲* off the solution's dual vector (THEORY.md §6; default true). Without it nothing below runs.</summary>
+    public bool DescribeOptimalSet { get; init; } = true;
+
+    /// <summary>Prune the solution to a vertex of 𝒲* with at most n blocks (Carathéodory, THEORY.md §6; default true).</summary>
+    public bool Prune { get; init; } = true;
+
+    /// <summary>
+    /// Largest number of candidate supports the exact m* search of THEORY.md §6 may try (default 200 000; 0 skips the
+    /// search). The search is exponential in the number of active blocks, hence bounded.
+    /// </summary>
+    public long MaxSupportsForMStar { get; init; } = 200_000;
+
+    /// <summary>Progress lines (stderr in the CLI); null for silence (default).</summary>
+    public TextWriter? Log { get; init; }
+}
+
+/// <summary>Seconds spent in each phase of the pipeline (0 for a phase that did not run).</summary>
+public sealed record PipelineTimings(double Solve, double OptimalSet, double Prune, double Refine, double MStar, double Psi)
+{
+    /// <summary>Everything after the solve.</summary>
+    public double PostSolve => OptimalSet + Prune + Refine + MStar + Psi;
+
+    /// <summary>The whole pipeline.</summary>
+    public double Total => Solve + PostSolve;
+}
+
+/// <summary>
+/// The result of the certified pipeline: the solve with its certificate, the optimal set (or why it could not be read), the
+/// pruned vertex and its own certificate, m*, and the network ψ of the reported point. <see cref="Final"/> is the pruned
+/// vertex when its own certificate meets the solve's target and it is feasible, else the solver's point.
+/// </summary>
+public sealed record CertifiedSolution(
+    ConvexProblem Problem,
+    SolverResult Solve,
+    OptimalSet? OptimalSet,
+    string? OptimalSetFailure,
+    ConvexPoint? Pruned,
+    Certificate? PrunedCertificate,
+    bool UsedPruned,
+    ConvexPoint Final,
+    int? MStar,
+    Network Network,
+    PipelineTimings Timings)
+{
+    /// <summary>The solve ended certified (status optimal or optimal-restricted).</summary>
+    public bool Certified => Solve.Status is SolverStatus.Optimal or SolverStatus.OptimalRestricted;
+}
+
+/// <summary>
+/// The certified pipeline of THEORY.md §3–§6 as one call: solve with a certified gap → read the optimal set 𝒲* off v* →
+/// prune to a vertex → refine the vertex on its own blocks when its certificate is weaker than the solve's → m* → ψ.
+/// Used by `hcv solve`, `hcv check`, `hcv landscape`, the properties and the benchmarks.
+/// </summary>
+public static class CertifiedPipeline
+{
+    /// <summary>Runs the pipeline on a program.</summary>
+    public static CertifiedSolution Run(ConvexProblem problem, PipelineSettings? settings = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        settings ??= new PipelineSettings();
+        var phase = Stopwatch.StartNew();
+        var result = ConvexSolver.Solve(problem, settings.Solver, ct);
+        double solveSeconds = Lap(phase);
+        bool certified = result.Status is SolverStatus.Optimal or SolverStatus.OptimalRestricted;
+        double tolerance = settings.Solver.Tolerance;
+
+        // 𝒲* is read off the optimal dual vector: without a certified optimum there is no optimal set to describe.
+        OptimalSet? set = null;
+        string? setFailure = certified ? null : "not certified optimal";
+        if (certified && settings.DescribeOptimalSet) (set, setFailure) = ReadOptimalSet(problem, result.W, tolerance, settings.Log);
+        else if (certified) setFailure = "not described";
+        double setSeconds = Lap(phase);
+
+        var pruned = set is not null && settings.Prune ? set.ToPoint(set.Prune(set.Point)) : null;
+        double pruneSeconds = Lap(phase);
+        // m* by exhaustive support search is exponential in the number of active blocks: bounded.
+        int? mStar = set is not null && settings.MaxSupportsForMStar > 0 ? set.MinimumSupport(settings.MaxSupportsForMStar)?.MStar : null;
+        double mStarSeconds = Lap(phase);
+
+        double target = Math.Max(tolerance, result.RelativeGap);
+        var (vertex, vertexCertificate) = pruned is null ? (null, null) : RefinedVertex(problem, pruned, settings, target);
+        double refineSeconds = Lap(phase);
+        // The pruned vertex is reported when its own certificate meets the target too.
+        bool usePruned = vertex is not null && vertexCertificate!.RelativeGap <= target
+                         && vertex.MaxConeViolation(problem.Data.X) <= Numerics.Tolerances.Cone.At(1);
+        var final = usePruned ? vertex! : result.W;
+        var network = Maps.Psi(final);
+        double psiSeconds = Lap(phase);
+        return new CertifiedSolution(problem, result, set, setFailure, vertex, vertexCertificate, usePruned, final, mStar, network,
+            new PipelineTimings(solveSeconds, setSeconds, pruneSeconds, refineSeconds, mStarSeconds, psiSeconds));
+    }
+
+    /// <summary>Seconds since the last lap, restarting the watch.</summary>
+    private static double Lap(Stopwatch watch)
+    {
+        double seconds = watch.Elapsed.TotalSeconds;
+        watch.Restart();
+        return seconds;
+    }
+
+    /// <summary>𝒲* around the solution, or why it could not be read (the certificate still stands; only the description is withheld).</summary>
+    private static (OptimalSet? Set, string? Failure) ReadOptimalSet(ConvexProblem problem, ConvexPoint w, double tolerance, TextWriter? log)
+    {
+        try { return (OptimalSet.FromSolution(problem, w, tolerance), null); }
+        catch (OptimalSetException e)
+        {
+            log?.WriteLine($"solve: {e.Message}");
+            return (null, "optimal set not identified");
+        }
+    }
+
+    /// <summary>
+    /// The pruned vertex with its own certificate; when that is weaker than the target (a vertex read off an unpolished
+    /// solution inherits its perturbation of z*), the vertex refined on its own blocks (<see cref="VertexRefinement"/>).
+    /// </summary>
+    private static (ConvexPoint? Point, Certificate? Certificate) RefinedVertex(ConvexProblem problem, ConvexPoint pruned,
+        PipelineSettings settings, double target)
+    {
+        var certificate = problem.Certify(pruned);
+        if (certificate.RelativeGap <= target) return (pruned, certificate);
+        settings.Log?.WriteLine($"solve: refining the pruned vertex on its {pruned.NonZeroBlocks.Count()} blocks ...");
+        var refined = VertexRefinement.Refine(problem, pruned, settings.Solver with { Verbose = false }, target);
+        return refined is null ? (pruned, certificate) : (refined, problem.Certify(refined));
+    }
+}
