@@ -23,14 +23,15 @@ ENV_VAR = "HCV"
 BAD_INPUT = 2
 
 HOW_TO_GET_HCV = """\
-hcv is the command of HiddenConvex.Verify (a .NET 10 program). Get it in one of these ways, from a
-checkout of the repository:
+hcv is the command of HiddenConvex.Verify (a .NET 10 program). From a checkout of the repository, either
+build it and point HCV at it:
   dotnet build src/HiddenConvex.Cli -c Release
-      then export HCV=$PWD/src/HiddenConvex.Cli/bin/Release/net10.0/hcv
+  export HCV=$PWD/src/HiddenConvex.Cli/bin/Release/net10.0/hcv
+or install it as a .NET tool, so that hcv is on PATH:
   dotnet pack src/HiddenConvex.Cli -c Release -o nupkg
-  dotnet tool install --global HiddenConvex.Cli --add-source ./nupkg
-      then hcv is on PATH (with ~/.dotnet/tools on PATH)
-or point HCV at any command line that runs it, e.g. HCV="dotnet /path/to/hcv.dll"."""
+  dotnet tool install --global HiddenConvex.Verify --add-source nupkg
+  export PATH="$PATH:$HOME/.dotnet/tools"
+HCV may be any command line that runs it, e.g. HCV="dotnet /path/to/hcv.dll"."""
 
 HcvSpec = Union[None, str, Sequence[str]]
 
