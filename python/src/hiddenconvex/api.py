@@ -85,9 +85,9 @@ class CheckResult:
 
     verdict: str
     objective: float
-    lower: float
-    gap: float
-    relative_gap: float
+    lower: Optional[float]
+    gap: Optional[float]
+    relative_gap: Optional[float]
     lower_proven: bool
     escape_neuron: Optional[EscapeNeuron]
     explanation: str
@@ -172,10 +172,11 @@ def check(model, X, y, *, loss="mse", weight_decay, reduction=None, time_limit=N
     if improve:
         improved, improved_objective, improved_by = _not_worse(model, layout, problem, objective_numpy, proposed,
                                                                raw.get("improved_by"))
-    lower = float(raw["lower"])
+    lower = _float_or_none(raw["lower"])  # null only if a future hcv proves no bound
+    gap = _float_or_none(raw.get("gap", None if lower is None else hcv_objective - lower))
     return CheckResult(
         verdict=str(raw["verdict"]), objective=hcv_objective, lower=lower,
-        gap=float(raw.get("gap", hcv_objective - lower)), relative_gap=float(raw["relative_gap"]),
+        gap=gap, relative_gap=_float_or_none(raw["relative_gap"]),
         lower_proven=bool(raw["lower_proven"]),
         escape_neuron=EscapeNeuron.of(raw.get("escape_neuron"), network.hidden_bias),
         explanation=str(raw["explanation"]), decided_by=raw.get("decided_by"), objective_numpy=objective_numpy,
@@ -186,8 +187,8 @@ def check(model, X, y, *, loss="mse", weight_decay, reduction=None, time_limit=N
 def improve(model, X, y, *, loss="mse", weight_decay, reduction=None, time_limit=None, patterns=None, hcv=None):
     """A NEW module of the same form as `model` (its class and forward kept; the width may change) whose
     L_β is not higher: hcv's improvement (the escape neuron added, the end of the THEORY.md §8 path, or
-    the minimal equivalent network), or a copy of `model` when that would not lower L_β as recomputed
-    from the new module's weights in its own dtype. Arguments as for check()."""
+    the minimal equivalent network), or a copy of `model` when the proposal's L_β, recomputed from the new
+    module's weights in its own dtype, would be higher (or hcv proposes nothing). Arguments as for check()."""
     return check(model, X, y, loss=loss, weight_decay=weight_decay, reduction=reduction, time_limit=time_limit,
                  patterns=patterns, improve=True, hcv=hcv).improved
 

@@ -78,7 +78,7 @@ class Network:
     def squared_norm(self) -> float:
         """Σ_i (‖u_i‖² + α_i²), the bias included in u_i."""
         parts = [self.weight.ravel(), self.alpha] + ([] if self.bias is None else [self.bias])
-        return math.fsum(float(v) for p in parts for v in p * p)
+        return math.fsum(np.concatenate(parts) ** 2)
 
     def with_min_width(self, width: int) -> "Network":
         """The same function and L_β with zero neurons appended up to `width` (a zero neuron adds 0)."""
