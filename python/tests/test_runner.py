@@ -3,6 +3,7 @@
 import json
 import os
 import shlex
+import shutil
 import sys
 import tempfile
 import unittest
@@ -20,6 +21,7 @@ WD = 0.05
 class FindingHcvTests(unittest.TestCase):
     def setUp(self):
         self.empty = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.empty, True)
 
     def test_no_hcv_anywhere_explains_how_to_get_it(self):
         with mock.patch.dict(os.environ, {"PATH": self.empty}, clear=False):
@@ -66,6 +68,7 @@ class TalkingToHcvTests(unittest.TestCase):
     def setUp(self):
         runner._help.cache_clear()
         self.folder = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.folder, True)
         self.log = os.path.join(self.folder, "argv.jsonl")
         self.keep = os.path.join(self.folder, "files")
         os.mkdir(self.keep)
