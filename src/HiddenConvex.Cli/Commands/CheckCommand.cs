@@ -51,7 +51,7 @@ public sealed class CheckCommand : HcvCommand
 
     /// <inheritdoc />
     protected override IReadOnlyList<(int Code, string Meaning)> OwnExitCodes =>
-        [(ExitCode.Success, "optimal"), (ExitCode.Negative, "any other verdict (stationary-not-optimal, not-stationary)")];
+        [(ExitCode.Success, "optimal"), (ExitCode.Negative, "refuted: stationary-not-optimal or not-stationary"), (ExitCode.Undecided, "undecided: neither certified nor refuted")];
 
     /// <inheritdoc />
     public override string Details => $"""
@@ -59,15 +59,17 @@ public sealed class CheckCommand : HcvCommand
         The check enumerates the activation cells of X, prices v = −∇ℓ(f_θ(X)), and reports a proven lower bound on the
         optimum P*, the gap, the Clarke stationarity measure, and what would improve the network.
 
-        Decision rule (lower = the better of the THEORY.md §4 certificates of f_θ(X) and of the optimum of the convex
-        program restricted to θ's slots):
-          certified  := relative certified gap ≤ ε_gap             (the dual certificate of THEORY.md §4)
-          stationary := Clarke measure ≤ ε_stat = abs + rel·‖θ‖(β + ‖X‖₂‖∇ℓ‖)   (THEORY.md §7)
-          priced     := ρ(v) ≤ β (within {Tolerances.Pricing})
-          local      := relative gap over θ's own slots ≤ ε_local   (optimal on its own slots, §7)
-          optimal                 if certified, or stationary and priced
-          stationary-not-optimal  else if stationary or local: the escape neuron (t u*, t·sign) decreases L_β
-          not-stationary          otherwise: the §8 path decreases L_β
+        Decision rule (THEORY.md §4.1, §9; L̂ = L_β(θ) with its rounding bound B, lower = the better of the THEORY.md §4
+        certificates of f_θ(X) and of the optimum of the convex program restricted to θ's slots, Ḡ = L̂ − lower + B + B_low
+        the proven gap; every test is relative to the instance's own scale):
+          certified  := Ḡ ≤ ε_gap·(L̂ − B), over the exact pattern set
+          stationary := Clarke measure ≤ ε_stat = rel·‖θ‖(β + ‖X‖₂‖∇ℓ‖)  or  (L̂ − lower over θ's own slots)/L̂ ≤ ε_local
+          refuted    := a witness network (the escape neuron, the §8 path, ψ of the convex optimum) has
+                        L̂(θ) − L̂(θ') > B(θ) + B(θ')  (a decrease rounding cannot produce)
+          optimal                 if certified
+          stationary-not-optimal  else if stationary and refuted
+          not-stationary          else if not stationary
+          undecided               otherwise: P* lies in the proven bracket [lower, L̂]
         The output says which criterion decided. 'scaled' and 'nearly minimal' are judged with the tolerances θ's own
         stationarity implies (THEORY.md §7.2: T4a, and T4b under the §7 condition (K)), printed with them.
 
@@ -133,7 +135,7 @@ public sealed class CheckCommand : HcvCommand
         var record = CheckJson.Of(report, balance, patterns, settings, improve, written);
         if (parse.GetValue(_json)) JsonOutput.Print(record);
         else Console.Out.Write(Text(record));
-        return report.Verdict == Verdict.Optimal ? ExitCode.Success : ExitCode.Negative;
+        return report.ExitCode();
     }
 
     /// <summary>What --improve wrote: the network, its width, L_β, and in words what it is.</summary>
@@ -142,7 +144,7 @@ public sealed class CheckCommand : HcvCommand
     /// <summary>The --json record of a check. Field names are the Python module's contract (docs/python.md).</summary>
     public sealed record CheckJson(
         string Verdict, string DecidedBy, string Explanation, double Objective, double Lower, double Gap, double RelativeGap,
-        bool LowerProven, double Rho, double Beta, double Stationarity, double StationarityThreshold, double StationarityRelative,
+        double ProvenGap, double ObjectiveRounding, double LowerRounding, bool Certified, bool Refuted, string? RefutedBy, bool LowerProven, double Rho, double Beta, double Stationarity, double StationarityThreshold, double StationarityRelative,
         bool Stationary, int KinkRows, double LocalGap, double LocalRelativeGap, bool Scaled, double ScaledTolerance,
         bool NearlyMinimal, double ColinearityTolerance, string? WhyNotNearlyMinimal, int Width, int Slots, int MinimalWidth,
         EscapeJson? EscapeNeuron, double? PathDecrease, ConvexJson? Convex, int Cells, bool PatternsExact, string PatternMethod,
@@ -150,11 +152,13 @@ public sealed class CheckCommand : HcvCommand
     {
         /// <summary>The record of a report.</summary>
         public static CheckJson Of(OptimalityReport r, BalanceAtStationarity b, PatternSet patterns, CheckSettings s, string? improve, Written? w) =>
-            new(r.VerdictName, r.DecidedBy.Name(), r.Explanation, r.Objective, r.Lower, r.Gap, r.RelativeGap, patterns.IsExact, r.Rho, r.Beta,
+            new(r.VerdictName, r.DecidedBy.Name(), r.Explanation, r.Objective, r.Lower, r.Gap, r.RelativeGap,
+                r.Certificate.ProvenGap, r.ObjectiveRounding, r.Certificate.LowerRounding, r.Certificate.CertifiedAt(s.GapTolerance),
+                r.Refutation is not null, r.Refutation?.Description, r.LowerProven, r.Rho, r.Beta,
                 r.Stationarity.Measure, r.Stationarity.Threshold, r.Stationarity.RelativeMeasure, r.Stationarity.IsStationary, r.Stationarity.KinkRows,
                 r.LocalGap, r.LocalRelativeGap, b.Scaled, b.MaxBalanceAllowance, b.NearlyMinimal, b.MaxColinearityAllowance, b.WhyNotNearlyMinimal,
                 r.Width, r.Slots, r.MinimalWidth,
-                r.Escape is { } e ? new EscapeJson(e.U.ToArray(), e.Alpha, e.ActualDecrease, e.Scale, e.Block.Sign, r.Rho - r.Beta) : null,
+                r.Escape is { } e ? new EscapeJson(e.U.ToArray(), e.Alpha, e.ActualDecrease, e.Scale, e.Block.Sign, r.Rho - r.Beta, e.Rounding, e.Refutes) : null,
                 r.PathToNearlyMinimal?.Decrease,
                 r.Convex is { } c ? new ConvexJson(c.StatusName, c.Objective, c.Lower, r.Objective - c.Objective) : null,
                 patterns.Count, patterns.IsExact, patterns.Method,
@@ -165,10 +169,11 @@ public sealed class CheckCommand : HcvCommand
     }
 
     /// <summary>
-    /// The escape neuron (THEORY.md §9): u, α = t·sign, the exact decrease of L_β at the best step t, and the first-order
-    /// rate ρ − β (the decrease per unit t² as t → 0).
+    /// The escape neuron (THEORY.md §9): u, α = t·sign, the exact decrease of L_β at the best step t, the first-order rate
+    /// ρ − β (the decrease per unit t² as t → 0), the rounding bound B(θ) + B(θ') of the comparison and whether the decrease
+    /// exceeds it (a refutation, §4.1).
     /// </summary>
-    public sealed record EscapeJson(double[] U, double Alpha, double Decrease, double T, int Sign, double FirstOrderRate);
+    public sealed record EscapeJson(double[] U, double Alpha, double Decrease, double T, int Sign, double FirstOrderRate, double Rounding, bool Refutes);
 
     /// <summary>The convex program's bracket [lower, objective] ∋ P*_c and the decrease it makes available.</summary>
     public sealed record ConvexJson(string Status, double Objective, double Lower, double DecreaseAvailable);
@@ -184,7 +189,7 @@ public sealed class CheckCommand : HcvCommand
         Line("verdict", $"{r.Verdict} (decided by {r.DecidedBy})");
         Line("objective L_beta", Fmt.Value(r.Objective));
         Line("lower bound on P*", $"{Fmt.Value(r.Lower)}{(r.PatternsExact ? "" : " (sampled patterns: not proven)")}");
-        Line("gap", $"{Fmt.Small(r.Gap)} (relative {Fmt.Small(r.RelativeGap)}, tolerance {Fmt.Small(r.Tolerances.Gap)})");
+        Line("gap", $"{Fmt.Small(r.Gap)}; proven gap {Fmt.Small(r.ProvenGap)} with rounding (relative {Fmt.Small(r.RelativeGap)}, tolerance {Fmt.Small(r.Tolerances.Gap)})");
         Line("rho(v) / beta", $"{Fmt.Value(r.Rho)} / {Fmt.Value(r.Beta)}");
         Line("stationarity", $"{Fmt.Small(r.Stationarity)} (threshold {Fmt.Small(r.StationarityThreshold)}, relative {Fmt.Small(r.StationarityRelative)}, {r.KinkRows} kink rows)");
         Line("gap on own slots", $"{Fmt.Small(r.LocalGap)} (relative {Fmt.Small(r.LocalRelativeGap)}, tolerance {Fmt.Small(r.Tolerances.LocalGap)})");
@@ -195,6 +200,8 @@ public sealed class CheckCommand : HcvCommand
         if (r.EscapeNeuron is { } e)
             Line("escape neuron", $"alpha = {Fmt.Value(e.Alpha)}, u = [{string.Join(", ", e.U.Select(Fmt.Value))}]; decreases L_beta by {Fmt.Small(e.Decrease)} " +
                                   $"(exact, at the best step t = {Fmt.Small(e.T)}; first-order rate rho - beta = {Fmt.Small(e.FirstOrderRate)} per unit t²)");
+        if (r.RefutedBy is { } by)
+            Line("refuted by", by);
         if (r.PathDecrease is { } p)
             Line("path decrease", $"{Fmt.Small(p)} to a nearly minimal network (THEORY.md §8)");
         if (r.Convex is { } c)

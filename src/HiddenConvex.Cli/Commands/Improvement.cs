@@ -24,7 +24,8 @@ public static class Improvement
         string what = report.ImprovedBy ?? "improved network";
         if (!prune) return new(better, Value(better), $"{what}, as found (--no-prune), width {better.Width}");
         if (report.Verdict == Verdict.Optimal) return PrunedOptimum(original, data, loss, beta, patterns, settings, Value);
-        if (report.Convex is not null && what.Contains("global minimum", StringComparison.Ordinal))
+        // ψ of the convex optimum is a pruned vertex already (the certified pipeline prunes it).
+        if (report.Witnesses.FirstOrDefault(w => ReferenceEquals(w.Network, better))?.Kind == Decision.ConvexOptimum)
             return new(better, Value(better), $"{what}, width {better.Width}");
         var minimal = NeuronOps.Minimalise(better, data, patterns);
         return new(minimal, Value(minimal), $"{what}, minimalised to width {minimal.Width} (one neuron per slot; from width {better.Width})");

@@ -23,7 +23,7 @@ public abstract class HcvCommand
 
     /// <summary>Every exit code of the command with its meaning, as --help lists them.</summary>
     public IReadOnlyList<(int Code, string Meaning)> ExitCodes =>
-        [.. OwnExitCodes, (ExitCode.BadInput, "bad input (files, options, values)"), (ExitCode.InternalError, "internal error (a defect of hcv, never an answer)")];
+        [.. OwnExitCodes.Append((ExitCode.BadInput, "bad input (files, options, values)")).Append((ExitCode.InternalError, "internal error (a defect of hcv, never an answer)")).OrderBy(c => c.Item1)];
 
     /// <summary>The options and arguments, in the order --help lists them.</summary>
     public abstract IEnumerable<Symbol> Symbols { get; }
@@ -62,6 +62,8 @@ public static class ExitCode
     public const int BadInput = 2;
     /// <summary>An internal error: a defect of hcv, never an answer.</summary>
     public const int InternalError = 3;
+    /// <summary>'check' could neither certify nor refute optimality (THEORY.md §9).</summary>
+    public const int Undecided = 4;
 }
 
 /// <summary>A usage error found while running (an option value that is well-formed but not allowed): exit code 2 with a pointer to --help.</summary>

@@ -34,7 +34,8 @@ public sealed class HelpText(IReadOnlyDictionary<Command, HcvCommand> byCommand)
 
     private static string MainNotes() => Join(
         ExitCodes([(ExitCode.Success, "success (for 'check': optimal)"), (ExitCode.Negative, "a negative verdict or a failed check"),
-            (ExitCode.BadInput, "bad input (files, options, values)"), (ExitCode.InternalError, "internal error (a defect of hcv, never an answer)")]),
+            (ExitCode.BadInput, "bad input (files, options, values)"), (ExitCode.InternalError, "internal error (a defect of hcv, never an answer)"),
+            (ExitCode.Undecided, "'check' only: undecided (neither certified nor refuted)")]),
         "Machine-readable output (--json) is one line of JSON on stdout; progress and errors go to stderr.\n" +
         "Run 'hcv <command> --help' (or 'hcv help <command>') for one command.");
 }
