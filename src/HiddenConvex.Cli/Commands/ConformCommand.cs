@@ -108,7 +108,7 @@ public sealed class ConformCommand : HcvCommand
             Console.Error.WriteLine($"report: {string.Join(", ", written)}");
         }
         Console.Error.WriteLine(ConformReport.Verdict(result));
-        if (parse.GetValue(_json)) Console.Out.WriteLine(ConformReport.SummaryJson(result));
+        if (parse.GetValue(_json)) JsonOutput.Print(ConformReport.Summary(result));
         return result.Conforms ? ExitCode.Success : ExitCode.Negative;
     }
 

@@ -147,46 +147,27 @@ public static class ConformReport
                $"(from {f.Original.Instance.Size}, {f.Shrinking.Steps} steps); {f.ReplayNote} ({r.Requests} requests, {time} s){deaths}";
     }
 
-    /// <summary>A one-object JSON summary for --json: verdict, counts, time and the shrunk counterexample.</summary>
-    public static string SummaryJson(ConformResult r)
-    {
-        var o = new JsonObject
-        {
-            ["conforms"] = r.Conforms,
-            ["command"] = r.Options.Command,
-            ["task"] = ConformTasks.Name(r.Options.Task),
-            ["seed"] = r.Options.Seed,
-            ["tests_run"] = r.TestsRun,
-            ["requested_tolerance"] = r.Options.Tolerance,
-            ["loosest_declared_tolerance"] = r.LoosestClaimedTolerance,
-            ["process_starts"] = r.ProcessStarts,
-            ["process_events"] = new JsonArray(r.ProcessEvents.Select(ev => (JsonNode?)JsonValue.Create(ev)).ToArray()),
-            ["tests_passed"] = r.TestsPassed,
-            ["requests"] = r.Requests,
-            ["seconds"] = Math.Round(r.Elapsed.TotalSeconds, 3),
-            ["implementation"] = r.Implementation,
-            ["worst_relative_gap"] = r.WorstRelativeGap,
-            ["statuses"] = new JsonObject(r.Statuses.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value)))),
-        };
-        if (r.Failure is { } f)
-        {
-            o["failure"] = new JsonObject
-            {
-                ["check"] = f.Check,
-                ["test"] = f.TestIndex,
-                ["original_size"] = f.Original.Instance.Size,
-                ["shrunk_size"] = f.Shrunk.Instance.Size,
-                ["shrunk_n"] = f.Shrunk.Instance.N,
-                ["shrunk_d"] = f.Shrunk.Instance.D,
-                ["shrink_steps"] = f.Shrinking.Steps,
-                ["shrink_runs"] = f.Shrinking.Evaluations,
-                ["confirmed_alone"] = f.Confirmed,
-                ["replay_note"] = f.ReplayNote,
-                ["history_requests"] = f.History.Count,
-                ["message"] = (f.Shrunk.Violations.FirstOrDefault(v => v.Check == f.Check) ?? f.Original.Violations[0]).Message,
-                ["request"] = JsonNode.Parse(f.Replay.Request),
-            };
-        }
-        return o.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
-    }
+    /// <summary>The verdict of a run as a record (serialised with snake_case names by `hcv conform --json`).</summary>
+    public static ConformSummary Summary(ConformResult r) => new(
+        r.Conforms, r.Options.Command, ConformTasks.Name(r.Options.Task), r.Options.Seed, r.Options.Filter.ToString(), r.TestsRun, r.TestsPassed,
+        r.Requests, r.Options.Tolerance, r.LoosestClaimedTolerance, r.Options.Cone.Relative, r.ProcessStarts, r.ProcessEvents,
+        Math.Round(r.Elapsed.TotalSeconds, 3), r.Implementation, r.WorstRelativeGap, r.Statuses,
+        r.Failure is not { } f ? null : new ConformFailureSummary(f.Check, f.TestIndex, f.Original.Instance.Size, f.Shrunk.Instance.Size,
+            f.Shrunk.Instance.N, f.Shrunk.Instance.D, f.Shrinking.Steps, f.Shrinking.Evaluations, f.Confirmed, f.ReplayNote, f.History.Count,
+            (f.Replay.Violations.FirstOrDefault(v => v.Check == f.Check) ?? f.Original.Violations[0]).Message, JsonNode.Parse(f.Replay.Request)));
+
+    /// <summary>The summary as one line of JSON with snake_case names.</summary>
+    public static string SummaryJson(ConformResult r) =>
+        JsonSerializer.Serialize(Summary(r), new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
 }
+
+/// <summary>The verdict of a conformance run: what was run, how many instances and requests, the tolerances, process events.</summary>
+public sealed record ConformSummary(
+    bool Conforms, string Command, string Task, int Seed, string Instances, int TestsRun, int TestsPassed, int Requests,
+    double RequestedTolerance, double? LoosestDeclaredTolerance, double ConeTolerance, int ProcessStarts, IReadOnlyList<string> ProcessEvents,
+    double Seconds, string? Implementation, double WorstRelativeGap, IReadOnlyDictionary<string, int> Statuses, ConformFailureSummary? Failure);
+
+/// <summary>The failing check of a run and its replay (confirmed alone in a fresh process, or the whole history).</summary>
+public sealed record ConformFailureSummary(
+    string Check, int Test, string OriginalSize, string ShrunkSize, int ShrunkN, int ShrunkD, int ShrinkSteps, int ShrinkRuns,
+    bool ConfirmedAlone, string ReplayNote, int HistoryRequests, string Message, JsonNode? Request);

@@ -143,7 +143,8 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
             int shrinkId = 0;
             // Every request of the shrink phase ends by its deadline: a hanging implementation cannot stretch it.
             _deadline = DateTime.UtcNow + options.ShrinkTime;
-            var shrink = Shrinker.Shrink(inst, c => Evaluate(process, c, $"t{k}-s{shrinkId++}", relation).Violations.Any(v => v.Check == check),
+            // Shrinking stays within the instances the implementation was declared to support (--loss, --n, --d).
+            var shrink = Shrinker.Shrink(inst, c => options.Filter.Allows(c) && Evaluate(process, c, $"t{k}-s{shrinkId++}", relation).Violations.Any(v => v.Check == check),
                 options.ShrinkBudget, progress, _deadline);
             _deadline = null;
             var shrunk = Evaluate(process, shrink.Instance, $"t{k}-min", relation);

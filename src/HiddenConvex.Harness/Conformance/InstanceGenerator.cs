@@ -126,6 +126,13 @@ public sealed record InstanceFilter(IReadOnlyList<string>? Losses, int NMin, int
     /// <summary>d mapped into [DMin, DMax].</summary>
     public int FitD(int d) => d >= DMin && d <= DMax ? d : DMin + (d % (DMax - DMin + 1));
 
+    /// <summary>Whether the filter restricts anything (the default one does not, and then shrinking may go below n = 2).</summary>
+    public bool Restricts => Losses is not null || NMin != All.NMin || NMax != All.NMax || DMin != All.DMin || DMax != All.DMax;
+
+    /// <summary>Whether an instance (e.g. a shrinking candidate) lies within a restricting filter.</summary>
+    public bool Allows(ConformInstance inst) => !Restricts ||
+        inst.N >= NMin && inst.N <= NMax && inst.D >= DMin && inst.D <= DMax && (Losses is null || Losses.Contains(Loss.Parse(inst.Loss).Name));
+
     /// <summary>The loss if allowed, else the first allowed one.</summary>
     public string FitLoss(string loss) => Losses is null || Losses.Contains(loss) ? loss : Losses[0];
 

@@ -26,12 +26,12 @@ public static class HtmlReport
         sb.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
           .Append(E(run.Title)).Append("</title><style>").Append(Css).Append("</style></head><body>");
         sb.Append("<h1>").Append(E(run.Title)).Append("</h1>");
-        sb.Append("<p>Started ").Append(E(run.Started.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss"))).Append(" UTC, wall time ")
-          .Append(E(ReportText.Seconds(run.Duration))).Append(". Configuration: <code>").Append(E(run.Configuration)).Append("</code>.</p>");
+        sb.Append("<p>Started ").Append(E(run.Started.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss"))).Append(" UTC. Configuration: <code>")
+          .Append(E(run.Configuration)).Append("</code>.</p>");
         sb.Append("<p class=\"").Append(run.Failed > 0 ? "fail" : "pass").Append("\">").Append(E(run.ClosingLine))
           .Append("</p><p>").Append(E(ReportText.Counts(laws, "law"))).Append(" (").Append(laws.Sum(p => p.Cases)).Append(" generated cases); ")
-          .Append(E(ReportText.Counts(regressions, "regression case"))).Append(". Build: ").Append(E(FamilyGuide.BuildTimeUtc() is { } b ? b.ToString("yyyy-MM-dd HH:mm:ss") + " UTC" : "unknown"))
-          .Append("; run: ").Append(E(ReportText.Seconds(run.Duration))).Append(".</p>");
+          .Append(E(ReportText.Counts(regressions, "regression case"))).Append(". Program built ").Append(E(FamilyGuide.BuildTimeUtc() is { } b ? b.ToString("yyyy-MM-dd HH:mm:ss") + " UTC" : "at an unknown time"))
+          .Append("; run time ").Append(E(ReportText.Seconds(run.Duration))).Append(".</p>");
         var guide = FamilyGuide.For(run);
         if (guide.Count > 0)
         {
@@ -43,17 +43,22 @@ public static class HtmlReport
         }
 
         var slugs = ReportText.FailureSlugs(run);
-        sb.Append("<table><tr><th>family</th><th>property</th><th>cases</th><th>time</th><th>result</th></tr>");
-        foreach (var p in run.Properties)
+        foreach (var (heading, group) in new[] { ("Laws", laws), ("Regression cases", regressions) })
         {
-            var cls = p.Status switch { PropertyStatus.Passed => "pass", PropertyStatus.Failed => "fail", _ => "skipped" };
-            var name = p.Failure is null ? E(p.Name) : $"<a href=\"#{slugs[p]}\">{E(p.Name)}</a>";
-            sb.Append("<tr><td>").Append(E(p.Family)).Append("</td><td>").Append(name)
-              .Append(p.Note is null ? "" : $"<br><small>{E(p.Note)}</small>")
-              .Append("</td><td class=\"num\">").Append(p.Cases).Append("</td><td class=\"num nowrap\">").Append(E(ReportText.Seconds(p.Duration)))
-              .Append("</td><td class=\"").Append(cls).Append("\">").Append(ReportText.Status(p.Status)).Append("</td></tr>");
+            if (group.Count == 0) continue;
+            sb.Append("<h2>").Append(heading).Append("</h2>");
+            sb.Append("<table><tr><th>family</th><th>property</th><th>cases</th><th>time</th><th>result</th></tr>");
+            foreach (var p in group)
+            {
+                var cls = p.Status switch { PropertyStatus.Passed => "pass", PropertyStatus.Failed => "fail", _ => "skipped" };
+                var name = p.Failure is null ? E(p.Name) : $"<a href=\"#{slugs[p]}\">{E(p.Name)}</a>";
+                sb.Append("<tr><td>").Append(E(p.Family)).Append("</td><td>").Append(name)
+                  .Append(p.Note is null ? "" : $"<br><small>{E(p.Note)}</small>")
+                  .Append("</td><td class=\"num\">").Append(p.Cases).Append("</td><td class=\"num nowrap\">").Append(E(ReportText.Seconds(p.Duration)))
+                  .Append("</td><td class=\"").Append(cls).Append("\">").Append(ReportText.Status(p.Status)).Append("</td></tr>");
+            }
+            sb.Append("</table>");
         }
-        sb.Append("</table>");
 
         sb.Append("<h2>Case distribution</h2>");
         foreach (var p in run.Properties.Where(p => p.Classes.Count > 0))

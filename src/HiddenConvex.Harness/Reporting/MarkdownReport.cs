@@ -14,7 +14,7 @@ public static class MarkdownReport
         var sb = new StringBuilder();
         sb.AppendLine($"# {run.Title}");
         sb.AppendLine();
-        sb.AppendLine($"- started: {run.Started.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC; build: {(FamilyGuide.BuildTimeUtc() is { } b ? b.ToString("yyyy-MM-dd HH:mm:ss") + " UTC" : "unknown")}; run: {ReportText.Seconds(run.Duration)}");
+        sb.AppendLine($"- started: {run.Started.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC; program built {(FamilyGuide.BuildTimeUtc() is { } b ? b.ToString("yyyy-MM-dd HH:mm:ss") + " UTC" : "at an unknown time")}; run time {ReportText.Seconds(run.Duration)}");
         sb.AppendLine($"- {ReportText.Counts(laws, "law")} ({laws.Sum(p => p.Cases)} generated cases); {ReportText.Counts(regressions, "regression case")}");
         sb.AppendLine($"- configuration: `{run.Configuration}`");
         sb.AppendLine($"- result: **{run.ClosingLine}** ({run.TotalCases} cases)");
@@ -27,11 +27,17 @@ public static class MarkdownReport
             foreach (var (key, line, section, anchor) in guide) sb.AppendLine($"| {key} | {line} | [THEORY.md {section}]({theory}#{anchor}) |");
             sb.AppendLine();
         }
-        sb.AppendLine("| family | property | cases | time | result |");
-        sb.AppendLine("|---|---|---:|---:|---|");
-        foreach (var p in run.Properties)
-            sb.AppendLine($"| {p.Family} | {Cell(p.Name)} | {p.Cases} | {ReportText.Seconds(p.Duration).Replace(" ", "\u00a0")} | {ReportText.Status(p.Status)}{(p.Note is null ? "" : " — " + Cell(p.Note))} |");
-        sb.AppendLine();
+        foreach (var (heading, group) in new[] { ("Laws", laws), ("Regression cases", regressions) })
+        {
+            if (group.Count == 0) continue;
+            sb.AppendLine($"## {heading}");
+            sb.AppendLine();
+            sb.AppendLine("| family | property | cases | time | result |");
+            sb.AppendLine("|---|---|---:|---:|---|");
+            foreach (var p in group)
+                sb.AppendLine($"| {p.Family} | {Cell(p.Name)} | {p.Cases} | {ReportText.Seconds(p.Duration).Replace(" ", "\u00a0")} | {ReportText.Status(p.Status)}{(p.Note is null ? "" : " — " + Cell(p.Note))} |");
+            sb.AppendLine();
+        }
         sb.AppendLine("## Case distribution");
         sb.AppendLine();
         foreach (var p in run.Properties.Where(p => p.Classes.Count > 0))
