@@ -1,4 +1,5 @@
 using HiddenConvex.Core.Losses;
+using HiddenConvex.Core.Numerics;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Convex;
@@ -164,10 +165,10 @@ internal sealed class BarrierSolver
     {
         _x = x; _n = n; _d = d; _y = y; _loss = loss; _beta = beta; _blocks = blocks;
         _k = blocks.Count; _m = d + 1;
-        _chol = new double[_k * _m * _m];
+        _chol = new double[ArraySize.Product("the barrier's block factors (blocks × (d+1)²)", _k, _m, _m)];
         _blockHessian = new double[_k * _m * _m];
         _gradient = new double[_k * _m];
-        _coupling = new double[n * n];
+        _coupling = new double[ArraySize.Product("the barrier's n×n loss coupling", n, n)];
         _couplingChol = new double[n * n];
         _sqrt = new double[n];
         _curvature = new double[n];

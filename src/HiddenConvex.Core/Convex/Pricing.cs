@@ -1,4 +1,5 @@
 using HiddenConvex.Core.Arrangements;
+using HiddenConvex.Core.Numerics;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Convex;
@@ -77,7 +78,7 @@ public sealed class PricingEngine
         N = x.RowCount; D = x.ColumnCount; Patterns = patterns;
         _x = x.ToRowMajorArray();
         int p = patterns.Count;
-        _signs = new double[p * N];
+        _signs = new double[ArraySize.Product("the pricing sign table (patterns × n)", p, N)];
         for (int i = 0; i < p; i++)
         {
             var s = patterns.Cells[i].Pattern;
@@ -109,7 +110,7 @@ public sealed class PricingEngine
     public (double[] G, double[] Norms) Directions(ReadOnlySpan<double> v)
     {
         int p = Patterns.Count, n = N, d = D;
-        var g = new double[p * d];
+        var g = new double[ArraySize.Product("the pricing directions (patterns × d)", p, d)];
         var norms = new double[p];
         var vArr = v.ToArray();
         Parallel.For(0, p, ParallelOptions(p), i =>
