@@ -1,4 +1,5 @@
 using HiddenConvex.Core.Losses;
+using HiddenConvex.Core.Numerics;
 using HiddenConvex.Core.Pricing;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -81,15 +82,15 @@ internal sealed partial class BarrierRun
         _blocks = program.Blocks;
         int n = _n, d = _d;
         _k = _blocks.Count; _m = d + 1;
-        _chol = new double[checked(_k * _m * _m)];
+        _chol = new double[ArraySize.Product("the barrier's block factors (blocks × (d+1)²)", _k, _m, _m)];
         _blockHessian = new double[_chol.Length];
-        _gradient = new double[checked(_k * _m)];
-        _coupling = new double[checked(n * n)];
+        _gradient = new double[_k * _m];
+        _coupling = new double[ArraySize.Product("the barrier's n×n loss coupling", n, n)];
         _couplingChol = new double[_coupling.Length];
         _sqrt = new double[n];
         _curvature = new double[n];
-        _xc = new double[checked(n * d)];
-        _cww = new double[checked(_k * d * d)];
+        _xc = new double[n * d];
+        _cww = new double[ArraySize.Product("the barrier's block inverses (blocks × d²)", _k, d, d)];
         _patternGroups = Enumerable.Range(0, _k).GroupBy(bi => _blocks[bi].Block.Pattern).Select(g => g.ToArray()).ToArray();
     }
 
