@@ -61,7 +61,7 @@ public static class ConformReport
             $"{result.TestsRun} instances, {result.Requests} requests ({string.Join(", ", result.Statuses.Select(kv => $"{kv.Value} answered {kv.Key}"))}); " +
             $"{result.ProcessStarts} process start(s){(result.ProcessEvents.Count == 0 ? ", no process ended early" : "; process events: " + string.Join("; ", result.ProcessEvents))}; " +
             $"largest certified relative gap {result.WorstRelativeGap:G3}; verdict: {(result.Conforms ? "conforms" : "does NOT conform")}");
-        return new RunReport($"Conformance of {o.Command}", started, result.Elapsed, config, props);
+        return new RunReport($"Conformance of {o.Command}", started, result.Elapsed, config, props, "check");
     }
 
     private static Counterexample Shrunk(ConformResult result, ConformFailure f)

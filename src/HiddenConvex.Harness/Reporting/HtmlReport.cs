@@ -29,7 +29,7 @@ public static class HtmlReport
         sb.Append("<p>Started ").Append(E(run.Started.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss"))).Append(" UTC. Configuration: <code>")
           .Append(E(run.Configuration)).Append("</code>.</p>");
         sb.Append("<p class=\"").Append(run.Failed > 0 ? "fail" : "pass").Append("\">").Append(E(run.ClosingLine))
-          .Append("</p><p>").Append(E(ReportText.Counts(laws, "law"))).Append(" (").Append(laws.Sum(p => p.Cases)).Append(" generated cases); ")
+          .Append("</p><p>").Append(E(ReportText.Counts(laws, run.Unit))).Append(" (").Append(laws.Sum(p => p.Cases)).Append(" generated cases); ")
           .Append(E(ReportText.Counts(regressions, "regression case"))).Append(". Program built ").Append(E(FamilyGuide.BuildTimeUtc() is { } b ? b.ToString("yyyy-MM-dd HH:mm:ss") + " UTC" : "at an unknown time"))
           .Append("; run time ").Append(E(ReportText.Seconds(run.Duration))).Append(".</p>");
         var guide = FamilyGuide.For(run);
@@ -43,7 +43,7 @@ public static class HtmlReport
         }
 
         var slugs = ReportText.FailureSlugs(run);
-        foreach (var (heading, group) in new[] { ("Laws", laws), ("Regression cases", regressions) })
+        foreach (var (heading, group) in new[] { (run.Unit == "law" ? "Laws" : "Checks", laws), ("Regression cases", regressions) })
         {
             if (group.Count == 0) continue;
             sb.Append("<h2>").Append(heading).Append("</h2>");

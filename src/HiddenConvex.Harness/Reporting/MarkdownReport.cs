@@ -15,7 +15,7 @@ public static class MarkdownReport
         sb.AppendLine($"# {run.Title}");
         sb.AppendLine();
         sb.AppendLine($"- started: {run.Started.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC; program built {(FamilyGuide.BuildTimeUtc() is { } b ? b.ToString("yyyy-MM-dd HH:mm:ss") + " UTC" : "at an unknown time")}; run time {ReportText.Seconds(run.Duration)}");
-        sb.AppendLine($"- {ReportText.Counts(laws, "law")} ({laws.Sum(p => p.Cases)} generated cases); {ReportText.Counts(regressions, "regression case")}");
+        sb.AppendLine($"- {ReportText.Counts(laws, run.Unit)} ({laws.Sum(p => p.Cases)} generated cases); {ReportText.Counts(regressions, "regression case")}");
         sb.AppendLine($"- configuration: `{run.Configuration}`");
         sb.AppendLine($"- result: **{run.ClosingLine}** ({run.TotalCases} cases)");
         sb.AppendLine();
@@ -27,7 +27,7 @@ public static class MarkdownReport
             foreach (var (key, line, section, anchor) in guide) sb.AppendLine($"| {key} | {line} | [THEORY.md {section}]({theory}#{anchor}) |");
             sb.AppendLine();
         }
-        foreach (var (heading, group) in new[] { ("Laws", laws), ("Regression cases", regressions) })
+        foreach (var (heading, group) in new[] { (run.Unit == "law" ? "Laws" : "Checks", laws), ("Regression cases", regressions) })
         {
             if (group.Count == 0) continue;
             sb.AppendLine($"## {heading}");

@@ -21,6 +21,25 @@ public sealed class ReportWriterTests
     }
 
     [Fact]
+    public void OnlyAShrunkInputIsLabelledShrunkAndLawsAreCountedApartFromRegressionCases()
+    {
+        var unshrunk = ReportFixtures.Failure() with { Shrinks = 0, OriginalInputJson = null };
+        var run = ReportFixtures.Run(
+            ReportFixtures.Failed("T4", "shrunk law", ReportFixtures.Failure(original: "{}")),
+            ReportFixtures.Failed("T5", "a second check on the same instance", unshrunk),
+            ReportFixtures.Passed("T1", "regression t1-case (t1-case.json)", 1));
+        foreach (var text in new[] { MarkdownReport.Render(run), HtmlReport.Render(run) })
+        {
+            Assert.Equal(1, Regex.Matches(text, "Shrunk input:").Count);
+            Assert.Equal(1, Regex.Matches(text, @"Input \(not shrunk\):").Count);
+            Assert.Contains("2 laws: 0 passed, 2 failed", text);
+            Assert.Contains("1 regression case: 1 passed, 0 failed", text);
+            Assert.Contains("THEORY.md#", text);
+        }
+        Assert.Matches(@"class=""num nowrap"">1\.23 s<", HtmlReport.Render(run));
+    }
+
+    [Fact]
     public void JUnitParsesAndItsCountsEqualTheModel()
     {
         var doc = ParseStrict(JUnitReport.Render(Mixed));
