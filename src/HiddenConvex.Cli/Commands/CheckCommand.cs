@@ -208,7 +208,7 @@ public sealed class CheckCommand : HcvCommand
             Line("convex optimum P*", $"[{Fmt.Value(c.Lower)}, {Fmt.Value(c.Objective)}] ({c.Status}); decrease available {Fmt.Small(c.DecreaseAvailable)}");
         if (r.Improved is { } path)
             Line("written", $"{path}: {r.ImprovedBy}; width {r.ImprovedWidth}, L_beta {Fmt.Value(r.ImprovedObjective ?? double.NaN)}");
-        sb.Append('\n').Append(r.Explanation).Append('\n');
+        sb.Append('\n').Append(Fmt.Prose(r.Explanation)).Append('\n');
         return sb.ToString();
     }
 

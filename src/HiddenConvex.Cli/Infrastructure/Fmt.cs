@@ -24,5 +24,13 @@ public static class Fmt
     /// <summary>An integer.</summary>
     public static string Int(long k) => k.ToString(Inv);
 
+    /// <summary>
+    /// Prose from the core (e.g. the check's explanation) with every number in .NET's exponent spelling (2.78E-17, 1E-06)
+    /// rewritten in the <see cref="Small"/> format, so that one kind of figure reads the same everywhere in the output.
+    /// </summary>
+    public static string Prose(string text) =>
+        System.Text.RegularExpressions.Regex.Replace(text, @"(?<![\w.])-?\d+(?:\.\d+)?E[-+]\d+(?![\w.])",
+            m => double.TryParse(m.Value, NumberStyles.Float, Inv, out var x) ? Small(x) : m.Value);
+
     private static string? Special(double x) => double.IsNaN(x) ? "NaN" : double.IsPositiveInfinity(x) ? "inf" : double.IsNegativeInfinity(x) ? "-inf" : null;
 }
