@@ -100,12 +100,15 @@ public static class ConformChecks
             blocks.Add(new BlockValue(block, w));
         }
         var point = new ConvexPoint(blocks, problem.Data.D);
-        double objective = problem.Objective(point);
-        if (!Tolerances.Objective.Agree(answer.Objective, objective))
+        // The objective and the certificate are judged by the one solution check every test shares; membership and
+        // feasibility are reported per returned block above, with their indices.
+        var shared = SolutionCheck.Check(problem, new ClaimedSolution(point, answer.Objective), requestedTolerance, coneTolerance);
+        double objective = shared.RecomputedObjective;
+        if (!shared.Of(SolutionAspect.Objective).Ok)
             v.Add(new(CheckIds.Objective, $"claimed objective {F(answer.Objective)} but L^c_β(W) recomputed from the returned blocks is {F(objective)} " +
                 $"(difference {F(answer.Objective - objective)}; tolerance {Tolerances.Objective})"));
-        var cert = problem.Certify(point);
-        if (!cert.CertifiedAt(requestedTolerance))
+        var cert = shared.Certificate;
+        if (!(shared.Of(SolutionAspect.Proven).Ok && shared.Of(SolutionAspect.Certified).Ok))
             v.Add(new(CheckIds.Gap, $"not certified at the requested tolerance {F(requestedTolerance)} (declared {F(claimedTol)}): certified gap " +
                 $"{F(cert.Gap)}, relative {F(cert.RelativeGap)} by the certificate's test (THEORY.md §4.1); objective {F(objective)}, proven lower " +
                 $"bound {F(cert.Lower)} over the exact pattern set (ρ(v) = {F(cert.Rho)}, β = {F(problem.Beta)})" +
