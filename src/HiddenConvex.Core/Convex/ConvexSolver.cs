@@ -267,7 +267,8 @@ public static class ConvexSolver
 
         /// <summary>
         /// Face polish (<see cref="FacePolisher"/>) started from a candidate, repeated from its own result while that
-        /// improves the certified gap (at most <see cref="PolishRounds"/> rounds): a polished point that prices above β on a
+        /// improves the certified gap and prices better than its start (<see cref="PricesBetter"/>; at most
+        /// <see cref="PolishRounds"/> rounds): a polished point that prices above β on a
         /// block the first face set missed reads that block off its own, more accurate, dual vector. Thorough (the fallback
         /// when the barrier cannot reach ε): each round also tries narrower active margins, and stops at the first certified
         /// point. Without <paramref name="withEmpty"/> (the early polish of an uncertified point) the retry that keeps the
@@ -279,13 +280,24 @@ public static class ConvexSolver
             Candidate? best = null;
             for (int round = 0; round < PolishRounds; round++)
             {
-                var next = PolishOnce(best ?? from, thorough, withEmpty);
+                var start = best ?? from;
+                var next = PolishOnce(start, thorough, withEmpty);
                 if (next is null || (best is not null && !(next.Certificate.Gap < best.Certificate.Gap))) break;
                 best = next;
-                if (best.Certificate.Gap <= 0) break;
+                if (best.Certificate.Gap <= 0 || !PricesBetter(next, start)) break;
             }
             return best;
         }
+
+        /// <summary>
+        /// A polished point seeds another round only when it prices no worse than its start: its certified gap is lower, or
+        /// |ρ(v)/β − 1| ≤ max(|ρ(v₀)/β − 1|, <see cref="PolishThreshold"/>) with v₀ the start's dual vector. A point that prices
+        /// far from β reads a huge face set off an inaccurate v (hundreds or thousands of blocks near β), whose dense polish
+        /// costs minutes and returns nothing better.
+        /// </summary>
+        private bool PricesBetter(Candidate next, Candidate start) =>
+            next.Certificate.Gap < start.Certificate.Gap
+            || Math.Abs(next.Certificate.Rho / Beta - 1) <= Math.Max(Math.Abs(start.Certificate.Rho / Beta - 1), PolishThreshold);
 
         /// <summary>
         /// One polish round: first without the blocks the start leaves empty (fast); if that misses an active block, with all
