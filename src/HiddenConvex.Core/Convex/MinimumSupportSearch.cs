@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using HiddenConvex.Core.Numerics;
 using MathNet.Numerics.LinearAlgebra;
-using MathNet.Numerics.LinearAlgebra.Factorization;
 
 namespace HiddenConvex.Core.Convex;
 
@@ -80,6 +79,7 @@ public sealed partial class OptimalSet
         private readonly double[] _gram, _b, _columnNorm;
         private readonly double _zz, _tolerance, _gramResidual2;
         private long _tried;
+        private readonly SupportScratch _scratch;
 
         /// <summary>
         /// A search of the set within limits; with <paramref name="stopBelowKnown"/> it ends once every size below the known
@@ -98,6 +98,7 @@ public sealed partial class OptimalSet
             _tolerance = ResidualTolerance(set.Z);
             double gramResidual = Math.Max(GramResidualRelative * Math.Sqrt(_zz), GramResidualFactor * _tolerance);
             _gramResidual2 = gramResidual * gramResidual;
+            _scratch = new SupportScratch(set.A.ToColumnMajorArray(), _n, Math.Max(1, Math.Min(_k, set.Rank)));
         }
 
         public MinimumSupportBounds Run()
@@ -163,7 +164,7 @@ public sealed partial class OptimalSet
         private Vector<double>? Carries(int[] index, int size, double[] work)
         {
             if (GramRejects(index, size, work)) return null;
-            return _set.ExactSupportPoint(index.AsSpan(0, size), _tolerance);
+            return _set.ExactSupportPoint(index.AsSpan(0, size), _tolerance, _scratch);
         }
 
         /// <summary>
@@ -226,22 +227,126 @@ public sealed partial class OptimalSet
     /// <summary>
     /// The exact test of a support S: independent columns (rank of A_S, singular values above <see cref="RankTolerance"/>
     /// times the largest), least-squares coefficients c ≥ 0 (none below −<see cref="NegativeCoefficient"/>·max|c|) and
-    /// ‖A_S c − z*‖ within the tolerance; the point t (c on S, clipped at 0) or null. A_S = QR (thin), so the singular
-    /// values and the least-squares solution come from the |S|×|S| factor R.
+    /// ‖A_S c − z*‖ within the tolerance; the point t (c on S, clipped at 0) or null. A_S = QR by Householder reflections,
+    /// so the singular values (one-sided Jacobi on the |S|×|S| factor R) and the least-squares solution R⁻¹Qᵀz* come
+    /// from R; allocation-free apart from the returned point (<see cref="SupportScratch"/>).
     /// </summary>
-    private Vector<double>? ExactSupportPoint(ReadOnlySpan<int> support, double tolerance)
+    private Vector<double>? ExactSupportPoint(ReadOnlySpan<int> support, double tolerance, SupportScratch scratch)
     {
-        int size = support.Length;
-        var sub = Matrix<double>.Build.Dense(A.RowCount, size);
-        for (int i = 0; i < size; i++) sub.SetColumn(i, A.Column(support[i]));
-        var qr = sub.QR(QRMethod.Thin);
-        var svd = qr.R.Svd(true);
-        if (svd.S.Count(v => v > RankTolerance * svd.S[0]) < size) return null;
-        var coef = svd.Solve(qr.Q.TransposeThisAndMultiply(Z));
-        if (coef.Minimum() < -NegativeCoefficient * coef.AbsoluteMaximum()) return null;
-        if ((sub * coef - Z).L2Norm() > tolerance) return null;
+        int size = support.Length, n = A.RowCount;
+        var q = scratch.Q;
+        var b = scratch.B;
+        var columns = scratch.Columns;
+        for (int i = 0; i < size; i++) columns.AsSpan(support[i] * n, n).CopyTo(q.AsSpan(i * n, n));
+        for (int j = 0; j < n; j++) b[j] = Z[j];
+        var r = scratch.R;
+        Array.Clear(r, 0, size * size);
+        for (int c = 0; c < size; c++)
+        {
+            var col = q.AsSpan(c * n, n);
+            double norm = 0;
+            for (int j = c; j < n; j++) norm += col[j] * col[j];
+            norm = Math.Sqrt(norm);
+            double alpha = col[c] > 0 ? -norm : norm;
+            if (norm > 0)
+            {
+                col[c] -= alpha; // Householder vector v = x − αe_c in place
+                double vv = 0;
+                for (int j = c; j < n; j++) vv += col[j] * col[j];
+                for (int cc = c + 1; cc < size; cc++) Reflect(col, q.AsSpan(cc * n, n), c, vv);
+                Reflect(col, b, c, vv);
+            }
+            r[c * size + c] = alpha;
+            for (int cc = c + 1; cc < size; cc++) r[c * size + cc] = q[cc * n + c];
+        }
+        if (!FullRank(r, size, scratch.Jacobi)) return null;
+        var coef = scratch.Coefficients;
+        for (int i = size - 1; i >= 0; i--)
+        {
+            double sum = b[i];
+            for (int k = i + 1; k < size; k++) sum -= r[i * size + k] * coef[k];
+            coef[i] = sum / r[i * size + i];
+        }
+        double largest = 0, smallest = double.PositiveInfinity;
+        for (int i = 0; i < size; i++) { largest = Math.Max(largest, Math.Abs(coef[i])); smallest = Math.Min(smallest, coef[i]); }
+        if (smallest < -NegativeCoefficient * largest) return null;
+        double residual = 0;
+        for (int j = 0; j < n; j++)
+        {
+            double e = -Z[j];
+            for (int i = 0; i < size; i++) e += columns[support[i] * n + j] * coef[i];
+            residual += e * e;
+        }
+        if (Math.Sqrt(residual) > tolerance) return null;
         var t = Vector<double>.Build.Dense(Active.Count);
         for (int i = 0; i < size; i++) t[support[i]] = Math.Max(0, coef[i]);
         return t;
+    }
+
+    /// <summary>y ← (I − 2vvᵀ/vᵀv) y on rows from <paramref name="from"/> on.</summary>
+    private static void Reflect(ReadOnlySpan<double> v, Span<double> y, int from, double vv)
+    {
+        double dot = 0;
+        for (int j = from; j < v.Length; j++) dot += v[j] * y[j];
+        double f = 2 * dot / vv;
+        for (int j = from; j < v.Length; j++) y[j] -= f * v[j];
+    }
+
+    /// <summary>Sweeps of one-sided Jacobi before the singular values count as converged (they converge quadratically).</summary>
+    private const int JacobiSweeps = 60;
+
+    /// <summary>
+    /// Whether the s×s upper-triangular R (row-major) has every singular value above <see cref="RankTolerance"/> times the
+    /// largest: one-sided Jacobi (rotations that make the columns of a copy of R orthogonal; the column norms are then the
+    /// singular values, to high relative accuracy).
+    /// </summary>
+    private static bool FullRank(double[] r, int s, double[] u)
+    {
+        for (int i = 0; i < s; i++)
+            for (int j = 0; j < s; j++) u[j * s + i] = r[i * s + j]; // column-major copy
+        for (int sweep = 0; sweep < JacobiSweeps; sweep++)
+        {
+            bool rotated = false;
+            for (int p = 0; p < s - 1; p++)
+                for (int k = p + 1; k < s; k++)
+                {
+                    var cp = u.AsSpan(p * s, s);
+                    var ck = u.AsSpan(k * s, s);
+                    double alpha = 0, beta = 0, gamma = 0;
+                    for (int i = 0; i < s; i++) { alpha += cp[i] * cp[i]; beta += ck[i] * ck[i]; gamma += cp[i] * ck[i]; }
+                    if (Math.Abs(gamma) <= 1e-15 * Math.Sqrt(alpha * beta)) continue;
+                    rotated = true;
+                    double zeta = (beta - alpha) / (2 * gamma);
+                    double tan = Math.Sign(zeta) / (Math.Abs(zeta) + Math.Sqrt(1 + zeta * zeta));
+                    if (zeta == 0) tan = 1;
+                    double cos = 1 / Math.Sqrt(1 + tan * tan), sin = cos * tan;
+                    for (int i = 0; i < s; i++)
+                    {
+                        double a = cp[i], c = ck[i];
+                        cp[i] = cos * a - sin * c;
+                        ck[i] = sin * a + cos * c;
+                    }
+                }
+            if (!rotated) break;
+        }
+        double top = 0, bottom = double.PositiveInfinity;
+        for (int i = 0; i < s; i++)
+        {
+            double norm = 0;
+            for (int k = 0; k < s; k++) norm += u[i * s + k] * u[i * s + k];
+            norm = Math.Sqrt(norm);
+            top = Math.Max(top, norm);
+            bottom = Math.Min(bottom, norm);
+        }
+        return top > 0 && bottom > RankTolerance * top;
+    }
+
+    /// <summary>Work arrays of the exact support test, sized for the largest support searched.</summary>
+    private sealed class SupportScratch(double[] columns, int n, int size)
+    {
+        /// <summary>A, column-major.</summary>
+        public readonly double[] Columns = columns;
+        public readonly double[] Q = new double[n * size], B = new double[n], R = new double[size * size], Jacobi = new double[size * size],
+            Coefficients = new double[size];
     }
 }
