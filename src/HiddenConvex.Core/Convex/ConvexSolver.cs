@@ -113,6 +113,14 @@ public static class ConvexSolver
     internal static bool WorthEarlyPolish(bool far, int added, double rho, double beta, int variables) =>
         !far && !(added > 0 && rho > beta * (1 + PolishThreshold)) && variables <= PolishVariableLimit;
 
+    /// <summary>
+    /// Blocks added per outer iteration by default: max(10, min(n, ⌈3√n⌉)). Adding n at once (the former default) filled the
+    /// working set with blocks that price above β only at the first, far-off dual vectors (1612 blocks for 96 active at
+    /// n = 200), and a Newton step costs O(K n² d) in the working-set size K; a few more iterations with the most violated
+    /// blocks cost less (n = 400, d = 2: 3.3 s CPU instead of 5.0 s). Up to n = 10 this is 10, as before.
+    /// </summary>
+    internal static int DefaultBlocksPerIteration(int n) => Math.Max(10, Math.Min(n, (int)Math.Ceiling(3 * Math.Sqrt(n))));
+
     /// <summary>A working set of K blocks in R^d is polished (other than as the last resort) when K·d ≤ <see cref="PolishVariableLimit"/>.</summary>
     internal static bool IsPolishable(int variables) => variables <= PolishVariableLimit;
 
@@ -141,7 +149,7 @@ public static class ConvexSolver
             _problem = problem; _settings = settings; _ct = ct;
             _deadline = DateTime.UtcNow.AddSeconds(settings.TimeLimitSeconds);
             _progress = settings.Verbose ? settings.Progress ?? Console.Error : null;
-            _perIteration = settings.BlocksPerIteration > 0 ? settings.BlocksPerIteration : Math.Max(10, problem.Data.N);
+            _perIteration = settings.BlocksPerIteration > 0 ? settings.BlocksPerIteration : DefaultBlocksPerIteration(problem.Data.N);
             _best = _last = Evaluate(ConvexPoint.Zero(problem.Data.D));
         }
 
