@@ -133,7 +133,7 @@ public static class EdgeBenchmark
 
     /// <summary>Figures of one run of the 'hcv solve' sequence.</summary>
     private sealed record Figures(int Cells, double Enumerate, SolverResult Result, double CertifiedGap, double OptimalSet, double Prune,
-        double Refine, double MStarSeconds, double Psi, double Total, double Cpu, int? Active, int? MStar, int Support, string Note, long AllocatedMb, long PeakMb)
+        double Refine, double MStarSeconds, double Psi, double Total, double Cpu, int? Active, string MStar, int Support, string Note, long AllocatedMb, long PeakMb)
     {
         public double PostSolve => OptimalSet + Prune + Refine + MStarSeconds + Psi;
     }
@@ -159,22 +159,26 @@ public static class EdgeBenchmark
         using var process = Process.GetCurrentProcess();
         double cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
         return new Figures(patterns.Count, enumerate, solution.Solve, gap, t.OptimalSet, t.Prune, t.Refine, t.MStar, t.Psi, total, cpu,
-            solution.OptimalSet?.Active.Count, solution.MStar, solution.Final.NonZeroBlocks.Count(), note,
+            solution.OptimalSet?.Active.Count, MStarText(solution.MStarBounds), solution.Final.NonZeroBlocks.Count(), note,
             (GC.GetTotalAllocatedBytes(precise: false) - allocated) >> 20, process.PeakWorkingSet64 >> 20);
     }
 
     private static readonly string Header =
         $"{"instance",-16} {"cells",7} {"enum",6} {"solver",7} {"optset",6} {"prune",6} {"refine",6} {"m*",6} {"ψ",5} {"post",6} {"total",7} {"cpu",7} " +
-        $"{"outer",5} {"newton",6} {"wset",5} {"active",6} {"m*",4} {"supp",4} {"status",-15} {"rel.gap",8} {"alloc MB",8} {"peak MB",7}  note";
+        $"{"outer",5} {"newton",6} {"wset",5} {"active",6} {"m*",6} {"supp",4} {"status",-15} {"rel.gap",8} {"alloc MB",8} {"peak MB",7}  note";
 
     private static bool Print(string name, Figures f)
     {
         var r = f.Result;
         Console.WriteLine(string.Create(Inv,
             $"{name,-16} {f.Cells,7} {f.Enumerate,6:F2} {r.Seconds,7:F2} {f.OptimalSet,6:F2} {f.Prune,6:F2} {f.Refine,6:F2} {f.MStarSeconds,6:F2} {f.Psi,5:F2} {f.PostSolve,6:F2} {f.Total,7:F2} {f.Cpu,7:F2} " +
-            $"{r.Iterations,5} {r.NewtonSteps,6} {r.WorkingSetSize,5} {Show(f.Active),6} {Show(f.MStar),4} {f.Support,4} {r.StatusName,-15} {f.CertifiedGap,8:E1} {f.AllocatedMb,8} {f.PeakMb,7}  {f.Note}"));
+            $"{r.Iterations,5} {r.NewtonSteps,6} {r.WorkingSetSize,5} {Show(f.Active),6} {f.MStar,6} {f.Support,4} {r.StatusName,-15} {f.CertifiedGap,8:E1} {f.AllocatedMb,8} {f.PeakMb,7}  {f.Note}"));
         return r.Status == SolverStatus.Optimal && f.CertifiedGap <= Tolerance;
     }
+
+    /// <summary>m* when the search proved it, else its bracket "lo..hi"; "-" when it did not run.</summary>
+    private static string MStarText(MinimumSupportBounds? b) =>
+        b is null ? "-" : b.Exact ? b.AtMost.ToString(Inv) : string.Create(Inv, $"{b.AtLeast}..{b.AtMost}");
 
     private static string Show(int? value) => value is int v ? v.ToString(Inv) : "-";
 

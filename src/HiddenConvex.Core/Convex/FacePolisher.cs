@@ -115,6 +115,7 @@ internal static class FacePolisher
         double? activeMargin = null)
     {
         var blocks = CandidateFaces(oracle, x, beta, v, start, activeMargin);
+        if (blocks is null) return null;
         // Blocks the start point leaves (numerically) empty are priced just below β: they sit at the
         // kink ‖y_b‖ = 0 where Newton crawls, so they are left out (the certificate re-checks them).
         double startLargest = blocks.Count == 0 ? 0 : blocks.Max(bk => Norm(bk.Y));
@@ -132,20 +133,22 @@ internal static class FacePolisher
     /// <summary>
     /// The candidate blocks with their faces read off v: the blocks priced within the active margin below min(β, ρ(v)).
     /// The margin also covers how far ρ(v) itself is from β: a point priced below β (a certified point whose v is short of
-    /// v*) is read relative to ρ(v), otherwise a small certified gap can leave no block at all to polish.
+    /// v*) is read relative to ρ(v), otherwise a small certified gap can leave no block at all to polish. ρ(v) comes first
+    /// (<see cref="IPricingOracle.Price"/>), then only the blocks above the threshold are listed. Null as soon as the
+    /// blocks without a start value (which the polish never drops) exceed <see cref="MaxVariables"/> face variables.
     /// </summary>
-    private static List<FaceBlock> CandidateFaces(IPricingOracle oracle, Matrix<double> x, double beta, Vector<double> v,
+    private static List<FaceBlock>? CandidateFaces(IPricingOracle oracle, Matrix<double> x, double beta, Vector<double> v,
         IReadOnlyDictionary<Block, Vector<double>> start, double? activeMargin)
     {
         int d = oracle.D, n = oracle.N;
         var vArr = v.AsArray() ?? v.ToArray();
-        var candidates = oracle.BlocksAbove(v, CandidateFraction * beta).Blocks;
         var blocks = new List<FaceBlock>();
-        if (candidates.Count == 0) return blocks;
-        double rho = candidates.Max(c => c.Value);
+        double rho = oracle.Price(v).Rho;
+        if (!(rho >= CandidateFraction * beta)) return blocks;
         double margin = activeMargin ?? Math.Clamp(10 * Math.Abs(rho / beta - 1), ActiveMargin, MaxActiveMargin);
         double threshold = Math.Min(beta, rho) * (1 - margin);
-        foreach (var candidate in candidates)
+        long withoutStart = 0;
+        foreach (var candidate in oracle.BlocksAbove(v, Math.Max(threshold, CandidateFraction * beta)).Blocks)
         {
             if (candidate.Value < threshold) continue;
             var (pi, norm, faceRows) = oracle.Geometry.Face(candidate.Block, vArr);
@@ -157,6 +160,7 @@ internal static class FacePolisher
                 : Vector<double>.Build.DenseOfArray(pi) * (ColdStartLength / Math.Max(norm, Tolerances.ZeroNorm));
             var y0 = basis.TransposeThisAndMultiply(w0).ToArray();
             if (Norm(y0) == 0) continue;
+            if (!start.ContainsKey(candidate.Block) && (withoutStart += y0.Length) > MaxVariables) return null;
             blocks.Add(new FaceBlock
             {
                 Block = candidate.Block, Signs = signs, Basis = basis, Y = y0,

@@ -16,7 +16,7 @@ public sealed record ActiveBlock(Block Block, Vector<double> Direction, Vector<d
 /// blocks of one solution — and 𝒲* = {w_b = t_b d_b : t ≥ 0, A t = z*} with A's columns
 /// γ_b diag(s_b) X d_b. Every point has objective P*_c and Σ_b t_b = v*·z*/β.
 /// </summary>
-public sealed class OptimalSet
+public sealed partial class OptimalSet
 {
     /// <summary>The program.</summary>
     public ConvexProblem Problem { get; }
@@ -256,33 +256,34 @@ public sealed class OptimalSet
     /// <summary>
     /// m* exactly: the smallest support of a point of 𝒲*, by trying supports of increasing size with
     /// independent columns (a smaller dependent support would prune to a smaller independent one).
-    /// Returns null when more than <paramref name="maxSupports"/> supports would have to be tried: a size is
+    /// Sizes are searched from 1 up to rank(A) with no point known in advance (<see cref="SearchMinimumSupport"/> stops
+    /// below the support of a known point, and is anytime). Returns null when more than <paramref name="maxSupports"/> supports would have to be tried: a size is
     /// searched only when all its C(|active|, size) supports fit in what is left of the budget, so a hopeless search
     /// (hundreds of active blocks) is refused at once instead of after spending the whole budget.
     /// </summary>
     public (int MStar, Vector<double> T)? MinimumSupport(long maxSupports = 2_000_000)
     {
-        int k = Active.Count;
-        if (Z.L2Norm() == 0) return (0, Vector<double>.Build.Dense(k));
-        long budget = maxSupports;
-        for (int size = 1; size <= Math.Min(Rank, k); size++)
-        {
-            long supports = Combinations.Count(k, size);
-            if (supports > budget) return null;
-            budget -= supports;
-            foreach (var support in Combinations.Of(k, size))
-            {
-                var sub = Matrix<double>.Build.DenseOfColumnVectors(support.Select(i => A.Column(i)));
-                if (NumericalRank(sub) < size) continue;
-                var coef = sub.Svd(true).Solve(Z);
-                if (coef.Minimum() < -NegativeCoefficient * coef.AbsoluteMaximum()) continue;
-                if ((sub * coef - Z).L2Norm() > Tolerances.Prediction.At(Z.AbsoluteMaximum()) * Math.Sqrt(Z.Count)) continue;
-                var t = Vector<double>.Build.Dense(k);
-                for (int i = 0; i < size; i++) t[support[i]] = Math.Max(0, coef[i]);
-                return (size, t);
-            }
-        }
-        return (Rank, Prune(Point));
+        var search = new SupportSearch(this, new MinimumSupportLimits(maxSupports, WholeSizesOnly: true), known: null, stopBelowKnown: false).Run();
+        return search.Exact && search.Stop is not (MinimumSupportStop.SupportLimit or MinimumSupportStop.TimeLimit) ? (search.AtMost, search.T) : null;
+    }
+
+    /// <summary>
+    /// The m* search of THEORY.md §6 within limits, anytime: supports of increasing size are tried (independent columns
+    /// only, as in <see cref="MinimumSupport"/>) until one carries a point of 𝒲*, every size below the best known
+    /// support is excluded, or a limit is reached. What is proven when it stops is the bracket
+    /// <see cref="MinimumSupportBounds.AtLeast"/> ≤ m* ≤ <see cref="MinimumSupportBounds.AtMost"/>: at least one more than
+    /// the largest size all of whose supports were excluded, at most the support of the point returned (the first
+    /// support found, else <paramref name="known"/> or the pruned <see cref="Point"/>).
+    /// Each support S is tested on the Gram matrix G = AᵀA and b = Aᵀz* computed once (O(|S|³): Cholesky of the
+    /// column-normalised G_SS, coefficients c, residual² = ‖z*‖² − 2cᵀb_S + cᵀG_SS c); it is rejected there only when
+    /// it is clearly not a point of 𝒲* (well conditioned and a clearly negative coefficient or a residual far above the
+    /// tolerance); every other support is decided by the exact test (thin QR of A_S, SVD of its R: the rank test and the
+    /// least-squares coefficients of <see cref="MinimumSupport"/>).
+    /// </summary>
+    public MinimumSupportBounds SearchMinimumSupport(MinimumSupportLimits limits, Vector<double>? known = null)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        return new SupportSearch(this, limits, known, stopBelowKnown: true).Run();
     }
 
     /// <summary>
@@ -331,7 +332,8 @@ public sealed class OptimalSet
     private static Matrix<double> NullBasis(Matrix<double> m)
     {
         int cols = m.ColumnCount;
-        var svd = m.Svd(true);
+        // A tall m has the null space and singular values of its thin QR factor R (cols × cols): no n×n U is formed.
+        var svd = (m.RowCount > cols ? m.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).R : m).Svd(true);
         var s = svd.S;
         int rank = s.Count(v => v > RankTolerance * s[0]);
         if (rank >= cols) return Matrix<double>.Build.Dense(cols, 0);

@@ -24,7 +24,7 @@ public sealed record SolverSettings
 
     /// <summary>
     /// Largest number of blocks added to the working set per outer iteration (default 0 = automatic:
-    /// max(10, n)). Blocks are added in decreasing ‖Π_b‖ among those with ‖Π_b‖ &gt; β.
+    /// max(10, min(n, ⌈3√n⌉))). Blocks are added in decreasing ‖Π_b‖ among those with ‖Π_b‖ &gt; β.
     /// </summary>
     public int BlocksPerIteration { get; init; }
 

@@ -13,7 +13,7 @@ internal sealed class WorkingSet
     private readonly List<ReducedBlock> _blocks = [];
     private readonly HashSet<Block> _members = [];
     private readonly Dictionary<Block, ReducedBlock> _built = [];
-    private readonly HashSet<Block> _prunedBefore = [];
+    private readonly Dictionary<Block, int> _timesPruned = [];
 
     /// <summary>The blocks of the reduced program, in the order of its variables.</summary>
     public IReadOnlyList<ReducedBlock> Blocks => _blocks;
@@ -28,8 +28,10 @@ internal sealed class WorkingSet
     public const double PruneNormRatio = 1e-3;
 
     /// <summary>
-    /// … and ‖Π_b(v)‖ ≤ β(1 − this) at its dual vector v. Wide: next to large near-parallel rows a block's value moves
-    /// by ‖X‖·‖Δv‖ between inner solves, and a block priced 2% below β at a loose point can be active at v*.
+    /// … and ‖Π_b(v)‖ ≤ β(1 − δ_b) at its dual vector v, δ_b = this·2^k after the block was dropped k times before. Wide:
+    /// next to large near-parallel rows a block's value moves by ‖X‖·‖Δv‖ between inner solves, and a block priced 2%
+    /// below β at a loose point can be active at v*. The margin doubles with every drop, so a block is dropped at most
+    /// three times (δ_b = 0.2, 0.4, 0.8): dropping and adding the same block cannot cycle.
     /// </summary>
     public const double PruneMargin = 0.2;
 
@@ -66,27 +68,29 @@ internal sealed class WorkingSet
 
     /// <summary>
     /// Drops the blocks that the last inner solution leaves (numerically) empty, ‖w_b‖ ≤ <see cref="PruneNormRatio"/>·max‖w‖,
-    /// and that price clearly below β, ‖Π_b(v)‖ ≤ β(1 − <see cref="PruneMargin"/>): an optimum uses at most n blocks, and
-    /// every Newton step costs O(K n² d) in the working-set size K. A dropped block re-enters through pricing if it ever
-    /// prices above β again, and is never dropped twice (with widely scaled rows ‖w_b‖ says little about a block's weight,
-    /// and dropping and adding it again would cycle); working sets of at most 2n blocks are left alone. Returns how many
-    /// were dropped. The certificate always prices every block of the program.
+    /// and that price clearly below β, ‖Π_b(v)‖ ≤ β(1 − δ_b) with δ_b of <see cref="PruneMargin"/>: an optimum uses at most
+    /// n blocks, and a Newton step costs O(K n² d) in the working-set size K, so the working set is kept near the blocks the
+    /// dual still prices close to β, at every iteration. A dropped block re-enters through pricing if it ever prices above
+    /// β again, with a margin twice as wide for its next drop (with widely scaled rows ‖w_b‖ says little about a block's
+    /// weight, and dropping and adding it again at one margin would cycle). Returns how many were dropped. The certificate
+    /// always prices every block of the program.
     /// </summary>
     public int Prune(BlockGeometry geometry, double beta, Vector<double> v)
     {
-        if (LastSolution is not { } last || _blocks.Count <= 2 * geometry.N) return 0;
+        if (LastSolution is not { } last) return 0;
         double largest = 0;
         foreach (var (w, _) in last.Values) largest = Math.Max(largest, Norm(w));
         var vArr = v.AsArray() ?? v.ToArray();
         int before = _blocks.Count;
         _blocks.RemoveAll(blk =>
         {
-            if (_prunedBefore.Contains(blk.Block)) return false;
+            double margin = PruneMargin * Math.Pow(2, _timesPruned.GetValueOrDefault(blk.Block));
+            if (margin >= 1) return false;
             if (!last.TryGetValue(blk.Block, out var point) || Norm(point.W) > PruneNormRatio * largest) return false;
             geometry.Projection(blk.Block, vArr, out double value);
-            if (value > beta * (1 - PruneMargin)) return false;
+            if (value > beta * (1 - margin)) return false;
             _members.Remove(blk.Block);
-            _prunedBefore.Add(blk.Block);
+            _timesPruned[blk.Block] = _timesPruned.GetValueOrDefault(blk.Block) + 1;
             return true;
         });
         return before - _blocks.Count;

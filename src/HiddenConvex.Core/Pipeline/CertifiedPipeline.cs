@@ -26,6 +26,16 @@ public sealed record PipelineSettings
     /// </summary>
     public long MaxSupportsForMStar { get; init; } = 200_000;
 
+    /// <summary>
+    /// The m* search stops after max(this × the solve's seconds, <see cref="MinSecondsForMStar"/>) seconds of wall clock
+    /// (default 0.25) and reports the bracket it proved (<see cref="MinimumSupportBounds"/>): post-solve work stays
+    /// within the solve's own time.
+    /// </summary>
+    public double MStarTimeShare { get; init; } = 0.25;
+
+    /// <summary>The m* search may always take this many seconds (default 0.05): on small programs it then finishes.</summary>
+    public double MinSecondsForMStar { get; init; } = 0.05;
+
     /// <summary>Progress lines (stderr in the CLI); null for silence (default).</summary>
     public TextWriter? Log { get; init; }
 }
@@ -58,6 +68,13 @@ public sealed record CertifiedSolution(
     Network Network,
     PipelineTimings Timings)
 {
+    /// <summary>
+    /// The bracket AtLeast ≤ m* ≤ AtMost proven by the m* search (THEORY.md §6), with the supports tried and why it stopped;
+    /// null when it did not run (no optimal set, or <see cref="PipelineSettings.MaxSupportsForMStar"/> = 0).
+    /// <see cref="MStar"/> is its exact value when the two bounds agree.
+    /// </summary>
+    public MinimumSupportBounds? MStarBounds { get; init; }
+
     /// <summary>The solve ended certified (status optimal or optimal-restricted).</summary>
     public bool Certified => Solve.Status is SolverStatus.Optimal or SolverStatus.OptimalRestricted;
 }
@@ -87,10 +104,15 @@ public static class CertifiedPipeline
         else if (certified) setFailure = "not described";
         double setSeconds = Lap(phase);
 
-        var pruned = set is not null && settings.Prune ? set.ToPoint(set.Prune(set.Point)) : null;
+        var prunedT = set is not null && settings.Prune ? set.Prune(set.Point) : null;
+        var pruned = prunedT is null ? null : set!.ToPoint(prunedT);
         double pruneSeconds = Lap(phase);
-        // m* by exhaustive support search is exponential in the number of active blocks: bounded.
-        int? mStar = set is not null && settings.MaxSupportsForMStar > 0 ? set.MinimumSupport(settings.MaxSupportsForMStar)?.MStar : null;
+        // m* by support search is exponential in the number of active blocks: bounded in supports and by the solve's time,
+        // starting from the pruned vertex's support as the upper bound.
+        var mStar = set is not null && settings.MaxSupportsForMStar > 0
+            ? set.SearchMinimumSupport(new MinimumSupportLimits(settings.MaxSupportsForMStar,
+                Math.Max(settings.MStarTimeShare * solveSeconds, settings.MinSecondsForMStar)), prunedT)
+            : null;
         double mStarSeconds = Lap(phase);
 
         double target = Math.Max(tolerance, result.RelativeGap);
@@ -102,8 +124,8 @@ public static class CertifiedPipeline
         var final = usePruned ? vertex! : result.W;
         var network = Maps.Psi(final);
         double psiSeconds = Lap(phase);
-        return new CertifiedSolution(problem, result, set, setFailure, vertex, vertexCertificate, usePruned, final, mStar, network,
-            new PipelineTimings(solveSeconds, setSeconds, pruneSeconds, refineSeconds, mStarSeconds, psiSeconds));
+        return new CertifiedSolution(problem, result, set, setFailure, vertex, vertexCertificate, usePruned, final, mStar?.MStar, network,
+            new PipelineTimings(solveSeconds, setSeconds, pruneSeconds, refineSeconds, mStarSeconds, psiSeconds)) { MStarBounds = mStar };
     }
 
     /// <summary>Seconds since the last lap, restarting the watch.</summary>

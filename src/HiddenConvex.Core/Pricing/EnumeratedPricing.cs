@@ -25,11 +25,20 @@ public static class ExactPricing
 /// stored as a ±1 sign array, blocks are numbered by <see cref="BlockId"/>, and every thread has its own projection
 /// workspace. Its bound is ρ itself, proven for the full program when the set is the exact enumeration of S(X) and no
 /// block subset was given; a sampled set or a block subset prices the restricted program.
+/// <para>
+/// Work is shared between calls at the same dual vector (the solver's certificate, its column generation and the face
+/// polish all price the v of one point): the directions g_s of the last v and every block value projected at it are kept
+/// (<see cref="PricingMemo"/>), so a second call projects only what the first did not. A block subset keeps only its own
+/// patterns' signs and directions.
+/// </para>
 /// </summary>
 public sealed class EnumeratedPricing : IPricingOracle
 {
-    private readonly double[] _signs; // p×n, row-major
+    private readonly double[] _signs; // rows × n, row-major: the patterns that take part (all, or a subset's)
+    private readonly int[] _rowOf;    // pattern → its row of _signs, or −1 when no block of it takes part
+    private readonly int[] _patternOf; // row → pattern
     private readonly bool[]? _blockMask;
+    private PricingMemo? _memo;
 
     /// <summary>Rows n.</summary>
     public int N { get; }
@@ -63,23 +72,34 @@ public sealed class EnumeratedPricing : IPricingOracle
             throw new InvalidInputException($"pattern set is for n = {patterns.N} rows but X has {x.RowCount}");
         N = x.RowCount; D = x.ColumnCount; Patterns = patterns;
         Geometry = new BlockGeometry(x);
-        _signs = new double[ArraySize.Product("the pricing sign table (patterns × n)", patterns.Count, N)];
+        if (blocks is not null)
+        {
+            _blockMask = new bool[BlockCount];
+            foreach (var b in blocks)
+            {
+                var id = IdOf(b) ?? throw new InvalidInputException($"block {b} has a pattern outside the pattern set");
+                _blockMask[id.Value] = true;
+            }
+        }
+        _rowOf = new int[patterns.Count];
+        var rows = new List<int>(_blockMask is null ? patterns.Count : 0);
         for (int i = 0; i < patterns.Count; i++)
         {
-            var s = patterns.Cells[i].Pattern;
-            for (int j = 0; j < N; j++) _signs[i * N + j] = s[j] ? 1.0 : -1.0;
+            bool used = _blockMask is null || _blockMask[2 * i] || _blockMask[2 * i + 1];
+            _rowOf[i] = used ? rows.Count : -1;
+            if (used) rows.Add(i);
         }
-        if (blocks is null) return;
-        _blockMask = new bool[BlockCount];
-        foreach (var b in blocks)
+        _patternOf = rows.ToArray();
+        _signs = new double[ArraySize.Product("the pricing sign table (patterns × n)", _patternOf.Length, N)];
+        for (int r = 0; r < _patternOf.Length; r++)
         {
-            var id = IdOf(b) ?? throw new InvalidInputException($"block {b} has a pattern outside the pattern set");
-            _blockMask[id.Value] = true;
+            var s = patterns.Cells[_patternOf[r]].Pattern;
+            for (int j = 0; j < N; j++) _signs[r * N + j] = s[j] ? 1.0 : -1.0;
         }
     }
 
-    /// <summary>The sign array 2s − 1 of pattern i (a view).</summary>
-    internal ReadOnlySpan<double> Signs(int pattern) => _signs.AsSpan(pattern * N, N);
+    /// <summary>The sign array 2s − 1 of a pattern that takes part (a view).</summary>
+    private ReadOnlySpan<double> SignsOfRow(int row) => _signs.AsSpan(row * N, N);
 
     /// <summary>Block <paramref name="id"/> as a <see cref="Block"/>.</summary>
     public Block BlockAt(BlockId id) => new(Patterns.Cells[id.Pattern].Pattern, id.Sign);
@@ -97,18 +117,43 @@ public sealed class EnumeratedPricing : IPricingOracle
     /// <summary>Whether block <paramref name="id"/> takes part in pricing (all blocks unless a subset was given).</summary>
     public bool Includes(BlockId id) => _blockMask is null || _blockMask[id.Value];
 
-    /// <summary>g_s = X^T diag(s) v for every pattern (p×d row-major) and ‖g_s‖.</summary>
+    /// <summary>g_s = X^T diag(s) v for every pattern (p×d row-major) and ‖g_s‖ (zero for the patterns outside a block subset).</summary>
     public (double[] G, double[] Norms) Directions(ReadOnlySpan<double> v)
     {
-        int p = Patterns.Count, n = N, d = D;
+        var memo = MemoFor(v);
+        int p = Patterns.Count, d = D;
         var g = new double[ArraySize.Product("the pricing directions (patterns × d)", p, d)];
         var norms = new double[p];
-        var vArr = v.ToArray();
-        var x = Geometry.XRowMajor;
-        Parallel.For(0, p, ParallelOptions(p), i =>
+        for (int r = 0; r < _patternOf.Length; r++)
         {
-            var gi = g.AsSpan(i * d, d);
-            var si = _signs.AsSpan(i * n, n);
+            int i = _patternOf[r];
+            memo.G.AsSpan(r * d, d).CopyTo(g.AsSpan(i * d, d));
+            norms[i] = memo.Norms[r];
+        }
+        return (g, norms);
+    }
+
+    /// <summary>The memo of this dual vector: the last one when v is the same, else a new one with its directions.</summary>
+    private PricingMemo MemoFor(ReadOnlySpan<double> v)
+    {
+        var memo = Volatile.Read(ref _memo);
+        if (memo is not null && v.SequenceEqual(memo.V)) return memo;
+        memo = new PricingMemo(v.ToArray(), _patternOf.Length, D);
+        ComputeDirections(memo);
+        Volatile.Write(ref _memo, memo);
+        return memo;
+    }
+
+    /// <summary>g_s and ‖g_s‖ for every pattern that takes part (parallel over patterns).</summary>
+    private void ComputeDirections(PricingMemo memo)
+    {
+        int rows = _patternOf.Length, n = N, d = D;
+        var vArr = memo.V;
+        var x = Geometry.XRowMajor;
+        Parallel.For(0, rows, ParallelOptions(rows), r =>
+        {
+            var gi = memo.G.AsSpan(r * d, d);
+            var si = _signs.AsSpan(r * n, n);
             for (int j = 0; j < n; j++)
             {
                 if (si[j] < 0 || vArr[j] == 0) continue;
@@ -118,14 +163,23 @@ public sealed class EnumeratedPricing : IPricingOracle
             }
             double s = 0;
             for (int k = 0; k < d; k++) s += gi[k] * gi[k];
-            norms[i] = Math.Sqrt(s);
+            memo.Norms[r] = Math.Sqrt(s);
         });
-        return (g, norms);
     }
 
-    /// <summary>‖π_b‖ for block <paramref name="id"/> given its pattern's g_s (<see cref="Directions"/>), π_b written to <paramref name="pi"/>.</summary>
-    private double ProjectBlock(BlockId id, ReadOnlySpan<double> gPattern, Span<double> pi) =>
-        Geometry.Project(Signs(id.Pattern), id.Sign, gPattern, pi);
+    /// <summary>
+    /// ‖π_b‖ for block (row, sign) at the memo's v: the value projected before at this v, else projected now (π_b into
+    /// <paramref name="pi"/>) and kept.
+    /// </summary>
+    private double BlockValue(PricingMemo memo, int row, int sign, Span<double> pi)
+    {
+        int slot = 2 * row + (sign > 0 ? 0 : 1);
+        double known = memo.Values[slot];
+        if (!double.IsNaN(known)) return known;
+        double value = Geometry.Project(SignsOfRow(row), sign, memo.G.AsSpan(row * D, D), pi);
+        memo.Values[slot] = value;
+        return value;
+    }
 
     /// <summary>‖π_b‖ for every block (exact, parallel over patterns) in <see cref="BlockId"/> order; −1 for blocks outside a subset.</summary>
     public double[] Values(Vector<double> v) => ValuesOf(v.AsArray() ?? v.ToArray(), _ => true);
@@ -138,18 +192,18 @@ public sealed class EnumeratedPricing : IPricingOracle
 
     private double[] ValuesOf(ReadOnlySpan<double> v, Func<double, bool> worthProjecting)
     {
-        var (g, norms) = Directions(v);
+        var memo = MemoFor(v);
         var values = new double[BlockCount];
-        int d = D;
-        Parallel.For(0, Patterns.Count, ParallelOptions(Patterns.Count), i =>
+        Array.Fill(values, -1.0);
+        int d = D, rows = _patternOf.Length;
+        Parallel.For(0, rows, ParallelOptions(rows), r =>
         {
-            var plus = BlockId.Of(i, +1);
-            var minus = plus.Sibling;
-            if (!worthProjecting(norms[i])) { values[plus.Value] = -1; values[minus.Value] = -1; return; }
+            if (!worthProjecting(memo.Norms[r])) return;
             Span<double> pi = stackalloc double[d];
-            var gi = g.AsSpan(i * d, d);
-            values[plus.Value] = Includes(plus) ? ProjectBlock(plus, gi, pi) : -1;
-            values[minus.Value] = Includes(minus) ? ProjectBlock(minus, gi, pi) : -1;
+            var plus = BlockId.Of(_patternOf[r], +1);
+            var minus = plus.Sibling;
+            if (Includes(plus)) values[plus.Value] = BlockValue(memo, r, +1, pi);
+            if (Includes(minus)) values[minus.Value] = BlockValue(memo, r, -1, pi);
         });
         return values;
     }
@@ -163,9 +217,14 @@ public sealed class EnumeratedPricing : IPricingOracle
         // A block priced exactly at the threshold belongs to the list: project every pattern with ‖g_s‖ ≥ threshold.
         var values = ValuesOf(vArr, norm => norm >= threshold);
         var found = new List<PricedBlock>();
-        for (int b = 0; b < values.Length && found.Count < maxCount; b++)
-            if (values[b] >= threshold) found.Add(Priced(new BlockId(b), values[b]));
-        return new PricedBlocks(found, Complete: values.Count(val => val >= threshold) <= maxCount);
+        int above = 0;
+        for (int b = 0; b < values.Length; b++)
+        {
+            if (!(values[b] >= threshold)) continue;
+            above++;
+            if (found.Count < maxCount) found.Add(Priced(new BlockId(b), values[b]));
+        }
+        return new PricedBlocks(found, Complete: above <= maxCount);
     }
 
     /// <summary>Block <paramref name="id"/> with its value and its cell's witness.</summary>
@@ -180,24 +239,21 @@ public sealed class EnumeratedPricing : IPricingOracle
         ArgumentNullException.ThrowIfNull(v);
         RequireLength(v);
         var vArr = v.AsArray() ?? v.ToArray();
-        var (g, norms) = Directions(vArr);
-        int p = Patterns.Count, d = D;
-        var order = Enumerable.Range(0, p).ToArray();
-        Array.Sort(norms.ToArray(), order);
-        Array.Reverse(order);
+        var memo = MemoFor(vArr);
+        int rows = _patternOf.Length, d = D;
+        var order = memo.Order();
         double best = 0;
         var bestBlock = new BlockId(0);
         var gate = new object();
-        Parallel.For(0, p, ParallelOptions(p), () => new double[d], (r, state, pi) =>
+        Parallel.For(0, rows, ParallelOptions(rows), () => new double[d], (k, state, pi) =>
         {
-            int i = order[r];
-            if (norms[i] <= Volatile.Read(ref best)) { return pi; }
-            var gi = g.AsSpan(i * d, d);
+            int r = order[k];
+            if (memo.Norms[r] <= Volatile.Read(ref best)) { return pi; }
             for (int sgn = 0; sgn < 2; sgn++)
             {
-                var b = new BlockId(2 * i + sgn);
+                var b = BlockId.Of(_patternOf[r], sgn == 0 ? +1 : -1);
                 if (!Includes(b)) continue;
-                double val = ProjectBlock(b, gi, pi);
+                double val = BlockValue(memo, r, b.Sign, pi);
                 if (val > Volatile.Read(ref best))
                     lock (gate)
                         if (val > best || (val == best && b.Value < bestBlock.Value)) { best = val; bestBlock = b; }
@@ -215,4 +271,36 @@ public sealed class EnumeratedPricing : IPricingOracle
 
     private static ParallelOptions ParallelOptions(int work) =>
         new() { MaxDegreeOfParallelism = work < 256 ? 1 : Environment.ProcessorCount };
+
+    /// <summary>
+    /// What pricing at one dual vector v has computed: g_s and ‖g_s‖ of every pattern that takes part, the block values
+    /// projected so far (NaN for the others; two threads may write the same value, which is harmless) and the patterns
+    /// in decreasing ‖g_s‖ (sorted once, when <see cref="Price"/> first needs them).
+    /// </summary>
+    private sealed class PricingMemo(double[] v, int rows, int d)
+    {
+        public readonly double[] V = v;
+        public readonly double[] G = new double[ArraySize.Product("the pricing directions (patterns × d)", rows, d)];
+        public readonly double[] Norms = new double[rows];
+        public readonly double[] Values = NaNs(2L * rows);
+        private int[]? _order;
+
+        public int[] Order()
+        {
+            var order = Volatile.Read(ref _order);
+            if (order is not null) return order;
+            order = Enumerable.Range(0, Norms.Length).ToArray();
+            Array.Sort((double[])Norms.Clone(), order);
+            Array.Reverse(order);
+            Volatile.Write(ref _order, order);
+            return order;
+        }
+
+        private static double[] NaNs(long count)
+        {
+            var a = new double[ArraySize.Product("the pricing memo (2 × patterns)", count, 1)];
+            Array.Fill(a, double.NaN);
+            return a;
+        }
+    }
 }

@@ -270,7 +270,7 @@ public class OptimalSetMutationTests
     }
 
     /// <summary>Smallest |S| with independent columns A_S and a least-squares solution c ≥ 0 of A_S c = z (QR, not SVD).</summary>
-    private static int BruteForceMinimumSupport(Matrix<double> a, Vector<double> z)
+    internal static int BruteForceMinimumSupport(Matrix<double> a, Vector<double> z)
     {
         int k = a.ColumnCount;
         double tol = 1e-8 * Math.Max(1, z.L2Norm());
