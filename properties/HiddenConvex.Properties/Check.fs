@@ -9,7 +9,14 @@ open HiddenConvex.Core.Networks
 open HiddenConvex.Core.Numerics
 open HiddenConvex.Core.Verification
 open HiddenConvex.Properties.Law
-open HiddenConvex.Properties.Generators
+open HiddenConvex.Properties.Inputs
+open HiddenConvex.Properties.Draws
+open HiddenConvex.Properties.DataGenerators
+open HiddenConvex.Properties.ProblemGenerators
+open HiddenConvex.Properties.NetworkGenerators
+open HiddenConvex.Properties.PointGenerators
+open HiddenConvex.Properties.SolverUnderTest
+open HiddenConvex.Properties.SolvedProblems
 open HiddenConvex.Properties.Context
 
 /// Which network the check is run on: "optimal" (ψ(W*)), "restricted" (stationary, usually not
@@ -26,15 +33,15 @@ let arbCheck =
         },
         fun c -> shrinkProblem c.Problem |> Seq.map (fun p -> { c with Problem = p }))
 
-let checkAgrees (c: CheckCase) =
+let checkAgrees (solver: SolverUnderTest) (c: CheckCase) =
     let p = enumerate c.Problem
     let beta, regime = betaOf p
-    let r = ConvexSolver.Solve(convexProblem p beta)
+    let r = solver.Solve(convexProblem p beta)
     let rng = Random c.Seed
     let net =
         match c.Source with
         | "optimal" -> Maps.Psi r.W
-        | "restricted" -> restrictedCandidate p beta c.Seed
+        | "restricted" -> restrictedCandidate solver p beta c.Seed
         | _ ->
             let m = 1 + rng.Next 3
             HiddenConvex.Core.Data.Network.Create(
@@ -65,5 +72,5 @@ let checkAgrees (c: CheckCase) =
            agree "the check's objective is L_β(θ)" objectiveTol report.Objective l ]
          @ agreement @ escape)
 
-let laws =
-    [ Law.create "T6" "the optimality check agrees with the convex solver, and its escape neuron decreases L_β" arbCheck (fun _ -> []) checkAgrees ]
+let laws (solver: SolverUnderTest) =
+    [ Law.create "T6" "the optimality check agrees with the convex solver, and its escape neuron decreases L_β" arbCheck (fun _ -> []) (checkAgrees solver) ]

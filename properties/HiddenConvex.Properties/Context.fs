@@ -1,5 +1,5 @@
 /// Shared set-up of a property case: named tolerances, vectors, the convex objective oracle and stamps
-/// (the core objects of a generated problem are built in Generators: enumerate, betaOf, solve).
+/// (the core objects of a generated problem are built in SolvedProblems: enumerate, betaOf, solveWith).
 module HiddenConvex.Properties.Context
 
 open MathNet.Numerics.LinearAlgebra
@@ -8,7 +8,14 @@ open HiddenConvex.Core.Convex
 open HiddenConvex.Core.Data
 open HiddenConvex.Core.Losses
 open HiddenConvex.Core.Numerics
-open HiddenConvex.Properties.Generators
+open HiddenConvex.Properties.Inputs
+open HiddenConvex.Properties.Draws
+open HiddenConvex.Properties.DataGenerators
+open HiddenConvex.Properties.ProblemGenerators
+open HiddenConvex.Properties.NetworkGenerators
+open HiddenConvex.Properties.PointGenerators
+open HiddenConvex.Properties.SolverUnderTest
+open HiddenConvex.Properties.SolvedProblems
 
 let tol name (t: Tolerance) = name, t
 let objectiveTol = tol "Tolerances.Objective" Tolerances.Objective

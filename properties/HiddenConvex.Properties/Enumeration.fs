@@ -6,7 +6,14 @@ open FsCheck.FSharp
 open MathNet.Numerics.LinearAlgebra
 open HiddenConvex.Core.Arrangements
 open HiddenConvex.Properties.Law
-open HiddenConvex.Properties.Generators
+open HiddenConvex.Properties.Inputs
+open HiddenConvex.Properties.Draws
+open HiddenConvex.Properties.DataGenerators
+open HiddenConvex.Properties.ProblemGenerators
+open HiddenConvex.Properties.NetworkGenerators
+open HiddenConvex.Properties.PointGenerators
+open HiddenConvex.Properties.SolverUnderTest
+open HiddenConvex.Properties.SolvedProblems
 open HiddenConvex.Properties.Context
 
 /// Data with a seed for the random directions the property samples.
@@ -48,7 +55,7 @@ let witnesses (c: EnumCase) =
 /// Cover's count in general position; the exact (Whitney) count of the de-duplicated arrangement otherwise.
 let count (c: EnumCase) =
     let set = enumerateSpec c.Data
-    if isExactKind c.Data then
+    if hasExactBase c.Data then
         let expected = Oracles.exactCellCount c.Data.Base
         let rank = Oracles.exactRank c.Data.Base
         verdict (stamps c @ [ "oracle=exact-integer"; sizeStamp "rank" rank ])

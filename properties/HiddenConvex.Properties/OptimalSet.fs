@@ -8,7 +8,14 @@ open HiddenConvex.Core.Convex
 open HiddenConvex.Core.Networks
 open HiddenConvex.Core.Numerics
 open HiddenConvex.Properties.Law
-open HiddenConvex.Properties.Generators
+open HiddenConvex.Properties.Inputs
+open HiddenConvex.Properties.Draws
+open HiddenConvex.Properties.DataGenerators
+open HiddenConvex.Properties.ProblemGenerators
+open HiddenConvex.Properties.NetworkGenerators
+open HiddenConvex.Properties.PointGenerators
+open HiddenConvex.Properties.SolverUnderTest
+open HiddenConvex.Properties.SolvedProblems
 open HiddenConvex.Properties.Context
 
 type OptCase = { Problem: ProblemSpec; Seed: int }
@@ -23,9 +30,9 @@ let arbOpt =
         fun c -> shrinkProblem c.Problem |> Seq.map (fun p -> { c with Problem = p }))
 
 /// The solved program and 𝒲* around its solution.
-let private solved (c: OptCase) =
-    let s = solve c.Problem
-    s.Instance, s.Beta, s.Regime, s.Convex, s.Result, s.OptimalSet
+let private solved solver (c: OptCase) =
+    let s = solveWith solver c.Problem
+    s.Instance, s.Beta, s.Regime, s.Convex, s.Result, optimalSetOf s
 
 /// "L = P*_c up to the certified gap": lower − tol ≤ L ≤ objective + ε·max(1, |objective|).
 let private equalsOptimum what (r: SolverResult) (l: float) =
@@ -39,8 +46,8 @@ let private support (t: Vector<float>) = t |> Seq.filter (fun v -> v > 0.0) |> S
 let private solvedStamps (problem: ProblemSpec) regime (r: SolverResult) (os: OptimalSet) =
     problemStamps problem @ [ regime; sprintf "status=%s" r.StatusName; sizeStamp "active" os.Active.Count ]
 
-let widthMStar (c: OptCase) =
-    let p, beta, regime, cp, r, os = solved c
+let widthMStar solver (c: OptCase) =
+    let p, beta, regime, cp, r, os = solved solver c
     let t = os.Prune os.Point
     let w = os.ToPoint t
     let rng = Random c.Seed
@@ -56,8 +63,8 @@ let widthMStar (c: OptCase) =
          @ [ atMost "D1: the certified lower bound is ≤ L_β of a random network of width m" objectiveTol r.Lower
                  (NetworkObjective.Value(other, p.Data, p.Loss, beta)) ])
 
-let supportBound (c: OptCase) =
-    let p, _, regime, cp, r, os = solved c
+let supportBound solver (c: OptCase) =
+    let p, _, regime, cp, r, os = solved solver c
     let t = os.Prune os.Point
     let s = support t
     let cols = [| for i in 0 .. t.Count - 1 do if t[i] > 0.0 then yield os.A.Column(i) |]
@@ -76,9 +83,9 @@ let supportBound (c: OptCase) =
             | None -> []))
 
 /// T3 on a network of Θ*_m drawn by the OptimalNetwork arbitrary (Generators).
-let optimalNetworks (c: OptimalNetwork) =
-    let s, net = buildOptimalNetwork c
-    let p, beta, regime, cp, r, os = s.Instance, s.Beta, s.Regime, s.Convex, s.Result, s.OptimalSet
+let optimalNetworks solver (c: OptimalNetwork) =
+    let s, net = buildOptimalNetwork solver c
+    let p, beta, regime, cp, r, os = s.Instance, s.Beta, s.Regime, s.Convex, s.Result, optimalSetOf s
     let l = NetworkObjective.Value(net, p.Data, p.Loss, beta)
     let spec = netSpecOf "optimal" net
     let stat = Stationarity.Measure(net, p.Data, p.Loss, beta)
@@ -102,7 +109,7 @@ let optimalNetworks (c: OptimalNetwork) =
              vecAgree "φ(minimalise θ) predicts z*" predictionTol (back.Predict p.X) os.Z ]
          @ equalsOptimum "L^c_β(φ(minimalise θ))" r (cp.Objective back))
 
-let laws =
-    [ Law.create "T1" "ψ(prune(W*)) padded to any width m ≥ m* attains P*_c, and the certified lower bound bounds every network" arbOpt (fun _ -> []) widthMStar
-      Law.create "T2" "m* ≤ |supp(prune(W*))| ≤ rank(A) ≤ n, and the pruned point is a vertex of 𝒲*" arbOpt (fun _ -> []) supportBound
-      Law.create "T3" "every network built from 𝒲* (sampled, split, permuted, padded) attains P*_c, is stationary and nearly minimal, and minimalises into 𝒲*" arbOptimalNetwork (fun _ -> []) optimalNetworks ]
+let laws (solver: SolverUnderTest) =
+    [ Law.create "T1" "ψ(prune(W*)) padded to any width m ≥ m* attains P*_c, and the certified lower bound bounds every network" arbOpt (fun _ -> []) (widthMStar solver)
+      Law.create "T2" "m* ≤ |supp(prune(W*))| ≤ rank(A) ≤ n, and the pruned point is a vertex of 𝒲*" arbOpt (fun _ -> []) (supportBound solver)
+      Law.create "T3" "every network built from 𝒲* (sampled, split, permuted, padded) attains P*_c, is stationary and nearly minimal, and minimalises into 𝒲*" arbOptimalNetwork (fun _ -> []) (optimalNetworks solver) ]

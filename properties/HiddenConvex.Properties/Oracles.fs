@@ -5,7 +5,7 @@ module HiddenConvex.Properties.Oracles
 
 open System
 open System.Numerics
-open HiddenConvex.Properties.Generators
+open HiddenConvex.Properties.Inputs
 
 /// Exact rank of an integer matrix (fraction-free Gaussian elimination over BigInteger).
 let exactRank (rows: int64[][]) : int =

@@ -56,7 +56,7 @@ let private configText (o: Options) =
     let c = o.Config
     let replay = match c.Replay with Some (s, g, z) -> sprintf " --replay \"(%d,%d,%d)\"" s g z | None -> ""
     sprintf "%s: %d cases per law, sizes %d..%d (n ≤ %d, d ≤ %d), --seed %d%s%s%s"
-        o.Profile c.MaxTest c.StartSize c.EndSize (Generators.maxN c.EndSize) (Generators.maxD c.EndSize) c.Seed replay
+        o.Profile c.MaxTest c.StartSize c.EndSize (Inputs.maxN c.EndSize) (Inputs.maxD c.EndSize) c.Seed replay
         (match o.Families with Some fs -> " --filter " + String.Join(",", fs) | None -> "")
         (match o.LawName with Some n -> sprintf " --law \"%s\"" n | None -> "")
 

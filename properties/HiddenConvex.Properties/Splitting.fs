@@ -5,7 +5,14 @@ open FsCheck.FSharp
 open HiddenConvex.Core.Convex
 open HiddenConvex.Core.Networks
 open HiddenConvex.Properties.Law
-open HiddenConvex.Properties.Generators
+open HiddenConvex.Properties.Inputs
+open HiddenConvex.Properties.Draws
+open HiddenConvex.Properties.DataGenerators
+open HiddenConvex.Properties.ProblemGenerators
+open HiddenConvex.Properties.NetworkGenerators
+open HiddenConvex.Properties.PointGenerators
+open HiddenConvex.Properties.SolverUnderTest
+open HiddenConvex.Properties.SolvedProblems
 open HiddenConvex.Properties.Context
 
 /// A network, the neuron to split and the weights γ_j ≥ 0 (normalised to Σ γ_j = 1 in the body).
