@@ -49,7 +49,7 @@ let rec private parse (o: Options) (args: string list) =
     | x :: rest -> parse { o with Rest = o.Rest @ [ x ] } rest
 
 let private selected (o: Options) (family: string) (name: string) =
-    (match o.Families with Some fs -> List.contains family fs | None -> true)
+    (match o.Families with Some fs -> List.contains (family.ToUpperInvariant()) fs | None -> true)
     && (match o.LawName with Some n -> n = name | None -> true)
 
 let private configText (o: Options) =
@@ -96,7 +96,7 @@ let main argv =
         if o.Config.Replay.IsSome then []
         else Regressions.load (Regressions.folder root) |> List.filter (fun c ->
                 match Catalogue.all |> List.tryFind (fun l -> l.Name = c.LawName) with
-                | Some l -> (match o.Families with Some fs -> List.contains l.Family fs || List.contains "R" fs | None -> true) && o.LawName.IsNone
+                | Some l -> (match o.Families with Some fs -> List.contains (l.Family.ToUpperInvariant()) fs || List.contains "R" fs | None -> true) && o.LawName.IsNone
                 | None -> o.LawName.IsNone)
     if laws.IsEmpty && regressions.IsEmpty then
         eprintfn "no law matches the selection (use --list)"
