@@ -2,7 +2,8 @@
 # Runs every test of the project and ends with one plain line "N passed, N failed[, N skipped]":
 #   1. the xunit tests of the solution (dotnet test): the core's, the hcv command's (run as a process)
 #      and the FsCheck.Xunit-hosted properties,
-#   2. the property suite in its quick configuration (the Expecto runner, which writes a report).
+#   2. the property suite in its quick configuration (the Expecto runner, which writes a report),
+#   3. the tests of the Python module hiddenconvex (python/tests, run against the hcv built here).
 # The conformance tests drive Python reference adapters (Debian's python3-cvxopt and python3-numpy);
 # when those are missing and cannot be installed, that category is skipped and counted as skipped.
 set -uo pipefail
@@ -69,6 +70,28 @@ fi
 if [ "$suite_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "the property suite exited with $suite_rc without reporting a failure" >&2
   failed=$((failed + 1))
+fi
+
+# 3. The Python module hiddenconvex (python/tests) against the hcv built above, with Debian's python3 and
+#    numpy (its torch tests skip themselves, counted as skipped, where python3-torch is missing).
+if /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1; then
+  HCV="$PWD/src/HiddenConvex.Cli/bin/Release/net10.0/hcv" /usr/bin/python3 python/tests/run.py 2>&1 | tee "$log/python.txt"
+  python_rc=${PIPESTATUS[0]}
+  python_summary=$(grep -E '^python: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log/python.txt" | tail -1)
+  if [ -n "$python_summary" ]; then
+    read -r python_passed python_failed python_skipped < <(sed -E 's/^python: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/' <<<"$python_summary")
+    passed=$((passed + python_passed)); failed=$((failed + python_failed)); skipped=$((skipped + python_skipped))
+  else
+    echo "the Python tests printed no summary line" >&2
+    failed=$((failed + 1))
+  fi
+  if [ "$python_rc" -ne 0 ] && [ "${python_failed:-0}" -eq 0 ]; then
+    echo "the Python tests exited with $python_rc without reporting a failure" >&2
+    failed=$((failed + 1))
+  fi
+else
+  echo "warning: /usr/bin/python3 with numpy is not available: the Python module's tests are skipped" >&2
+  skipped=$((skipped + 1))
 fi
 
 rm -rf "$log"

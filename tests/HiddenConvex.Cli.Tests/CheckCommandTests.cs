@@ -108,30 +108,34 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     /// <summary>
-    /// The rule printed by hcv check --help, applied to the fields of its JSON output:
-    /// optimal if certified or (stationary and priced); else stationary-not-optimal if stationary or local; else not-stationary.
+    /// The rule printed by hcv check --help (THEORY.md §9), applied to the fields of its JSON output: optimal if certified
+    /// (Ḡ ≤ ε_gap (L̂ − B) over the exact pattern set); else stationary-not-optimal if stationary (measure or own-slot gap) and
+    /// refuted; else not-stationary if not stationary; else undecided. Every relative figure is relative to |objective|.
     /// </summary>
     private static void AssertVerdictFollowsTheDecisionRule(JsonElement o, HcvRun run)
     {
         var tol = o.GetProperty("tolerances");
         double objective = o.GetProperty("objective").GetDouble(), gap = o.GetProperty("gap").GetDouble();
-        double relativeGap = o.GetProperty("relative_gap").GetDouble();
+        double relativeGap = o.GetProperty("relative_gap").GetDouble(), proven = o.GetProperty("proven_gap").GetDouble();
+        double b = o.GetProperty("objective_rounding").GetDouble(), bLow = o.GetProperty("lower_rounding").GetDouble();
         Assert.True(Tolerances.Objective.Agree(gap, objective - o.GetProperty("lower").GetDouble()), $"gap ≠ objective − lower\n{run}");
-        Assert.True(Tolerances.Objective.Agree(relativeGap, gap / Math.Max(1, Math.Abs(objective))), $"relative_gap ≠ gap / max(1, |objective|)\n{run}");
+        Assert.True(Tolerances.Objective.Agree(proven, gap + b + bLow), $"proven_gap ≠ gap + B + B_low\n{run}");
+        Assert.True(Tolerances.Objective.Agree(relativeGap, proven / Math.Abs(objective)), $"relative_gap ≠ proven_gap / |objective|\n{run}");
 
-        bool certified = relativeGap <= tol.GetProperty("gap").GetDouble();
+        bool certified = o.GetProperty("lower_proven").GetBoolean() && proven <= tol.GetProperty("gap").GetDouble() * (objective - b);
+        Assert.Equal(certified, o.GetProperty("certified").GetBoolean());
         double measure = o.GetProperty("stationarity").GetDouble(), threshold = o.GetProperty("stationarity_threshold").GetDouble();
-        bool stationary = o.GetProperty("stationary").GetBoolean();
-        Assert.True(stationary == (measure <= threshold), $"'stationary' disagrees with measure ≤ threshold\n{run}");
-        var pricing = new Tolerance(tol.GetProperty("pricing_absolute").GetDouble(), tol.GetProperty("pricing_relative").GetDouble());
-        bool priced = pricing.AtMost(o.GetProperty("rho").GetDouble(), o.GetProperty("beta").GetDouble());
+        Assert.True(o.GetProperty("stationary").GetBoolean() == (measure <= threshold), $"'stationary' disagrees with measure ≤ threshold\n{run}");
         bool local = o.GetProperty("local_relative_gap").GetDouble() <= tol.GetProperty("local_gap").GetDouble();
-        string expected = certified || (stationary && priced) ? "optimal"
-            : stationary || local ? "stationary-not-optimal"
-            : "not-stationary";
+        bool stationary = measure <= threshold || local;
+        bool refuted = o.GetProperty("refuted").GetBoolean();
+        string expected = certified ? "optimal"
+            : stationary && refuted ? "stationary-not-optimal"
+            : !stationary ? "not-stationary"
+            : "undecided";
         Assert.True(expected == o.GetProperty("verdict").GetString(),
-            $"decision rule gives {expected} (certified {certified}, stationary {stationary}, priced {priced}, local {local})\n{run}");
-        Assert.Equal(expected == "optimal" ? 0 : 1, run.ExitCode);
+            $"decision rule gives {expected} (certified {certified}, stationary {stationary}, refuted {refuted}, local {local})\n{run}");
+        Assert.Equal(expected switch { "optimal" => 0, "undecided" => 4, _ => 1 }, run.ExitCode);
     }
 
     [Fact]

@@ -56,19 +56,20 @@ public sealed class CheckCommand : ICommand
                             path to a nearly minimal network, or θ plus the escape neuron)
           --json            one JSON object on stdout
 
-        Decision rule (gap = L_β(θ) − lower, rel(x) = x / max(1, |L_β(θ)|); lower = the better of the
-        THEORY.md §4 certificates of f_θ(X) and of the optimum of the convex program restricted to θ's slots):
-          certified  := rel(gap) ≤ ε_gap                     (the dual certificate of THEORY.md §4)
-          stationary := Clarke measure ≤ ε_stat = abs + rel·‖θ‖(β + ‖X‖₂‖∇ℓ‖)   (THEORY.md §7)
-          priced     := ρ(v) ≤ β (within {Tolerances.Pricing})
-          local      := rel(L_β(θ) − lower over θ's own slots) ≤ ε_local   (optimal on its own slots, §7)
-          optimal                 if certified, or stationary and priced
-          stationary-not-optimal  else if stationary or local: the escape neuron (t u*, t·sign) decreases L_β
-          not-stationary          otherwise: the §8 path decreases L_β
-        The output says which criterion decided. A float32-trained network is never exactly stationary;
-        the certificate proves near-optimality regardless, and 'local' classifies the rest.
+        Decision rule (THEORY.md §4.1, §9; L̂ = L_β(θ) with its rounding bound B, lower = the better of the
+        THEORY.md §4 certificates of f_θ(X) and of the optimum of the convex program restricted to θ's slots,
+        Ḡ = L̂ − lower + B + B_low the proven gap; every test is relative to the instance's own scale):
+          certified  := Ḡ ≤ ε_gap·(L̂ − B), over the exact pattern set
+          stationary := Clarke measure ≤ ε_stat = rel·‖θ‖(β + ‖X‖₂‖∇ℓ‖)  or  (L̂ − lower over θ's own slots)/L̂ ≤ ε_local
+          refuted    := a witness network (the escape neuron, the §8 path, ψ of the convex optimum) has
+                        L̂(θ) − L̂(θ') > B(θ) + B(θ')  (a decrease rounding cannot produce)
+          optimal                 if certified
+          stationary-not-optimal  else if stationary and refuted
+          not-stationary          else if not stationary
+          undecided               otherwise: P* lies in the proven bracket [lower, L̂]
+        The output says which criterion decided.
 
-        Exit codes: 0 optimal, 1 stationary-not-optimal or not-stationary, 2 bad input.
+        Exit codes: 0 optimal, 1 stationary-not-optimal or not-stationary, 2 bad input, 3 internal error, 4 undecided.
 
         """;
 
@@ -120,7 +121,7 @@ public sealed class CheckCommand : ICommand
             Console.Error.WriteLine($"  nothing written to {improve}: no improvement found");
 
         Console.Out.Write(json ? ToJson(report, patterns, settings, improve) : ToText(report, patterns));
-        return report.Verdict == Verdict.Optimal ? 0 : 1;
+        return report.ExitCode();
     }
 
     private static string ToText(OptimalityReport r, PatternSet patterns)
@@ -161,6 +162,11 @@ public sealed class CheckCommand : ICommand
             w.WriteNumber("lower", r.Lower);
             w.WriteNumber("gap", r.Gap);
             w.WriteNumber("relative_gap", r.RelativeGap);
+            w.WriteNumber("proven_gap", r.Certificate.ProvenGap);
+            w.WriteNumber("objective_rounding", r.ObjectiveRounding);
+            w.WriteNumber("lower_rounding", r.Certificate.LowerRounding);
+            w.WriteBoolean("certified", r.Certificate.CertifiedAt(s.GapTolerance));
+            w.WriteBoolean("refuted", r.Refutation is not null);
             w.WriteBoolean("lower_proven", patterns.IsExact);
             w.WriteNumber("rho", r.Rho);
             w.WriteNumber("beta", r.Beta);

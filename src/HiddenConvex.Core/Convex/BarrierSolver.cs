@@ -13,7 +13,7 @@ namespace HiddenConvex.Core.Convex;
 /// <see cref="BarrierRun.AccurateTarget"/>, to <see cref="BarrierRun.LooseCentering"/>); the Newton system is block-diagonal
 /// plus the rank-n loss coupling, solved through an n×n system (Woodbury), so a step costs O(K n² d + n³) for K blocks.
 /// The stage duality gap is ν/t with ν = Σ_b (2 + f_b); t grows by <see cref="BarrierRun.Growth"/> until
-/// ν/t ≤ target·max(1, |objective|). This solver's own gap is only a stopping heuristic: optimality is decided by the
+/// ν/t ≤ target·|objective| (relative: unchanged by units). This solver's own gap is only a stopping heuristic: optimality is decided by the
 /// certificate of THEORY.md §4 over all blocks.
 /// </summary>
 internal sealed class BarrierSolver : IInnerSolver
@@ -57,10 +57,6 @@ internal sealed partial class BarrierRun
     private const double ValueRounding = 1e-14;
     /// <summary>Cold start: every block starts at this fraction of max|y|/(max|x|·max(1, K)) along its interior direction.</summary>
     private const double ColdStartFraction = 0.1;
-    /// <summary>Cold start: the targets' scale max|y| is taken at least this large (y = 0 still needs a positive start).</summary>
-    private const double SmallestTargetScale = 1e-3;
-    /// <summary>Cold start: t = ν/objective with the objective taken at least this large.</summary>
-    private const double SmallestStartObjective = 1e-8;
 
     private readonly double[] _x;
     private readonly int _n, _d;
@@ -158,7 +154,7 @@ internal sealed partial class BarrierRun
     private double Nu => _blocks.Sum(b => 2.0 + b.FacetCount);
 
     /// <summary>
-    /// Runs the barrier method until ν/t ≤ target·max(1, |objective|), the step limit, the deadline or a numerical stall,
+    /// Runs the barrier method until ν/t ≤ target·|objective|, the step limit, the deadline or a numerical stall,
     /// from the request's warm start (<see cref="WarmStartPoint"/>) or a cold start (<see cref="ColdStartPoint"/>).
     /// </summary>
     public InnerOutcome Solve(InnerRequest request)
@@ -175,13 +171,13 @@ internal sealed partial class BarrierRun
             // Only the last stage of an accurate solve is centred to the end: an intermediate centre is left at once
             // by the next t, and a loose solve only ranks blocks (λ ≤ 0.45 keeps its point inside the region where
             // damped Newton converges quadratically, so its dual vector ranks them as well as a tighter centre).
-            bool last = !loose && nu / t <= target * Math.Max(1, Math.Abs(Objective(w, s)));
+            bool last = !loose && nu / t <= target * Math.Abs(Objective(w, s));
             var (status, used) = Center(t, w, s, Math.Min(request.MaxNewtonSteps - steps, MaxStageSteps), request,
                 last ? CenteringTolerance : loose ? LooseCentering : IntermediateCentering);
             steps += used;
             double gap = nu / t;
             if (status is { } failed) return new InnerOutcome(w, s, steps, failed, gap);
-            if (gap <= target * Math.Max(1, Math.Abs(Objective(w, s)))) return new InnerOutcome(w, s, steps, InnerStatus.ReachedTarget, gap);
+            if (gap <= target * Math.Abs(Objective(w, s))) return new InnerOutcome(w, s, steps, InnerStatus.ReachedTarget, gap);
             if (steps >= request.MaxNewtonSteps) return new InnerOutcome(w, s, steps, InnerStatus.StepLimit, gap);
             t *= Growth;
         }
@@ -212,13 +208,18 @@ internal sealed partial class BarrierRun
         return t;
     }
 
-    /// <summary>Cold start: every block at a small multiple of its interior direction, t = ν/objective. Returns t.</summary>
+    /// <summary>
+    /// Cold start: every block at a small multiple of its interior direction on the instance's own scale max|y|/max|x| (which
+    /// transforms like w under the unit laws; labels have max|y| = 1), t = ν/objective. Returns t.
+    /// </summary>
     private double ColdStartPoint(double[] w, double[] s)
     {
-        double yScale = Math.Max(_y.AbsoluteMaximum(), SmallestTargetScale);
         double xScale = 0;
         for (int i = 0; i < _x.Length; i++) xScale = Math.Max(xScale, Math.Abs(_x[i]));
-        double kappa = ColdStartFraction * yScale / (Math.Max(xScale, Numerics.Tolerances.ZeroNorm) * Math.Max(1, _k));
+        xScale = Math.Max(xScale, Numerics.Tolerances.ZeroNorm);
+        // y = 0 has the optimum W = 0 whatever the start: any positive scale will do.
+        double yScale = _y.AbsoluteMaximum() > 0 ? _y.AbsoluteMaximum() : 1;
+        double kappa = ColdStartFraction * yScale / (xScale * Math.Max(1, _k));
         for (int bi = 0; bi < _k; bi++)
         {
             for (int k = 0; k < _d; k++) w[bi * _d + k] = kappa * _blocks[bi].Interior[k];
@@ -226,7 +227,7 @@ internal sealed partial class BarrierRun
         }
         var z0 = Vector<double>.Build.DenseOfArray(Predict(w));
         double obj0 = _loss.Value(z0, _y) + _beta * s.Sum();
-        return Nu / Math.Max(obj0, SmallestStartObjective);
+        return Nu / obj0;
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using HiddenConvex.Core.Certificates;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Pricing;
+using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Convex;
 
@@ -86,6 +87,20 @@ public sealed class ConvexProblem
     public Certificate Certify(ConvexPoint w)
     {
         ArgumentNullException.ThrowIfNull(w);
-        return CertificateChecker.ForPrediction(Data, Loss, Beta, Oracle, w.Predict(Data.X), Objective(w));
+        var z = w.Predict(Data.X);
+        double objective = Objective(w);
+        return CertificateChecker.ForPrediction(Data, Loss, Beta, Oracle, z, objective, ObjectiveRounding(w, z, objective));
+    }
+
+    /// <summary>
+    /// B of L^c_β(W) computed from W (THEORY.md §4.1): z sums K nonzero blocks, |x_j·w_b| ≤ ‖x_j‖‖w_b‖, and the penalty
+    /// β Σ_b ‖w_b‖ has K(d + 1) terms.
+    /// </summary>
+    public double ObjectiveRounding(ConvexPoint w, Vector<double> z, double objective)
+    {
+        int blocks = w.Blocks.Count;
+        double norms = w.GroupNorm();
+        var errors = RoundingBound.PredictionErrors(Data.X, blocks, norms);
+        return RoundingBound.Objective(Loss, z, Data.Y, errors, Beta * norms, (long)blocks * (Data.D + 1), objective);
     }
 }

@@ -18,12 +18,13 @@ namespace HiddenConvex.Core.Convex;
 /// <see cref="MinBarrierRelativeGap"/> (<see cref="ShouldRetighten"/>). Near the optimum a face polish
 /// (<see cref="FacePolisher"/>: Newton on the faces read off the dual) often certifies at once
 /// (<see cref="WorthEarlyPolish"/>); a certified point is polished once more so that v* is accurate for the optimal set
-/// (<see cref="IsAccurateForOptimalSet"/>); when nothing is left to add or tighten, a thorough polish is the last resort.
+/// when nothing is left to add or tighten, a thorough polish is the last resort.
 /// Dense polishes are skipped above <see cref="PolishVariableLimit"/> variables.
 /// </para>
 /// <para>
 /// Stopping rule (the certificate decides, never the inner solver): with lower = −ℓ*(−t v) the THEORY.md §4 certificate of
-/// the best point computed over every block of the program (<see cref="ConvexProblem.Certify"/>), the solve stops when
+/// the best point computed over every block of the program (<see cref="ConvexProblem.Certify"/>) with its rounding bounds
+/// (THEORY.md §4.1), the solve stops when
 /// <see cref="IsCertified"/> holds and the point is accurate or no tighter inner target is left
 /// (<see cref="StopsCertified"/>), with <see cref="SolverStatus.Optimal"/> when the oracle bounds the full program and
 /// <see cref="SolverStatus.OptimalRestricted"/> otherwise. Otherwise it ends on the iteration or time limit, on
@@ -74,19 +75,16 @@ public static class ConvexSolver
     private static readonly double?[] ThoroughMargins = [null, 1e-7, 1e-8, 1e-9];
 
     /// <summary>
-    /// The certificate's test: objective − lower ≤ ε·max(1, |objective|) (THEORY.md §4), with ε =
-    /// <see cref="SolverSettings.Tolerance"/>.
+    /// The certificate's test (THEORY.md §4.1): Ḡ ≤ ε (L̂ − B) with Ḡ = (objective − lower) + B + B_low the proven gap, B and
+    /// B_low the rounding bounds of the objective and of the lower bound, and ε = <see cref="SolverSettings.Tolerance"/>.
+    /// Relative to the point's own objective, so the test is unchanged by units.
     /// </summary>
-    internal static bool IsCertified(Certificate c, double tolerance) => c.RelativeGap <= tolerance;
-
-    /// <summary>objective − lower ≤ ε·|objective|: the certificate's test without its floor max(1, ·), so that the optimal set
-    /// of THEORY.md §6 is read off an accurate v*.</summary>
-    internal static bool IsAccurateForOptimalSet(Certificate c, double tolerance) => c.Gap <= tolerance * Math.Abs(c.Objective);
+    internal static bool IsCertified(Certificate c, double tolerance) => c.WithinGap(tolerance);
 
     /// <summary>
     /// Stop with a certified point: <see cref="IsCertified"/>(best) ∧ (¬needsAccuracy ∨ target ≤ <see cref="MinBarrierRelativeGap"/>),
-    /// where needsAccuracy says that the last certified point's polish failed or it is not
-    /// <see cref="IsAccurateForOptimalSet"/>.
+    /// where needsAccuracy says that the face polish of the last certified point failed (its v* is then only as accurate as
+    /// the barrier left it, and the optimal set of THEORY.md §6 is read off v*).
     /// </summary>
     internal static bool StopsCertified(Certificate best, double tolerance, bool needsAccuracy, double tightTarget) =>
         IsCertified(best, tolerance) && (!needsAccuracy || tightTarget <= MinBarrierRelativeGap);
@@ -240,8 +238,8 @@ public static class ConvexSolver
         /// <summary>
         /// A certified point is polished once more (default active margin only), so that the optimal set (§6) is read off an
         /// accurate v*; the better of the two certified points is kept. A failed polish (the faces read off v were wrong)
-        /// leaves v* as inaccurate as the barrier left it, and below |objective| = 1 the certificate's test is absolute, so
-        /// the point then needs accuracy: the inner solve is tightened while a tighter target is left.
+        /// leaves v* as inaccurate as the barrier left it: the point then needs accuracy, and the inner solve is tightened
+        /// while a tighter target is left.
         /// </summary>
         private void AccuracyPolish()
         {
@@ -250,7 +248,7 @@ public static class ConvexSolver
             if (refined is not null) Report("polish", 0, 0, refined, $"{_clock.Elapsed.TotalSeconds:F2}s");
             bool polishFailed = polishable && !(refined is not null && refined.Certificate.Gap <= _best.Certificate.Gap);
             if (refined is not null && refined.Certificate.Gap < _best.Certificate.Gap) _best = refined;
-            _needsAccuracy = polishFailed || !IsAccurateForOptimalSet(_best.Certificate, Tolerance);
+            _needsAccuracy = polishFailed;
         }
 
         /// <summary>

@@ -31,8 +31,8 @@ internal static class FacePolisher
     private const double ColdStartLength = 1e-3;
 
     /// <summary>
-    /// A step in the quadratic region that moves the prediction z by at most this times max(1, ‖z‖∞) ends the polish:
-    /// z (hence v* = −∇ℓ(z)) is converged, and along 𝒲* (a singular Hessian) Newton would only wander for the
+    /// A step in the quadratic region that moves the prediction z by at most this times max_j Σ|terms of z_j| ends the polish:
+    /// z (hence v* = −∇ℓ(z)) is converged (relative to the magnitude of the terms summed into z, so unchanged by units), and along 𝒲* (a singular Hessian) Newton would only wander for the
     /// remaining steps without changing z or F.
     /// </summary>
     private const double PredictionConverged = 1e-15;
@@ -46,10 +46,10 @@ internal static class FacePolisher
     /// </summary>
     private const double EmptyStartRatio = DropRatio * 1e4;
 
-    /// <summary>‖∇F‖ ≤ this·max(1, |F|): the gradient is at the rounding of F, the polish is done.</summary>
+    /// <summary>‖∇F‖ ≤ this·|F|: the gradient is at the rounding of F, the polish is done.</summary>
     private const double GradientAtRounding = 1e-15;
 
-    /// <summary>A Newton decrement λ² ≤ this·max(1, |F|) is below the rounding of F (λ² ≈ 2(F − F*)): nothing left to gain.</summary>
+    /// <summary>A Newton decrement λ² ≤ this·|F| is below the rounding of F (λ² ≈ 2(F − F*)): nothing left to gain.</summary>
     private const double DecrementAtRounding = 1e-30;
 
     /// <summary>A Newton step shorter than this times ‖y‖ is at rounding level: once accepted the polish has converged.</summary>
@@ -61,7 +61,7 @@ internal static class FacePolisher
     /// <summary>Armijo's sufficient-decrease fraction of the line search.</summary>
     private const double Armijo = 1e-4;
 
-    /// <summary>λ² ≤ this·max(1, |F|) marks the quadratic-convergence region, where F's decrease is below its rounding.</summary>
+    /// <summary>λ² ≤ this·|F| marks the quadratic-convergence region, where F's decrease is below its rounding.</summary>
     private const double QuadraticRegionDecrement = 1e-10;
 
     /// <summary>Relative rounding of F (a few ulps) within which a full step in the quadratic region is accepted.</summary>
@@ -167,11 +167,11 @@ internal static class FacePolisher
         for (int step = 0; step < maxSteps; step++)
         {
             var (grad, hess) = Derivatives(blocks, x, y, loss, beta);
-            if (grad.L2Norm() <= GradientAtRounding * Math.Max(1, Math.Abs(f))) break;
+            if (grad.L2Norm() <= GradientAtRounding * Math.Abs(f)) break;
             var dir = RegularisedNewtonStep(hess, grad);
             double decrease = -grad.DotProduct(dir);
             // λ² ≈ 2(F − F*): below the rounding of F there is nothing left to gain.
-            if (!(decrease > DecrementAtRounding * Math.Max(1, Math.Abs(f)))) break;
+            if (!(decrease > DecrementAtRounding * Math.Abs(f))) break;
             var (moved, converged) = LineSearch(blocks, x, y, loss, beta, dir, decrease, ref f);
             if (!moved) break;
             // A block driven to zero has left the support: drop it (F is not smooth there).
@@ -194,7 +194,7 @@ internal static class FacePolisher
         double dirNorm = dir.L2Norm();
         bool tinyStep = dirNorm <= StepAtRounding * yNorm;
         // Judged at F before the step (the Armijo branch re-judges it at the accepted F).
-        bool quadratic = decrease <= QuadraticRegionDecrement * Math.Max(1, Math.Abs(f));
+        bool quadratic = decrease <= QuadraticRegionDecrement * Math.Abs(f);
         var saved = blocks.Select(bk => bk.Y).ToList();
         double alpha = 1;
         for (int ls = 0; ls < LineSearchSteps; ls++, alpha *= 0.5)
@@ -207,7 +207,7 @@ internal static class FacePolisher
             if (f1 <= f - Armijo * alpha * decrease)
             {
                 f = f1;
-                return (true, decrease <= QuadraticRegionDecrement * Math.Max(1, Math.Abs(f)) && PredictionUnchanged(blocks, saved, x));
+                return (true, decrease <= QuadraticRegionDecrement * Math.Abs(f) && PredictionUnchanged(blocks, saved, x));
             }
             if (alpha == 1 && f1 <= f + ValueRounding * Math.Abs(f) && quadratic)
                 return (true, tinyStep || PredictionUnchanged(blocks, saved, x));
@@ -282,7 +282,7 @@ internal static class FacePolisher
     }
 
     /// <summary>
-    /// ‖z(y) − z(y_saved)‖∞ ≤ <see cref="PredictionConverged"/>·max(1, max_j Σ_b |P_b[j,·]|·|y_b|): the change is
+    /// ‖z(y) − z(y_saved)‖∞ ≤ <see cref="PredictionConverged"/>·max_j Σ_b |P_b[j,·]|·|y_b|: the change is
     /// below the rounding of z itself, which grows with the terms summed into z (many blocks of large ‖y_b‖ whose
     /// predictions cancel leave a rounding floor well above ε‖z‖, and Newton along the singular directions of 𝒲*
     /// moves z by that much at every step).
@@ -305,7 +305,7 @@ internal static class FacePolisher
                 }
         }
         // max_j Σ |terms| ≥ ‖z‖∞, so the scale covers ε‖z‖∞ as well.
-        return MaxAbs(change) <= PredictionConverged * Math.Max(1, MaxAbs(magnitude));
+        return MaxAbs(change) <= PredictionConverged * MaxAbs(magnitude);
     }
 
     private static double[] Predict(List<FaceBlock> blocks, int n)

@@ -35,10 +35,13 @@ public sealed class OptimalSet
     /// block norms when the active directions are read off W's own blocks (see <see cref="FromSolution(ConvexProblem, ConvexPoint, double)"/>).
     /// </summary>
     public Vector<double> Point { get; }
-    /// <summary>‖A·Point − z*‖ / max(1, ‖z*‖): how well the active directions reproduce z*.</summary>
+    /// <summary>‖A·Point − z*‖ / ‖z*‖: how well the active directions reproduce z* (0 when z* = 0 is reproduced).</summary>
     public double Residual { get; }
 
     private const double RankTolerance = 1e-10;
+
+    /// <summary>A support's coefficient below −this·max|coefficient| is negative: the support carries no point of 𝒲*.</summary>
+    private const double NegativeCoefficient = 1e-12;
 
     private OptimalSet(ConvexProblem problem, Vector<double> z, Vector<double> v, List<ActiveBlock> active, Vector<double>? point = null)
     {
@@ -47,7 +50,7 @@ public sealed class OptimalSet
         A = active.Count == 0 ? Matrix<double>.Build.Dense(n, 0) : Matrix<double>.Build.DenseOfColumnVectors(active.Select(a => a.Column));
         Rank = active.Count == 0 ? 0 : NumericalRank(A);
         Point = point ?? NonNegativeSolve(A, z);
-        Residual = active.Count == 0 ? z.L2Norm() / Math.Max(1, z.L2Norm()) : (A * Point - z).L2Norm() / Math.Max(1, z.L2Norm());
+        Residual = Relative.To(active.Count == 0 ? z.L2Norm() : (A * Point - z).L2Norm(), z.L2Norm());
     }
 
     /// <summary>
@@ -272,7 +275,7 @@ public sealed class OptimalSet
                 var sub = Matrix<double>.Build.DenseOfColumnVectors(support.Select(i => A.Column(i)));
                 if (NumericalRank(sub) < size) continue;
                 var coef = sub.Svd(true).Solve(Z);
-                if (coef.Minimum() < -1e-12 * Math.Max(1, coef.AbsoluteMaximum())) continue;
+                if (coef.Minimum() < -NegativeCoefficient * coef.AbsoluteMaximum()) continue;
                 if ((sub * coef - Z).L2Norm() > Tolerances.Prediction.At(Z.AbsoluteMaximum()) * Math.Sqrt(Z.Count)) continue;
                 var t = Vector<double>.Build.Dense(k);
                 for (int i = 0; i < size; i++) t[support[i]] = Math.Max(0, coef[i]);

@@ -5,7 +5,7 @@ namespace HiddenConvex.Core.Convex;
 /// <summary>Why <see cref="ConvexSolver"/> stopped.</summary>
 public enum SolverStatus
 {
-    /// <summary>Certified: objective − lower ≤ ε·max(1, |objective|) over the exact pattern set.</summary>
+    /// <summary>Certified: the proven gap Ḡ ≤ ε (objective − B) (THEORY.md §4.1), with a lower bound proven for the full program.</summary>
     Optimal,
     /// <summary>
     /// The same gap test holds but the pricing oracle covers only some blocks (a sample, an enumeration that may miss
@@ -44,8 +44,8 @@ public sealed record SolverResult(
     /// <summary>objective − lower.</summary>
     public double Gap => Objective - Lower;
 
-    /// <summary>gap / max(1, |objective|).</summary>
-    public double RelativeGap => Gap / Math.Max(1, Math.Abs(Objective));
+    /// <summary>The proven relative gap Ḡ/|objective| of the returned point (THEORY.md §4.1), as its certificate states it.</summary>
+    public double RelativeGap => Certificate.RelativeGap;
 
     /// <summary>Lower-case status as printed by the CLI: optimal, optimal-restricted, max-iterations, time-limit, numerical-error, cancelled.</summary>
     public string StatusName => Status switch

@@ -7,8 +7,9 @@ public sealed record SolverSettings
 {
     /// <summary>
     /// Target relative certified gap ε (default 1e-9, <see cref="Numerics.Tolerances.DefaultSolverGap"/>): the
-    /// solver stops with <see cref="SolverStatus.Optimal"/> when objective − lower ≤ ε·max(1, |objective|),
-    /// lower being the THEORY.md §4 certificate over every block of the program.
+    /// solver stops with <see cref="SolverStatus.Optimal"/> when the proven gap Ḡ = (objective − lower) + B + B_low satisfies
+    /// Ḡ ≤ ε (objective − B), lower being the THEORY.md §4 certificate over every block of the program and B, B_low the rounding
+    /// bounds of THEORY.md §4.1 (relative to the objective: no unit-dependent floor).
     /// </summary>
     public double Tolerance { get; init; } = Numerics.Tolerances.DefaultSolverGap;
 

@@ -1,4 +1,5 @@
 using HiddenConvex.Core.Data;
+using HiddenConvex.Core.Numerics;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Losses;
@@ -15,6 +16,16 @@ public sealed class LogisticLoss(double scale = 1.0) : Loss(scale)
 
     /// <inheritdoc />
     public override double DualScaleCap => 1.0;
+
+    /// <inheritdoc />
+    public override double CurvatureBound => Scale / 4;
+
+    /// <summary>γ_{n+6} |lower|: the terms −c H(·) ≥ 0 do not cancel (THEORY.md §4.1).</summary>
+    public override double LowerRounding(Vector<double> v, Vector<double> y, double t, double lower)
+    {
+        SameLength(v, y);
+        return Rounding.Gamma(v.Count + 6) * Math.Abs(lower);
+    }
 
     /// <summary>log(1 + exp(x)) without overflow.</summary>
     internal static double Softplus(double x) => x > 0 ? x + Log1p(Math.Exp(-x)) : Log1p(Math.Exp(x));

@@ -44,6 +44,15 @@ public abstract class Loss
     /// </summary>
     public abstract double BestDualScale(Vector<double> v, Vector<double> y, double tMax);
 
+    /// <summary>sup_z ℓ''_j(z): c for the squared loss, c/4 for the logistic (THEORY.md §4.1, the rounding bound of L_β).</summary>
+    public abstract double CurvatureBound { get; }
+
+    /// <summary>
+    /// B_low: a bound on the rounding error of the computed lower bound −ℓ*(−t v) (THEORY.md §4.1), given the computed value.
+    /// Any v is admissible, so only the evaluation of the conjugate at t·v is charged.
+    /// </summary>
+    public abstract double LowerRounding(Vector<double> v, Vector<double> y, double t, double lower);
+
     /// <summary>The largest t for which t·v stays in the domain of −ℓ*(−·) when v = −∇ℓ(z): ∞ (squared) or 1 (logistic).</summary>
     public abstract double DualScaleCap { get; }
 

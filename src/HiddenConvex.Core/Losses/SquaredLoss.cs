@@ -1,3 +1,4 @@
+using HiddenConvex.Core.Numerics;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Losses;
@@ -13,6 +14,18 @@ public sealed class SquaredLoss(double scale = 1.0) : Loss(scale)
 
     /// <inheritdoc />
     public override double DualScaleCap => double.PositiveInfinity;
+
+    /// <inheritdoc />
+    public override double CurvatureBound => Scale;
+
+    /// <summary>γ_{n+3}(t |v|·|y| + t²‖v‖²/(2c)) + u |lower| (THEORY.md §4.1).</summary>
+    public override double LowerRounding(Vector<double> v, Vector<double> y, double t, double lower)
+    {
+        SameLength(v, y);
+        double vy = 0, vv = 0;
+        for (int j = 0; j < v.Count; j++) { vy += Math.Abs(v[j] * y[j]); vv += v[j] * v[j]; }
+        return Rounding.Gamma(v.Count + 3) * (t * vy + t * t * vv / (2 * Scale)) + Rounding.Unit * Math.Abs(lower);
+    }
 
     /// <inheritdoc />
     public override double Value(Vector<double> z, Vector<double> y)

@@ -4,6 +4,7 @@ using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Pricing;
+using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Networks;
 
@@ -16,6 +17,26 @@ public static class NetworkObjective
         Guard.PositiveBeta(beta);
         return loss.Value(network.Predict(data.X), data.Y) + 0.5 * beta * network.SquaredNorm();
     }
+
+    /// <summary>
+    /// B(θ): a bound on the rounding error of the computed L_β(θ) (THEORY.md §4.1), with e_j = γ_{d+m+1} ‖x_j‖ Σ_i |α_i|‖u_i‖
+    /// and the penalty (β/2)‖θ‖² of m(d + 1) terms.
+    /// </summary>
+    public static double Rounding(Network network, Dataset data, Loss loss, double beta, Vector<double> z, double objective)
+    {
+        double magnitude = 0;
+        for (int i = 0; i < network.Width; i++)
+        {
+            var (u, alpha) = network.Neuron(i);
+            magnitude += Math.Abs(alpha) * u.L2Norm();
+        }
+        var errors = RoundingBound.PredictionErrors(data.X, network.Width, magnitude);
+        return RoundingBound.Objective(loss, z, data.Y, errors, 0.5 * beta * network.SquaredNorm(), (long)network.Width * (data.D + 1), objective);
+    }
+
+    /// <summary>B(θ) of L_β(θ) computed now (THEORY.md §4.1).</summary>
+    public static double Rounding(Network network, Dataset data, Loss loss, double beta) =>
+        Rounding(network, data, loss, beta, network.Predict(data.X), Value(network, data, loss, beta));
 
     /// <summary>L_β(θ) for the data, loss and β of a convex problem (to compare with <see cref="ConvexProblem.Objective"/>).</summary>
     public static double Value(Network network, ConvexProblem problem) =>
@@ -34,6 +55,7 @@ public static class NetworkCertificate
     {
         ArgumentNullException.ThrowIfNull(network);
         double objective = NetworkObjective.Value(network, data, loss, beta);
-        return CertificateChecker.ForPrediction(data, loss, beta, oracle, network.Predict(data.X), objective);
+        var z = network.Predict(data.X);
+        return CertificateChecker.ForPrediction(data, loss, beta, oracle, z, objective, NetworkObjective.Rounding(network, data, loss, beta, z, objective));
     }
 }

@@ -40,13 +40,13 @@ public static class Tolerances
     public static readonly Tolerance Cone = new(1e-12, 1e-9);
 
     /// <summary>Scaledness ‖u_i‖ = |α_i| and colinearity (1 − cos) of neurons.</summary>
-    public static readonly Tolerance Balance = new(1e-10, 1e-8);
+    public static readonly Tolerance Balance = new(0, 1e-8);
 
     /// <summary>Positive colinearity: 1 − cos(u, v) below this counts as colinear.</summary>
     public static readonly Tolerance Colinearity = new(1e-12, 1e-8);
 
-    /// <summary>Pricing comparison ρ(v) against β (dual feasibility, active blocks).</summary>
-    public static readonly Tolerance Pricing = new(1e-10, 1e-7);
+    /// <summary>Pricing comparison ρ(v) against β (dual feasibility, active blocks), relative to β (THEORY.md §4.1: an absolute part would not scale with β).</summary>
+    public static readonly Tolerance Pricing = new(0, 1e-7);
 
     /// <summary>Default relative certified-gap target of the convex solver.</summary>
     public const double DefaultSolverGap = 1e-9;
@@ -56,9 +56,10 @@ public static class Tolerances
 
     /// <summary>
     /// ε-stationarity (THEORY.md §7): θ is stationary when its Clarke stationarity measure is
-    /// ≤ Absolute + Relative·‖θ‖·(β + ‖X‖₂·‖∇ℓ(f_θ(X))‖), the size the gradient terms can reach.
+    /// ≤ Relative·‖θ‖·(β + ‖X‖₂·‖∇ℓ(f_θ(X))‖), the size the gradient terms can reach (no absolute part: the measure
+    /// transforms like that scale under the unit laws of THEORY.md §4.1).
     /// </summary>
-    public static readonly Tolerance Stationarity = new(1e-12, 1e-6);
+    public static readonly Tolerance Stationarity = new(0, 1e-6);
 
     /// <summary>
     /// Kink rows of a neuron (THEORY.md §7): rows with |x_j·u| ≤ Absolute + Relative·‖x_j‖·‖u‖ are
@@ -68,7 +69,7 @@ public static class Tolerances
     /// </summary>
     public static readonly Tolerance Kink = new(0, 1e-8);
 
-    /// <summary>Relative certified gap gap / max(1, |L_β(θ)|) at or below which a network is reported optimal (THEORY.md §4, §9).</summary>
+    /// <summary>ε_gap: a network is reported optimal when its proven gap Ḡ ≤ ε_gap (L̂ − B) (THEORY.md §4.1, §9).</summary>
     public const double CheckGap = 1e-6;
 
     /// <summary>
@@ -109,7 +110,7 @@ public static class Tolerances
 
     /// <summary>
     /// Relative gap to the best network on θ's own slots (THEORY.md §7: a stationary θ is optimal for the
-    /// convex program restricted to its slots), gap_S / max(1, |L_β(θ)|), at or below which the global
+    /// convex program restricted to its slots), gap_S / |L_β(θ)|, at or below which the global
     /// check counts θ as stationary although its Clarke measure is above <see cref="Stationarity"/>
     /// (trained networks sit next to kinks and never make the measure small).
     /// </summary>

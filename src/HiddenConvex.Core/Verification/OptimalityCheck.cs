@@ -4,10 +4,10 @@ using HiddenConvex.Core.Certificates;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
-using HiddenConvex.Core.Pricing;
 using HiddenConvex.Core.Networks;
 using HiddenConvex.Core.Numerics;
 using HiddenConvex.Core.Pipeline;
+using HiddenConvex.Core.Pricing;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Verification;
@@ -15,40 +15,62 @@ namespace HiddenConvex.Core.Verification;
 /// <summary>The verdict of the global optimality check (THEORY.md §9).</summary>
 public enum Verdict
 {
-    /// <summary>Certified globally optimal (within the gap tolerance).</summary>
+    /// <summary>Certified globally optimal: the proven gap is within the tolerance.</summary>
     Optimal,
-    /// <summary>Stationary (or optimal on its own slots) but a missing neuron decreases L_β.</summary>
+    /// <summary>Stationary (or optimal on its own slots), and a witness network decreases L_β by more than rounding can produce.</summary>
     StationaryNotOptimal,
-    /// <summary>Neither: a local move (the §8 path) decreases L_β.</summary>
+    /// <summary>Not stationary: the Clarke measure exceeds ε_stat (a first-order descent exists).</summary>
     NotStationary,
+    /// <summary>Neither proven optimal nor refuted: the proven bracket [lower, objective] ∋ P*_c is the answer.</summary>
+    Undecided,
 }
 
 /// <summary>Which criterion of the decision rule decided the verdict (THEORY.md §9).</summary>
 public enum Decision
 {
-    /// <summary>The proven gap is within tolerance.</summary>
+    /// <summary>The proven gap is within tolerance (optimal).</summary>
     Certificate,
-    /// <summary>Stationary and ρ(v) ≤ β (within the pricing tolerance).</summary>
-    StationarityAndPricing,
-    /// <summary>The Clarke measure is within ε_stat.</summary>
-    Stationarity,
-    /// <summary>The gap to the best network on θ's own slots is within ε_local.</summary>
-    SlotRestrictedGap,
-    /// <summary>Neither the Clarke measure nor the slot-restricted gap is within its tolerance.</summary>
-    StationarityAndSlotRestrictedGap,
+    /// <summary>The escape neuron's measured decrease exceeds the rounding bound (a refutation).</summary>
+    EscapeNeuron,
+    /// <summary>The §8 path to a nearly minimal network decreases L_β beyond rounding (a refutation).</summary>
+    PathToNearlyMinimal,
+    /// <summary>ψ of the convex optimum decreases L_β beyond rounding (a refutation).</summary>
+    ConvexOptimum,
+    /// <summary>The Clarke measure exceeds ε_stat (not stationary).</summary>
+    ClarkeMeasure,
+    /// <summary>No certificate and no refutation (undecided).</summary>
+    NoProof,
 }
 
-/// <summary>The words of a <see cref="Decision"/> as reports print them.</summary>
+/// <summary>The words of verdicts and decisions as reports print them.</summary>
 public static class DecisionNames
 {
-    /// <summary>"certificate", "stationarity+pricing", "stationarity", "slot-restricted gap", "stationarity and slot-restricted gap".</summary>
+    /// <summary>"certificate", "escape neuron", "path to a nearly minimal network", "convex optimum", "stationarity measure", "no proof either way".</summary>
     public static string Name(this Decision decision) => decision switch
     {
         Decision.Certificate => "certificate",
-        Decision.StationarityAndPricing => "stationarity+pricing",
-        Decision.Stationarity => "stationarity",
-        Decision.SlotRestrictedGap => "slot-restricted gap",
-        _ => "stationarity and slot-restricted gap",
+        Decision.EscapeNeuron => "escape neuron",
+        Decision.PathToNearlyMinimal => "path to a nearly minimal network",
+        Decision.ConvexOptimum => "convex optimum",
+        Decision.ClarkeMeasure => "stationarity measure",
+        _ => "no proof either way",
+    };
+
+    /// <summary>"optimal", "stationary-not-optimal", "not-stationary", "undecided".</summary>
+    public static string Name(this Verdict verdict) => verdict switch
+    {
+        Verdict.Optimal => "optimal",
+        Verdict.StationaryNotOptimal => "stationary-not-optimal",
+        Verdict.NotStationary => "not-stationary",
+        _ => "undecided",
+    };
+
+    /// <summary>The CLI exit code of a verdict: 0 optimal, 1 refuted (stationary-not-optimal, not-stationary), 4 undecided.</summary>
+    public static int ExitCode(this Verdict verdict) => verdict switch
+    {
+        Verdict.Optimal => 0,
+        Verdict.Undecided => 4,
+        _ => 1,
     };
 }
 
@@ -59,15 +81,15 @@ public sealed record CheckSettings
     public Tolerance Stationarity { get; init; } = Tolerances.Stationarity;
     /// <summary>Which rows count as kinks.</summary>
     public Tolerance Kink { get; init; } = Tolerances.Kink;
-    /// <summary>ε_gap: relative certified gap at or below which θ is optimal.</summary>
+    /// <summary>ε_gap: θ is optimal when its proven gap Ḡ ≤ ε_gap (L̂ − B) (THEORY.md §4.1).</summary>
     public double GapTolerance { get; init; } = Tolerances.CheckGap;
-    /// <summary>ε_local: relative gap to the best network on θ's own slots at or below which θ counts as stationary.</summary>
+    /// <summary>ε_local: θ counts as stationary when (L̂ − lower_S)/L̂ ≤ ε_local, lower_S the bound over θ's own slots.</summary>
     public double LocalGapTolerance { get; init; } = Tolerances.LocalGap;
-    /// <summary>Tolerance of ρ(v) ≤ β.</summary>
+    /// <summary>The escape neuron is sought when ρ(v) &gt; β(1 + relative part) (relative to β: unchanged by units).</summary>
     public Tolerance Pricing { get; init; } = Tolerances.Pricing;
-    /// <summary>Compute the §8 path to a nearly minimal network (for the decrease it offers and --improve).</summary>
+    /// <summary>Compute the §8 path to a nearly minimal network when θ is not certified (a witness, and an improvement).</summary>
     public bool ComputePath { get; init; } = true;
-    /// <summary>Solve the convex program for P*_c and the global path endpoint when θ is not stationary (default false: it costs far more than the check).</summary>
+    /// <summary>Solve the convex program when θ is not certified: its optimum is a witness and the end of the §8 global path (default false: it costs far more than the check).</summary>
     public bool SolveConvex { get; init; }
     /// <summary>
     /// Tighten the lower bound with the dual point of the convex program restricted to θ's own slots
@@ -87,9 +109,12 @@ public sealed record CheckSettings
 }
 
 /// <summary>
-/// The escape neuron of THEORY.md §9: (t u*, t γ) with u* the unit pricing maximiser of the best block
-/// (s, γ). Adding it changes L_β by t²(β − γ v·σ(Xu*)) + o(t²) = −t²(ρ − β) + o(t²); t is the exact
-/// minimiser of L_β along the added neuron (a 1-D convex problem in s = t²).
+/// The escape neuron of THEORY.md §9: (t u*, t γ) with u* the unit pricing maximiser of the best block (s, γ). Adding it
+/// changes L_β by t²(β − γ v·σ(Xu*)) + o(t²) = −t²(ρ − β) + o(t²) (the first-order "predicted" decrease t²(ρ − β)); t is
+/// the exact minimiser of L_β along the added neuron (a 1-D convex problem in s = t²), and the "actual" decrease is measured
+/// from L_β of the grown network. For the squared loss L_β is quadratic in s, so at the minimiser the actual decrease is
+/// exactly half the predicted one. It refutes optimality only when the actual decrease exceeds <see cref="Rounding"/> =
+/// B(θ) + B(θ + neuron) (THEORY.md §4.1).
 /// </summary>
 public sealed record EscapeNeuron(
     Vector<double> U,
@@ -99,7 +124,22 @@ public sealed record EscapeNeuron(
     double Scale,
     double PredictedDecrease,
     double ActualDecrease,
-    double ObjectiveAfter);
+    double ObjectiveAfter,
+    double Rounding)
+{
+    /// <summary>The measured decrease exceeds what rounding of the two objectives can produce.</summary>
+    public bool Refutes => ActualDecrease > Rounding;
+}
+
+/// <summary>
+/// A network that may refute optimality (THEORY.md §9): its objective, the rounding bound B(θ) + B(θ') of the comparison,
+/// and how it was built. It refutes when L̂(θ) − L̂(θ') exceeds that bound.
+/// </summary>
+public sealed record Witness(Decision Kind, Network Network, double Objective, double Decrease, double Rounding, string Description)
+{
+    /// <summary>The measured decrease exceeds what rounding can produce: L_β(θ') &lt; L_β(θ) is proven.</summary>
+    public bool Refutes => Decrease > Rounding;
+}
 
 /// <summary>The outcome of the check, with every figure the verdict was decided on.</summary>
 public sealed record OptimalityReport(
@@ -107,6 +147,7 @@ public sealed record OptimalityReport(
     Decision DecidedBy,
     string Explanation,
     double Objective,
+    double ObjectiveRounding,
     Certificate Certificate,
     Certificate OwnCertificate,
     double Beta,
@@ -121,53 +162,51 @@ public sealed record OptimalityReport(
     EscapeNeuron? Escape,
     NetworkPath? PathToNearlyMinimal,
     SolverResult? Convex,
+    IReadOnlyList<Witness> Witnesses,
     Network? Improved,
     string? ImprovedBy,
     double Seconds)
 {
-    /// <summary>The certified lower bound on P*_c (and on every P*_m).</summary>
+    /// <summary>The proven lower bound on P*_c (and on every P*_m).</summary>
     public double Lower => Certificate.Lower;
     /// <summary>objective − lower.</summary>
     public double Gap => Certificate.Gap;
-    /// <summary>gap / max(1, |objective|).</summary>
+    /// <summary>The proven relative gap Ḡ/L̂ (THEORY.md §4.1).</summary>
     public double RelativeGap => Certificate.RelativeGap;
+    /// <summary>Whether the lower bound is proven for the full program.</summary>
+    public bool LowerProven => Certificate.LowerProven;
     /// <summary>ρ(v) at v = −∇ℓ(f_θ(X)) (the pricing of θ itself, which decides the escape neuron).</summary>
     public double Rho => OwnCertificate.Rho;
     /// <summary>objective − (lower bound over θ's own slots): how far θ can be from the best network with its slots.</summary>
     public double LocalGap => Objective - LocalLower;
-    /// <summary>LocalGap / max(1, |objective|).</summary>
-    public double LocalRelativeGap => LocalGap / Math.Max(1, Math.Abs(Objective));
-    /// <summary>The CLI exit code of the verdict: 0 optimal, 1 otherwise.</summary>
-    public int ExitCode() => Verdict == Verdict.Optimal ? 0 : 1;
-
-    /// <summary>Lower-case verdict as printed: optimal, stationary-not-optimal, not-stationary.</summary>
-    public string VerdictName => Verdict switch
-    {
-        Verdict.Optimal => "optimal",
-        Verdict.StationaryNotOptimal => "stationary-not-optimal",
-        _ => "not-stationary",
-    };
+    /// <summary>LocalGap / |objective| (relative to the network's own objective, THEORY.md §4.1).</summary>
+    public double LocalRelativeGap => Relative.To(LocalGap, Objective);
+    /// <summary>The witness that refuted optimality, if any.</summary>
+    public Witness? Refutation => Witnesses.FirstOrDefault(w => w.Refutes);
+    /// <summary>The CLI exit code of the verdict: 0 optimal, 1 refuted, 4 undecided.</summary>
+    public int ExitCode() => Verdict.ExitCode();
+    /// <summary>Lower-case verdict as printed: optimal, stationary-not-optimal, not-stationary, undecided.</summary>
+    public string VerdictName => Verdict.Name();
 }
 
 /// <summary>
-/// The global optimality check of a given network (THEORY.md §9). With z = f_θ(X), v = −∇ℓ(z),
-/// lower = the larger of the §4 certificates of z and of z_S (the solution of the convex program restricted
-/// to θ's own slots, re-priced over all of S(X): every dual point gives a valid bound), gap = L_β(θ) − lower,
-/// the Clarke measure of §7 and the slot-restricted certificate of θ (ρ_S(v) = max over θ's own slots,
-/// lower_S = −ℓ*(−t v), t ≤ β/ρ_S), the decision rule is
+/// The global optimality check of a given network (THEORY.md §9). With z = f_θ(X), v = −∇ℓ(z), lower = the larger of the
+/// §4 certificates of z and of z_S (the solution of the convex program restricted to θ's own slots, re-priced over all of
+/// S(X): every dual point gives a valid bound), the proven gap Ḡ = gap + B(θ) + B_low, the Clarke measure of §7 and the
+/// slot-restricted bound lower_S (ρ_S(v) = max over θ's own slots), the decision rule is
 /// <code>
-/// certified  := S(X) exact ∧ gap ≤ ε_gap · max(1, |L_β(θ)|)
-/// stationary := measure ≤ ε_stat = abs + rel·‖θ‖(β + ‖X‖₂‖∇ℓ(z)‖)
-/// priced     := ρ(v) ≤ β + ε_price(β)
-/// local      := L_β(θ) − lower_S ≤ ε_local · max(1, |L_β(θ)|)
-/// optimal                ⇔ certified ∨ (S(X) exact ∧ stationary ∧ priced)
-/// stationary-not-optimal ⇔ ¬optimal ∧ (stationary ∨ local)
-/// not-stationary         ⇔ otherwise
+/// certified  := lower proven for the full program ∧ Ḡ ≤ ε_gap (L̂ − B(θ))
+/// stationary := measure ≤ ε_stat = rel·‖θ‖(β + ‖X‖₂‖∇ℓ(z)‖)  ∨  (L̂ − lower_S)/L̂ ≤ ε_local
+/// refuted    := some witness θ' (escape neuron, §8 path, ψ of the convex optimum) has L̂(θ) − L̂(θ') &gt; B(θ) + B(θ')
+/// optimal                ⇔ certified
+/// stationary-not-optimal ⇔ ¬certified ∧ stationary ∧ refuted
+/// not-stationary         ⇔ ¬certified ∧ ¬stationary
+/// undecided              ⇔ ¬certified ∧ stationary ∧ ¬refuted   (the proven bracket [lower, L̂] ∋ P*_c is reported)
 /// </code>
-/// The certificate proves near-optimality whatever the stationarity; "local" is the §7
-/// characterisation of stationary points (optimal on the convex program restricted to their slots),
-/// which survives the float noise that keeps a trained network's Clarke measure above ε_stat.
-/// Whenever ρ(v) &gt; β the escape neuron is computed and its actual decrease verified.
+/// Every figure is relative to the instance's own scale, so the verdict obeys the unit laws of THEORY.md §4.1; "optimal"
+/// is granted only on a proven gap. "local" is the §7 characterisation of stationary points (optimal on the convex
+/// program restricted to their slots), which survives the float noise that keeps a trained network's Clarke measure above
+/// ε_stat; a non-stationary measure far above ε_stat proves a first-order descent.
 /// </summary>
 public static class OptimalityCheck
 {
@@ -179,79 +218,123 @@ public static class OptimalityCheck
     public static OptimalityReport Check(Network network, Dataset data, Loss loss, double beta, PatternSet patterns, CheckSettings settings)
     {
         var clock = Stopwatch.StartNew();
+        Validate(network, data, loss, beta);
+        var log = settings.Log;
+        var oracle = new EnumeratedPricing(data.X, patterns);
+        var z = network.Predict(data.X);
+        double objective = NetworkObjective.Value(network, data, loss, beta);
+        double rounding = NetworkObjective.Rounding(network, data, loss, beta, z, objective);
+        var own = CertificateChecker.ForPrediction(data, loss, beta, oracle, z, objective, rounding);
+        var slots = NeuronOps.Slots(network, data, patterns);
+        var certificate = settings.TightenWithSlotSolve && own.RelativeGap <= settings.TightenBelowRelativeGap
+            ? Tightened(own, data, loss, beta, patterns, oracle, slots, settings) : own;
+        log?.WriteLine($"  objective {objective:G12}, proven lower bound {certificate.Lower:G12}, rho {certificate.Rho:G8} (beta {beta:G8})");
+        var stationarity = Stationarity.Measure(network, data, loss, beta, settings.Stationarity, settings.Kink);
+        var (localRho, localLower) = SlotCertificate(data, loss, beta, oracle, slots, own.V);
+        double localRel = Relative.To(objective - localLower, objective);
+        bool certified = certificate.CertifiedAt(settings.GapTolerance);
+        bool stationary = stationarity.IsStationary || localRel <= settings.LocalGapTolerance;
+
+        var escape = certified || own.Rho <= beta * (1 + settings.Pricing.Relative) ? null
+            : EscapeFor(network, data, loss, beta, oracle, own, objective);
+        var path = !certified && settings.ComputePath ? PathWitness(network, data, loss, beta, patterns, log) : null;
+        var witnesses = Witnesses(network, data, loss, beta, objective, rounding, escape, path);
+        CertifiedSolution? convex = null;
+        // The convex optimum is the end of the §8 global path of a non-stationary network, and settles a stationary one that
+        // nothing cheaper refuted; a refuted stationary network keeps its escape neuron as the improvement.
+        if (!certified && settings.SolveConvex && (!stationary || !witnesses.Any(w => w.Refutes)))
+        {
+            convex = SolveConvex(data, loss, beta, patterns, settings);
+            if (ConvexWitness(convex, data, loss, beta, objective, rounding) is { } w) witnesses.Add(w);
+        }
+        var (verdict, decidedBy) = Decide(certified, stationary, witnesses);
+        var minimal = NeuronOps.Minimalise(network, data, patterns);
+        var (improved, improvedBy) = Improvement(verdict, minimal, witnesses);
+        string explanation = Explain(verdict, decidedBy, certificate, own.Rho, beta, stationarity, localRel, settings, witnesses);
+        return new OptimalityReport(verdict, decidedBy, explanation, objective, rounding, certificate, own, beta, stationarity,
+            localLower, localRho, NeuronOps.IsScaled(network), NeuronOps.IsNearlyMinimal(network, data, patterns),
+            network.Width, slots.Count, minimal.Width, escape, path, convex?.Solve, witnesses, improved, improvedBy, clock.Elapsed.TotalSeconds);
+    }
+
+    private static void Validate(Network network, Dataset data, Loss loss, double beta)
+    {
         Guard.PositiveBeta(beta);
         loss.ValidateTargets(data.Y, data.Source);
         InvalidInputException.Require(network.InputDim == data.D,
             $"network has input dimension {network.InputDim} but the data has d = {data.D} columns" +
             (network.InputDim == data.D + 1 ? " (a network with a hidden-layer bias needs the data with a ones column)" : ""));
-        var log = settings.Log;
-        var engine = new EnumeratedPricing(data.X, patterns);
-        double objective = NetworkObjective.Value(network, data, loss, beta);
-        var z = network.Predict(data.X);
-        var own = CertificateChecker.ForPrediction(data, loss, beta, engine, z, objective);
-        var slots = NeuronOps.Slots(network, data, patterns);
-        var certificate = settings.TightenWithSlotSolve && own.RelativeGap <= settings.TightenBelowRelativeGap ? Tightened(own, data, loss, beta, patterns, engine, slots, settings) : own;
-        log?.WriteLine($"  objective {objective:G12}, certified lower bound {certificate.Lower:G12}, rho {certificate.Rho:G8} (beta {beta:G8})");
-        var stationarity = Stationarity.Measure(network, data, loss, beta, settings.Stationarity, settings.Kink);
-        var (localRho, localLower) = SlotCertificate(data, loss, beta, engine, slots, own.V);
-
-        bool exact = patterns.IsExact;
-        bool certified = exact && certificate.RelativeGap <= settings.GapTolerance;
-        bool priced = own.Rho <= beta + settings.Pricing.At(beta);
-        bool stationary = stationarity.IsStationary;
-        double localRel = (objective - localLower) / Math.Max(1, Math.Abs(objective));
-        bool local = localRel <= settings.LocalGapTolerance;
-
-        var (verdict, decidedBy) = Decide(certified, exact && stationary && priced, stationary, local);
-
-        // For a certified network any escape neuron's gain is below the gap: not worth reporting.
-        var escape = priced || verdict == Verdict.Optimal ? null : EscapeFor(network, data, loss, beta, engine, own, objective);
-        NetworkPath? path = null;
-        CertifiedSolution? convex = null;
-        if (verdict != Verdict.Optimal && settings.ComputePath)
-        {
-            log?.WriteLine("  path to a nearly minimal network (THEORY.md §8)");
-            path = Paths.ToNearlyMinimal(network, data, loss, beta, patterns, 2);
-        }
-        if (verdict == Verdict.NotStationary && settings.SolveConvex)
-        {
-            log?.WriteLine("  solving the convex program for P*_c (THEORY.md §3)");
-            // The certified pipeline prunes the optimum to a vertex of the optimal set: the network written is at most n + 1 wide.
-            convex = CertifiedPipeline.Run(new ConvexProblem(data, loss, beta, patterns), new PipelineSettings
-            {
-                Solver = settings.Solver with { Progress = log, Verbose = log is not null }, MaxSupportsForMStar = 0, Log = log,
-            });
-        }
-        var minimal = NeuronOps.Minimalise(network, data, patterns);
-        var (improved, improvedBy) = Improvement(verdict, network, minimal, escape, path, convex, data, loss, beta);
-        string explanation = Explain(verdict, decidedBy, certificate, own.Rho, stationarity, localRel, settings, priced, exact, beta);
-        return new OptimalityReport(verdict, decidedBy, explanation, objective, certificate, own, beta, stationarity,
-            localLower, localRho, NeuronOps.IsScaled(network), NeuronOps.IsNearlyMinimal(network, data, patterns),
-            network.Width, slots.Count, minimal.Width, escape, path, convex?.Solve, improved, improvedBy, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>The decision rule of the class comment, with the criterion that decided.</summary>
-    private static (Verdict, Decision) Decide(bool certified, bool stationaryAndPriced, bool stationary, bool local) =>
-        certified ? (Verdict.Optimal, Decision.Certificate)
-        : stationaryAndPriced ? (Verdict.Optimal, Decision.StationarityAndPricing)
-        : stationary ? (Verdict.StationaryNotOptimal, Decision.Stationarity)
-        : local ? (Verdict.StationaryNotOptimal, Decision.SlotRestrictedGap)
-        : (Verdict.NotStationary, Decision.StationarityAndSlotRestrictedGap);
+    /// <summary>
+    /// The decision rule of the class comment, with the criterion that decided: a refutation is named by the first refuting
+    /// witness in the order escape neuron, §8 path, convex optimum (the cheapest proof first).
+    /// </summary>
+    private static (Verdict, Decision) Decide(bool certified, bool stationary, IReadOnlyList<Witness> witnesses)
+    {
+        if (certified) return (Verdict.Optimal, Decision.Certificate);
+        if (!stationary) return (Verdict.NotStationary, Decision.ClarkeMeasure);
+        var refutation = witnesses.FirstOrDefault(w => w.Refutes);
+        return refutation is null ? (Verdict.Undecided, Decision.NoProof) : (Verdict.StationaryNotOptimal, refutation.Kind);
+    }
+
+    /// <summary>The §8 path to a nearly minimal network (a witness when it decreases L_β).</summary>
+    private static NetworkPath PathWitness(Network network, Dataset data, Loss loss, double beta, PatternSet patterns, TextWriter? log)
+    {
+        log?.WriteLine("  path to a nearly minimal network (THEORY.md §8)");
+        return Paths.ToNearlyMinimal(network, data, loss, beta, patterns, 2);
+    }
+
+    /// <summary>The escape neuron and the end of the §8 path as witnesses, each with its rounding bound B(θ) + B(θ').</summary>
+    private static List<Witness> Witnesses(Network network, Dataset data, Loss loss, double beta, double objective, double rounding,
+        EscapeNeuron? escape, NetworkPath? path)
+    {
+        var witnesses = new List<Witness>();
+        if (escape is not null)
+            witnesses.Add(new Witness(Decision.EscapeNeuron, Network.FromNeurons(network.Neurons().Append((escape.U, escape.Alpha)), data.D),
+                escape.ObjectiveAfter, escape.ActualDecrease, escape.Rounding, "escape neuron added (THEORY.md §9)"));
+        if (path is not null && path.Points.Count > 1)
+        {
+            double after = NetworkObjective.Value(path.End, data, loss, beta);
+            witnesses.Add(new Witness(Decision.PathToNearlyMinimal, path.End, after, objective - after,
+                rounding + NetworkObjective.Rounding(path.End, data, loss, beta), "end of the THEORY.md §8 path to a nearly minimal network"));
+        }
+        return witnesses;
+    }
+
+    /// <summary>The certified pipeline on the full program: its pruned vertex (at most n + 1 neurons) is the end of the §8 global path.</summary>
+    private static CertifiedSolution SolveConvex(Dataset data, Loss loss, double beta, PatternSet patterns, CheckSettings settings)
+    {
+        settings.Log?.WriteLine("  solving the convex program for P*_c (THEORY.md §3)");
+        return CertifiedPipeline.Run(new ConvexProblem(data, loss, beta, patterns), new PipelineSettings
+        {
+            Solver = settings.Solver with { Progress = settings.Log, Verbose = settings.Log is not null }, MaxSupportsForMStar = 0, Log = settings.Log,
+        });
+    }
+
+    /// <summary>ψ of the convex optimum as a witness (null when the optimum is W = 0, which gives no network to compare).</summary>
+    private static Witness? ConvexWitness(CertifiedSolution convex, Dataset data, Loss loss, double beta, double objective, double rounding)
+    {
+        var net = convex.Network;
+        double after = NetworkObjective.Value(net, data, loss, beta);
+        return new Witness(Decision.ConvexOptimum, net, after, objective - after, rounding + NetworkObjective.Rounding(net, data, loss, beta),
+            $"end of the THEORY.md §8 path to the global minimum (convex solution, status {convex.Solve.StatusName}" +
+            $"{(convex.UsedPruned ? ", pruned to a vertex of the optimal set" : "")})");
+    }
 
     /// <summary>
     /// The better of θ's own certificate and the certificate of the solution z_S of the convex program
     /// restricted to θ's slots, re-priced over the full pattern set (so its lower bound holds for P*_c).
-    /// The objective stays L_β(θ).
+    /// The objective stays L_β(θ) with its rounding bound.
     /// </summary>
     private static Certificate Tightened(Certificate own, Dataset data, Loss loss, double beta, PatternSet patterns,
-        IPricingOracle engine, IReadOnlyList<Slot> slots, CheckSettings settings)
+        IPricingOracle oracle, IReadOnlyList<Slot> slots, CheckSettings settings)
     {
         var cells = slots.Select(sl => patterns.IndexOf(sl.Block.Pattern)).Where(i => i >= 0).Distinct()
             .Select(i => patterns.Cells[i]).ToList();
         if (cells.Count == 0) return own;
         var restricted = new PatternSet(cells, false, patterns.Rank, "slots of the checked network", patterns.N);
         var solved = ConvexSolver.Solve(new ConvexProblem(data, loss, beta, restricted), settings.Solver with { MaxIterations = 20 });
-        var other = CertificateChecker.ForPrediction(data, loss, beta, engine, solved.W.Predict(data.X), own.Objective);
+        var other = CertificateChecker.ForPrediction(data, loss, beta, oracle, solved.W.Predict(data.X), own.Objective, own.ObjectiveRounding);
         settings.Log?.WriteLine($"  slot-restricted solve ({cells.Count} patterns, {solved.StatusName}): lower bound {other.Lower:G12} vs {own.Lower:G12} from θ itself");
         return other.Lower > own.Lower ? other : own;
     }
@@ -260,18 +343,18 @@ public static class OptimalityCheck
     /// ρ_S(v) over θ's own slots and the lower bound −ℓ*(−t v), t ∈ [0, min(cap, β/ρ_S)], on the convex
     /// program restricted to those blocks (weak duality of THEORY.md §4 on the sub-program).
     /// </summary>
-    private static (double Rho, double Lower) SlotCertificate(Dataset data, Loss loss, double beta, IPricingOracle engine,
+    private static (double Rho, double Lower) SlotCertificate(Dataset data, Loss loss, double beta, IPricingOracle oracle,
         IReadOnlyList<Slot> slots, Vector<double> v)
     {
         double rho = 0;
         var va = v.ToArray();
         foreach (var slot in slots)
         {
-            if (!engine.Includes(slot.Block)) continue;
-            engine.Geometry.Projection(slot.Block, va, out double norm);
+            if (!oracle.Includes(slot.Block)) continue;
+            oracle.Geometry.Projection(slot.Block, va, out double norm);
             rho = Math.Max(rho, norm);
         }
-        double tMax = rho > 0 ? Math.Min(loss.DualScaleCap, beta / rho) : loss.DualScaleCap;
+        double tMax = rho > 0 ? Math.Min(loss.DualScaleCap, CertificateChecker.FeasibleScale(beta, rho)) : loss.DualScaleCap;
         if (double.IsPositiveInfinity(tMax)) tMax = double.MaxValue;
         double t = loss.BestDualScale(v, data.Y, tMax);
         return (rho, loss.NegConjugate(v * t, data.Y));
@@ -279,31 +362,41 @@ public static class OptimalityCheck
 
     /// <summary>
     /// The escape neuron (THEORY.md §9) for ρ(v) &gt; β, with t² the exact minimiser of the convex
-    /// φ(s) = ℓ(z + s h) + β s, h = γσ(Xu*); the actual decrease is recomputed from L_β of the grown network.
+    /// φ(s) = ℓ(z + s h) + β s, h = γσ(Xu*); the actual decrease is recomputed from L_β of the grown network, and compared
+    /// with B(θ) + B(grown) (THEORY.md §4.1).
     /// </summary>
-    public static EscapeNeuron EscapeFor(Network network, Dataset data, Loss loss, double beta, IPricingOracle engine, Certificate certificate, double objective)
+    public static EscapeNeuron EscapeFor(Network network, Dataset data, Loss loss, double beta, IPricingOracle oracle, Certificate certificate, double objective)
     {
         var v = certificate.V;
-        var pricing = engine.Price(v);
+        var pricing = oracle.Price(v);
         var u = pricing.Maximiser;
         int gamma = pricing.BestBlock.Sign;
         var h = Network.FromNeurons([(u, (double)gamma)], data.D).Predict(data.X);
         var z = network.Predict(data.X);
         double Slope(double s) => h.DotProduct(loss.Gradient(z + s * h, data.Y)) + beta;
-        double s = BestStep(Slope);
+        // φ'' ≤ ℓ''_max ‖h‖², so −φ'(0)/(ℓ''_max ‖h‖²) ≤ s* (equal for the squared loss): a start on the instance's own scale.
+        double start = -Slope(0) / (loss.CurvatureBound * h.DotProduct(h));
+        double s = BestStep(Slope, start);
         double t = Math.Sqrt(s);
         var grown = Network.FromNeurons(network.Neurons().Append((u * t, gamma * t)), data.D);
         double after = NetworkObjective.Value(grown, data, loss, beta);
-        return new EscapeNeuron(u * t, gamma * t, u, pricing.BestBlock, t, s * (pricing.Rho - beta), objective - after, after);
+        double rounding = NetworkObjective.Rounding(network, data, loss, beta) + NetworkObjective.Rounding(grown, data, loss, beta);
+        return new EscapeNeuron(u * t, gamma * t, u, pricing.BestBlock, t, s * (pricing.Rho - beta), objective - after, after, rounding);
     }
 
-    /// <summary>Root of the non-decreasing φ'(s) on s ≥ 0 (φ'(0) &lt; 0): bracket by doubling, then bisection.</summary>
-    private static double BestStep(Func<double, double> slope)
+    /// <summary>Relative width at which the bisection of <see cref="BestStep"/> stops.</summary>
+    private const double StepBisectionTolerance = 1e-15;
+
+    /// <summary>
+    /// Root of the non-decreasing φ'(s) on s ≥ 0 (φ'(0) &lt; 0): bracket by doubling from <paramref name="start"/> (a lower
+    /// bound of the root on the instance's scale), then bisection to relative width <see cref="StepBisectionTolerance"/>.
+    /// </summary>
+    private static double BestStep(Func<double, double> slope, double start)
     {
         if (!(slope(0) < 0)) return 0;
-        double lo = 0, hi = 1e-8;
-        for (int k = 0; k < 400 && slope(hi) < 0; k++) { lo = hi; hi *= 2; }
-        for (int k = 0; k < 200 && hi - lo > 1e-15 * hi; k++)
+        double lo = 0, hi = start > 0 && double.IsFinite(start) ? start : double.Epsilon;
+        for (int k = 0; k < 2100 && slope(hi) < 0; k++) { lo = hi; hi *= 2; }
+        for (int k = 0; k < 200 && hi - lo > StepBisectionTolerance * hi; k++)
         {
             double mid = 0.5 * (lo + hi);
             if (slope(mid) < 0) lo = mid; else hi = mid;
@@ -312,40 +405,36 @@ public static class OptimalityCheck
     }
 
     /// <summary>
-    /// The network --improve writes: the minimal equivalent of an optimal θ; otherwise the candidate with
-    /// the lowest L_β among ψ(W*) (end of the §8 global path), θ plus the escape neuron, and the end of
-    /// the §8 path to a nearly minimal network.
+    /// The network --improve writes: the minimal equivalent of an optimal θ; otherwise the refuting witness with the lowest
+    /// L_β (ψ(W*) at the end of the §8 global path, θ plus the escape neuron, the end of the §8 path to a nearly minimal
+    /// network). Only a witness whose decrease is proven (above rounding) is written.
     /// </summary>
-    private static (Network? Network, string? By) Improvement(Verdict verdict, Network network, Network minimal, EscapeNeuron? escape,
-        NetworkPath? path, CertifiedSolution? convex, Dataset data, Loss loss, double beta)
+    private static (Network? Network, string? By) Improvement(Verdict verdict, Network minimal, IReadOnlyList<Witness> witnesses)
     {
         if (verdict == Verdict.Optimal) return (minimal, "minimal equivalent network (already optimal)");
-        var candidates = new List<(Network Net, double Value, string By)>();
-        if (convex is { } c && c.Final.NonZeroBlocks.Any())
-            candidates.Add((c.Network, c.Problem.Objective(c.Final), $"end of the THEORY.md §8 path to the global minimum (convex solution, status {c.Solve.StatusName}{(c.UsedPruned ? ", pruned to a vertex of the optimal set" : "")})"));
-        if (escape is { ActualDecrease: > 0 })
-            candidates.Add((Network.FromNeurons(network.Neurons().Append((escape.U, escape.Alpha)), data.D), escape.ObjectiveAfter, "escape neuron added (THEORY.md §9)"));
-        if (path is { Decrease: > 0 })
-            candidates.Add((path.End, path.EndLoss, "end of the THEORY.md §8 path to a nearly minimal network"));
-        double current = NetworkObjective.Value(network, data, loss, beta);
-        var best = candidates.Where(x => x.Value < current).OrderBy(x => x.Value).FirstOrDefault();
-        return best.Net is null ? (null, null) : (best.Net, best.By);
+        var best = witnesses.Where(w => w.Refutes).MinBy(w => w.Objective);
+        return best is null ? (null, null) : (best.Network, best.Description);
     }
 
-    private static string Explain(Verdict verdict, Decision decidedBy, Certificate c, double rho, StationarityReport st, double localRel,
-        CheckSettings s, bool priced, bool exact, double beta)
+    private static string Explain(Verdict verdict, Decision decidedBy, Certificate c, double rho, double beta, StationarityReport st,
+        double localRel, CheckSettings s, IReadOnlyList<Witness> witnesses)
     {
-        string pricing = priced ? $"rho(v) = {rho:G10} <= beta = {beta:G10}" : $"rho(v) = {rho:G10} > beta = {beta:G10}";
-        string gap = $"certified relative gap {c.RelativeGap:G3} (tolerance {s.GapTolerance:G3})";
+        string pricing = rho <= beta ? $"rho(v) = {rho:G10} <= beta = {beta:G10}" : $"rho(v) = {rho:G10} > beta = {beta:G10}";
+        string gap = $"proven relative gap {c.RelativeGap:G3} (tolerance {s.GapTolerance:G3})";
         string stat = $"Clarke stationarity measure {st.Measure:G3} (threshold {st.Threshold:G3} = {st.Tolerance})";
         string loc = $"relative gap on its own slots {localRel:G3} (tolerance {s.LocalGapTolerance:G3})";
-        string patterns = exact ? "" : " The pattern set is sampled, so no bound is proven for the full program.";
+        string proven = c.LowerProven ? "" : " The pattern set is sampled, so no bound is proven for the full program.";
+        var refutation = witnesses.FirstOrDefault(w => w.Refutes);
+        string best = witnesses.Count == 0 ? "no witness network was found"
+            : $"the best witness decreases L_beta by {witnesses.Max(w => w.Decrease):G3}, within the rounding bound of the comparison";
         return verdict switch
         {
-            Verdict.Optimal when decidedBy == Decision.Certificate => $"Globally optimal: {gap}; {pricing}; {stat}.{patterns}",
-            Verdict.Optimal => $"Globally optimal: stationary ({stat}) and {pricing}; {gap}.{patterns}",
-            Verdict.StationaryNotOptimal => $"Stationary but not optimal: {(decidedBy == Decision.Stationarity ? stat : loc)}, while {pricing} and {gap}: adding the escape neuron decreases the objective.{patterns}",
-            _ => $"Not stationary: {stat} and {loc}; {pricing}; {gap}.{patterns}",
+            Verdict.Optimal => $"Globally optimal: {gap}; {pricing}; {stat}.{proven}",
+            Verdict.StationaryNotOptimal => $"Stationary but not optimal: {(st.IsStationary ? stat : loc)}, while {pricing} and {gap}: " +
+                $"the {decidedBy.Name()} decreases the objective by {refutation!.Decrease:G6} (rounding bound {refutation.Rounding:G3}).{proven}",
+            Verdict.NotStationary => $"Not stationary: {stat} and {loc}; {pricing}; {gap}.{proven}",
+            _ => $"Undecided: {gap} is not within tolerance and {best}; P* lies in the proven bracket [{c.Lower:G10}, {c.Objective:G10}]; {pricing}; " +
+                 $"{(st.IsStationary ? stat : loc)}.{proven}",
         };
     }
 }

@@ -212,7 +212,7 @@ public static class ConformChecks
             v.Add(new(CheckIds.Objective, $"claimed objective {F(answer.Objective)} but L_β(θ) recomputed from (U, α) is {F(objective)} " +
                 $"(difference {F(answer.Objective - objective)}; tolerance {Tolerances.Objective})"));
         var z = net.Predict(data.X);
-        var cert = CertificateChecker.ForPrediction(data, loss, beta, patterns, z, objective);
+        var cert = CertificateChecker.ForPrediction(data, loss, beta, patterns, z, objective, NetworkObjective.Rounding(net, data, loss, beta, z, objective));
         if (!Tolerances.Objective.AtMost(cert.Lower, answer.Objective))
             v.Add(new(CheckIds.WeakDuality, $"claimed objective {F(answer.Objective)} is below the proven lower bound {F(cert.Lower)} on every network's L_β " +
                 $"(THEORY.md §4, D1; tolerance {Tolerances.Objective})"));

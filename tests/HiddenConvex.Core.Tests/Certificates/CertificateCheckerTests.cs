@@ -94,7 +94,7 @@ public class CertificateCheckerTests
         var rng = new Random(4);
         var x = TestProblems.Gaussian(rng, 8, 3);
         var data = Dataset.Create(x, TestProblems.Gaussian(rng, 8));
-        var c = CertificateChecker.ForPrediction(data, new SquaredLoss(), 0.1, TestProblems.SampledPatterns(x, 3, 1), Vector<double>.Build.Dense(8), 1.0);
+        var c = CertificateChecker.ForPrediction(data, new SquaredLoss(), 0.1, TestProblems.SampledPatterns(x, 3, 1), Vector<double>.Build.Dense(8), 1.0, objectiveRounding: 0);
         Assert.False(c.LowerProven);
         Assert.False(c.CertifiedAt(1.0));
     }

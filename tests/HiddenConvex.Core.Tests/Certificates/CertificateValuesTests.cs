@@ -25,7 +25,7 @@ public class CertificateValuesTests
         // X = [1], y = 1, z = 0: v = 1, ρ = 1, t = min(1, β/ρ) = 0.5, lower = t − t²/2 = 0.375, which is
         // P* = min_w ½(w − 1)² + β|w| = ½·0.25 + 0.25 at w = 1 − β.
         var data = Data(new double[,] { { 1 } }, 1);
-        var c = CertificateChecker.ForPrediction(data, new SquaredLoss(), 0.5, CellEnumerator.Enumerate(data.X), V(0), 0.5);
+        var c = CertificateChecker.ForPrediction(data, new SquaredLoss(), 0.5, CellEnumerator.Enumerate(data.X), V(0), 0.5, objectiveRounding: 0);
         Assert.Equal([1.0], c.V.ToArray());
         Assert.Equal(1, c.Rho, 15);
         Assert.Equal(0.5, c.T, 15);
@@ -41,11 +41,15 @@ public class CertificateValuesTests
         // Equal rows with y = (1, −1): every network predicts equal values, so P* = 1 (at z = 0), and
         // v = y has ρ(v) = 0: t is limited only by the loss, t = v·y/‖v‖² = 1, lower = 2 − 1 = 1.
         var data = Data(new double[,] { { 1 }, { 1 } }, 1, -1);
-        var c = CertificateChecker.ForPrediction(data, new SquaredLoss(), 0.1, CellEnumerator.Enumerate(data.X), V(0, 0), 1);
+        var c = CertificateChecker.ForPrediction(data, new SquaredLoss(), 0.1, CellEnumerator.Enumerate(data.X), V(0, 0), 1, objectiveRounding: 0);
         Assert.Equal(0, c.Rho);
         Assert.Equal(1, c.T, 15);
         Assert.Equal(1, c.Lower, 15);
-        Assert.True(c.CertifiedAt(0));
+        // The gap is 0 but the lower bound's own rounding (THEORY.md §4.1) keeps ε = 0 out of reach: a proof in floating
+        // point leaves a few ulps of room, never less.
+        Assert.True(c.LowerRounding > 0 && c.LowerRounding < 1e-14, $"B_low = {c.LowerRounding}");
+        Assert.True(c.CertifiedAt(1e-14));
+        Assert.False(c.CertifiedAt(0));
     }
 
     [Fact]
@@ -57,11 +61,11 @@ public class CertificateValuesTests
         var data = Data(new double[,] { { 1 } }, 1);
         var patterns = CellEnumerator.Enumerate(data.X);
         var loss = new LogisticLoss();
-        var open = CertificateChecker.ForPrediction(data, loss, 1.0, patterns, V(0), Math.Log(2));
+        var open = CertificateChecker.ForPrediction(data, loss, 1.0, patterns, V(0), Math.Log(2), objectiveRounding: 0);
         Assert.Equal(0.5, open.Rho, 15);
         Assert.Equal(1, open.T, 9);
         Assert.Equal(Math.Log(2), open.Lower, 12);
-        var capped = CertificateChecker.ForPrediction(data, loss, 0.25, patterns, V(0), Math.Log(2));
+        var capped = CertificateChecker.ForPrediction(data, loss, 0.25, patterns, V(0), Math.Log(2), objectiveRounding: 0);
         Assert.Equal(0.5, capped.T, 12);
         Assert.Equal(-(0.25 * Math.Log(0.25) + 0.75 * Math.Log(0.75)), capped.Lower, 12);
     }
@@ -91,9 +95,9 @@ public class CertificateValuesTests
     {
         var data = Data(new double[,] { { 1 } }, 1);
         var patterns = CellEnumerator.Enumerate(data.X);
-        var e = Assert.Throws<InvalidInputException>(() => CertificateChecker.ForPrediction(data, new SquaredLoss(), 0, patterns, V(0), 0.5));
+        var e = Assert.Throws<InvalidInputException>(() => CertificateChecker.ForPrediction(data, new SquaredLoss(), 0, patterns, V(0), 0.5, objectiveRounding: 0));
         Assert.Contains("beta", e.Message);
-        e = Assert.Throws<InvalidInputException>(() => CertificateChecker.ForPrediction(data, new SquaredLoss(), 1, patterns, V(0, 0), 0.5));
+        e = Assert.Throws<InvalidInputException>(() => CertificateChecker.ForPrediction(data, new SquaredLoss(), 1, patterns, V(0, 0), 0.5, objectiveRounding: 0));
         Assert.Contains("prediction has 2 entries but the data has 1 rows", e.Message);
     }
 
@@ -103,23 +107,37 @@ public class CertificateValuesTests
         var data = Data(new double[,] { { 1 } }, 1);
         var engine = new EnumeratedPricing(data.X, CellEnumerator.Enumerate(data.X));
         var loss = new SquaredLoss();
-        Assert.Equal("data", Assert.Throws<ArgumentNullException>(() => CertificateChecker.ForPrediction(null!, loss, 1, engine, V(0), 0.5)).ParamName);
-        Assert.Equal("loss", Assert.Throws<ArgumentNullException>(() => CertificateChecker.ForPrediction(data, null!, 1, engine, V(0), 0.5)).ParamName);
-        Assert.Equal("pricing", Assert.Throws<ArgumentNullException>(() => CertificateChecker.ForPrediction(data, loss, 1, (EnumeratedPricing)null!, V(0), 0.5)).ParamName);
+        Assert.Equal("data", Assert.Throws<ArgumentNullException>(() => CertificateChecker.ForPrediction(null!, loss, 1, engine, V(0), 0.5, objectiveRounding: 0)).ParamName);
+        Assert.Equal("loss", Assert.Throws<ArgumentNullException>(() => CertificateChecker.ForPrediction(data, null!, 1, engine, V(0), 0.5, objectiveRounding: 0)).ParamName);
+        Assert.Equal("pricing", Assert.Throws<ArgumentNullException>(() => CertificateChecker.ForPrediction(data, loss, 1, (EnumeratedPricing)null!, V(0), 0.5, objectiveRounding: 0)).ParamName);
         Assert.Equal("network", Assert.Throws<ArgumentNullException>(() => NetworkCertificate.For(data, loss, 1, engine.Patterns, null!)).ParamName);
     }
 
     [Theory]
-    [InlineData(4, 3, 1, 0.25)]     // |objective| > 1: relative to it
-    [InlineData(-4, -5, 1, 0.25)]   // its absolute value
-    [InlineData(0.5, 0.25, 0.25, 0.25)] // |objective| < 1: relative to 1
-    public void GapsAreRelativeToTheObjectiveOrOne(double objective, double lower, double gap, double relative)
+    [InlineData(4, 3, 1, 0.25)]
+    [InlineData(-4, -5, 1, 0.25)]              // relative to |objective|
+    [InlineData(0.5, 0.25, 0.25, 0.5)]         // small objectives too: no floor max(1, ·) (THEORY.md §4.1)
+    [InlineData(5e-4, 2.5e-4, 2.5e-4, 0.5)]    // the same instance in other units: the same relative gap
+    [InlineData(0, 0, 0, 0)]                   // y = 0: nothing left over
+    public void GapsAreRelativeToTheObjective(double objective, double lower, double gap, double relative)
     {
         var c = new Certificate(V(1), 1, 1, lower, objective, LowerProven: true);
         Assert.Equal(gap, c.Gap, 15);
         Assert.Equal(relative, c.RelativeGap, 15);
         Assert.True(c.CertifiedAt(relative));
-        Assert.False(c.CertifiedAt(relative * 0.99));
+        if (relative > 0) Assert.False(c.CertifiedAt(relative * 0.99));
         Assert.False((c with { LowerProven = false }).CertifiedAt(1));
+    }
+
+    [Fact]
+    public void TheRoundingBoundsAreAddedToTheGapAndTakenFromTheObjective()
+    {
+        // Ḡ = gap + B + B_low, certified at ε iff Ḡ ≤ ε (objective − B) (THEORY.md §4.1).
+        var c = new Certificate(V(1), 1, 1, Lower: 3, Objective: 4, LowerProven: true, ObjectiveRounding: 0.5, LowerRounding: 0.25);
+        Assert.Equal(1.75, c.ProvenGap, 15);
+        Assert.Equal(1.75 / 4, c.RelativeGap, 15);
+        Assert.True(c.CertifiedAt(0.5));          // 1.75 ≤ 0.5 · 3.5
+        Assert.False(c.CertifiedAt(0.49));        // 1.75 > 0.49 · 3.5
+        Assert.True(c.WithinGap(0.5) && !(c with { LowerProven = false }).CertifiedAt(0.5));
     }
 }

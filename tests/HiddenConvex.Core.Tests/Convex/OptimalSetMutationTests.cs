@@ -77,22 +77,23 @@ public class OptimalSetMutationTests
 
     /// <summary>
     /// One row x = 1, y = 1, β = 1e-6 (hand computation: w* = 1 − β, v* = β). W = (1 + 5e-11) w* prices its block at
-    /// v = β − 5e-11 (1 − β) ≈ β(1 − 5e-5): more than the widest relative margin 1e-5 below β, yet within the absolute
-    /// part 1e-10 of <see cref="Tolerances.Pricing"/>, so the block is active.
+    /// v = β − 5e-11 (1 − β) ≈ β(1 − 5e-5): more than the widest relative margin 1e-5 below β. The pricing tolerance is
+    /// relative to β (THEORY.md §4.1: an absolute part would make the active set depend on the units of β), so the block
+    /// is not active, and the point — 5e-11 off the optimum — is refused as inaccurate rather than described.
     /// </summary>
     [Fact]
-    public void At_a_tiny_beta_a_block_within_the_absolute_pricing_tolerance_is_active()
+    public void At_a_tiny_beta_a_block_priced_beyond_the_relative_margins_is_not_active()
     {
         double beta = 1e-6;
         var problem = OneRow(1, beta);
         var w = OneRowPoint((1 + 5e-11) * (1 - beta));
         double price = 1 - w.Blocks[0].W[0];
-        Assert.True(price < beta * (1 - OptimalSet.WidenedActiveMargins[^1]) && price >= beta - Tolerances.Pricing.At(beta),
-            $"price {price:R} is meant to lie between β − Tolerances.Pricing and β(1 − {OptimalSet.WidenedActiveMargins[^1]})");
-        var set = OptimalSet.FromSolution(problem, w);
-        var active = Assert.Single(set.Active);
-        Assert.Equal("(1, +)", active.Block.ToString());
-        Assert.Equal(w.Blocks[0].W[0], set.Point[0], 15);
+        Assert.True(price < beta * (1 - OptimalSet.WidenedActiveMargins[^1]) && price < beta - Tolerances.Pricing.At(beta),
+            $"price {price:R} is meant to lie below β(1 − {OptimalSet.WidenedActiveMargins[^1]}) and β − Tolerances.Pricing");
+        Assert.Throws<OptimalSetException>(() => OptimalSet.FromSolution(problem, w, 1e-6));
+        // The same instance in units where β = 1: the relative margins decide alike.
+        var scaled = OneRow(1e6, 1);
+        Assert.Throws<OptimalSetException>(() => OptimalSet.FromSolution(scaled, OneRowPoint((1 + 5e-11) * (1e6 - 1)), 1e-6));
     }
 
     /// <summary>
