@@ -8,7 +8,8 @@ open HiddenConvex.Core.Data
 open HiddenConvex.Core.Losses
 open HiddenConvex.Core.Networks
 open HiddenConvex.Core.Numerics
-open HiddenConvex.Properties.Rounding
+open HiddenConvex.Properties.Context
+
 
 /// One neuron's figures.
 type NeuronFigures =

@@ -37,3 +37,13 @@ let convexObjectiveOracle (p: ProblemSpec) (beta: float) (blocks: BlockSpec[]) =
     loss.Value(vec z, vec p.Y) + beta * (blocks |> Array.sumBy (fun b -> Oracles.norm b.W)), z
 
 let sizeStamp prefix (k: int) = sprintf "%s=%d" prefix k
+
+/// γ_k = k u/(1 − k u), u = 2^−53 (THEORY.md §4.1; the core's Rounding.Gamma).
+let gamma (k: int) = Rounding.Gamma(int64 k)
+
+/// B(θ) of THEORY.md §4.1 for the computed L_β(θ) (the core's NetworkObjective.Rounding).
+let objectiveRounding (net: Network) (data: Dataset) (loss: Loss) (beta: float) =
+    HiddenConvex.Core.Networks.NetworkObjective.Rounding(net, data, loss, beta)
+
+/// B_low of THEORY.md §4.1 for the computed lower bound −ℓ*(−t v) (the core's Loss.LowerRounding).
+let lowerRounding (loss: Loss) (v: Vector<float>) (y: Vector<float>) (t: float) (lower: float) = loss.LowerRounding(v, y, t, lower)

@@ -202,7 +202,7 @@ let sampledNotCertified (solver: SolverUnderTest) (c: SeededProblem) =
 let multiplierBound (x: Matrix<float>) (s: HiddenConvex.Core.Arrangements.ActivationPattern) (gammaSign: int) (v: Vector<float>) (mu: Vector<float>) =
     let w = Vector<float>.Build.Dense(x.RowCount, fun j -> (if s[j] then float gammaSign * v[j] + mu[j] else -mu[j]))
     let r = x.TransposeThisAndMultiply(w)
-    (1.0 + Rounding.gamma (x.ColumnCount + 2)) * (r.L2Norm() + Rounding.gamma (x.RowCount + 1) * x.FrobeniusNorm() * w.L2Norm())
+    (1.0 + gamma (x.ColumnCount + 2)) * (r.L2Norm() + gamma (x.RowCount + 1) * x.FrobeniusNorm() * w.L2Norm())
 
 let pricingBracket (c: SeededProblem) =
     let p = enumerate c.Problem
@@ -215,7 +215,7 @@ let pricingBracket (c: SeededProblem) =
     // The witness's value γ v·σ(Xu*), evaluated from the definition; its rounding is γ_{n+d+2} Σ_j |v_j|‖x_j‖.
     let u = priced.Maximiser
     let witness = float priced.BestBlock.Sign * (v.DotProduct((x * u).PointwiseMaximum(0.0)))
-    let evaluation = Rounding.gamma (p.Data.N + p.Data.D + 2) * Seq.sum (seq { for j in 0 .. p.Data.N - 1 -> abs va[j] * x.Row(j).L2Norm() })
+    let evaluation = gamma (p.Data.N + p.Data.D + 2) * Seq.sum (seq { for j in 0 .. p.Data.N - 1 -> abs va[j] * x.Row(j).L2Norm() })
     let gBest = x.TransposeThisAndMultiply(Vector<float>.Build.Dense(p.Data.N, fun j -> if priced.BestBlock.Pattern[j] then v[j] else 0.0)).L2Norm()
     // Per block: Π ∈ C, and ‖Π_C(g)‖ ≤ ‖g + A^Tμ‖ for random μ ≥ 0 (and μ = 0).
     let blocks = [ for i in 0 .. p.Patterns.Count - 1 do for gsign in [ 1; -1 ] -> Block(p.Patterns.Cells[i].Pattern, gsign) ]

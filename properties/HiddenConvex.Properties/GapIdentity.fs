@@ -15,7 +15,7 @@ open HiddenConvex.Properties.Inputs
 open HiddenConvex.Properties.NetworkGenerators
 open HiddenConvex.Properties.SolvedProblems
 open HiddenConvex.Properties.Context
-open HiddenConvex.Properties.Rounding
+
 open HiddenConvex.Properties.Clarke
 open HiddenConvex.Properties.StationarityLaws
 
@@ -54,7 +54,7 @@ let gapIdentity (c: IdentityCase) =
         thetaDotG <- thetaDotG + q.Alpha * gAlpha + q.U.DotProduct(gU)
         e <- e + q.Alpha * (q.Kinks |> List.sumBy (fun j -> (cs[j] * f.Pre[j, i] - sigma[j]) * g[j]))
         absTerms <- absTerms + abs q.Alpha * Seq.sum (seq { for j in 0 .. data.N - 1 -> abs g[j] * (sigma[j] + 2.0 * x.Row(j).L2Norm() * q.NormU) }) + beta * (q.Alpha * q.Alpha + q.NormU * q.NormU)
-    let identityAllowance = objectiveBound net data loss beta l + lowerBound loss v data.Y 1.0 negConj + 2.0 * gamma (data.N + data.D + 4) * absTerms
+    let identityAllowance = objectiveRounding net data loss beta + lowerRounding loss v data.Y 1.0 negConj + 2.0 * gamma (data.N + data.D + 4) * absTerms
     // The certificate of θ (the core's) against the bound of the identity with the core's own element.
     let cert = NetworkCertificate.For(data, loss, beta, p.Patterns, net)
     let core = figures net data loss beta Tolerances.Kink
@@ -62,7 +62,7 @@ let gapIdentity (c: IdentityCase) =
     let theta = sqrt (net.SquaredNorm())
     let bound = (1.0 - tPrime) * l + 0.5 * (theta * core.Report.Measure + (core.Neurons |> List.sumBy (fun q -> abs q.Alpha * q.Omega)))
     let boundAllowance =
-        objectiveBound net data loss beta l + lowerBound loss cert.V data.Y cert.T cert.Lower
+        objectiveRounding net data loss beta + lowerRounding loss cert.V data.Y cert.T cert.Lower
         + 0.5 * theta * (core.Neurons |> List.sumBy (fun q -> q.ShareError))
     let kinked = f.Neurons |> List.exists (fun q -> not q.Kinks.IsEmpty)
     verdict (problemStamps spec @ [ regime; sprintf "net=%s" c.Kinked.Case.Net.Kind; sprintf "tau=%g" c.Kinked.KinkRadius; (if kinked then "kinks=some" else "kinks=none") ])
@@ -122,12 +122,12 @@ let exactSquaredObjective (x: float[][]) (y: float[]) (c: float) (beta: float) (
     let half = d 0.5
     Dyadic.add (Dyadic.mul (Dyadic.mul half (d c)) residual) (Dyadic.mul (Dyadic.mul half (d beta)) squaredNorm)
 
-let objectiveRounding (c: NetCase) =
+let objectiveWithinRounding (c: NetCase) =
     let p = c.Problem
     let data, loss, beta = datasetOf p, lossOf p, p.BetaRatio
     let net = networkOf (dim p.Data) c.Net
     let lHat = NetworkObjective.Value(net, data, loss, beta)
-    let b = objectiveBound net data loss beta lHat
+    let b = objectiveRounding net data loss beta
     let stamps = problemStamps p @ [ sprintf "net=%s" c.Net.Kind; sizeStamp "m" c.Net.Alpha.Length ]
     match loss with
     | :? SquaredLoss ->
@@ -141,4 +141,4 @@ let objectiveRounding (c: NetCase) =
 
 let laws =
     [ Law.create "D5" "gap identity: L_β(θ) + ℓ*(−v) = ½(θ·g − E) for every element of the Clarke set, and the certified gap is ≤ (1 − t')L_β + ½(‖θ‖‖g‖ + Σ|α_i|ω_i)" arbIdentityCase (fun _ -> []) gapIdentity
-      Law.create "R1" "the computed L_β is within the rounding bound B(θ) of §4.1 of its exact value (squared loss: exact dyadic recomputation)" arbNetCase (fun _ -> []) objectiveRounding ]
+      Law.create "R1" "the computed L_β is within the rounding bound B(θ) of §4.1 of its exact value (squared loss: exact dyadic recomputation)" arbNetCase (fun _ -> []) objectiveWithinRounding ]

@@ -31,7 +31,7 @@ open HiddenConvex.Properties.NetworkGenerators
 open HiddenConvex.Properties.SolverUnderTest
 open HiddenConvex.Properties.SolvedProblems
 open HiddenConvex.Properties.Context
-open HiddenConvex.Properties.Rounding
+
 open HiddenConvex.Properties.Clarke
 
 /// A network with the kink radius τ of the enlarged Clarke set (THEORY.md §7.1; relative, as the
@@ -201,7 +201,7 @@ let t4cEveryNetwork (c: NetCase) =
     let f = figures net data loss beta Tolerances.Kink
     let pairs = coConicSameSignPairs f |> List.map smallerFirst
     let l = NetworkObjective.Value(net, data, loss, beta)
-    let bl = objectiveBound net data loss beta l
+    let bl = objectiveRounding net data loss beta
     let z = net.Predict data.X
     let pairChecks (qi: NeuronFigures, qk: NeuronFigures) =
         let s, dd, tStar = mergeFigures beta qi qk
@@ -213,7 +213,7 @@ let t4cEveryNetwork (c: NetCase) =
             moved |> List.map (fun (t, m) ->
                 let lt = NetworkObjective.Value(m, data, loss, beta)
                 let expected = l + t * s + beta / 2.0 * t * t * dd
-                t, lt, expected, bl + objectiveBound m data loss beta lt)
+                t, lt, expected, bl + objectiveRounding m data loss beta)
             |> List.maxBy (fun (_, lt, e, allow) -> abs (lt - e) - allow)
         let t, lt, expected, allow = worst
         let scaledPair =
@@ -242,12 +242,12 @@ let t4cOptimalNetworks solver (c: OptimalNetwork) =
     let p, beta = s.Instance, s.Beta
     let l = NetworkObjective.Value(net, p.Data, p.Loss, beta)
     let gap = l - s.Result.Lower
-    let bl = objectiveBound net p.Data p.Loss beta l
+    let bl = objectiveRounding net p.Data p.Loss beta
     let f = figures net p.Data p.Loss beta Tolerances.Kink
     let pairs = coConicSameSignPairs f |> List.map smallerFirst
     let decreaseOf (m: Network) =
         let lm = NetworkObjective.Value(m, p.Data, p.Loss, beta)
-        l - lm, bl + objectiveBound m p.Data p.Loss beta lm
+        l - lm, bl + objectiveRounding m p.Data p.Loss beta
     let merges =
         pairs |> List.map (fun (qi, qk) ->
             let _, _, tStar = mergeFigures beta qi qk
@@ -291,7 +291,7 @@ let private ownProgramGap (s: Subject) (f: NetworkFigures) =
     let kinkSum = f.Neurons |> List.sumBy (fun q -> abs q.Alpha * q.Omega)
     let bound = (1.0 - tPrime) * l + 0.5 * tPrime * (theta * f.Report.Measure + kinkSum)
     let rounding =
-        objectiveBound s.Net s.Data s.Loss s.Beta l + lowerBound s.Loss v s.Data.Y t lowerS
+        objectiveRounding s.Net s.Data s.Loss s.Beta + lowerRounding s.Loss v s.Data.Y t lowerS
         + 0.5 * theta * (f.Neurons |> List.sumBy (fun q -> q.ShareError))
     [ atMost (sprintf "T4d: L_β(θ) − lower_S ≤ (1 − t')L_β + ½t'(‖θ‖‖g‖ + Σ|α_i|ω_i) (ρ_S = %s, β = %s, ‖g‖ = %s)" (fmt rhoS) (fmt s.Beta) (fmt f.Report.Measure))
           (sprintf "B(θ) + B_low + ½‖θ‖Σ(element rounding) = %s (THEORY.md §4.1)" (fmt rounding), Tolerance(rounding, 0.0)) (l - lowerS) bound ]
@@ -347,7 +347,7 @@ let t4eCounterexample solver (c: NetCase) =
     let net = networkOf 2 c.Net
     let patterns = CellEnumerator.Enumerate data.X
     let l = NetworkObjective.Value(net, data, loss, beta)
-    let bl = objectiveBound net data loss beta l
+    let bl = objectiveRounding net data loss beta
     let stat = Stationarity.Measure(net, data, loss, beta)
     let f = figures net data loss beta Tolerances.Kink
     let scaledDeviation = f.Neurons |> List.map (fun q -> abs (q.NormU - abs q.Alpha) / max q.NormU (abs q.Alpha)) |> List.fold max 0.0
@@ -376,7 +376,7 @@ let t4eCounterexample solver (c: NetCase) =
           exceeds "not optimal on its own slot: L_β − P_S > 0 beyond the solver's gap and B(θ)" (sprintf "B(θ) + ε|P_S| = %s" (fmt (bl + eps * abs own.Objective)), Tolerance(bl + eps * abs own.Objective, 0.0)) l own.Objective
           agree "ρ(v) = kβ√2 > β: an escape neuron exists" pricingTol rho (beta * sqrt 2.0)
           agree "the merge direction's slope s = −k²β(1 − β)" objectiveTol slope (-k * k * beta0 * (1.0 - beta0))
-          exceeds "the merge step at t* decreases L_β beyond B(θ) + B(θ')" (sprintf "B(θ) + B(θ') = %s" (fmt (bl + objectiveBound merged data loss beta lMerged)), Tolerance(bl + objectiveBound merged data loss beta lMerged, 0.0)) l lMerged
+          exceeds "the merge step at t* decreases L_β beyond B(θ) + B(θ')" (sprintf "B(θ) + B(θ') = %s" (fmt (bl + objectiveRounding merged data loss beta)), Tolerance(bl + objectiveRounding merged data loss beta, 0.0)) l lMerged
           exact "the check does not call it optimal" (report.VerdictName <> "optimal") report.VerdictName "not optimal" ]
 
 let laws (solver: SolverUnderTest) =
