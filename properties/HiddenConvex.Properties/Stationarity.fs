@@ -315,7 +315,7 @@ let t4dStationary solver (c: ClarkeStationaryNetwork) =
 /// the problem with BetaRatio = kβ (the β of the law, used directly) and the network.
 let counterexample (beta: float) (k: float) (quarterTurns: int) (swap: bool) : NetCase =
     let c, s = [| 1.0; 0.0; -1.0; 0.0 |][quarterTurns % 4], [| 0.0; 1.0; 0.0; -1.0 |][quarterTurns % 4]
-    let q = [| [| c; s |]; [| -s; c |] |]
+    let q = [| [| c; s |]; [| 0.0 - s; c |] |] // 0 − s: no −0 in stored cases
     let rotate (u: float[]) = [| c * u[0] - s * u[1]; s * u[0] + c * u[1] |] // Qᵀu
     let a, b = sqrt (1.0 - beta), sqrt (3.0 - beta)
     let rk = sqrt k
@@ -368,7 +368,7 @@ let t4eCounterexample solver (c: NetCase) =
           exactInt "both neurons share one slot (s(u), sign α) = (11, +)" slots.Count 1
           exact "the slot's pattern is 11" (string slotPattern = "11") (string slotPattern) "11"
           atMost "the two neurons are orthogonal: 1 − cos = 1 (within γ_8)" exactTol (abs (oneMinusCos qi.U qk.U - 1.0)) (gamma 8)
-          exact "the slides' first claim fails: the network is not nearly minimal" (not (NeuronOps.IsNearlyMinimal(net, data, patterns))) "nearly minimal" "not nearly minimal"
+          (let nm = NeuronOps.IsNearlyMinimal(net, data, patterns) in exact "the slides' first claim fails: the network is not nearly minimal" (not nm) (if nm then "nearly minimal" else "not nearly minimal") "not nearly minimal")
           agree "L_β = k²(4β − β²)" objectiveTol l (k * k * (4.0 * beta0 - beta0 * beta0))
           exact "the restricted solve on the slot certifies its optimum" (own.Status = SolverStatus.OptimalRestricted || own.Status = SolverStatus.Optimal) own.StatusName "optimal-restricted"
           agree "P_S = k²(β√10 − β²/2): the optimum on the network's own slot" ("ε = Tolerances.DefaultSolverGap on |P_S|", Tolerance(eps * abs own.Objective, 0.0))
