@@ -34,12 +34,13 @@ let private solved solver (c: OptCase) =
     let s = solveWith solver c.Problem
     s.Instance, s.Beta, s.Regime, s.Convex, s.Result, optimalSetOf s
 
-/// "L = P*_c up to the certified gap": lower − tol ≤ L ≤ objective + ε·max(1, |objective|).
-let private equalsOptimum what (r: SolverResult) (l: float) =
+/// "L = P*_c up to the certified gap": lower − tol ≤ L ≤ objective + ε·|objective| + B, with B the rounding
+/// of the computed L (THEORY.md §4.1; relative to the instance's own objective, no max(1, ·)).
+let private equalsOptimum what (r: SolverResult) (rounding: float) (l: float) =
     let eps = Tolerances.DefaultSolverGap
     [ atMost (what + ": ≥ the certified lower bound") objectiveTol r.Lower l
-      atMost (what + ": ≤ the solver's objective + ε·max(1,|P*|)")
-          ("ε = Tolerances.DefaultSolverGap", Tolerance(eps * max 1.0 (abs r.Objective), 0.0)) l r.Objective ]
+      atMost (what + ": ≤ the solver's objective + ε·|P*| + B")
+          (sprintf "ε = Tolerances.DefaultSolverGap, B = %s" (fmt rounding), Tolerance(eps * abs r.Objective + rounding, 0.0)) l r.Objective ]
 
 let private support (t: Vector<float>) = t |> Seq.filter (fun v -> v > 0.0) |> Seq.length
 
@@ -59,7 +60,7 @@ let widthMStar solver (c: OptCase) =
                     Vector<float>.Build.Dense(net.Width, fun _ -> rng.NextDouble() * 2.0 - 1.0))
     verdict (solvedStamps c.Problem regime r os @ [ sizeStamp "m" net.Width ])
         ([ exact "the solver certifies the optimum" (r.Status = SolverStatus.Optimal) r.StatusName "optimal" ]
-         @ equalsOptimum (sprintf "L_β(ψ(prune(W*))) padded to width m = %d" net.Width) r l
+         @ equalsOptimum (sprintf "L_β(ψ(prune(W*))) padded to width m = %d" net.Width) r (objectiveRounding net p.Data p.Loss beta) l
          @ [ atMost "D1: the certified lower bound is ≤ L_β of a random network of width m" objectiveTol r.Lower
                  (NetworkObjective.Value(other, p.Data, p.Loss, beta)) ])
 
@@ -100,14 +101,14 @@ let optimalNetworks solver (c: OptimalNetwork) =
             | _ -> true)
     verdict (solvedStamps c.Problem regime r os @ [ sizeStamp "m" net.Width ])
         ([ exact "the solver certifies the optimum" (r.Status = SolverStatus.Optimal) r.StatusName "optimal" ]
-         @ equalsOptimum "L_β(θ) for θ ∈ Θ*_m (sampled point of 𝒲*, split, padded, permuted)" r l
+         @ equalsOptimum "L_β(θ) for θ ∈ Θ*_m (sampled point of 𝒲*, split, padded, permuted)" r (objectiveRounding net p.Data p.Loss beta) l
          @ [ atMost "θ is stationary: Clarke measure ≤ threshold" (tol "Tolerances.Stationarity at the gradient scale" stat.Tolerance) stat.Measure stat.Threshold
              exact "θ is nearly minimal (NeuronOps.IsNearlyMinimal)" (NeuronOps.IsNearlyMinimal(net, p.Data, p.Patterns)) "false" "true"
              within "θ is scaled (oracle: max relative |‖u_i‖ − |α_i||)" balanceTol (Oracles.scaledDeviation spec)
              within "θ's slots are positively colinear (oracle: max 1 − cos within a slot)" colinearityTol (Oracles.slotColinearityDeviation c.Problem.Data.X spec)
              exact "φ(minimalise θ) has its nonzero blocks on active blocks b, along d_b" stray.IsNone (match stray with Some b -> string b.Block | None -> "all on active directions") "all on active directions"
              vecAgree "φ(minimalise θ) predicts z*" predictionTol (back.Predict p.X) os.Z ]
-         @ equalsOptimum "L^c_β(φ(minimalise θ))" r (cp.Objective back))
+         @ equalsOptimum "L^c_β(φ(minimalise θ))" r (objectiveRounding minimal p.Data p.Loss beta) (cp.Objective back))
 
 let laws (solver: SolverUnderTest) =
     [ Law.create "T1" "ψ(prune(W*)) padded to any width m ≥ m* attains P*_c, and the certified lower bound bounds every network" arbOpt (fun _ -> []) (widthMStar solver)

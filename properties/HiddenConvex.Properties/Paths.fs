@@ -105,7 +105,8 @@ let toGlobalMinimum (solver: SolverUnderTest) (c: NetCase) =
         [ exact "the solver certifies the optimum" (r.Status = SolverStatus.Optimal) r.StatusName "optimal"
           agree "the path starts at L_β(θ)" objectiveTol path.StartLoss (NetworkObjective.Value(net, p.Data, p.Loss, beta))
           atMost "non-increasing: largest rise between sampled points" objectiveTol (Array.fold max Double.NegativeInfinity (Array.append rises [| 0.0 |])) 0.0
-          atMost "the path ends at P*_c: end loss ≤ objective + ε·max(1,|P*|)" ("ε = Tolerances.DefaultSolverGap", Tolerance(eps * max 1.0 (abs r.Objective), 0.0)) path.EndLoss r.Objective
+          (let b = objectiveRounding path.End p.Data p.Loss beta
+           atMost "the path ends at P*_c: end loss ≤ objective + ε·|P*| + B(end)" (sprintf "ε = Tolerances.DefaultSolverGap, B(end) = %s (THEORY.md §4.1)" (fmt b), Tolerance(eps * abs r.Objective + b, 0.0)) path.EndLoss r.Objective)
           atMost "the end loss is ≥ the certified lower bound" objectiveTol r.Lower path.EndLoss
           atMost "width along the path ≤ |supp φ(θ) ∪ supp W*|" (tol "exact" (Tolerance(0.0, 0.0))) (float maxWidth) (float (Set.union supp suppStar).Count) ]
 
