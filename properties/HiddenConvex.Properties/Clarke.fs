@@ -70,5 +70,5 @@ let coConicSameSignPairs (f: NetworkFigures) =
                && Seq.forall (fun j -> f.Pre[j, a.Index] * f.Pre[j, b.Index] >= 0.0) (seq { 0 .. f.Pre.RowCount - 1 }) then
                 yield a, b ]
 
-/// 1 − cos∠(u, u').
-let oneMinusCos (u: Vector<float>) (v: Vector<float>) = 1.0 - u.DotProduct(v) / (u.L2Norm() * v.L2Norm())
+/// 1 − cos∠(u, u'), from the normalised vectors (so that neurons of size 1e-160 do not underflow to 0/0).
+let oneMinusCos (u: Vector<float>) (v: Vector<float>) = 1.0 - (u / u.L2Norm()).DotProduct(v / v.L2Norm())

@@ -286,8 +286,8 @@ let certificatesBelowOptimum (solver: SolverUnderTest) (c: CertificateCase) =
     let tMax = if rhoBar > 0.0 then min cap (beta / rhoBar) else (if Double.IsPositiveInfinity cap then 1.0 else cap)
     let t = if rng.Next 3 = 0 then tMax else tMax * rng.NextDouble()
     let lower = p.Loss.NegConjugate(v * t, p.Data.Y)
-    verdict (problemStamps c.Case.Problem @ [ regime; sprintf "rho-bar=%s" how; (if kindOfV < 2 then "v=-grad" else "v=gaussian"); (if Double.IsNegativeInfinity lower then "lower=-inf" else "lower=finite") ])
-        [ exact "the solver certifies the optimum" (r.Status = SolverStatus.Optimal) r.StatusName "optimal"
+    verdict (problemStamps c.Case.Problem @ [ regime; sprintf "status=%s" r.StatusName; sprintf "rho-bar=%s" how; (if kindOfV < 2 then "v=-grad" else "v=gaussian"); (if Double.IsNegativeInfinity lower then "lower=-inf" else "lower=finite") ])
+        [ atMost "the solver's W is feasible, so its objective bounds P*_c from above (max relative cone violation)" coneTol (r.W.MaxConeViolation p.X) 0.0
           atMost (sprintf "−ℓ*(−t v) ≤ P*_c (≤ the solver's objective) for t = %s ≤ min(cap, β/ρ̄), ρ̄ = %s ≥ ρ(v) = %s" (fmt t) (fmt rhoBar) (fmt rho)) objectiveTol lower r.Objective
           atMost "−ℓ*(−t v) ≤ L_β(θ) of the generated network" objectiveTol lower l ]
 

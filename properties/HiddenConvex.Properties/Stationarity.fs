@@ -142,7 +142,7 @@ let private colinearity (s: Subject) (f: NetworkFigures) =
                     let wk = (qk.GU - b * qk.U) / qk.Alpha
                     (wi - wk).L2Norm(), (qi.ShareError + b * gamma (s.Data.D + 2) * qi.NormU) / ai + (qk.ShareError + b * gamma (s.Data.D + 2) * qk.NormU) / ak
             let r = (qi.GU.L2Norm() + qi.ShareError) / (b * ai) + (qk.GU.L2Norm() + qk.ShareError) / (b * ak) + (delta + deltaErr) / b
-            let bound = r * r * ai * ak / (2.0 * qi.NormU * qk.NormU) + 2.0 * gamma (2 * s.Data.D + 4)
+            let bound = r * r * (ai / qi.NormU) * (ak / qk.NormU) / 2.0 + 2.0 * gamma (2 * s.Data.D + 4)
             qi, qk, offKinks, oneMinusCos qi.U qk.U, bound)
     let stamps = [ sizeStamp "co-conic-pairs" pairs.Length; sizeStamp "pairs-off-kinks" (rows |> List.filter (fun (_, _, o, _, _) -> o) |> List.length) ]
     let checks =
