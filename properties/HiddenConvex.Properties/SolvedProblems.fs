@@ -34,16 +34,21 @@ let enumerate (p: ProblemSpec) =
     let data = datasetOf p
     { Spec = p; Data = data; Loss = lossOf p; X = data.X; Patterns = CellEnumerator.Enumerate data.X }
 
-/// β_max = ρ(−∇ℓ(0)) (THEORY.md §4): the smallest β with W* = 0.
-let betaMax (p: Problem) =
+/// β_max = ρ(−∇ℓ(0)) (THEORY.md §4): the smallest β with W* = 0, and the rounding of its computation,
+/// γ_{n+d+2} Σ_j |v_j|‖x_j‖ (the error bound of one v·σ(Xu) with ‖u‖ = 1, THEORY.md §4.1).
+let betaMaxWithRounding (p: Problem) =
     let v = -(p.Loss.Gradient(Vector<float>.Build.Dense(p.Data.N), p.Data.Y))
-    (ExactPricing.Price(p.X, p.Patterns, v)).Rho
+    let rounding = HiddenConvex.Core.Numerics.Rounding.Gamma(int64 (p.Data.N + p.Data.D + 2)) * Seq.sum (seq { for j in 0 .. p.Data.N - 1 -> abs v[j] * p.X.Row(j).L2Norm() })
+    (ExactPricing.Price(p.X, p.Patterns, v)).Rho, rounding
 
-/// β = BetaRatio · β_max, with the regime as a stamp; when β_max = 0 (all rows zero or v = 0),
-/// β = BetaRatio.
+let betaMax (p: Problem) = fst (betaMaxWithRounding p)
+
+/// β = BetaRatio · β_max, with the regime as a stamp. When β_max is 0 up to its rounding (all rows zero,
+/// v = 0, or v·σ(Xu) = 0 for every u, e.g. X = [[3],[1],[2]] with −∇ℓ(0) ∝ (1, −1, −1)), β = BetaRatio:
+/// a β below the rounding of ρ could not be certified by any solver (THEORY.md §4.1).
 let betaOf (p: Problem) =
-    let bm = betaMax p
-    if bm > 0.0 then
+    let bm, rounding = betaMaxWithRounding p
+    if bm > rounding then
         p.Spec.BetaRatio * bm, (if p.Spec.BetaRatio < 1.0 then "regime=beta<beta_max" else "regime=beta>=beta_max")
     else p.Spec.BetaRatio, "regime=beta_max=0"
 
