@@ -93,10 +93,10 @@ let private genMinimalCase =
             |> Array.filter (fun (u, a) -> a <> 0.0 && Oracles.norm u > 0.0)
             |> Array.map (fun (u, a) -> let r = sqrt (Oracles.norm u * abs a) in u |> Array.map (fun v -> v * r / Oracles.norm u), float (sign a) * r)
             |> Array.distinctBy (fun (u, a) -> patternString p.Data.X u, sign a)
-        return { Problem = p; Net = { Kind = "minimal"; U = Array.map fst neurons; Alpha = Array.map snd neurons } }
+        return { Problem = p; Net = { Kind = minimalNetwork.Kind; U = Array.map fst neurons; Alpha = Array.map snd neurons } }
     }
 
-let arbMinimalCase = Arb.fromGenShrink (genMinimalCase, fun c -> shrinkNet c.Net |> Seq.map (fun n -> { c with Net = { n with Kind = "minimal" } }))
+let arbMinimalCase = Arb.fromGenShrink (genMinimalCase, fun c -> shrinkNet c.Net |> Seq.map (fun n -> { c with Net = { n with Kind = minimalNetwork.Kind } }))
 
 /// Greedy matching of two neuron lists up to order, entrywise within the prediction tolerance.
 let private sameNeurons (a: NetSpec) (b: NetSpec) =

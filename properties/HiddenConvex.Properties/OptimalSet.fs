@@ -83,7 +83,7 @@ let supportBound solver (c: OptCase) =
             | Some (m, _) -> [ atMost "m* ≤ |supp(prune(W*))|" (tol "exact" (Tolerance(0.0, 0.0))) (float m) (float s) ]
             | None -> []))
 
-/// T3 on a network of Θ*_m drawn by the OptimalNetwork arbitrary (Generators).
+/// T3 on a network of Θ*_m drawn by the OptimalNetwork arbitrary (SolvedProblems).
 let optimalNetworks solver (c: OptimalNetwork) =
     let s, net = buildOptimalNetwork solver c
     let p, beta, regime, cp, r, os = s.Instance, s.Beta, s.Regime, s.Convex, s.Result, optimalSetOf s

@@ -24,7 +24,7 @@ let private genSplit =
         // Splitting needs a neuron: an empty network gets one random neuron.
         let! u = Gen.arrayOfLength (dim c0.Problem.Data) gaussian
         let! a = gaussian
-        let c = if c0.Net.Alpha.Length > 0 then c0 else { c0 with Net = { Kind = "arbitrary"; U = [| u |]; Alpha = [| a |] } }
+        let c = if c0.Net.Alpha.Length > 0 then c0 else { c0 with Net = { Kind = arbitraryNetwork.Kind; U = [| u |]; Alpha = [| a |] } }
         let! i = Gen.choose (0, max 0 (c.Net.Alpha.Length - 1))
         let! k = Gen.choose (1, 4)
         let! raw = Gen.arrayOfLength k (Gen.frequency [ 4, uniform 0.01 1.0; 1, Gen.constant 0.0 ])
