@@ -56,8 +56,10 @@ if [ "$projects" -lt "$expected_projects" ]; then
   failed=$((failed + 1))
 fi
 
-# 2. The property suite, quick configuration (writes reports/<run>/ and reports/latest).
-dotnet run --project properties/HiddenConvex.Properties -c Release --no-build -- --quick 2>&1 | tee "$log/suite.txt"
+# 2. The property suite, quick configuration. Its report goes to reports/quick/<run>/ and does not move
+#    reports/latest, which keeps pointing to the main job's (full) run.
+quick_report="reports/quick/$(date -u +%Y%m%d-%H%M%S)-$$"
+dotnet run --project properties/HiddenConvex.Properties -c Release --no-build -- --quick --report "$quick_report" 2>&1 | tee "$log/suite.txt"
 suite_rc=${PIPESTATUS[0]}
 summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log/suite.txt" | tail -1)
 if [ -n "$summary" ]; then

@@ -105,7 +105,7 @@ public static class SolverBenchmark
                     allOk &= r.Status == SolverStatus.Optimal && check.RelativeGap <= 1e-9;
                     long peak = Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024);
                     Console.WriteLine(string.Create(Inv,
-                        $"{n,4} {d,2} {loss,-8} {f,6} {problem.Patterns.Count,8} {r.StatusName,-15} {r.Objective,22:R} {check.RelativeGap,9:E1} {r.Iterations,5} {r.NewtonSteps,6} {r.W.NonZeroBlocks.Count(),7} {enumSeconds,7:F2} {r.Seconds,8:F2} {cpu,8:F2} {peak,8}"));
+                        $"{n,4} {d,2} {loss,-8} {f,6} {problem.Patterns!.Count,8} {r.StatusName,-15} {r.Objective,22:R} {check.RelativeGap,9:E1} {r.Iterations,5} {r.NewtonSteps,6} {r.W.NonZeroBlocks.Count(),7} {enumSeconds,7:F2} {r.Seconds,8:F2} {cpu,8:F2} {peak,8}"));
                 }
         Console.WriteLine(allOk ? "all instances certified at relative gap ≤ 1e-9" : "SOME INSTANCES NOT CERTIFIED");
         return allOk ? 0 : 1;
@@ -137,7 +137,7 @@ public static class SolverBenchmark
                 w.WriteString("loss", problem.Loss.Name);
                 w.WriteNumber("loss_scale", problem.Loss.Scale);
                 w.WriteStartArray("patterns");
-                foreach (var s in problem.Patterns.Patterns) w.WriteStringValue(s.ToString());
+                foreach (var s in problem.Patterns!.Patterns) w.WriteStringValue(s.ToString());
                 w.WriteEndArray();
                 w.WriteStartObject("ours");
                 w.WriteString("status", r.StatusName);

@@ -86,10 +86,11 @@ class EscapeNeuronTests(unittest.TestCase):
         self.assertEqual(r.verdict, "stationary-not-optimal", r.explanation)
         e = r.escape_neuron
         self.assertGreater(e.decrease, 0.0)
-        self.assertEqual(r.improved[0].weight.shape, (4, 2))
-        added = torch.cat([r.improved[0].weight[3], r.improved[0].bias[3:]]).detach().double().numpy()
+        # hcv writes the improvement minimalised (one neuron per slot): the three zero neurons go, the escape neuron stays.
+        self.assertEqual(r.improved[0].weight.shape, (1, 2))
+        added = torch.cat([r.improved[0].weight[0], r.improved[0].bias[0:]]).detach().double().numpy()
         self.assertLessEqual(float(abs(added - e.u).max()), 1e-6 * float(abs(e.u).max()))  # float32 storage
-        self.assertAlmostEqual(float(r.improved[2].weight[0, 3]), e.alpha, delta=1e-6 * abs(e.alpha))
+        self.assertAlmostEqual(float(r.improved[2].weight[0, 0]), e.alpha, delta=1e-6 * abs(e.alpha))
         # The measured decrease is that of the grown network, up to its float32 storage.
         self.assertAlmostEqual(r.objective_numpy - r.improved_objective, e.decrease, delta=1e-6 * r.objective_numpy)
 

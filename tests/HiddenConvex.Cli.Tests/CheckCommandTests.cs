@@ -91,7 +91,7 @@ public sealed class CheckCommandTests : IDisposable
         {
             var escape = o.GetProperty("escape_neuron");
             Assert.True(escape.ValueKind == JsonValueKind.Object, $"no escape neuron\n{run}");
-            Assert.True(escape.GetProperty("actual_decrease").GetDouble() > 0, $"the escape neuron does not decrease L_β\n{run}");
+            Assert.True(escape.GetProperty("decrease").GetDouble() > 0, $"the escape neuron does not decrease L_β\n{run}");
         }
     }
 

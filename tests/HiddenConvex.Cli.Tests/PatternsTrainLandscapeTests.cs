@@ -96,12 +96,17 @@ public sealed class PatternsTrainLandscapeTests : IDisposable
         Assert.Equal(2, o.GetProperty("seed").GetInt32());
         Assert.Equal(3, o.GetProperty("width").GetInt32());
         Assert.InRange(o.GetProperty("iterations").GetInt32(), 0, 300);
-        Assert.Equal(net, o.GetProperty("network").GetString());
+        Assert.Equal(net, o.GetProperty("out").GetString());
+        // The network is in the JSON too, as the NET file 'hcv check' reads.
+        var printed = _tmp.Write("printed.json", o.GetProperty("network").GetRawText());
+        var checkPrinted = Hcv.Run("check", data, printed, "--beta", "0.05", "--json");
+        Assert.True(checkPrinted.ExitCode is 0 or 1, checkPrinted.ToString());
 
         // The objective reported is L_β of the network written (recomputed by hcv check).
         var check = Hcv.Run("check", data, net, "--beta", "0.05", "--json");
         Assert.True(check.ExitCode is 0 or 1, check.ToString());
         Assert.True(Tolerances.Objective.Agree(o.GetProperty("objective").GetDouble(), check.Json().GetProperty("objective").GetDouble()), $"{run}\n{check}");
+        Assert.Equal(check.Json().GetProperty("objective").GetDouble(), checkPrinted.Json().GetProperty("objective").GetDouble());
 
         // Equal seeds give identical runs.
         var again = Hcv.Run("train", data, "--beta", "0.05", "--width", "3", "--optimizer", "lbfgs", "--max-iter", "300", "--seed", "2", "--json");

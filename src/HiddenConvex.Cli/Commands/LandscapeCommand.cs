@@ -1,85 +1,82 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
+using System.CommandLine;
+using HiddenConvex.Cli.Infrastructure;
 using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Convex;
-using HiddenConvex.Core.Data;
-using HiddenConvex.Core.IO;
-using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Networks;
+using HiddenConvex.Core.Numerics;
 using HiddenConvex.Core.Pipeline;
 using HiddenConvex.Core.Training;
 
 namespace HiddenConvex.Cli.Commands;
 
 /// <summary>hcv landscape: train widths 1..n+2 from several seeds and compare with the convex optimum (THEORY.md §6).</summary>
-public sealed class LandscapeCommand : ICommand
+public sealed class LandscapeCommand : HcvCommand
 {
-    /// <inheritdoc />
-    public string Name => "landscape";
-    /// <inheritdoc />
-    public string Summary => "train widths 1..n+2 and compare with the convex optimum";
-    /// <inheritdoc />
-    public IReadOnlyCollection<string> Flags => ["json", "hidden-bias", "force"];
+    /// <summary>A width "reaches" P*_c when its best run is within this relative distance of P*_c: (best − P*_c) ≤ this · P*_c.</summary>
+    public const double ReachedRelative = 1e-6;
+
+    private readonly Argument<string> _data = Opts.Positional("DATA", "the data set (.json, .csv, .npy, .npz; see 'hcv patterns --help')");
+    private readonly ProblemOptions _problem = new();
+    private readonly Option<int> _seeds = Opts.Integer("--seeds", "K", "training runs per width, with the seeds S, S+1, …, S+K−1", 5);
+    private readonly Option<int?> _maxWidth = Opts.OptionalInteger("--max-width", "M", "largest width trained (default n + 2)");
+    private readonly TrainingOptions _training = new();
+    private readonly Option<string?> _plot = Opts.Text("--plot", "PNG", "also draw the landscape into this PNG file (no picture without it)");
+    private readonly Option<bool> _force = Opts.Flag("--force", "allow --plot to overwrite an existing file");
+    private readonly Option<bool> _json = Opts.Flag("--json", "one line of JSON on stdout");
 
     /// <inheritdoc />
-    public string Help => """
-        hcv landscape DATA --beta B [--seeds K] [--max-width M] [--plot PNG [--force]] [--optimizer O]
-                      [--max-iter N] [--loss ..] [--loss-scale C] [--hidden-bias] [--json]
+    public override string Name => "landscape";
 
-        Trains networks of every width m = 1 … M (default n + 2) from K seeds (default 5) and reports the
-        best L_β per width against the certified convex optimum P*_c (THEORY.md §3, §6): P*_m decreases to
-        P*_c, which it reaches at m*. Also reports the fraction of runs ending nearly minimal (§5, §7).
-        m* is bracketed: 'reached' is the smallest width whose best run is within 1e-6 (relative) of P*_c
-        (an upper bound on m* only if the trainer found the optimum), 'support' = |supp W*| of the
-        solver's solution (≥ m*). The PNG (default landscape.png) plots the best and all runs per width,
-        P*_c and the widths above.
+    /// <inheritdoc />
+    public override string Summary => "train widths 1..n+2 and compare with the convex optimum";
 
-        Options:
-          --beta B             regularisation β > 0 (required)
-          --seeds K            training runs per width (default 5), with the seeds S, S+1, …, S+K−1
-          --seed S             first seed (default 0)
-          --max-width M        largest width trained (default n + 2)
-          --plot PNG           where to write the plot (default landscape.png); refuses to overwrite
-          --force              allow --plot to overwrite an existing file
-          --optimizer, --max-iter, --lr, --final-lr, --stat-tol   the trainer's settings, as in 'hcv train'
-          --loss, --loss-scale, --hidden-bias                     as in 'hcv check'
-          --json               one JSON object on stdout
+    /// <inheritdoc />
+    public override IEnumerable<Symbol> Symbols => [_data, .. _problem.Symbols, _seeds, _maxWidth, .. _training.Symbols, _plot, _force, _json];
 
-        Exit codes: 0 success, 2 bad input.
+    /// <inheritdoc />
+    protected override IReadOnlyList<(int Code, string Meaning)> OwnExitCodes => [(ExitCode.Success, "success")];
 
+    /// <inheritdoc />
+    public override string Details => $"""
+        Trains networks of every width m = 1 … M from K seeds and reports the best L_β per width against the certified
+        convex optimum P*_c (THEORY.md §3, §6): P*_m decreases to P*_c, which it reaches at m*. The convex side is the
+        certified pipeline of 'hcv solve' (same P*_c, pruned support and m*). 'reached' is the smallest width whose
+        best run is within {ReachedRelative:G3}·P*_c of P*_c (an upper bound on m* only if the trainer found the optimum).
+        Also reports the fraction of runs ending scaled and nearly minimal (§5), each judged with the tolerance its own
+        stationarity implies (THEORY.md §7.2: T4a, and T4b under (K)); the largest tolerance used is printed.
+        With --plot the PNG shows the best and all runs per width, P*_c and the widths above.
         """;
 
     /// <inheritdoc />
-    public int Run(ParsedArgs args)
+    public override IEnumerable<string> Validate(ParseResult parse)
     {
-        double beta = Guard.PositiveBeta(args.RequireDouble("beta"), "--beta");
-        var loss = Loss.Parse(args.Get("loss") ?? "squared", args.Double("loss-scale", 1.0));
-        int seeds = args.Int("seeds", 5);
-        if (seeds < 1) throw new UsageException($"--seeds must be at least 1, got {seeds}");
-        int maxWidthArg = args.Int("max-width", 0);
-        var settings = TrainCommand.Settings(args);
-        bool hiddenBias = args.Flag("hidden-bias"), json = args.Flag("json"), force = args.Flag("force");
-        string plotPath = args.Get("plot") ?? "landscape.png";
-        args.Done(1, 1, "DATA");
-        if (File.Exists(plotPath) && !force) throw new InvalidInputException($"{plotPath} already exists; pass --force to overwrite it");
-        var data = DataLoader.Load(args.Positional[0]);
-        if (hiddenBias) data = data.WithHiddenBias();
-        loss.ValidateTargets(data.Y, args.Positional[0]);
-        int maxWidth = maxWidthArg > 0 ? maxWidthArg : data.N + 2;
+        if (parse.GetValue(_seeds) < 1) yield return $"--seeds must be at least 1, got {parse.GetValue(_seeds)}";
+        if (parse.GetValue(_maxWidth) is < 1) yield return $"--max-width must be at least 1, got {parse.GetValue(_maxWidth)}";
+    }
+
+    /// <inheritdoc />
+    public override int Run(ParseResult parse)
+    {
+        var loss = _problem.ReadLoss(parse);
+        double beta = _problem.ReadBeta(parse);
+        int seeds = parse.GetValue(_seeds);
+        var settings = _training.Read(parse);
+        var plotPath = OutputTarget.Check(parse.GetValue(_plot), parse.GetValue(_force));
+        var data = _problem.LoadData(parse, parse.GetValue(_data)!, loss);
+        int maxWidth = parse.GetValue(_maxWidth) ?? data.N + 2;
 
         Console.Error.WriteLine($"hcv landscape: n = {data.N}, d = {data.D}, widths 1..{maxWidth}, {seeds} seeds, {settings.Optimizer}");
         var patterns = CellEnumerator.Enumerate(data.X);
         // The same certified pipeline as 'hcv solve': the reported support is the pruned vertex's, next to m*.
-        var solution = CertifiedPipeline.Run(new ConvexProblem(data, loss, beta, patterns));
+        var solution = CertifiedPipeline.Run(new ConvexProblem(data, loss, beta, patterns), new PipelineSettings { MaxSupportsForMStar = SolveCommand.MaxSupportsForMStar });
         var solved = solution.Solve;
         double pStar = solved.Objective;
         int support = solution.Final.NonZeroBlocks.Count();
-        int? mStar = solution.MStar;
-        Console.Error.WriteLine($"  P*_c in [{solved.Lower:G12}, {solved.Objective:G12}] ({solved.StatusName}), |supp W*| = {support}, m* = {MStarText(mStar)}");
+        Console.Error.WriteLine($"  P*_c in [{Fmt.Value(solved.Lower)}, {Fmt.Value(pStar)}] ({solved.StatusName}), pruned support {support}, m* = {MStarText(solution.MStar)}");
 
         var rows = new List<WidthRow>();
-        int runs = 0, nearlyMinimal = 0;
+        int runs = 0, stationary = 0, scaled = 0, nearlyMinimal = 0;
+        double maxBalance = 0, maxColinearity = 0;
         for (int m = 1; m <= maxWidth; m++)
         {
             var losses = new List<double>();
@@ -88,20 +85,37 @@ public sealed class LandscapeCommand : ICommand
                 var r = Trainer.Train(data, loss, beta, m, settings with { Seed = settings.Seed + s });
                 losses.Add(r.Objective);
                 runs++;
-                if (NeuronOps.IsNearlyMinimal(r.Network, data, patterns)) nearlyMinimal++;
+                var stationarity = Stationarity.Measure(r.Network, data, loss, beta, settings.Stationarity, Tolerances.Kink);
+                var balance = BalanceAtStationarity.Of(r.Network, data, loss, beta, patterns, stationarity, Tolerances.Kink);
+                if (stationarity.IsStationary) stationary++;
+                if (balance.Scaled) scaled++;
+                if (balance.NearlyMinimal) nearlyMinimal++;
+                maxBalance = Math.Max(maxBalance, balance.MaxBalanceAllowance);
+                maxColinearity = Math.Max(maxColinearity, balance.MaxColinearityAllowance);
             }
-            rows.Add(new WidthRow(m, losses.Min(), losses));
-            Console.Error.WriteLine($"  m = {m,3}: best L = {losses.Min():G12}  (P*_c + {losses.Min() - pStar:G3})");
+            rows.Add(new WidthRow(m, losses.Min(), losses, losses.Min() - pStar));
+            Console.Error.WriteLine($"  m = {m,3}: best L = {Fmt.Value(losses.Min())}  (P*_c + {Fmt.Small(losses.Min() - pStar)})");
         }
-        int? reached = rows.FirstOrDefault(r => (r.Best - pStar) / Math.Max(1, Math.Abs(pStar)) <= 1e-6)?.Width;
-        double fraction = (double)nearlyMinimal / runs;
-        Plot(rows, pStar, reached, support, plotPath);
-        Console.Error.WriteLine($"  wrote {plotPath}");
-        Console.Out.Write(json ? ToJson(rows, solved, support, mStar, reached, fraction, plotPath) : ToText(rows, solved, support, mStar, reached, fraction, plotPath));
-        return 0;
+        int? reached = rows.FirstOrDefault(r => r.Best - pStar <= ReachedRelative * Math.Abs(pStar))?.Width;
+        if (plotPath is not null)
+        {
+            Plot(rows, pStar, reached, support, plotPath);
+            Console.Error.WriteLine($"  wrote {plotPath}");
+        }
+        var record = new LandscapeJson(pStar, solved.Lower, solved.StatusName, support, solution.MStar, reached, ReachedRelative, runs,
+            (double)stationary / runs, (double)scaled / runs, (double)nearlyMinimal / runs, maxBalance, maxColinearity, rows, plotPath);
+        if (parse.GetValue(_json)) JsonOutput.Print(record);
+        else Console.Out.Write(Text(record));
+        return ExitCode.Success;
     }
 
-    private sealed record WidthRow(int Width, double Best, IReadOnlyList<double> All);
+    /// <summary>One width: its best objective, all runs, and the best's excess over P*_c.</summary>
+    public sealed record WidthRow(int Width, double Best, IReadOnlyList<double> All, double Excess);
+
+    /// <summary>The --json record.</summary>
+    public sealed record LandscapeJson(double PStarUpper, double PStarLower, string SolverStatus, int Support, int? MStar,
+        int? FirstWidthReachingPStar, double ReachedRelative, int Runs, double FractionStationary, double FractionScaled, double FractionNearlyMinimal,
+        double ScaledTolerance, double ColinearityTolerance, IReadOnlyList<WidthRow> Widths, string? Plot);
 
     private static void Plot(List<WidthRow> rows, double pStar, int? reached, int support, string path)
     {
@@ -114,57 +128,29 @@ public sealed class LandscapeCommand : ICommand
         h.LegendText = "P*_c (convex optimum)";
         if (reached is { } m) { var v = plt.Add.VerticalLine(m); v.LegendText = $"first width reaching P*_c: {m}"; }
         var sLine = plt.Add.VerticalLine(support);
-        sLine.LegendText = $"|supp W*| = {support}";
+        sLine.LegendText = $"pruned support of W* = {support}";
         sLine.LinePattern = ScottPlot.LinePattern.Dashed;
         plt.XLabel("width m");
         plt.YLabel("L_beta");
         plt.Title("Best trained objective per width vs the convex optimum");
         plt.ShowLegend();
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
         plt.SavePng(path, 900, 600);
     }
 
-    private static string MStarText(int? mStar) => mStar?.ToString(CultureInfo.InvariantCulture) ?? "not searched (too many supports)";
+    private static string MStarText(int? mStar) => mStar?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "not searched (too many supports)";
 
-    private static string ToText(List<WidthRow> rows, SolverResult s, int support, int? mStar, int? reached, double fraction, string plot)
+    private static string Text(LandscapeJson j)
     {
-        var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"P*_c in [{s.Lower:G12}, {s.Objective:G12}] ({s.StatusName})");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"|supp W*| = {support} (a pruned vertex of the optimal set), m* = {MStarText(mStar)}; first width reaching P*_c: {(reached?.ToString(CultureInfo.InvariantCulture) ?? "none")}");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"fraction of runs ending nearly minimal: {fraction:F3}");
-        sb.AppendLine(" width  best L_beta            excess over P*_c");
-        foreach (var r in rows) sb.AppendLine(CultureInfo.InvariantCulture, $" {r.Width,5}  {r.Best,-20:G12}  {r.Best - s.Objective:G3}");
-        sb.AppendLine($"plot: {plot}");
+        var sb = new System.Text.StringBuilder();
+        sb.Append($"P*_c in [{Fmt.Value(j.PStarLower)}, {Fmt.Value(j.PStarUpper)}] ({j.SolverStatus})\n");
+        sb.Append($"pruned support of W* = {j.Support} (a vertex of the optimal set), m* = {MStarText(j.MStar)}; first width reaching P*_c " +
+                  $"(within {Fmt.Small(j.ReachedRelative)} relative): {j.FirstWidthReachingPStar?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}\n");
+        sb.Append($"of {j.Runs} runs, fraction ending ε-stationary: {j.FractionStationary:F3}; scaled: {j.FractionScaled:F3}; nearly minimal: {j.FractionNearlyMinimal:F3}\n" +
+                  $"  (scaled and nearly minimal judged at the tolerance each run's own stationarity implies, THEORY.md §7.2; the loosest used: " +
+                  $"| ‖u‖ − |α| | ≤ {Fmt.Small(j.ScaledTolerance)}, 1 − cos ≤ {Fmt.Small(j.ColinearityTolerance)}: a run far from stationary is judged loosely)\n");
+        sb.Append(" width  best L_beta         excess over P*_c\n");
+        foreach (var r in j.Widths) sb.Append($" {r.Width,5}  {Fmt.Value(r.Best),-18}  {Fmt.Small(r.Excess)}\n");
+        if (j.Plot is not null) sb.Append($"plot: {j.Plot}\n");
         return sb.ToString();
-    }
-
-    private static string ToJson(List<WidthRow> rows, SolverResult s, int support, int? mStar, int? reached, double fraction, string plot)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            w.WriteStartObject();
-            w.WriteNumber("p_star_upper", s.Objective);
-            w.WriteNumber("p_star_lower", s.Lower);
-            w.WriteString("solver_status", s.StatusName);
-            w.WriteNumber("support_w_star", support);
-            if (mStar is { } minimum) w.WriteNumber("m_star", minimum); else w.WriteNull("m_star");
-            if (reached is { } m) w.WriteNumber("first_width_reaching_p_star", m); else w.WriteNull("first_width_reaching_p_star");
-            w.WriteNumber("fraction_nearly_minimal", fraction);
-            w.WriteStartArray("widths");
-            foreach (var r in rows)
-            {
-                w.WriteStartObject();
-                w.WriteNumber("width", r.Width);
-                w.WriteNumber("best", r.Best);
-                JsonArrays.WriteVector(w, "all", r.All);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteString("plot", plot);
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(ms.ToArray()) + Environment.NewLine;
     }
 }

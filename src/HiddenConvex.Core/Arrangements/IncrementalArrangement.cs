@@ -1,3 +1,5 @@
+using HiddenConvex.Core.Numerics;
+
 namespace HiddenConvex.Core.Arrangements;
 
 /// <summary>
@@ -59,8 +61,8 @@ internal sealed class IncrementalArrangement
         _dim = dim;
         _words = (normals.Count + 63) >> 6;
         _probe = new ulong[_words];
-        _witnesses = new double[Math.Max(1, capacity * dim)];
-        _signs = new ulong[Math.Max(1, capacity * _words)];
+        _witnesses = new double[Math.Max(1, ArraySize.Product("the cell witnesses (cells × d)", capacity, dim))];
+        _signs = new ulong[Math.Max(1, ArraySize.Product("the cell sign vectors (cells × words)", capacity, _words))];
         _hashes = new ulong[Math.Max(1, capacity)];
     }
 
@@ -243,9 +245,9 @@ internal sealed class IncrementalArrangement
 
     private void Grow()
     {
-        int capacity = 2 * _hashes.Length;
-        Array.Resize(ref _witnesses, Math.Max(1, capacity * _dim));
-        Array.Resize(ref _signs, Math.Max(1, capacity * _words));
+        int capacity = ArraySize.Product("the cell table", 2, _hashes.Length);
+        Array.Resize(ref _witnesses, Math.Max(1, ArraySize.Product("the cell witnesses (cells × d)", capacity, _dim)));
+        Array.Resize(ref _signs, Math.Max(1, ArraySize.Product("the cell sign vectors (cells × words)", capacity, _words)));
         Array.Resize(ref _hashes, capacity);
     }
 

@@ -2,14 +2,28 @@ using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Convex;
 
-/// <summary>The Newton systems of a barrier solve: gradient, block Hessians and the n×n Woodbury coupling (THEORY.md §3).</summary>
+/// <summary>
+/// The Newton systems of a barrier solve (THEORY.md §3): gradient, block Hessians, and either the n×n Woodbury coupling or
+/// the dense Hessian over the working set's variables.
+/// </summary>
 internal sealed partial class BarrierRun
 {
-    /// <summary>Gradient and factored Hessian of f_t at one point (see <see cref="NewtonDirection"/>).</summary>
-    private sealed class NewtonSystem
+    /// <summary>Gradient and factored Hessian H of f_t at one point (see <see cref="NewtonDirection"/>).</summary>
+    private interface INewtonSystem
+    {
+        /// <summary>∇f_t, stacked block after block (k·m).</summary>
+        double[] Gradient { get; }
+        /// <summary>H⁻¹ r.</summary>
+        double[] Solve(double[] r);
+        /// <summary>H d, applied without factorising (for iterative refinement).</summary>
+        double[] Apply(double[] dv);
+    }
+
+    /// <summary>The Woodbury form: H = B + t Mᵀ Λ M solved through the n×n system I + S M B⁻¹ Mᵀ S.</summary>
+    private sealed class NewtonSystem : INewtonSystem
     {
         public required BarrierRun Owner;
-        public required double[] Gradient;   // k·m
+        public required double[] Gradient { get; init; }   // k·m
         public required double[] BlockHessian; // k·m·m, B_b
         public required double[] BlockCholesky; // k·m·m
         public required double[] CouplingCholesky; // n×n, I + S K S
@@ -83,17 +97,18 @@ internal sealed partial class BarrierRun
     /// </summary>
     private const double BlockHessianShift = 1e-14;
 
-    /// <summary>Gradient and factors of its Hessian at (w, s); null if a factorisation fails.</summary>
-    private NewtonSystem? Factor(double t, double[] w, double[] s)
+    /// <summary>Gradient and factors of its Hessian at (w, s), in the cheaper form; null if a factorisation fails.</summary>
+    private INewtonSystem? Factor(double t, double[] w, double[] s)
     {
         var z = Vector<double>.Build.DenseOfArray(Predict(w));
         var grad = _loss.Gradient(z, _y).AsArray() ?? _loss.Gradient(z, _y).ToArray();
         var hess = _loss.HessianDiagonal(z, _y);
         Array.Clear(_blockHessian);
         Array.Clear(_gradient);
-        Array.Clear(_coupling);
+        if (_coupling is not null) Array.Clear(_coupling);
         for (int bi = 0; bi < _k; bi++)
             if (!FactorBlock(bi, t, w, s, grad)) return null;
+        if (_denseForm) return FactorDense(t, hess);
         AddPatternCouplings();
         for (int j = 0; j < _n; j++)
         {
@@ -103,7 +118,7 @@ internal sealed partial class BarrierRun
         if (!FactorCoupling()) return null;
         return new NewtonSystem
         {
-            Owner = this, Gradient = _gradient, BlockHessian = _blockHessian, BlockCholesky = _chol, CouplingCholesky = _couplingChol,
+            Owner = this, Gradient = _gradient, BlockHessian = _blockHessian, BlockCholesky = _chol, CouplingCholesky = _couplingChol!,
             Sqrt = _sqrt, Curvature = _curvature,
         };
     }
@@ -214,7 +229,7 @@ internal sealed partial class BarrierRun
                     int j = rows[jj];
                     double acc = 0;
                     for (int c = 0; c < d; c++) acc += _xc[i * d + c] * _x[j * d + c];
-                    _coupling[i * n + j] += acc;
+                    _coupling![i * n + j] += acc;
                 }
             }
         }
@@ -224,7 +239,7 @@ internal sealed partial class BarrierRun
     private bool FactorCoupling()
     {
         int n = _n;
-        var kn = _coupling;
+        var kn = _coupling!;
         for (int i = 0; i < n; i++)
             for (int j = i; j < n; j++)
             {
@@ -232,7 +247,89 @@ internal sealed partial class BarrierRun
                 kn[i * n + j] = v;
                 kn[j * n + i] = v;
             }
-        return Cholesky(kn, _couplingChol, n);
+        return Cholesky(kn, _couplingChol!, n);
+    }
+
+    /// <summary>
+    /// The dense form: H = blockdiag(B_b) + t Mᵀ Λ M assembled row by row (row j adds λ_j γ_b γ_b' x_j x_jᵀ to the w-parts of
+    /// every pair of blocks active at j) and factorised; the same regularisation as a block's on a failed Cholesky.
+    /// </summary>
+    private DenseSystem? FactorDense(double t, Vector<double> lossHessian)
+    {
+        int d = _d, m = _m, size = _k * m;
+        var h = _dense!;
+        Array.Clear(h);
+        for (int bi = 0; bi < _k; bi++)
+            for (int a = 0; a < m; a++)
+                for (int c = 0; c < m; c++) h[(bi * m + a) * size + bi * m + c] = _blockHessian[bi * m * m + a * m + c];
+        var activeAt = ActiveBlocksByRow();
+        for (int j = 0; j < _n; j++)
+        {
+            double lambda = Math.Max(t * lossHessian[j], 0);
+            var blocks = activeAt[j];
+            if (lambda == 0 || blocks.Count == 0) continue;
+            for (int p = 0; p < blocks.Count; p++)
+                for (int q = p; q < blocks.Count; q++)
+                {
+                    int b = blocks[p], c2 = blocks[q];
+                    double scale = lambda * _blocks[b].Sign * _blocks[c2].Sign;
+                    for (int a = 0; a < d; a++)
+                    {
+                        double xa = scale * _x[j * d + a];
+                        int row = (b * m + a) * size + c2 * m;
+                        for (int c = 0; c < d; c++) h[row + c] += xa * _x[j * d + c];
+                    }
+                }
+        }
+        // Symmetrise from the upper block triangle.
+        for (int i = 0; i < size; i++)
+            for (int j = i + 1; j < size; j++) h[j * size + i] = h[i * size + j];
+        var system = new DenseSystem { Gradient = _gradient, Hessian = h, Factor = _denseChol!, Size = size };
+        if (Cholesky(h, _denseChol!, size)) return system;
+        double trace = 0;
+        for (int i = 0; i < size; i++) trace += Math.Abs(h[i * size + i]);
+        for (int i = 0; i < size; i++) h[i * size + i] += BlockHessianShift * trace;
+        return Cholesky(h, _denseChol!, size) ? system : null;
+    }
+
+    /// <summary>For each row, the working-set blocks whose pattern has it active (built once per solve).</summary>
+    private List<int>[] ActiveBlocksByRow()
+    {
+        if (_activeAt is not null) return _activeAt;
+        var at = Enumerable.Range(0, _n).Select(_ => new List<int>()).ToArray();
+        for (int b = 0; b < _k; b++)
+            foreach (int j in _blocks[b].ActiveRows) at[j].Add(b);
+        return _activeAt = at;
+    }
+
+    private List<int>[]? _activeAt;
+
+    /// <summary>The dense form's Hessian and its Cholesky factor.</summary>
+    private sealed class DenseSystem : INewtonSystem
+    {
+        public required double[] Gradient { get; init; }
+        public required double[] Hessian;
+        public required double[] Factor;
+        public required int Size;
+
+        public double[] Solve(double[] r)
+        {
+            var y = (double[])r.Clone();
+            CholeskySolve(Factor, y, Size);
+            return y;
+        }
+
+        public double[] Apply(double[] dv)
+        {
+            var result = new double[Size];
+            for (int i = 0; i < Size; i++)
+            {
+                double acc = 0;
+                for (int j = 0; j < Size; j++) acc += Hessian[i * Size + j] * dv[j];
+                result[i] = acc;
+            }
+            return result;
+        }
     }
 
     /// <summary>Dense Cholesky A = L Lᵀ (row-major, lower triangle written to l); false if not positive definite.</summary>

@@ -1,4 +1,5 @@
 using HiddenConvex.Core.Losses;
+using HiddenConvex.Core.Numerics;
 using HiddenConvex.Core.Pricing;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -68,7 +69,17 @@ internal sealed partial class BarrierRun
 
     // Work arrays of Factor, reused by every Newton step (a step's system is used and dropped before the next one):
     // on small programs allocating them each step cost as much as the arithmetic.
-    private readonly double[] _chol, _blockHessian, _gradient, _coupling, _couplingChol, _sqrt, _curvature, _xc, _cww;
+    private readonly double[] _chol, _blockHessian, _gradient, _sqrt, _curvature, _xc, _cww;
+
+    // The n×n Woodbury coupling (allocated only when the Woodbury form is used) or the dense (K·m)² Hessian.
+    private readonly double[]? _coupling, _couplingChol, _dense, _denseChol;
+
+    /// <summary>
+    /// Which form of the Newton system is cheaper for this program (THEORY.md §3): Woodbury through an n×n system, costing
+    /// about n³/3 + K n² d / 4 per step, or the dense (K·m)×(K·m) Hessian, costing about n (K d)²/4 + (K m)³/3. Many rows and
+    /// a small working set (the scale path) take the dense form; many blocks over few rows take Woodbury.
+    /// </summary>
+    private readonly bool _denseForm;
 
     // The working set's blocks grouped by pattern (one or both signs): the coupling term of a block,
     // (diag(s) X) C_b (diag(s) X)ᵀ, does not depend on its sign, so a pattern's two blocks add C_b first and
@@ -81,16 +92,39 @@ internal sealed partial class BarrierRun
         _blocks = program.Blocks;
         int n = _n, d = _d;
         _k = _blocks.Count; _m = d + 1;
-        _chol = new double[checked(_k * _m * _m)];
+        _chol = new double[ArraySize.Product("the barrier's block factors (blocks × (d+1)²)", _k, _m, _m)];
         _blockHessian = new double[_chol.Length];
-        _gradient = new double[checked(_k * _m)];
-        _coupling = new double[checked(n * n)];
-        _couplingChol = new double[_coupling.Length];
+        _gradient = new double[_k * _m];
+        _denseForm = program.Form switch
+        {
+            NewtonForm.Dense => true,
+            NewtonForm.Woodbury => false,
+            _ => UsesDenseForm(n, d, _k),
+        };
+        if (_denseForm)
+        {
+            _dense = new double[ArraySize.Product("the barrier's dense Hessian ((blocks·(d+1))²)", _k * _m, _k * _m)];
+            _denseChol = new double[_dense.Length];
+        }
+        else
+        {
+            _coupling = new double[ArraySize.Product("the barrier's n×n loss coupling", n, n)];
+            _couplingChol = new double[_coupling.Length];
+        }
         _sqrt = new double[n];
         _curvature = new double[n];
-        _xc = new double[checked(n * d)];
-        _cww = new double[checked(_k * d * d)];
+        _xc = new double[n * d];
+        _cww = new double[ArraySize.Product("the barrier's block inverses (blocks × d²)", _k, d, d)];
         _patternGroups = Enumerable.Range(0, _k).GroupBy(bi => _blocks[bi].Block.Pattern).Select(g => g.ToArray()).ToArray();
+    }
+
+    /// <summary>The cost model of <see cref="_denseForm"/>: true when the dense Hessian is the cheaper Newton system.</summary>
+    internal static bool UsesDenseForm(int n, int d, int blocks)
+    {
+        double woodbury = (double)n * n * n / 3 + (double)blocks * n * n * d / 4;
+        double kd = (double)blocks * d, km = (double)blocks * (d + 1);
+        double dense = n * kd * kd / 4 + km * km * km / 3;
+        return dense < woodbury;
     }
 
     /// <summary>z = Σ_b γ_b diag(s_b) X w_b.</summary>
@@ -325,7 +359,7 @@ internal sealed partial class BarrierRun
     /// residual (a solve whose relative error exceeds one makes refinement diverge). Early on the path the Woodbury solve
     /// is accurate to rounding; refinement only pays once H's condition (~ t²) has eaten digits.
     /// </summary>
-    private double[] Refined(NewtonSystem system, double[] rhs, double[] step)
+    private double[] Refined(INewtonSystem system, double[] rhs, double[] step)
     {
         var residual = Residual(system, rhs, step);
         double residualNorm = Norm(residual);
@@ -346,14 +380,14 @@ internal sealed partial class BarrierRun
     }
 
     /// <summary>λ² = −∇f_t·d for a stacked step d.</summary>
-    private static double Decrement(NewtonSystem system, double[] step)
+    private static double Decrement(INewtonSystem system, double[] step)
     {
         double lambda2 = 0;
         for (int i = 0; i < step.Length; i++) lambda2 -= system.Gradient[i] * step[i];
         return lambda2;
     }
 
-    private static double[] Residual(NewtonSystem system, double[] rhs, double[] step)
+    private static double[] Residual(INewtonSystem system, double[] rhs, double[] step)
     {
         var hd = system.Apply(step);
         var residual = new double[rhs.Length];

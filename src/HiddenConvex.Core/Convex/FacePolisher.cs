@@ -41,6 +41,15 @@ internal static class FacePolisher
     private const double DropRatio = 1e-10;
 
     /// <summary>
+    /// Largest face set (Σ_b rank of its face, the Newton system's size) polished. The system is dense: its Hessian
+    /// has MaxVariables² entries (32 MB) and a Cholesky step costs ≈ MaxVariables³/3 flops (≈ 0.7 s here). A point
+    /// whose dual vector prices tens of thousands of blocks near β is no identified support (THEORY.md §6): the
+    /// polish is skipped there rather than allocating (Σ rank)² doubles, which overflows an array's length beyond
+    /// 46 340 variables.
+    /// </summary>
+    internal const int MaxVariables = 2000;
+
+    /// <summary>
     /// Blocks the start leaves below this times the largest start block are dropped before the polish (with
     /// <c>dropEmpty</c>): they sit at the kink ‖y_b‖ = 0 where Newton crawls.
     /// </summary>
@@ -98,7 +107,7 @@ internal static class FacePolisher
     /// <summary>
     /// Polishes around the current point. <paramref name="start"/> gives w_b for blocks of the current solution; active
     /// blocks without a value start from a small multiple of π_b. Returns the polished point as (block, w_b) pairs, or null
-    /// when nothing is active. <paramref name="activeMargin"/> overrides the relative margin below min(β, ρ(v)) within which
+    /// when nothing is active or the face set has more than <see cref="MaxVariables"/> variables. <paramref name="activeMargin"/> overrides the relative margin below min(β, ρ(v)) within which
     /// a block is a candidate.
     /// </summary>
     public static List<(Block Block, Vector<double> W)>? Polish(IPricingOracle oracle, Matrix<double> x, Vector<double> y,
@@ -110,7 +119,7 @@ internal static class FacePolisher
         // kink ‖y_b‖ = 0 where Newton crawls, so they are left out (the certificate re-checks them).
         double startLargest = blocks.Count == 0 ? 0 : blocks.Max(bk => Norm(bk.Y));
         if (dropEmpty) blocks.RemoveAll(bk => start.ContainsKey(bk.Block) && Norm(bk.Y) < EmptyStartRatio * startLargest);
-        if (blocks.Count == 0) return null;
+        if (blocks.Count == 0 || blocks.Sum(bk => (long)bk.Rank) > MaxVariables) return null;
         foreach (var bk in blocks)
         {
             Precompute(bk, x);

@@ -144,10 +144,25 @@ internal sealed class ReducedProgram
     /// <summary>The working set's blocks, in the order of the solution's variables.</summary>
     public IReadOnlyList<ReducedBlock> Blocks { get; }
 
-    public ReducedProgram(double[] x, int n, int d, Vector<double> y, Loss loss, double beta, IReadOnlyList<ReducedBlock> blocks)
+    /// <summary>Which form of the Newton system a second-order inner solver uses (default: the cheaper one).</summary>
+    public NewtonForm Form { get; }
+
+    public ReducedProgram(double[] x, int n, int d, Vector<double> y, Loss loss, double beta, IReadOnlyList<ReducedBlock> blocks,
+        NewtonForm form = NewtonForm.Cheaper)
     {
-        X = x; N = n; D = d; Y = y; Loss = loss; Beta = beta; Blocks = blocks;
+        X = x; N = n; D = d; Y = y; Loss = loss; Beta = beta; Blocks = blocks; Form = form;
     }
+}
+
+/// <summary>The form of a Newton system over a working set (THEORY.md §3).</summary>
+internal enum NewtonForm
+{
+    /// <summary>Whichever of the two costs less for the program's n, d and number of blocks.</summary>
+    Cheaper,
+    /// <summary>Block-diagonal barrier plus the loss coupling through an n×n system (Woodbury): few rows, many blocks.</summary>
+    Woodbury,
+    /// <summary>The dense Hessian over the working set's K(d + 1) variables: many rows, few blocks (the scale path).</summary>
+    Dense,
 }
 
 /// <summary>

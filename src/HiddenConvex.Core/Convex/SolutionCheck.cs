@@ -10,14 +10,34 @@ public sealed record ClaimedSolution(ConvexPoint W, double Objective, double? Lo
     public static ClaimedSolution Of(SolverResult result) => new(result.W, result.Objective, result.Lower);
 }
 
+/// <summary>What a finding of <see cref="SolutionCheck"/> is about.</summary>
+public enum SolutionAspect
+{
+    /// <summary>Every block belongs to the program.</summary>
+    Membership,
+    /// <summary>Every block lies in its cone.</summary>
+    Feasibility,
+    /// <summary>The claimed objective is L^c_β(W) recomputed.</summary>
+    Objective,
+    /// <summary>The lower bound is proven for the full program.</summary>
+    Proven,
+    /// <summary>The certificate's test holds at ε.</summary>
+    Certified,
+    /// <summary>A claimed lower bound is the independently recomputed one.</summary>
+    Lower,
+}
+
 /// <summary>One statement the check verified, with the observed value, what was expected and the tolerance used.</summary>
-public sealed record SolutionFinding(string What, string Observed, string Expected, string Tolerance, bool Ok);
+public sealed record SolutionFinding(SolutionAspect Aspect, string What, string Observed, string Expected, string Tolerance, bool Ok);
 
 /// <summary>The outcome of <see cref="SolutionCheck"/>: every finding, the recomputed objective and the independent certificate.</summary>
 public sealed record SolutionCheckResult(IReadOnlyList<SolutionFinding> Findings, double RecomputedObjective, Certificate Certificate)
 {
     /// <summary>Every finding holds.</summary>
     public bool Passed => Findings.All(f => f.Ok);
+
+    /// <summary>The finding about one aspect.</summary>
+    public SolutionFinding Of(SolutionAspect aspect) => Findings.First(f => f.Aspect == aspect);
 
     /// <summary>The failed findings, one per line (empty when passed).</summary>
     public string Failures => string.Join(Environment.NewLine, Findings.Where(f => !f.Ok)
@@ -32,8 +52,12 @@ public sealed record SolutionCheckResult(IReadOnlyList<SolutionFinding> Findings
 /// </summary>
 public static class SolutionCheck
 {
-    /// <summary>Checks a claim against the program at relative gap ε (the certificate's test, <see cref="Certificate.CertifiedAt"/>).</summary>
-    public static SolutionCheckResult Check(ConvexProblem problem, ClaimedSolution claim, double epsilon)
+    /// <summary>
+    /// Checks a claim against the program at relative gap ε (the certificate's test, <see cref="Certificate.CertifiedAt"/>), with
+    /// cone feasibility judged at <paramref name="cone"/> (default <see cref="Tolerances.Cone"/>: the relative violation of
+    /// (2s_j − 1) x_j·w_b ≥ 0 at the scale ‖x_j‖‖w_b‖).
+    /// </summary>
+    public static SolutionCheckResult Check(ConvexProblem problem, ClaimedSolution claim, double epsilon, Tolerance? cone = null)
     {
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(claim);
@@ -42,21 +66,22 @@ public static class SolutionCheck
         var certificate = problem.Certify(w);
         var outside = w.Blocks.FirstOrDefault(b => !problem.Oracle.Includes(b.Block));
         double violation = w.MaxConeViolation(problem.Data.X);
+        var coneTolerance = cone ?? Tolerances.Cone;
         var findings = new List<SolutionFinding>
         {
-            new("every block of W belongs to the program's blocks", outside is null ? "all belong" : outside.Block.ToString(),
+            new(SolutionAspect.Membership, "every block of W belongs to the program's blocks", outside is null ? "all belong" : outside.Block.ToString(),
                 "all belong", "exact", outside is null),
-            new("W is feasible (max relative cone violation)", Fmt(violation), "≤ 0", $"Tolerances.Cone ({Tolerances.Cone})",
-                Tolerances.Cone.AtMost(violation, 0)),
-            new("the claimed objective equals L^c_β(W) recomputed", Fmt(claim.Objective), Fmt(objective),
+            new(SolutionAspect.Feasibility, "W is feasible (max relative cone violation)", Fmt(violation), "≤ 0", $"cone ({coneTolerance})",
+                coneTolerance.AtMost(violation, 0)),
+            new(SolutionAspect.Objective, "the claimed objective equals L^c_β(W) recomputed", Fmt(claim.Objective), Fmt(objective),
                 $"Tolerances.Objective ({Tolerances.Objective})", Tolerances.Objective.Agree(claim.Objective, objective)),
-            new("the lower bound is proven for the full program", certificate.LowerProven ? "proven" : "not proven", "proven", "exact",
+            new(SolutionAspect.Proven, "the lower bound is proven for the full program", certificate.LowerProven ? "proven" : "not proven", "proven", "exact",
                 certificate.LowerProven),
-            new("the certified relative gap is at most ε", Fmt(certificate.RelativeGap), "≤ " + Fmt(epsilon), "exact",
-                certificate.RelativeGap <= epsilon),
+            new(SolutionAspect.Certified, "certified at ε: the proven gap Ḡ ≤ ε(|objective| − B) (THEORY.md §4.1)", Fmt(certificate.ProvenGap),
+                "≤ " + Fmt(epsilon * (Math.Abs(certificate.Objective) - certificate.ObjectiveRounding)), "exact", certificate.WithinGap(epsilon)),
         };
         if (claim.Lower is { } lower)
-            findings.Add(new("the claimed lower bound is reproduced by the independent certificate", Fmt(lower), Fmt(certificate.Lower),
+            findings.Add(new(SolutionAspect.Lower, "the claimed lower bound is reproduced by the independent certificate", Fmt(lower), Fmt(certificate.Lower),
                 $"Tolerances.Objective ({Tolerances.Objective})", Tolerances.Objective.Agree(lower, certificate.Lower)));
         return new SolutionCheckResult(findings, objective, certificate);
     }

@@ -13,7 +13,8 @@ public static class VertexRefinement
     /// <summary>
     /// The optimum of the program restricted to the blocks of <paramref name="vertex"/>, when its certificate over
     /// the whole program (recomputed by <see cref="ConvexProblem.Certify"/>) has relative gap ≤ <paramref name="tolerance"/>;
-    /// otherwise null (the restricted solve did not converge or the support does not carry P*_c).
+    /// otherwise null (the restricted solve did not converge, the support does not carry P*_c, or the program's blocks are not
+    /// enumerated).
     /// </summary>
     public static ConvexPoint? Refine(ConvexProblem problem, ConvexPoint vertex, SolverSettings settings, double tolerance)
     {
@@ -21,7 +22,8 @@ public static class VertexRefinement
         ArgumentNullException.ThrowIfNull(vertex);
         var blocks = vertex.NonZeroBlocks.Select(b => b.Block).Distinct().ToList();
         if (blocks.Count == 0) return null;
-        var patterns = problem.Patterns ?? throw new InvalidOperationException("vertex refinement needs an enumerated pattern set");
+        // The restricted program needs each block's cell with its witness: without an enumeration the vertex is kept as read.
+        if (problem.Patterns is not { } patterns) return null;
         var restricted = new ConvexProblem(problem.Data, problem.Loss, problem.Beta, patterns, blocks);
         var result = ConvexSolver.Solve(restricted, settings);
         if (result.Status is not (SolverStatus.Optimal or SolverStatus.OptimalRestricted)) return null;

@@ -48,11 +48,18 @@ internal static class InputFile
     private static string JsonPosition(JsonException e) =>
         e.LineNumber is { } line ? $" at line {line + 1}, byte {e.BytePositionInLine + 1}" : "";
 
-    // System.Text.Json appends "Path: $ | LineNumber: ..." to its messages; the position is reported separately.
+    // System.Text.Json appends its own position ("Path: $ | LineNumber: 0 | BytePositionInLine: 4.") and advice about
+    // its reader options: the position is reported once, in our words (1-based), and the advice does not concern the user.
     private static string FirstSentence(string message)
     {
-        int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        foreach (var marker in new[] { " Path:", " LineNumber:" })
+        {
+            int cut = message.IndexOf(marker, StringComparison.Ordinal);
+            if (cut > 0) message = message[..cut];
+        }
+        var sentences = message.Replace(" which is not supported in this mode", "", StringComparison.Ordinal).Split(". ", StringSplitOptions.RemoveEmptyEntries)
+            .Where(x => !x.Contains("reader options", StringComparison.OrdinalIgnoreCase));
+        return string.Join("; ", sentences).TrimEnd('.', ' ');
     }
 
     /// <summary>An extension for messages: "'.txt'" or "(no extension)".</summary>

@@ -157,7 +157,7 @@ public static class Npy
         foreach (var key in new[] { "descr", "fortran_order", "shape" })
             if (!dict.ContainsKey(key)) throw new InvalidInputException($"{source}: .npy header has no '{key}' key: {header.Trim()}");
         if (dict["descr"] is not string descr)
-            throw new InvalidInputException($"{source}: unsupported dtype {Describe(dict["descr"])} (structured arrays are not supported; expected float64 or float32)");
+            throw new InvalidInputException($"{source}: unsupported dtype {Describe(dict["descr"])} (structured arrays are not supported; expected float64, float32 or float16)");
         if (dict["fortran_order"] is not bool fortran)
             throw new InvalidInputException($"{source}: .npy header 'fortran_order' is not True or False");
         if (dict["shape"] is not List<object?> dims || dims.Any(x => x is not long))
@@ -195,7 +195,7 @@ public static class Npy
         public static ElementType Parse(string descr, string source)
         {
             InvalidInputException Unsupported() =>
-                new($"unsupported dtype '{descr}' in {source} (expected float64 or float32; integer dtypes are converted)");
+                new($"unsupported dtype '{descr}' in {source} (expected float64, float32 or float16; integer dtypes are converted)");
             if (descr.Length < 3) throw Unsupported();
             char order = descr[0];
             bool big = order switch

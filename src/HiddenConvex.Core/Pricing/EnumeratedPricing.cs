@@ -1,5 +1,6 @@
 using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Data;
+using HiddenConvex.Core.Numerics;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Pricing;
@@ -62,7 +63,7 @@ public sealed class EnumeratedPricing : IPricingOracle
             throw new InvalidInputException($"pattern set is for n = {patterns.N} rows but X has {x.RowCount}");
         N = x.RowCount; D = x.ColumnCount; Patterns = patterns;
         Geometry = new BlockGeometry(x);
-        _signs = new double[checked(patterns.Count * N)];
+        _signs = new double[ArraySize.Product("the pricing sign table (patterns × n)", patterns.Count, N)];
         for (int i = 0; i < patterns.Count; i++)
         {
             var s = patterns.Cells[i].Pattern;
@@ -100,7 +101,7 @@ public sealed class EnumeratedPricing : IPricingOracle
     public (double[] G, double[] Norms) Directions(ReadOnlySpan<double> v)
     {
         int p = Patterns.Count, n = N, d = D;
-        var g = new double[checked(p * d)];
+        var g = new double[ArraySize.Product("the pricing directions (patterns × d)", p, d)];
         var norms = new double[p];
         var vArr = v.ToArray();
         var x = Geometry.XRowMajor;

@@ -215,12 +215,19 @@ public static class OptimalityCheck
         Check(network, data, loss, beta, CellEnumerator.Enumerate(data.X), new CheckSettings());
 
     /// <summary>Checks θ over a given pattern set (exact or sampled) with given settings.</summary>
-    public static OptimalityReport Check(Network network, Dataset data, Loss loss, double beta, PatternSet patterns, CheckSettings settings)
+    public static OptimalityReport Check(Network network, Dataset data, Loss loss, double beta, PatternSet patterns, CheckSettings settings) =>
+        Check(network, data, loss, beta, new EnumeratedPricing(data.X, patterns), patterns, settings);
+
+    /// <summary>
+    /// Checks θ with a pricing oracle (an enumeration, or one that needs none: THEORY.md §4a) and the cells its own slots
+    /// are read in (<paramref name="patterns"/>: S(X) when enumerated, else <see cref="NetworkCells.Of"/>).
+    /// </summary>
+    public static OptimalityReport Check(Network network, Dataset data, Loss loss, double beta, IPricingOracle oracle, PatternSet patterns,
+        CheckSettings settings)
     {
         var clock = Stopwatch.StartNew();
         Validate(network, data, loss, beta);
         var log = settings.Log;
-        var oracle = new EnumeratedPricing(data.X, patterns);
         var z = network.Predict(data.X);
         double objective = NetworkObjective.Value(network, data, loss, beta);
         double rounding = NetworkObjective.Rounding(network, data, loss, beta, z, objective);
@@ -244,7 +251,7 @@ public static class OptimalityCheck
         // nothing cheaper refuted; a refuted stationary network keeps its escape neuron as the improvement.
         if (!certified && settings.SolveConvex && (!stationary || !witnesses.Any(w => w.Refutes)))
         {
-            convex = SolveConvex(data, loss, beta, patterns, settings);
+            convex = SolveConvex(new ConvexProblem(data, loss, beta, oracle), settings);
             if (ConvexWitness(convex, data, loss, beta, objective, rounding) is { } w) witnesses.Add(w);
         }
         var (verdict, decidedBy) = Decide(certified, stationary, witnesses);
@@ -302,10 +309,10 @@ public static class OptimalityCheck
     }
 
     /// <summary>The certified pipeline on the full program: its pruned vertex (at most n + 1 neurons) is the end of the §8 global path.</summary>
-    private static CertifiedSolution SolveConvex(Dataset data, Loss loss, double beta, PatternSet patterns, CheckSettings settings)
+    private static CertifiedSolution SolveConvex(ConvexProblem problem, CheckSettings settings)
     {
         settings.Log?.WriteLine("  solving the convex program for P*_c (THEORY.md §3)");
-        return CertifiedPipeline.Run(new ConvexProblem(data, loss, beta, patterns), new PipelineSettings
+        return CertifiedPipeline.Run(problem, new PipelineSettings
         {
             Solver = settings.Solver with { Progress = settings.Log, Verbose = settings.Log is not null }, MaxSupportsForMStar = 0, Log = settings.Log,
         });

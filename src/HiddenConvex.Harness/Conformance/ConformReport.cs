@@ -22,7 +22,7 @@ public static class ConformReport
             (CheckIds.Pattern, "every block's pattern is in S(X) and appears once per sign"),
             (CheckIds.Feasibility, "every block lies in its cone C_s"),
             (CheckIds.Objective, "the claimed objective equals L^c_β(W) recomputed"),
-            (CheckIds.Gap, "the certified gap over the exact S(X) is within the claimed tolerance"),
+            (CheckIds.Gap, "the certified gap over the exact S(X) meets the requested tolerance, and no looser tolerance is declared"),
             (CheckIds.Psi, "the returned network is ψ(W)"),
             (CheckIds.Invariance, "objectives of related requests agree (rows permuted, X→XQ, (y,β)→(κy,κβ))"),
         ]
@@ -51,35 +51,43 @@ public static class ConformReport
             if (failure is not null && status == PropertyStatus.Failed)
                 ce = id == failure.Check ? Shrunk(result, failure) : Unshrunk(result, failure, id);
             props.Add(new PropertyReport(id, law, result.TestsRun, result.Elapsed, status, classes, ce,
-                ce is null ? null : $"the run stopped at the first failing instance (test {failure!.TestIndex + 1} of {o.MaxTests})"));
+                ce is null ? null : $"the run stopped at the first failing instance (test {failure!.TestIndex + 1} of {o.MaxTests}); {result.Requests} requests were sent in all"));
         }
         string config = string.Create(CultureInfo.InvariantCulture,
-            $"hcv conform --solver \"{o.Command}\" --task {ConformTasks.Name(o.Task)} --max-tests {o.MaxTests} --seed {o.Seed}; " +
-            $"timeout {o.Timeout.TotalSeconds:G4} s per request; requested tolerance {o.Tolerance:G3}; cone tolerance {ConformTolerances.Cone}; " +
+            $"hcv conform --solver \"{o.Command}\" --task {ConformTasks.Name(o.Task)} --max-tests {o.MaxTests} --seed {o.Seed}; instances: {o.Filter}; " +
+            $"timeout {o.Timeout.TotalSeconds:G4} s per request; requested tolerance {o.Tolerance:G3} (loosest declared by the answers: " +
+            $"{(result.LoosestClaimedTolerance is { } c ? c.ToString("G3", CultureInfo.InvariantCulture) : "none declared")}); cone tolerance {o.Cone}; " +
             $"objective tolerance {Tolerances.Objective}; implementation: {result.Implementation ?? "unnamed"}; " +
-            $"{result.Requests} requests ({string.Join(", ", result.Statuses.Select(kv => $"{kv.Value} answered {kv.Key}"))}), {result.ProcessStarts} process start(s); largest certified relative gap {result.WorstRelativeGap:G3}; verdict: {(result.Conforms ? "conforms" : "does NOT conform")}");
-        return new RunReport($"Conformance of {o.Command}", started, result.Elapsed, config, props);
+            $"{result.TestsRun} instances, {result.Requests} requests ({string.Join(", ", result.Statuses.Select(kv => $"{kv.Value} answered {kv.Key}"))}); " +
+            $"{result.ProcessStarts} process start(s){(result.ProcessEvents.Count == 0 ? ", no process ended early" : "; process events: " + string.Join("; ", result.ProcessEvents))}; " +
+            $"largest certified relative gap {result.WorstRelativeGap:G3}; verdict: {(result.Conforms ? "conforms" : "does NOT conform")}");
+        return new RunReport($"Conformance of {o.Command}", started, result.Elapsed, config, props, "check");
     }
 
     private static Counterexample Shrunk(ConformResult result, ConformFailure f)
     {
-        var e = f.Shrunk;
+        var e = f.Replay;
+        bool shrunkIsReplay = ReferenceEquals(f.Replay.Instance, f.Shrunk.Instance) || f.Replay.Instance == f.Shrunk.Instance;
         var v = e.Violations.FirstOrDefault(x => x.Check == f.Check) ?? e.Violations.FirstOrDefault() ?? f.Original.Violations[0];
+        string history = f.Confirmed ? "" : $" Request history (every line the failing process received, in order):\n{string.Join("\n", f.History)}";
         return new Counterexample(
             InputJson: e.Request,
             Check: f.Check,
             Observed: Protocol.Clip(e.Answer ?? "(no answer)", 4000),
             Expected: Expected(f.Check),
             Tolerance: ToleranceOf(f.Check, result.Options),
-            Message: $"shrunk to n×d = {e.Instance.Size} ({e.Instance.Describe()}) in {f.Shrinking.Steps} steps, {f.Shrinking.Evaluations} runs" +
+            Message: $"{f.ReplayNote}. Shrinking reached n×d = {f.Shrunk.Instance.Size} ({f.Shrunk.Instance.Describe()}) in {f.Shrinking.Steps} steps, {f.Shrinking.Evaluations} runs" +
                      (e.Relation is null ? "" : $"; related request: {e.Relation}") + $": {v.Message}" +
-                     (f.Shrinking.Log.Count > 0 ? $" [shrinking: {string.Join("; ", f.Shrinking.Log)}]" : ""),
-            ReplayCommand: Replay(result.Options, e.Request),
+                     (f.Shrinking.Log.Count > 0 ? $" [shrinking: {string.Join("; ", f.Shrinking.Log)}]" : "") + history,
+            ReplayCommand: f.Confirmed ? Replay(result.Options, e.Request) : ReplayAll(result.Options, f.History),
             Seed: result.Options.Seed.ToString(CultureInfo.InvariantCulture),
-            Shrinks: f.Shrinking.Steps,
-            OriginalInputJson: f.Original.Request,
+            Shrinks: shrunkIsReplay ? f.Shrinking.Steps : 0,
+            OriginalInputJson: shrunkIsReplay && f.Shrinking.Steps > 0 ? f.Original.Request : null,
             Figures: Figures(e));
     }
+
+    private static string ReplayAll(ConformOptions o, IReadOnlyList<string> history) =>
+        $"printf '%s\\n' {string.Join(" ", history.Select(h => "'" + h.Replace("'", "'\\''") + "'"))} | {o.Command}";
 
     private static Counterexample Unshrunk(ConformResult result, ConformFailure f, string check)
     {
@@ -108,7 +116,7 @@ public static class ConformReport
         CheckIds.Pattern => "patterns from the request's list S(X), each (pattern, sign) once",
         CheckIds.Feasibility => "(2s_j − 1) x_j·w_b ≥ 0 for every row and block",
         CheckIds.Objective => "claimed objective = objective recomputed from the answer",
-        CheckIds.Gap => "objective − certified lower bound ≤ ε·max(1, |objective|)",
+        CheckIds.Gap => "certified at the requested ε by the certificate's test (THEORY.md §4.1), declared tolerance ≤ requested",
         CheckIds.Psi => "network = {(w/√‖w‖, γ√‖w‖)} over the nonzero blocks",
         CheckIds.Invariance => "P*(related) = factor × P*(original)",
         CheckIds.WeakDuality => "claimed L_β ≥ proven lower bound",
@@ -118,9 +126,10 @@ public static class ConformReport
 
     private static string ToleranceOf(string check, ConformOptions o) => check switch
     {
-        CheckIds.Feasibility => ConformTolerances.Cone.ToString(),
+        CheckIds.Feasibility => o.Cone.ToString(),
         CheckIds.Objective or CheckIds.WeakDuality => Tolerances.Objective.ToString(),
-        CheckIds.Gap or CheckIds.Invariance => $"claimed ε (requested {o.Tolerance:G3}) + {Tolerances.Objective}",
+        CheckIds.Gap => $"requested ε = {o.Tolerance:G3}",
+        CheckIds.Invariance => $"requested ε = {o.Tolerance:G3} on each objective + rel {Tolerances.Objective.Relative:G3}",
         CheckIds.Psi => Tolerances.Prediction.ToString(),
         CheckIds.NearMinimal => $"claimed ε + {Tolerances.Stationarity}; ε/β + {Tolerances.Balance}; colinearity + {Tolerances.Colinearity}",
         CheckIds.Protocol => $"timeout {o.Timeout.TotalSeconds:G4} s",
@@ -128,39 +137,37 @@ public static class ConformReport
         _ => "",
     };
 
-    /// <summary>A one-object JSON summary for --json: verdict, counts, time and the shrunk counterexample.</summary>
-    public static string SummaryJson(ConformResult r)
+    /// <summary>The one-line verdict printed at the end of a run.</summary>
+    public static string Verdict(ConformResult r)
     {
-        var o = new JsonObject
-        {
-            ["conforms"] = r.Conforms,
-            ["command"] = r.Options.Command,
-            ["task"] = ConformTasks.Name(r.Options.Task),
-            ["seed"] = r.Options.Seed,
-            ["tests_run"] = r.TestsRun,
-            ["tests_passed"] = r.TestsPassed,
-            ["requests"] = r.Requests,
-            ["seconds"] = Math.Round(r.Elapsed.TotalSeconds, 3),
-            ["implementation"] = r.Implementation,
-            ["worst_relative_gap"] = r.WorstRelativeGap,
-            ["statuses"] = new JsonObject(r.Statuses.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value)))),
-        };
-        if (r.Failure is { } f)
-        {
-            o["failure"] = new JsonObject
-            {
-                ["check"] = f.Check,
-                ["test"] = f.TestIndex,
-                ["original_size"] = f.Original.Instance.Size,
-                ["shrunk_size"] = f.Shrunk.Instance.Size,
-                ["shrunk_n"] = f.Shrunk.Instance.N,
-                ["shrunk_d"] = f.Shrunk.Instance.D,
-                ["shrink_steps"] = f.Shrinking.Steps,
-                ["shrink_runs"] = f.Shrinking.Evaluations,
-                ["message"] = (f.Shrunk.Violations.FirstOrDefault(v => v.Check == f.Check) ?? f.Original.Violations[0]).Message,
-                ["request"] = JsonNode.Parse(f.Shrunk.Request),
-            };
-        }
-        return o.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+        string time = r.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture);
+        string deaths = r.ProcessEvents.Count == 0 ? "" : $"; {r.ProcessEvents.Count} process event(s): {string.Join("; ", r.ProcessEvents)}";
+        if (r.Failure is not { } f) return $"conforms: {r.TestsPassed}/{r.TestsRun} instances passed every check ({r.Requests} requests, {time} s){deaths}";
+        return $"does NOT conform: check {f.Check} failed on instance {f.TestIndex + 1}; shrunk n×d = {f.Shrunk.Instance.Size} " +
+               $"(from {f.Original.Instance.Size}, {f.Shrinking.Steps} steps); {f.ReplayNote} ({r.Requests} requests, {time} s){deaths}";
     }
+
+    /// <summary>The verdict of a run as a record (serialised with snake_case names by `hcv conform --json`).</summary>
+    public static ConformSummary Summary(ConformResult r) => new(
+        r.Conforms, r.Options.Command, ConformTasks.Name(r.Options.Task), r.Options.Seed, r.Options.Filter.ToString(), r.TestsRun, r.TestsPassed,
+        r.Requests, r.Options.Tolerance, r.LoosestClaimedTolerance, r.Options.Cone.Relative, r.ProcessStarts, r.ProcessEvents,
+        Math.Round(r.Elapsed.TotalSeconds, 3), r.Implementation, r.WorstRelativeGap, r.Statuses,
+        r.Failure is not { } f ? null : new ConformFailureSummary(f.Check, f.TestIndex, f.Original.Instance.Size, f.Shrunk.Instance.Size,
+            f.Shrunk.Instance.N, f.Shrunk.Instance.D, f.Shrinking.Steps, f.Shrinking.Evaluations, f.Confirmed, f.ReplayNote, f.History.Count,
+            (f.Replay.Violations.FirstOrDefault(v => v.Check == f.Check) ?? f.Original.Violations[0]).Message, JsonNode.Parse(f.Replay.Request)));
+
+    /// <summary>The summary as one line of JSON with snake_case names.</summary>
+    public static string SummaryJson(ConformResult r) =>
+        JsonSerializer.Serialize(Summary(r), new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
 }
+
+/// <summary>The verdict of a conformance run: what was run, how many instances and requests, the tolerances, process events.</summary>
+public sealed record ConformSummary(
+    bool Conforms, string Command, string Task, int Seed, string Instances, int TestsRun, int TestsPassed, int Requests,
+    double RequestedTolerance, double? LoosestDeclaredTolerance, double ConeTolerance, int ProcessStarts, IReadOnlyList<string> ProcessEvents,
+    double Seconds, string? Implementation, double WorstRelativeGap, IReadOnlyDictionary<string, int> Statuses, ConformFailureSummary? Failure);
+
+/// <summary>The failing check of a run and its replay (confirmed alone in a fresh process, or the whole history).</summary>
+public sealed record ConformFailureSummary(
+    string Check, int Test, string OriginalSize, string ShrunkSize, int ShrunkN, int ShrunkD, int ShrinkSteps, int ShrinkRuns,
+    bool ConfirmedAlone, string ReplayNote, int HistoryRequests, string Message, JsonNode? Request);

@@ -30,6 +30,14 @@ public sealed record ConformOptions
     public TimeSpan ShrinkTime { get; init; } = TimeSpan.FromMinutes(3);
     /// <summary>Whether to send a related request per instance and check I1.</summary>
     public bool CheckInvariances { get; init; } = true;
+    /// <summary>
+    /// Cone feasibility of a returned block (default <see cref="ConformTolerances.Cone"/>): a violation of
+    /// (2s_j − 1) x_j·w ≥ 0 up to Absolute + Relative·‖x_j‖·‖w‖ is accepted, so that a first-order solver can be validated
+    /// at its own accuracy.
+    /// </summary>
+    public Tolerance Cone { get; init; } = ConformTolerances.Cone;
+    /// <summary>Which instances to generate (default: every loss, n in 2..8, d in 1..3).</summary>
+    public InstanceFilter Filter { get; init; } = InstanceFilter.All;
 }
 
 /// <summary>Everything known about one instance after asking the implementation.</summary>
@@ -49,13 +57,22 @@ public sealed record Evaluation(
     public bool Passed => Violations.Count == 0;
 }
 
-/// <summary>A failing instance, its shrunk form and the evaluation of the shrunk form.</summary>
+/// <summary>
+/// A failing instance, its shrunk form and the evaluation of the shrunk form. <see cref="Replay"/> is the instance offered
+/// for replay: one confirmed to fail alone in a fresh process (the shrunk one, else the original one); when neither fails
+/// alone, the failure depends on the requests sent before it: <see cref="Confirmed"/> is false and <see cref="History"/>
+/// holds every request line the failing process received, in order.
+/// </summary>
 public sealed record ConformFailure(
     int TestIndex,
     string Check,
     Evaluation Original,
     Evaluation Shrunk,
-    ShrinkResult Shrinking);
+    ShrinkResult Shrinking,
+    Evaluation Replay,
+    bool Confirmed,
+    string ReplayNote,
+    IReadOnlyList<string> History);
 
 /// <summary>The outcome of a conformance run.</summary>
 public sealed record ConformResult(
@@ -69,7 +86,9 @@ public sealed record ConformResult(
     int ProcessStarts,
     IReadOnlyList<string> PassedSizes,
     IReadOnlyDictionary<string, int> Statuses,
-    double WorstRelativeGap)
+    double WorstRelativeGap,
+    IReadOnlyList<string> ProcessEvents,
+    double? LoosestClaimedTolerance = null)
 {
     /// <summary>True when every instance passed every check.</summary>
     public bool Conforms => Failure is null;
@@ -88,6 +107,9 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
     private readonly SortedDictionary<string, int> _statuses = new(StringComparer.Ordinal);
 
     private double _worstRelativeGap;
+    private double? _loosestClaimed;
+    private readonly List<string> _history = [];
+    private DateTime? _deadline;
 
     private void CountStatus(string status) => _statuses[status] = _statuses.GetValueOrDefault(status) + 1;
 
@@ -96,7 +118,7 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
     {
         var clock = Stopwatch.StartNew();
         using var process = new ExternalProcess(options.Command, options.Timeout);
-        var generator = new InstanceGenerator(options.Seed);
+        var generator = new InstanceGenerator(options.Seed, options.Filter);
         int passed = 0, run = 0;
         var sizes = new List<string>();
         ConformFailure? failure = null;
@@ -116,16 +138,44 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
             }
             string check = e.Violations[0].Check;
             progress?.Invoke($"[{k + 1}/{options.MaxTests}] {inst.Describe()}: FAILED {check}: {e.Violations[0].Message}");
-            progress?.Invoke($"shrinking (budget {options.ShrinkBudget} runs) ...");
+            var history = _history.ToList();
+            progress?.Invoke($"shrinking (budget {options.ShrinkBudget} runs, {options.ShrinkTime.TotalSeconds:G4} s) ...");
             int shrinkId = 0;
-            var shrink = Shrinker.Shrink(inst, c => Evaluate(process, c, $"t{k}-s{shrinkId++}", relation).Violations.Any(v => v.Check == check),
-                options.ShrinkBudget, progress, DateTime.UtcNow + options.ShrinkTime);
+            // Every request of the shrink phase ends by its deadline: a hanging implementation cannot stretch it.
+            _deadline = DateTime.UtcNow + options.ShrinkTime;
+            // Shrinking stays within the instances the implementation was declared to support (--loss, --n, --d).
+            var shrink = Shrinker.Shrink(inst, c => options.Filter.Allows(c) && Evaluate(process, c, $"t{k}-s{shrinkId++}", relation).Violations.Any(v => v.Check == check),
+                options.ShrinkBudget, progress, _deadline);
+            _deadline = null;
             var shrunk = Evaluate(process, shrink.Instance, $"t{k}-min", relation);
-            failure = new ConformFailure(k, check, e, shrunk, shrink);
-            progress?.Invoke($"counterexample of size {shrink.Instance.Size} after {shrink.Steps} steps ({shrink.Evaluations} runs)");
+            failure = Confirm(k, check, e, shrunk, shrink, relation, history);
+            progress?.Invoke($"counterexample of size {shrink.Instance.Size} after {shrink.Steps} steps ({shrink.Evaluations} runs); {failure.ReplayNote}");
         }
+        foreach (var ev in process.Events) progress?.Invoke("process: " + ev);
         return new ConformResult(options, run, passed, _requests, failure, clock.Elapsed, _implementation, process.Starts, sizes,
-            new SortedDictionary<string, int>(_statuses), _worstRelativeGap);
+            new SortedDictionary<string, int>(_statuses), _worstRelativeGap, process.Events.ToList(), _loosestClaimed);
+    }
+
+    /// <summary>
+    /// Replays the shrunk instance, then if need be the original one, each alone in a fresh process: a counterexample is
+    /// offered for replay only when it fails without the requests that came before it.
+    /// </summary>
+    private ConformFailure Confirm(int k, string check, Evaluation original, Evaluation shrunk, ShrinkResult shrink, string relation,
+        IReadOnlyList<string> history)
+    {
+        Evaluation? Alone(ConformInstance inst, string id)
+        {
+            using var fresh = new ExternalProcess(options.Command, options.Timeout);
+            var e = Evaluate(fresh, inst, id, relation);
+            return e.Violations.Any(v => v.Check == check) ? e : null;
+        }
+        if (Alone(shrink.Instance, $"t{k}-replay") is { } s)
+            return new ConformFailure(k, check, original, shrunk, shrink, s, true, "the shrunk instance fails alone in a fresh process", history);
+        if (Alone(original.Instance, $"t{k}-replay-original") is { } o)
+            return new ConformFailure(k, check, original, shrunk, shrink, o, true,
+                "the shrunk instance passes alone in a fresh process (its failure depended on the requests before it); the original instance fails alone and is the replay", history);
+        return new ConformFailure(k, check, original, shrunk, shrink, original, false,
+            $"neither the shrunk nor the original instance fails alone in a fresh process: the failure depends on the request history, kept whole ({history.Count} requests)", history);
     }
 
     /// <summary>Asks for one instance and checks the answer; with a relation, also checks I1 against the related instance.</summary>
@@ -142,11 +192,12 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
         else
         {
             double p = e.Objective!.Value, q = r.Objective!.Value;
-            double allowed = r.Tolerance * Math.Max(1, Math.Abs(q)) + related.Factor * e.Tolerance * Math.Max(1, Math.Abs(p)) + Tolerances.Objective.At(q);
+            // Both answers are certified at the requested ε (relative to their own objectives): their optima may differ by that much.
+            double allowed = options.Tolerance * (Math.Abs(q) + related.Factor * Math.Abs(p)) + Tolerances.Objective.Relative * Math.Abs(q);
             if (Math.Abs(q - related.Factor * p) > allowed)
                 violations.Add(new(CheckIds.Invariance, string.Create(CultureInfo.InvariantCulture,
                     $"{related.Relation}: objective {q:G10} on the related instance, expected {related.Factor:G4} × {p:G10} = {related.Factor * p:G10} " +
-                    $"(allowed difference {allowed:G4} from the claimed tolerances)")));
+                    $"(allowed difference {allowed:G4} from the requested tolerance {options.Tolerance:G3})")));
         }
         return e with
         {
@@ -164,8 +215,12 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
         var loss = inst.ToLoss();
         var patterns = CellEnumerator.Enumerate(data.X);
         string request = Protocol.Request(id, options.Task, inst, patterns, options.Tolerance);
+        Evaluation Skipped() => new(inst, [], request, null, TimeSpan.Zero, null, null, null, null);
+        TimeSpan? timeLeft = _deadline is { } d ? d - DateTime.UtcNow : null;
+        if (timeLeft is { } left && left <= TimeSpan.Zero) return Skipped();
         _requests++;
-        var ex = process.Send(request);
+        _history.Add(request);
+        var ex = process.Send(request, timeLeft);
         Evaluation Fail(string message, string? answer) =>
             new(inst, [new Violation(CheckIds.Protocol, message)], request, answer, ex.Elapsed, null, null, null, null);
         if (ex.Outcome != ExchangeOutcome.Answered) return Fail(ex.Explain(options.Timeout), null);
@@ -177,8 +232,9 @@ public sealed class ConformRunner(ConformOptions options, Action<string>? progre
                 _implementation ??= answer.Solver;
                 CountStatus(answer.Status);
                 var problem = new ConvexProblem(data, loss, inst.Beta, patterns);
-                var c = ConformChecks.CheckConvex(problem, answer, options.Tolerance);
+                var c = ConformChecks.CheckConvex(problem, answer, options.Tolerance, options.Cone);
                 if (c.Certificate is { } cc) _worstRelativeGap = Math.Max(_worstRelativeGap, cc.RelativeGap);
+                if (answer.GapTolerance is { } claimed) _loosestClaimed = Math.Max(_loosestClaimed ?? claimed, claimed);
                 var net = answer.Network ?? (c.W is { } w ? Maps.Psi(w) : null);
                 return new(inst, c.Violations, request, ex.Line, ex.Elapsed, net, c.RecomputedObjective, c.Certificate?.Lower, null, c.ClaimedTolerance);
             }

@@ -51,9 +51,20 @@ public sealed class ExternalProcess(string command, TimeSpan timeout) : IDisposa
     /// <summary>How many times a process was started (1 + restarts).</summary>
     public int Starts { get; private set; }
 
-    /// <summary>Sends one request line and waits for one answer line.</summary>
-    public Exchange Send(string requestLine)
+    private readonly List<string> _events = [];
+    private int _sent;
+
+    /// <summary>
+    /// Every end of a process, in order: exits after an answer (found when the next request is due), exits or timeouts
+    /// before an answer, and kills by the harness. None passes silently.
+    /// </summary>
+    public IReadOnlyList<string> Events => _events;
+
+    /// <summary>Sends one request line and waits for one answer line, at most <paramref name="timeout"/> (default <see cref="Timeout"/>).</summary>
+    public Exchange Send(string requestLine, TimeSpan? timeout = null)
     {
+        var limit = timeout is { } t && t < Timeout ? t : Timeout;
+        _sent++;
         var clock = Stopwatch.StartNew();
         if (!EnsureStarted(out var startError))
             return new Exchange(ExchangeOutcome.StartFailed, null, clock.Elapsed, startError, null);
@@ -70,12 +81,13 @@ public sealed class ExternalProcess(string command, TimeSpan timeout) : IDisposa
         }
         var read = p.StandardOutput.ReadLineAsync();
         bool done;
-        try { done = read.Wait(Timeout); }
+        try { done = read.Wait(limit); }
         catch (AggregateException) { return Crash(p, clock); }
         if (!done)
         {
             KillTree(p);
             _process = null;
+            _events.Add($"process {Starts} killed: no answer to request #{_sent} within {limit.TotalSeconds:G4} s");
             return new Exchange(ExchangeOutcome.TimedOut, null, clock.Elapsed, StderrTail(), null);
         }
         var line = read.Result;
@@ -89,6 +101,7 @@ public sealed class ExternalProcess(string command, TimeSpan timeout) : IDisposa
         if (p.WaitForExit(2000)) { p.WaitForExit(); code = p.ExitCode; }
         else KillTree(p);
         _process = null;
+        _events.Add($"process {Starts} ended before answering request #{_sent}{(code is { } c ? $" (exit code {c})" : "")}");
         return new Exchange(ExchangeOutcome.Crashed, null, clock.Elapsed, StderrTail(), code);
     }
 
@@ -96,6 +109,11 @@ public sealed class ExternalProcess(string command, TimeSpan timeout) : IDisposa
     {
         error = "";
         if (_process is { HasExited: false }) return true;
+        if (_process is { } gone)
+        {
+            gone.WaitForExit();
+            _events.Add($"process {Starts} exited (code {gone.ExitCode}) after answering request #{_sent - 1}; a new process was started for request #{_sent}");
+        }
         _process?.Dispose();
         _process = null;
         var psi = new ProcessStartInfo("/bin/sh")
@@ -161,7 +179,9 @@ public sealed class ExternalProcess(string command, TimeSpan timeout) : IDisposa
     {
         var p = _process;
         _process = null;
-        if (p is not null) KillTree(p);
+        if (p is null) return;
+        _events.Add($"process {Starts} killed by the harness after its answer to request #{_sent} could not be used");
+        KillTree(p);
     }
 
     /// <summary>Closes the implementation's stdin (its signal to exit) and kills it if it lingers.</summary>

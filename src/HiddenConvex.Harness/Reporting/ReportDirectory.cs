@@ -29,8 +29,8 @@ public static class ReportDirectory
             Core.IO.SafeFile.WriteAllText(path, text, force: false);
             written.Add(path);
         }
-        Put("summary.md", MarkdownReport.Render(run));
-        Put("summary.html", HtmlReport.Render(run));
+        Put("summary.md", MarkdownReport.Render(run, folder));
+        Put("summary.html", HtmlReport.Render(run, folder));
         Put("junit.xml", JUnitReport.Render(run));
         foreach (var (p, slug) in ReportText.FailureSlugs(run))
             Put(Path.Combine("counterexamples", slug + ".json"), CounterexampleJson.Render(p));

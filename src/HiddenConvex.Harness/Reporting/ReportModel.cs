@@ -45,13 +45,17 @@ public sealed record PropertyReport(
     Counterexample? Failure = null,
     string? Note = null);
 
-/// <summary>A whole run: what was run, with which configuration, and every property's outcome.</summary>
+/// <summary>
+/// A whole run: what was run, with which configuration, and every property's outcome. <see cref="Unit"/> names what a
+/// non-regression entry is ("law" in the property suite, "check" for a conformance run).
+/// </summary>
 public sealed record RunReport(
     string Title,
     DateTimeOffset Started,
     TimeSpan Duration,
     string Configuration,
-    IReadOnlyList<PropertyReport> Properties)
+    IReadOnlyList<PropertyReport> Properties,
+    string Unit = "law")
 {
     /// <summary>Number of passed properties.</summary>
     public int Passed => Properties.Count(p => p.Status == PropertyStatus.Passed);

@@ -49,6 +49,15 @@ internal static class ReportText
     /// <summary>Compact one-line histogram "n=3: 12, n=4: 8".</summary>
     public static string Inline(IReadOnlyList<ClassCount> values) =>
         string.Join(", ", values.Select(v => $"{(v.Label.Contains('=') ? v.Label[(v.Label.IndexOf('=') + 1)..] : v.Label)}: {v.Count}"));
+
+    /// <summary>"12 laws: 11 passed, 1 failed" (", k skipped" when any).</summary>
+    public static string Counts(IReadOnlyList<PropertyReport> ps, string what) =>
+        $"{ps.Count} {what}{(ps.Count == 1 ? "" : "s")}: {ps.Count(p => p.Status == PropertyStatus.Passed)} passed, " +
+        $"{ps.Count(p => p.Status == PropertyStatus.Failed)} failed{(ps.Any(p => p.Status == PropertyStatus.Skipped) ? $", {ps.Count(p => p.Status == PropertyStatus.Skipped)} skipped" : "")}";
+
+    /// <summary>The label of a counterexample's input: "Shrunk input:" only for an input that went through shrinking.</summary>
+    public static string InputLabel(Counterexample c) =>
+        c.Shrinks > 0 || c.OriginalInputJson is not null ? "Shrunk input:" : "Input (not shrunk):";
 }
 
 /// <summary>Orders "n=10" after "n=9".</summary>
@@ -80,4 +89,5 @@ internal sealed class NaturalOrder : IComparer<string>
         }
         return (a.Length - i).CompareTo(b.Length - j);
     }
+
 }

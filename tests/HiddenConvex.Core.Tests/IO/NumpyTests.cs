@@ -53,7 +53,7 @@ public class NpyReaderTests
     public void Unsupported_dtype_names_dtype_and_member()
     {
         var bytes = Header("<c16", false, [1]).Concat(new byte[16]).ToArray();
-        Expect.Invalid(() => Npy.Read(bytes, "data.npz: X.npy"), "unsupported dtype '<c16' in data.npz: X.npy", "expected float64 or float32");
+        Expect.Invalid(() => Npy.Read(bytes, "data.npz: X.npy"), "unsupported dtype '<c16' in data.npz: X.npy", "expected float64, float32 or float16");
         var text = Header("<U3", false, [1]).Concat(new byte[12]).ToArray();
         Expect.Invalid(() => Npy.Read(text, "a.npy"), "unsupported dtype '<U3' in a.npy");
     }

@@ -20,6 +20,39 @@ public class ConformChecksTests
     private static ConvexAnswer Answer(double objective, string status = "optimal", Network? net = null, params AnswerBlock[] blocks) =>
         new(status, blocks, objective, null, true, net, "hand-made");
 
+    private static ConvexAnswer Declaring(double tolerance, double objective, params AnswerBlock[] blocks) =>
+        new("optimal", blocks, objective, tolerance, true, null, "hand-made");
+
+    [Fact]
+    public void TheZeroAnswerDeclaringAHugeToleranceDoesNotConform()
+    {
+        // The bought verdict: W = 0 with "gap_tolerance": 1e6 is judged at the request's 1e-6 and fails twice over.
+        var r = ConformChecks.CheckConvex(OneRow(), Declaring(1e6, 0.5), 1e-6);
+        Assert.Equal([CheckIds.Gap], Checks(r));
+        Assert.Contains(r.Violations, v => v.Message.Contains("looser than the requested"));
+        Assert.Contains(r.Violations, v => v.Message.Contains("not certified at the requested tolerance"));
+    }
+
+    [Fact]
+    public void ADeclaredToleranceLooserThanRequestedFailsAndATighterOneIsFine()
+    {
+        var optimum = B("1", 1, 0.5);
+        Assert.Equal([CheckIds.Gap], Checks(ConformChecks.CheckConvex(OneRow(), Declaring(1e-3, 0.375, optimum), 1e-4)));
+        Assert.Empty(ConformChecks.CheckConvex(OneRow(), Declaring(1e-9, 0.375, optimum), 1e-4).Violations);
+        Assert.Empty(ConformChecks.CheckConvex(OneRow(), Declaring(1e-4, 0.375, optimum), 1e-4).Violations);
+    }
+
+    [Fact]
+    public void TheConeToleranceIsTheOneGiven()
+    {
+        var x = Matrix<double>.Build.DenseOfArray(new double[,] { { 1 } });
+        var w = Vector<double>.Build.Dense([-0.5]);
+        var s = ActivationPattern.Parse("1");
+        Assert.NotNull(ConformChecks.ConeViolation(x, s, w));
+        Assert.Null(ConformChecks.ConeViolation(x, s, w, new HiddenConvex.Core.Numerics.Tolerance(0, 2)));
+        Assert.Contains("rel 0.5", ConformChecks.ConeViolation(x, s, w, new HiddenConvex.Core.Numerics.Tolerance(0, 0.5))!);
+    }
+
     private static AnswerBlock B(string s, int sign, params double[] w) => new(s.Select(c => c - '0').ToArray(), sign, w);
 
     private static string[] Checks(ConvexCheckResult r) => r.Violations.Select(v => v.Check).Distinct().ToArray();
@@ -60,14 +93,17 @@ public class ConformChecksTests
     }
 
     [Fact]
-    public void ASuboptimalAnswerFailsTheCertifiedGapButPassesALooseClaim()
+    public void ASuboptimalAnswerFailsTheCertifiedGapAndALooseClaimDoesNotBuyAPass()
     {
         // w = 0.3: objective 0.395, certified lower bound 0.375 → gap 0.02.
         var tight = ConformChecks.CheckConvex(OneRow(), Answer(0.395, blocks: B("1", 1, 0.3)), 1e-6);
         Assert.Equal([CheckIds.Gap], Checks(tight));
         Assert.Equal(0.02, tight.Certificate!.Gap, 9);
         var loose = ConformChecks.CheckConvex(OneRow(), Answer(0.395, blocks: B("1", 1, 0.3)) with { GapTolerance = 0.05 }, 1e-6);
-        Assert.Empty(loose.Violations);
+        Assert.Equal([CheckIds.Gap], Checks(loose));
+        Assert.Equal(2, loose.Violations.Count);
+        // Requested at 0.06 (the proven relative gap is 0.02/0.395 ≈ 0.0506), the same answer passes: the request decides.
+        Assert.Empty(ConformChecks.CheckConvex(OneRow(), Answer(0.395, blocks: B("1", 1, 0.3)) with { GapTolerance = 0.05 }, 0.06).Violations);
     }
 
     [Fact]

@@ -20,6 +20,44 @@ public class ConformIntegrationTests(ITestOutputHelper output)
             line => output.WriteLine(line)).Run();
 
     [Fact]
+    public void AFailureThatNeedsEarlierRequestsIsNotOfferedAsAShrunkReplay()
+    {
+        // The reference adapter behind a wrapper that answers its first three requests and then only garbage: shrinking in
+        // the same process "finds" a 1×1 protocol failure, which passes alone. It must not be offered as the replay.
+        var dir = Directory.CreateTempSubdirectory("hcv-conform-history-");
+        try
+        {
+            var script = Path.Combine(dir.FullName, "tires.sh");
+            File.WriteAllText(script, $$"""
+                coproc SOLVER { {{ConformFixtures.AdapterCommand()}}; }
+                n=0
+                while IFS= read -r line; do
+                  n=$((n+1))
+                  if [ $n -le 3 ]; then
+                    printf '%s\n' "$line" >&"${SOLVER[1]}"
+                    IFS= read -r answer <&"${SOLVER[0]}"
+                    printf '%s\n' "$answer"
+                  else
+                    echo 'not json'
+                  fi
+                done
+                """);
+            var r = new ConformRunner(new ConformOptions { Command = $"bash {script}", MaxTests = 5, Seed = 1, Timeout = TimeSpan.FromSeconds(60), ShrinkBudget = 30 },
+                line => output.WriteLine(line)).Run();
+            var f = r.Failure!;
+            Assert.Equal(CheckIds.Protocol, f.Check);
+            Assert.False(f.Confirmed, f.ReplayNote);
+            Assert.Contains("depends on the request history", f.ReplayNote);
+            Assert.True(f.History.Count >= 4, $"history of {f.History.Count} requests");
+            var report = ConformReport.Build(r, DateTimeOffset.UtcNow);
+            var ce = report.Properties.Single(p => p.Family == CheckIds.Protocol).Failure!;
+            Assert.Contains("depends on the request history", ce.Message);
+            Assert.Equal(f.History.Count, ce.ReplayCommand.Split("'{").Length - 1);
+        }
+        finally { dir.Delete(recursive: true); }
+    }
+
+    [Fact]
     public void TheCvxoptReferenceAdapterConforms()
     {
         var r = Run(ConformFixtures.AdapterCommand(), maxTests: 30);

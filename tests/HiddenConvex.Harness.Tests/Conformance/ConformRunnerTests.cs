@@ -50,6 +50,26 @@ public class ConformRunnerTests
     }
 
     [Fact]
+    public void EveryPhaseOfAHangingImplementationEndsByItsTimeLimit()
+    {
+        // The first request of a process gets a well-formed but wrong answer (the objective check fails, so the process is
+        // kept), every later one hangs. Shrinking must end at --shrink-time, not after one full --timeout per candidate.
+        const string firstThenHang = "n=0; while IFS= read -r line; do n=$((n+1)); if [ $n -gt 1 ]; then sleep 60; fi; " +
+            "id=$(printf '%s' \"$line\" | sed 's/^{\"id\":\"\\([^\"]*\\)\".*/\\1/'); " +
+            "printf '{\"id\":\"%s\",\"status\":\"optimal\",\"blocks\":[],\"objective\":-1}\\n' \"$id\"; done";
+        var clock = Stopwatch.StartNew();
+        var r = new ConformRunner(new ConformOptions
+        {
+            Command = firstThenHang, MaxTests = 2, Timeout = TimeSpan.FromSeconds(20), ShrinkBudget = 50, ShrinkTime = TimeSpan.FromSeconds(1.5),
+        }).Run();
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(12), $"the run took {clock.Elapsed} with a 1.5 s shrink limit and a 20 s timeout");
+        Assert.Equal(CheckIds.Objective, r.Failure!.Check);
+        Assert.Contains(r.ProcessEvents, e => e.Contains("no answer to request"));
+        // The failing first request fails alone in a fresh process too: confirmed.
+        Assert.True(r.Failure.Confirmed, r.Failure.ReplayNote);
+    }
+
+    [Fact]
     public void ACrashingImplementationIsRestartedAndReported()
     {
         var r = Run("read l; echo 'segmentation fault' >&2; exit 139", budget: 3);
@@ -75,5 +95,6 @@ public class ConformRunnerTests
         }
         finally { Directory.Delete(dir, recursive: true); }
         Assert.Contains("\"conforms\":false", ConformReport.SummaryJson(r));
+        Assert.DoesNotContain('\n', ConformReport.SummaryJson(r));
     }
 }

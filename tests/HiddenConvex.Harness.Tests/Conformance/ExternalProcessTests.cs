@@ -18,6 +18,28 @@ public class ExternalProcessTests
     }
 
     [Fact]
+    public void AProcessThatExitsRightAfterAnsweringIsReportedNotSilentlyRestarted()
+    {
+        using var p = new ExternalProcess("IFS= read -r l; echo \"got $l\"", TimeSpan.FromSeconds(10));
+        Assert.Equal("got one", p.Send("one").Line);
+        Thread.Sleep(200);
+        Assert.Equal("got two", p.Send("two").Line);
+        Assert.Equal(2, p.Starts);
+        var ev = Assert.Single(p.Events);
+        Assert.Contains("exited (code 0) after answering request #1", ev);
+    }
+
+    [Fact]
+    public void APerRequestTimeoutShorterThanTheDefaultIsHonoured()
+    {
+        using var p = new ExternalProcess("sleep 30", TimeSpan.FromSeconds(30));
+        var clock = Stopwatch.StartNew();
+        Assert.Equal(ExchangeOutcome.TimedOut, p.Send("{}", TimeSpan.FromMilliseconds(300)).Outcome);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"took {clock.Elapsed}");
+        Assert.Contains(p.Events, e => e.Contains("no answer to request #1"));
+    }
+
+    [Fact]
     public void AHangingImplementationIsKilledAtTheTimeoutAndRestarted()
     {
         var marker = Path.Combine(Path.GetTempPath(), "hcv-conform-hang-" + Guid.NewGuid().ToString("N"));

@@ -70,6 +70,29 @@ public class ShrinkAndGenerateTests
     }
 
     [Fact]
+    public void AFilterRestrictsLossesAndSizesAndTheDefaultChangesNothing()
+    {
+        var filter = InstanceFilter.Create(["squared"], 3, 4, 2, 2);
+        var filtered = new InstanceGenerator(5, filter);
+        for (int k = 0; k < 60; k++)
+        {
+            var inst = filtered.Next(k);
+            Assert.Equal("squared", inst.Loss);
+            Assert.InRange(inst.N, 3, 4);
+            Assert.Equal(2, inst.D);
+        }
+        var plain = new InstanceGenerator(5);
+        var all = new InstanceGenerator(5, InstanceFilter.All);
+        for (int k = 0; k < 20; k++)
+        {
+            var (a, b) = (plain.Next(k), all.Next(k));
+            Assert.Equal(a.Describe(), b.Describe());
+            Assert.Equal(a.Beta, b.Beta);
+        }
+        Assert.Throws<HiddenConvex.Core.Data.InvalidInputException>(() => InstanceFilter.Create(null, 1, 9, 1, 3));
+    }
+
+    [Fact]
     public void RelatedInstancesHaveTheStatedFactors()
     {
         var inst = new ConformInstance([[1, 0], [0, 2], [-1, 1]], [1, -0.5, 2], 0.3, "squared", 1, 4, 42, "int");

@@ -21,6 +21,25 @@ public sealed class ReportWriterTests
     }
 
     [Fact]
+    public void OnlyAShrunkInputIsLabelledShrunkAndLawsAreCountedApartFromRegressionCases()
+    {
+        var unshrunk = ReportFixtures.Failure() with { Shrinks = 0, OriginalInputJson = null };
+        var run = ReportFixtures.Run(
+            ReportFixtures.Failed("T4", "shrunk law", ReportFixtures.Failure(original: "{}")),
+            ReportFixtures.Failed("T5", "a second check on the same instance", unshrunk),
+            ReportFixtures.Passed("T1", "regression t1-case (t1-case.json)", 1));
+        foreach (var text in new[] { MarkdownReport.Render(run), HtmlReport.Render(run) })
+        {
+            Assert.Equal(1, Regex.Matches(text, "Shrunk input:").Count);
+            Assert.Equal(1, Regex.Matches(text, @"Input \(not shrunk\):").Count);
+            Assert.Contains("2 laws: 0 passed, 2 failed", text);
+            Assert.Contains("1 regression case: 1 passed, 0 failed", text);
+            Assert.Contains("THEORY.md#", text);
+        }
+        Assert.Matches(@"class=""num nowrap"">1\.23 s<", HtmlReport.Render(run));
+    }
+
+    [Fact]
     public void JUnitParsesAndItsCountsEqualTheModel()
     {
         var doc = ParseStrict(JUnitReport.Render(Mixed));
@@ -81,12 +100,14 @@ public sealed class ReportWriterTests
     public void HtmlReferencesNoExternalResource()
     {
         var html = HtmlReport.Render(Mixed);
-        // Attributes that load or link something: only in-page anchors are allowed.
+        // Attributes that load or link something: only in-page anchors and the link to the repository's own docs/THEORY.md
+        // (a relative file link, never loaded by the page) are allowed.
         var references = Regex.Matches(html, @"\b(?:src|href|action|data|poster|srcset)\s*=\s*(?:""([^""]*)""|'([^']*)'|([^\s>]+))", RegexOptions.IgnoreCase)
             .Select(m => m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Success ? m.Groups[2].Value : m.Groups[3].Value)
             .ToList();
         Assert.NotEmpty(references); // the failure links exist, so the scan sees attributes at all
-        Assert.All(references, r => Assert.StartsWith("#", r));
+        Assert.All(references, r => Assert.Matches(@"^(#|(\.\./)*docs/THEORY\.md#)[\w-]+$", r));
+        Assert.Contains(references, r => r.StartsWith('#'));
         Assert.DoesNotMatch(new Regex(@"<(script|link|iframe|img|object|embed)\b", RegexOptions.IgnoreCase), html);
         Assert.DoesNotMatch(new Regex(@"@import|url\s*\(", RegexOptions.IgnoreCase), html);
     }

@@ -1,0 +1,65 @@
+using HiddenConvex.Core.Data;
+using HiddenConvex.Core.Numerics;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace HiddenConvex.Core.Arrangements;
+
+/// <summary>
+/// The cells of a network's own neurons (THEORY.md §2, §5): for each neuron with u ≠ 0 and α ≠ 0, a full-dimensional cell
+/// whose closed cone contains u, with a witness strictly inside it. It stands in for S(X) wherever only the network's own
+/// slots matter (slots, φ, minimalisation, the §8 path, the program restricted to θ's slots) when S(X) cannot be
+/// enumerated: any closed cone containing u is an admissible slot (THEORY.md §4a). The set is marked inexact.
+/// </summary>
+public static class NetworkCells
+{
+    /// <summary>Nudges tried to move a neuron on a kink strictly inside an adjacent cell, each twice the last.</summary>
+    private const int NudgeAttempts = 30;
+
+    /// <summary>The cells of the network's active neurons, one per distinct pattern, ordered by pattern string.</summary>
+    public static PatternSet Of(Network network, Matrix<double> x)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(x);
+        InvalidInputException.Require(network.InputDim == x.ColumnCount,
+            $"network has input dimension {network.InputDim} but the data has d = {x.ColumnCount} columns");
+        var rowNorms = Enumerable.Range(0, x.RowCount).Select(j => x.Row(j).L2Norm()).ToArray();
+        var found = new Dictionary<ActivationPattern, Vector<double>>();
+        for (int i = 0; i < network.Width; i++)
+        {
+            var (u, alpha) = network.Neuron(i);
+            if (alpha == 0 || u.L2Norm() == 0) continue;
+            var witness = InteriorNear(x, rowNorms, u.Normalize(2));
+            found.TryAdd(ActivationPattern.OfDirection(x, witness), witness);
+        }
+        var cells = found.Select(kv => new Cell(kv.Key, kv.Value)).OrderBy(c => c.Pattern.ToString(), StringComparer.Ordinal).ToList();
+        return new PatternSet(cells, isExact: false, RowSpace.Of(x).Rank, "cells of the network's neurons", x.RowCount);
+    }
+
+    /// <summary>
+    /// A unit direction strictly inside a full-dimensional cell whose closed cone contains u: u itself when no nonzero row is
+    /// within <see cref="Tolerances.SampledDirectionMargin"/> of its kink; otherwise u pushed along Σ (2s_j − 1) x_j/‖x_j‖ over
+    /// the kink rows (the side the ≥ convention gives them), by steps growing until every row clears the margin.
+    /// </summary>
+    private static Vector<double> InteriorNear(Matrix<double> x, double[] rowNorms, Vector<double> u)
+    {
+        var kinks = KinkRows(x, rowNorms, u);
+        if (kinks.Count == 0) return u;
+        var push = Vector<double>.Build.Dense(u.Count);
+        foreach (int j in kinks) push += x.Row(j) * ((x.Row(j).DotProduct(u) >= 0 ? 1.0 : -1.0) / rowNorms[j]);
+        double step = 16 * Tolerances.SampledDirectionMargin;
+        for (int attempt = 0; attempt < NudgeAttempts && push.L2Norm() > 0; attempt++, step *= 2)
+        {
+            var moved = (u + step * push).Normalize(2);
+            if (KinkRows(x, rowNorms, moved).Count == 0) return moved;
+        }
+        return u; // no full-dimensional neighbour found along the push: the cell of u itself, as the ≥ convention gives it
+    }
+
+    private static List<int> KinkRows(Matrix<double> x, double[] rowNorms, Vector<double> u)
+    {
+        var kinks = new List<int>();
+        for (int j = 0; j < x.RowCount; j++)
+            if (rowNorms[j] > 0 && Math.Abs(x.Row(j).DotProduct(u)) <= Tolerances.SampledDirectionMargin * rowNorms[j]) kinks.Add(j);
+        return kinks;
+    }
+}
