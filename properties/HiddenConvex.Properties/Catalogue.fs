@@ -6,18 +6,24 @@ open System.IO
 open HiddenConvex.Properties.Law
 
 /// Family order of THEORY.md §10 as the report shows it.
-let familyOrder = [ "E1"; "M1"; "M2"; "M3"; "S1"; "I1"; "D1"; "D2"; "T1"; "T2"; "T3"; "T4"; "T5"; "T6" ]
+let familyOrder =
+    [ "E1"; "E2"; "M1"; "M2"; "M3"; "S1"; "I1"; "I2"; "D1"; "D2"; "D3"; "D4"; "D5"; "R1"; "T1"; "T2"; "T3"; "T4a"; "T4b"; "T4c"; "T4d"; "T4e"; "T5"; "T6" ]
 
-let all: Law list =
-    Enumeration.laws @ Maps.laws @ Splitting.laws @ Invariances.laws @ Duality.laws @ Duality.solverLaws
-    @ OptimalSetLaws.laws @ StationarityLaws.laws @ PathLaws.laws @ CheckLaws.laws
+/// The catalogue applied to a solver of the convex program (laws that solve nothing ignore it).
+let lawsFor (solver: SolverUnderTest.SolverUnderTest) : Law list =
+    Enumeration.laws @ Maps.laws @ Splitting.laws @ Invariances.laws @ Duality.laws @ Duality.solverLaws solver
+    @ OptimalSetLaws.laws solver @ StationarityLaws.laws solver @ GapIdentity.laws @ Units.laws solver
+    @ PathLaws.laws solver @ CheckLaws.laws solver
     |> List.sortBy (fun l -> match List.tryFindIndex ((=) l.Family) familyOrder with Some i -> i | None -> familyOrder.Length)
+
+/// The catalogue of the project's solver: what the runner and the xunit host run.
+let all: Law list = lawsFor SolverUnderTest.ours
 
 let families = all |> List.map (fun l -> l.Family) |> List.distinct
 
 let runCommand = "dotnet run --project properties/HiddenConvex.Properties -c Release --"
 
-/// Configurations: quick (CI), default, deep. Sizes: see Generators.maxN / maxD.
+/// Configurations: quick (CI), default, deep. Sizes: see Inputs.maxN / maxD.
 let quick = { MaxTest = 40; StartSize = 1; EndSize = 56; Seed = 20261127UL; Replay = None; Command = runCommand }
 let standard = { quick with MaxTest = 200; EndSize = 80 }
 let deep = { quick with MaxTest = 500; EndSize = 112 }

@@ -1,5 +1,5 @@
 /// Shared set-up of a property case: named tolerances, vectors, the convex objective oracle and stamps
-/// (the core objects of a generated problem are built in Generators: enumerate, betaOf, solve).
+/// (the core objects of a generated problem are built in SolvedProblems: enumerate, betaOf, solveWith).
 module HiddenConvex.Properties.Context
 
 open MathNet.Numerics.LinearAlgebra
@@ -8,7 +8,14 @@ open HiddenConvex.Core.Convex
 open HiddenConvex.Core.Data
 open HiddenConvex.Core.Losses
 open HiddenConvex.Core.Numerics
-open HiddenConvex.Properties.Generators
+open HiddenConvex.Properties.Inputs
+open HiddenConvex.Properties.Draws
+open HiddenConvex.Properties.DataGenerators
+open HiddenConvex.Properties.ProblemGenerators
+open HiddenConvex.Properties.NetworkGenerators
+open HiddenConvex.Properties.PointGenerators
+open HiddenConvex.Properties.SolverUnderTest
+open HiddenConvex.Properties.SolvedProblems
 
 let tol name (t: Tolerance) = name, t
 let objectiveTol = tol "Tolerances.Objective" Tolerances.Objective
@@ -30,3 +37,13 @@ let convexObjectiveOracle (p: ProblemSpec) (beta: float) (blocks: BlockSpec[]) =
     loss.Value(vec z, vec p.Y) + beta * (blocks |> Array.sumBy (fun b -> Oracles.norm b.W)), z
 
 let sizeStamp prefix (k: int) = sprintf "%s=%d" prefix k
+
+/// γ_k = k u/(1 − k u), u = 2^−53 (THEORY.md §4.1; the core's Rounding.Gamma).
+let gamma (k: int) = Rounding.Gamma(int64 k)
+
+/// B(θ) of THEORY.md §4.1 for the computed L_β(θ) (the core's NetworkObjective.Rounding).
+let objectiveRounding (net: Network) (data: Dataset) (loss: Loss) (beta: float) =
+    HiddenConvex.Core.Networks.NetworkObjective.Rounding(net, data, loss, beta)
+
+/// B_low of THEORY.md §4.1 for the computed lower bound −ℓ*(−t v) (the core's Loss.LowerRounding).
+let lowerRounding (loss: Loss) (v: Vector<float>) (y: Vector<float>) (t: float) (lower: float) = loss.LowerRounding(v, y, t, lower)

@@ -6,7 +6,14 @@ open FsCheck.FSharp
 open MathNet.Numerics.LinearAlgebra
 open HiddenConvex.Core.Arrangements
 open HiddenConvex.Properties.Law
-open HiddenConvex.Properties.Generators
+open HiddenConvex.Properties.Inputs
+open HiddenConvex.Properties.Draws
+open HiddenConvex.Properties.DataGenerators
+open HiddenConvex.Properties.ProblemGenerators
+open HiddenConvex.Properties.NetworkGenerators
+open HiddenConvex.Properties.PointGenerators
+open HiddenConvex.Properties.SolverUnderTest
+open HiddenConvex.Properties.SolvedProblems
 open HiddenConvex.Properties.Context
 
 /// Data with a seed for the random directions the property samples.
@@ -48,7 +55,7 @@ let witnesses (c: EnumCase) =
 /// Cover's count in general position; the exact (Whitney) count of the de-duplicated arrangement otherwise.
 let count (c: EnumCase) =
     let set = enumerateSpec c.Data
-    if isExactKind c.Data then
+    if hasExactBase c.Data then
         let expected = Oracles.exactCellCount c.Data.Base
         let rank = Oracles.exactRank c.Data.Base
         verdict (stamps c @ [ "oracle=exact-integer"; sizeStamp "rank" rank ])
@@ -87,7 +94,38 @@ let sampling (c: EnumCase) =
               (match sampledMissing with Some s -> sprintf "pattern %O" s | None -> "all found") "all found"
           exact "PatternSampler marks its set as not exact" (not sampled.IsExact) (string sampled.IsExact) "false" ]
 
+/// E2 (THEORY.md §2): |S(X)| ≤ Cov(N, r) ≤ Cov(n, r) ≤ Cov(n, d) with N the de-duplicated row count
+/// and r = rank X (exact for integer data), equality |S(X)| = Cov(N, r) iff the N normals are in general
+/// position in the row space, and the count the CLI guards the exact path with, Cov(n_{≠0}, d)
+/// (CoverCount.GeneralPosition over the nonzero rows, "always safe" in §2), is never below the count.
+let countBound (c: EnumCase) =
+    let set = enumerateSpec c.Data
+    let count = set.Count
+    let nonzero = c.Data.X |> Array.filter (Array.exists ((<>) 0.0)) |> Array.length
+    let guard =
+        if nonzero = 0 then 1L else HiddenConvex.Core.Arrangements.CoverCount.GeneralPosition(nonzero, dim c.Data)
+    let guardCheck =
+        atMost "the count guard Cov(n_≠0, d) (CoverCount.GeneralPosition) is never below |S(X)|" (tol "exact" (HiddenConvex.Core.Numerics.Tolerance(0.0, 0.0))) (float count) (float guard)
+    if hasExactBase c.Data then
+        let hyperplanes = Oracles.distinctHyperplanes c.Data.Base
+        let big = hyperplanes.Length
+        let r = Oracles.exactRank c.Data.Base
+        let bound = Oracles.coverBound big r
+        let general = Oracles.inGeneralPosition hyperplanes
+        verdict (stamps c @ [ sizeStamp "N" big; sizeStamp "rank" r; (if general then "normals=general-position" else "normals=special"); (if count = bound then "count=bound" else "count<bound") ])
+            [ atMost (sprintf "|S(X)| ≤ Cov(N, r) (N = %d distinct hyperplanes, r = %d)" big r) (tol "exact" (HiddenConvex.Core.Numerics.Tolerance(0.0, 0.0))) (float count) (float bound)
+              atMost "Cov(N, r) ≤ Cov(n, r)" (tol "exact" (HiddenConvex.Core.Numerics.Tolerance(0.0, 0.0))) (float bound) (float (Oracles.coverBound (n c.Data) r))
+              atMost "Cov(n, r) ≤ Cov(n, d)" (tol "exact" (HiddenConvex.Core.Numerics.Tolerance(0.0, 0.0))) (float (Oracles.coverBound (n c.Data) r)) (float (Oracles.coverBound (n c.Data) (dim c.Data)))
+              exact "|S(X)| = Cov(N, r) iff the N normals are in general position in the row space (every min(N, r) of them independent)"
+                  ((count = bound) = general) (sprintf "|S(X)| = %d, Cov(N, r) = %d" count bound) (if general then "equal (general position)" else "strictly below (not in general position)")
+              guardCheck ]
+    else
+        verdict (stamps c @ [ "oracle=none(gaussian)" ])
+            [ atMost "|S(X)| ≤ Cov(n, d)" (tol "exact" (HiddenConvex.Core.Numerics.Tolerance(0.0, 0.0))) (float count) (float (Oracles.coverBound (n c.Data) (dim c.Data)))
+              guardCheck ]
+
 let laws =
     [ Law.create "E1" "the enumeration lists distinct patterns, each realised strictly by its own witness" arbEnumCase (fun _ -> []) witnesses
       Law.create "E1" "the number of cells is Cover's count in general position and the exact count of the de-duplicated arrangement otherwise" arbEnumCase (fun _ -> []) count
-      Law.create "E1" "every pattern found by random sampling is in S(X)" arbEnumCase (fun _ -> []) sampling ]
+      Law.create "E1" "every pattern found by random sampling is in S(X)" arbEnumCase (fun _ -> []) sampling
+      Law.create "E2" "|S(X)| ≤ Cov(N, r) ≤ Cov(n, r) for every X, with equality iff the N de-duplicated normals are in general position, and the count guard is never below |S(X)|" arbEnumCase (fun _ -> []) countBound ]

@@ -9,7 +9,14 @@ open HiddenConvex.Core.Convex
 open HiddenConvex.Core.Pricing
 open HiddenConvex.Core.Networks
 open HiddenConvex.Properties.Law
-open HiddenConvex.Properties.Generators
+open HiddenConvex.Properties.Inputs
+open HiddenConvex.Properties.Draws
+open HiddenConvex.Properties.DataGenerators
+open HiddenConvex.Properties.ProblemGenerators
+open HiddenConvex.Properties.NetworkGenerators
+open HiddenConvex.Properties.PointGenerators
+open HiddenConvex.Properties.SolverUnderTest
+open HiddenConvex.Properties.SolvedProblems
 open HiddenConvex.Properties.Context
 
 /// A case and a seed for the permutation / orthogonal matrix drawn in the body.

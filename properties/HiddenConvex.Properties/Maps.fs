@@ -8,11 +8,15 @@ open HiddenConvex.Core.Convex
 open HiddenConvex.Core.Networks
 open HiddenConvex.Harness.Reporting
 open HiddenConvex.Properties.Law
-open HiddenConvex.Properties.Generators
+open HiddenConvex.Properties.Inputs
+open HiddenConvex.Properties.Draws
+open HiddenConvex.Properties.DataGenerators
+open HiddenConvex.Properties.ProblemGenerators
+open HiddenConvex.Properties.NetworkGenerators
+open HiddenConvex.Properties.PointGenerators
+open HiddenConvex.Properties.SolverUnderTest
+open HiddenConvex.Properties.SolvedProblems
 open HiddenConvex.Properties.Context
-
-let private netSpecOf (net: HiddenConvex.Core.Data.Network) =
-    { Kind = "core"; U = Array.init net.Width (fun i -> net.U.Row(i).ToArray()); Alpha = net.Alpha.ToArray() }
 
 let private blocksOf (w: ConvexPoint) =
     w.Blocks |> Seq.map (fun b -> { Pattern = string b.Pattern; Sign = b.Sign; W = b.W.ToArray() }) |> Seq.toArray
@@ -33,7 +37,7 @@ let psiObjective (c: PointCase) =
     let net = Maps.Psi w
     let observed = NetworkObjective.Value(net, data, lossOf c.Problem, beta)
     let nonzero = c.Blocks |> Array.filter (fun b -> Oracles.norm b.W > 0.0) |> Array.length
-    let spec = netSpecOf net
+    let spec = netSpecOf "core" net
     verdict (problemStamps c.Problem @ [ sizeStamp "blocks" c.Blocks.Length ])
         [ atMost "the generated W is feasible (max relative cone violation)" coneTol (w.MaxConeViolation data.X) 0.0
           agree "L_β(ψ(W)) = L^c_β(W)" objectiveTol observed expected
@@ -89,10 +93,10 @@ let private genMinimalCase =
             |> Array.filter (fun (u, a) -> a <> 0.0 && Oracles.norm u > 0.0)
             |> Array.map (fun (u, a) -> let r = sqrt (Oracles.norm u * abs a) in u |> Array.map (fun v -> v * r / Oracles.norm u), float (sign a) * r)
             |> Array.distinctBy (fun (u, a) -> patternString p.Data.X u, sign a)
-        return { Problem = p; Net = { Kind = "minimal"; U = Array.map fst neurons; Alpha = Array.map snd neurons } }
+        return { Problem = p; Net = { Kind = minimalNetwork.Kind; U = Array.map fst neurons; Alpha = Array.map snd neurons } }
     }
 
-let arbMinimalCase = Arb.fromGenShrink (genMinimalCase, fun c -> shrinkNet c.Net |> Seq.map (fun n -> { c with Net = { n with Kind = "minimal" } }))
+let arbMinimalCase = Arb.fromGenShrink (genMinimalCase, fun c -> shrinkNet c.Net |> Seq.map (fun n -> { c with Net = { n with Kind = minimalNetwork.Kind } }))
 
 /// Greedy matching of two neuron lists up to order, entrywise within the prediction tolerance.
 let private sameNeurons (a: NetSpec) (b: NetSpec) =
@@ -115,7 +119,7 @@ let roundTripNetwork (c: NetCase) =
     if not inS then verdict (problemStamps c.Problem @ [ "precondition=pattern-not-in-S(X)" ]) []
     else
         let net = networkOf (dim c.Problem.Data) c.Net
-        let back = Maps.Psi(Maps.Phi(net, p.Data, p.Patterns)) |> netSpecOf
+        let back = Maps.Psi(Maps.Phi(net, p.Data, p.Patterns)) |> netSpecOf "core"
         verdict (problemStamps c.Problem @ [ sizeStamp "m" c.Net.Alpha.Length ])
             [ exact "ψ(φ(θ)) = θ up to order and zero neurons (minimal θ, patterns in S(X))" (sameNeurons back c.Net)
                   (toJson back) (toJson c.Net) ]

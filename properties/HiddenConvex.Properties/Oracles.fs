@@ -5,7 +5,7 @@ module HiddenConvex.Properties.Oracles
 
 open System
 open System.Numerics
-open HiddenConvex.Properties.Generators
+open HiddenConvex.Properties.Inputs
 
 /// Exact rank of an integer matrix (fraction-free Gaussian elimination over BigInteger).
 let exactRank (rows: int64[][]) : int =
@@ -124,3 +124,17 @@ let phiPenaltyGap (x: float[][]) (beta: float) (net: NetSpec) =
     let full = 0.5 * beta * (Array.sumBy (fun u -> dot u u) net.U + Array.sumBy (fun a -> a * a) net.Alpha)
     let merged = beta * (phiBlocks x net |> Array.sumBy (fun (_, w, _) -> norm w))
     full - merged
+
+/// Cov(N, r) = 2 Σ_{k=0}^{r−1} C(N−1, k), with Cov(·, 0) = 1 (THEORY.md §2: no hyperplane of positive
+/// rank, one cell).
+let coverBound (hyperplanes: int) (rank: int) = if rank = 0 then 1 else coverCount hyperplanes rank
+
+/// General position of integer normals in their span (THEORY.md §2): every min(N, r) of them are
+/// linearly independent, r the rank of all of them (exact, over BigInteger).
+let inGeneralPosition (normals: int64[][]) =
+    let r = exactRank normals
+    let k = min normals.Length r
+    let rec subsets start (chosen: int64[] list) =
+        if chosen.Length = k then exactRank (List.toArray chosen) = k
+        else seq { start .. normals.Length - 1 } |> Seq.forall (fun j -> subsets (j + 1) (normals[j] :: chosen))
+    k = 0 || subsets 0 []

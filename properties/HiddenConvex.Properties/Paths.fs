@@ -10,11 +10,15 @@ open HiddenConvex.Core.Networks
 open HiddenConvex.Core.Numerics
 open HiddenConvex.Harness.Reporting
 open HiddenConvex.Properties.Law
-open HiddenConvex.Properties.Generators
+open HiddenConvex.Properties.Inputs
+open HiddenConvex.Properties.Draws
+open HiddenConvex.Properties.DataGenerators
+open HiddenConvex.Properties.ProblemGenerators
+open HiddenConvex.Properties.NetworkGenerators
+open HiddenConvex.Properties.PointGenerators
+open HiddenConvex.Properties.SolverUnderTest
+open HiddenConvex.Properties.SolvedProblems
 open HiddenConvex.Properties.Context
-
-let private specOf (net: HiddenConvex.Core.Data.Network) =
-    { Kind = "core"; U = Array.init net.Width (fun i -> net.U.Row(i).ToArray()); Alpha = net.Alpha.ToArray() }
 
 /// ‖θ − θ'‖ over all parameters (same width).
 let private distance (a: HiddenConvex.Core.Data.Network) (b: HiddenConvex.Core.Data.Network) =
@@ -67,7 +71,7 @@ let toNearlyMinimal (c: NetCase) =
            // f_θ(t)(X) is a sum of the terms α_i σ(X u_i) of each point θ(t), so it rounds at their size.
            atMost "f_θ(X) is constant along the path: max_t ‖f_θ(t)(X) − f_θ(X)‖∞, at the scale S = max_t Σ_i |α_i|‖σ(X u_i)‖∞ of its terms"
                (sprintf "Tolerances.Prediction at S = %s" (fmt termScale), Tolerance(Tolerances.Prediction.At termScale, 0.0)) predictionDrift 0.0
-           exact "the path ends nearly minimal" (nearlyMinimalOracle x (specOf path.End)) "false" "true"
+           exact "the path ends nearly minimal" (nearlyMinimalOracle x (netSpecOf "core" path.End)) "false" "true"
            atMost "continuity: every sampled step ‖Δθ‖ is at most the path's diameter max‖θ(t)‖" (tol "exact" (Tolerance(0.0, 0.0))) maxJump diameter ]
          @ (if already || steps.Length = 0 then
                 [ agree "a nearly minimal θ keeps its loss" objectiveTol path.EndLoss start ]
@@ -84,29 +88,30 @@ let toNearlyMinimal (c: NetCase) =
                       (penalty beta path.End < penalty beta net) (fmt (penalty beta path.End)) ("< " + fmt (penalty beta net))
                   atMost "the computed L_β does not rise overall (end ≤ start) beyond Tolerances.Objective" objectiveTol path.EndLoss start ]))
 
-let toGlobalMinimum (c: NetCase) =
+let toGlobalMinimum (solver: SolverUnderTest) (c: NetCase) =
     let p = enumerate c.Problem
     let beta, regime = betaOf p
     let net = networkOf (dim c.Problem.Data) c.Net
     let cp = convexProblem p beta
-    let r = ConvexSolver.Solve cp
+    let r = solver.Solve cp
     let path = Paths.ToGlobalMinimum(net, r.W, p.Data, p.Loss, beta, p.Patterns)
     let losses = path.Losses |> Seq.toArray
     let rises = [| for k in 0 .. losses.Length - 2 -> losses[k + 1] - losses[k] |]
     let eps = Tolerances.DefaultSolverGap
     let supp = (Maps.Phi(net, p.Data, p.Patterns)).NonZeroBlocks |> Seq.map (fun b -> string b.Block) |> Set.ofSeq
     let suppStar = r.W.NonZeroBlocks |> Seq.map (fun b -> string b.Block) |> Set.ofSeq
-    let maxWidth = path.Points |> Seq.map (fun q -> (specOf q.Network).Alpha |> Array.filter ((<>) 0.0) |> Array.length) |> Seq.max
+    let maxWidth = path.Points |> Seq.map (fun q -> (netSpecOf "core" q.Network).Alpha |> Array.filter ((<>) 0.0) |> Array.length) |> Seq.max
     verdict (problemStamps c.Problem @ [ regime; sizeStamp "m" c.Net.Alpha.Length ])
         [ exact "the solver certifies the optimum" (r.Status = SolverStatus.Optimal) r.StatusName "optimal"
           agree "the path starts at L_β(θ)" objectiveTol path.StartLoss (NetworkObjective.Value(net, p.Data, p.Loss, beta))
           atMost "non-increasing: largest rise between sampled points" objectiveTol (Array.fold max Double.NegativeInfinity (Array.append rises [| 0.0 |])) 0.0
-          atMost "the path ends at P*_c: end loss ≤ objective + ε·max(1,|P*|)" ("ε = Tolerances.DefaultSolverGap", Tolerance(eps * max 1.0 (abs r.Objective), 0.0)) path.EndLoss r.Objective
+          (let b = objectiveRounding path.End p.Data p.Loss beta
+           atMost "the path ends at P*_c: end loss ≤ objective + ε·|P*| + B(end)" (sprintf "ε = Tolerances.DefaultSolverGap, B(end) = %s (THEORY.md §4.1)" (fmt b), Tolerance(eps * abs r.Objective + b, 0.0)) path.EndLoss r.Objective)
           atMost "the end loss is ≥ the certified lower bound" objectiveTol r.Lower path.EndLoss
           atMost "width along the path ≤ |supp φ(θ) ∪ supp W*|" (tol "exact" (Tolerance(0.0, 0.0))) (float maxWidth) (float (Set.union supp suppStar).Count) ]
 
-let laws =
+let laws (solver: SolverUnderTest) =
     [ Law.create "T5" "the path of §8 from any network keeps f_θ, is continuous and strictly decreasing, and ends nearly minimal" arbNetCase
           (fun c -> try let p = enumerate c.Problem in pathFigure (Paths.ToNearlyMinimal(networkOf (dim c.Problem.Data) c.Net, p.Data, p.Loss, c.Problem.BetaRatio, p.Patterns)) "L_β along the path" with _ -> [])
           toNearlyMinimal
-      Law.create "T5" "the path from a minimal network to W* is non-increasing and ends at P*_c" Maps.arbMinimalCase (fun _ -> []) toGlobalMinimum ]
+      Law.create "T5" "the path from a minimal network to W* is non-increasing and ends at P*_c" Maps.arbMinimalCase (fun _ -> []) (toGlobalMinimum solver) ]

@@ -7,6 +7,8 @@
 ///   --no-report               write no report files
 ///   --replay "(s,g,size)" --law "SENTENCE"   replay one counterexample of one law
 ///   --list                    print the law catalogue and exit
+///   --soak N [--soak-from S]  run the laws under N fresh seeds S, S+1, … (S from the clock unless given) in the
+///                             chosen configuration; summary of every failure with its replay line; exit 1 on any
 /// Other flags go to Expecto (e.g. --sequenced, --summary). The last line is "N passed, N failed".
 module HiddenConvex.Properties.Program
 
@@ -26,6 +28,8 @@ type Options =
       NoReport: bool
       LawName: string option
       List: bool
+      Soak: int option
+      SoakFrom: uint64 option
       Rest: string list }
 
 let private parseReplay (s: string) =
@@ -46,17 +50,19 @@ let rec private parse (o: Options) (args: string list) =
     | "--replay" :: r :: rest -> parse { o with Config = { o.Config with Replay = Some (parseReplay r) } } rest
     | "--law" :: n :: rest -> parse { o with LawName = Some n } rest
     | "--list" :: rest -> parse { o with List = true } rest
+    | "--soak" :: k :: rest -> parse { o with Soak = Some (Int32.Parse k) } rest
+    | "--soak-from" :: s :: rest -> parse { o with SoakFrom = Some (UInt64.Parse s) } rest
     | x :: rest -> parse { o with Rest = o.Rest @ [ x ] } rest
 
 let private selected (o: Options) (family: string) (name: string) =
-    (match o.Families with Some fs -> List.contains family fs | None -> true)
+    (match o.Families with Some fs -> List.contains (family.ToUpperInvariant()) fs | None -> true)
     && (match o.LawName with Some n -> n = name | None -> true)
 
 let private configText (o: Options) =
     let c = o.Config
     let replay = match c.Replay with Some (s, g, z) -> sprintf " --replay \"(%d,%d,%d)\"" s g z | None -> ""
     sprintf "%s: %d cases per law, sizes %d..%d (n ≤ %d, d ≤ %d), --seed %d%s%s%s"
-        o.Profile c.MaxTest c.StartSize c.EndSize (Generators.maxN c.EndSize) (Generators.maxD c.EndSize) c.Seed replay
+        o.Profile c.MaxTest c.StartSize c.EndSize (Inputs.maxN c.EndSize) (Inputs.maxD c.EndSize) c.Seed replay
         (match o.Families with Some fs -> " --filter " + String.Join(",", fs) | None -> "")
         (match o.LawName with Some n -> sprintf " --law \"%s\"" n | None -> "")
 
@@ -75,7 +81,7 @@ let main argv =
     let parsed =
         try
             Ok (parse { Config = Catalogue.standard; Profile = "default"; Families = None; Report = None; NoReport = false
-                        LawName = None; List = false; Rest = [] } (List.ofArray argv))
+                        LawName = None; List = false; Soak = None; SoakFrom = None; Rest = [] } (List.ofArray argv))
         with e -> Error e.Message
     match parsed with
     | Error m ->
@@ -92,11 +98,20 @@ let main argv =
     else
     let root = Catalogue.repoRoot ()
     let laws = Catalogue.all |> List.filter (fun l -> selected o l.Family l.Name)
+    match o.Soak with
+    | Some count ->
+        let flags = match o.Profile with "deep" -> "--deep " | "quick" -> "--quick " | _ -> ""
+        let folder =
+            if o.NoReport then None
+            else Some (match o.Report with Some d -> Path.GetFullPath d | None -> Path.Combine(root, "reports", "soak-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss")))
+        Soak.run o.Config o.Profile flags laws count o.SoakFrom folder
+    | None ->
+    eprintfn "configuration: %s" (configText o)
     let regressions =
         if o.Config.Replay.IsSome then []
         else Regressions.load (Regressions.folder root) |> List.filter (fun c ->
                 match Catalogue.all |> List.tryFind (fun l -> l.Name = c.LawName) with
-                | Some l -> (match o.Families with Some fs -> List.contains l.Family fs || List.contains "R" fs | None -> true) && o.LawName.IsNone
+                | Some l -> (match o.Families with Some fs -> List.contains (l.Family.ToUpperInvariant()) fs || List.contains "R" fs | None -> true) && o.LawName.IsNone
                 | None -> o.LawName.IsNone)
     if laws.IsEmpty && regressions.IsEmpty then
         eprintfn "no law matches the selection (use --list)"

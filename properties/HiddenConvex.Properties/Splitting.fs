@@ -5,7 +5,14 @@ open FsCheck.FSharp
 open HiddenConvex.Core.Convex
 open HiddenConvex.Core.Networks
 open HiddenConvex.Properties.Law
-open HiddenConvex.Properties.Generators
+open HiddenConvex.Properties.Inputs
+open HiddenConvex.Properties.Draws
+open HiddenConvex.Properties.DataGenerators
+open HiddenConvex.Properties.ProblemGenerators
+open HiddenConvex.Properties.NetworkGenerators
+open HiddenConvex.Properties.PointGenerators
+open HiddenConvex.Properties.SolverUnderTest
+open HiddenConvex.Properties.SolvedProblems
 open HiddenConvex.Properties.Context
 
 /// A network, the neuron to split and the weights γ_j ≥ 0 (normalised to Σ γ_j = 1 in the body).
@@ -17,7 +24,7 @@ let private genSplit =
         // Splitting needs a neuron: an empty network gets one random neuron.
         let! u = Gen.arrayOfLength (dim c0.Problem.Data) gaussian
         let! a = gaussian
-        let c = if c0.Net.Alpha.Length > 0 then c0 else { c0 with Net = { Kind = "arbitrary"; U = [| u |]; Alpha = [| a |] } }
+        let c = if c0.Net.Alpha.Length > 0 then c0 else { c0 with Net = { Kind = arbitraryNetwork.Kind; U = [| u |]; Alpha = [| a |] } }
         let! i = Gen.choose (0, max 0 (c.Net.Alpha.Length - 1))
         let! k = Gen.choose (1, 4)
         let! raw = Gen.arrayOfLength k (Gen.frequency [ 4, uniform 0.01 1.0; 1, Gen.constant 0.0 ])
