@@ -41,11 +41,15 @@ public static class CertificateChecker
         return new Certificate(v, rho, t, lower, objective, priced.UpperProven, objectiveRounding, loss.LowerRounding(v, data.Y, t, lower));
     }
 
-    /// <summary>The largest double t with t·ρ̄ ≤ β, i.e. β/ρ̄ rounded down (THEORY.md §4.1: the computed t must be dual feasible).</summary>
+    /// <summary>
+    /// The largest double t with t·ρ̄ ≤ β in exact arithmetic, i.e. β/ρ̄ rounded down (THEORY.md §4.1: the computed t must be
+    /// dual feasible). The product is tested with one rounding of t·ρ̄ − β, whose sign is exact; a rounded t·ρ̄ can equal β
+    /// while t·ρ̄ exceeds it.
+    /// </summary>
     public static double FeasibleScale(double beta, double rhoUpper)
     {
         double t = beta / rhoUpper;
-        while (t > 0 && t * rhoUpper > beta) t = Math.BitDecrement(t);
+        while (t > 0 && Math.FusedMultiplyAdd(t, rhoUpper, -beta) > 0) t = Math.BitDecrement(t);
         return t;
     }
 }
