@@ -30,6 +30,7 @@ public static class PatternSampler
         for (int t = 0; t < directions; t++)
         {
             for (int k = 0; k < d; k++) u[k] = StandardNormal(rng);
+            // Stryker disable once Equality,Statement : not compilable: `is { } unit` or a removed continue leaves unit unassigned where it is read (CS0165), and Stryker, unable to name the mutant, would drop every mutant of Sample
             if (UnitNormals.Normalized(u) is not { } unit) continue;
             var direction = Vector<double>.Build.DenseOfArray(unit);
             if (!StrictlyInsideACell(x, rowNorms, direction)) continue;
