@@ -7,6 +7,7 @@ var benchmarks = new Dictionary<string, (string Summary, Func<string[], int> Run
     ["solve"] = ("certified solve times and gaps, and peak memory", SolverBenchmark.Run),
     ["check"] = ("hcv check time at n = 100, d = 3, m = 200", CheckBenchmark.Run),
     ["edge"] = ("hcv solve phase by phase at the edge of the exact path (planted teacher); --tiny: n ≤ 10", EdgeBenchmark.Run),
+    ["bnb"] = ("branch-and-bound pricing brackets on planted-teacher data, (200,3) to (1000,20)", BranchAndBoundBenchmark.Run),
 };
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var bench))
 {

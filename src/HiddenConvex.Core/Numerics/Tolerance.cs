@@ -121,6 +121,22 @@ public static class Tolerances
     /// Moreau conditions), at the scale of ‖g‖; Absolute·‖g‖ is the rounding-level feasibility slack of a face candidate.
     /// </summary>
     public static readonly Tolerance ConeProjection = new(1e-12, 1e-9);
+
+    /// <summary>
+    /// Branch-and-bound pricing (HiddenConvex.Core.Pricing): a row whose proven bound max x_j·u (or max −x_j·u) over a
+    /// node is at most this times ‖x_j‖ is treated as decided on the node. Its sign is then not branched on, and the
+    /// proven bound itself (not zero) enters the node's bound as a slack, so the decision costs accuracy, never soundness.
+    /// Rows are decided only at the rounding level of a projection; slivers of cells thinner than this are not separated.
+    /// </summary>
+    public const double DecidedRow = 1e-12;
+
+    /// <summary>
+    /// Active-set least squares of the branch-and-bound pricing: a variable enters when its gradient component along its
+    /// unit column exceeds this times the size of the terms summed into the residual (‖r‖ + ‖c‖ + Σ|z_t|‖m_t‖, the rounding
+    /// level of that inner product for d up to a few hundred). Any iterate yields a proven bound; this only sets how
+    /// exactly a node's bound is minimised.
+    /// </summary>
+    public const double ActiveSetOptimality = 1e-13;
 }
 
 /// <summary>Tolerances for answers of external implementations checked by `hcv conform`.</summary>
