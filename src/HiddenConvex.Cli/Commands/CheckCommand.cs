@@ -7,6 +7,7 @@ using HiddenConvex.Core.IO;
 using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Networks;
 using HiddenConvex.Core.Numerics;
+using HiddenConvex.Core.Pricing;
 using HiddenConvex.Core.Verification;
 
 namespace HiddenConvex.Cli.Commands;
@@ -115,9 +116,20 @@ public sealed class CheckCommand : HcvCommand
             (hiddenBias ? " (with the ones column of --hidden-bias)" : network.InputDim == data.D + 1 ? " (did you forget --hidden-bias?)" : ""));
 
         Console.Error.WriteLine($"hcv check: n = {data.N}, d = {data.D}, width {network.Width}, {loss}, beta = {Fmt.Value(beta)}");
-        var patterns = choice.Build(data, parse.GetValue(_seed));
-        Console.Error.WriteLine($"  {patterns.Count} activation cells ({patterns.Method})");
-        var report = OptimalityCheck.Check(network, data, loss, beta, patterns, settings);
+        double timeLimit = settings.Solver.TimeLimitSeconds;
+        var bnb = new BranchAndBoundOracleSettings
+        {
+            Search = new BranchAndBoundSettings
+            {
+                RelativeTolerance = BracketShareOfGap * settings.GapTolerance, TimeLimitSeconds = timeLimit,
+                Progress = PatternChoice.ProgressTo(Console.Error), ProgressIntervalSeconds = 2,
+            },
+            Beta = beta, TotalSeconds = timeLimit,
+        };
+        var setup = choice.Build(data, parse.GetValue(_seed), network, bnb, Console.Error);
+        var patterns = setup.Cells;
+        Console.Error.WriteLine($"  {setup.Description}");
+        var report = OptimalityCheck.Check(network, data, loss, beta, setup.Oracle, patterns, settings);
         var balance = BalanceAtStationarity.Of(network, data, loss, beta, patterns, report.Stationarity, settings.Kink);
 
         Written? written = null;
@@ -132,11 +144,17 @@ public sealed class CheckCommand : HcvCommand
         else if (improve is not null)
             Console.Error.WriteLine($"  nothing written to {improve}: no improvement found");
 
-        var record = CheckJson.Of(report, balance, patterns, settings, improve, written);
+        var record = CheckJson.Of(report, balance, setup, settings, improve, written);
         if (parse.GetValue(_json)) JsonOutput.Print(record);
         else Console.Out.Write(Text(record));
         return report.ExitCode();
     }
+
+    /// <summary>
+    /// The bracket on ρ(v) is closed to this share of ε_gap (relative): the certificate's dual scale t = β/ρ̄ then costs at
+    /// most about that share of the gap tolerance.
+    /// </summary>
+    public const double BracketShareOfGap = 0.1;
 
     /// <summary>What --improve wrote: the network, its width, L_β, and in words what it is.</summary>
     public sealed record Written(Network Network, double Objective, string Description);
@@ -147,11 +165,11 @@ public sealed class CheckCommand : HcvCommand
         double ProvenGap, double ObjectiveRounding, double LowerRounding, bool Certified, bool Refuted, string? RefutedBy, bool LowerProven, double Rho, double Beta, double Stationarity, double StationarityThreshold, double StationarityRelative,
         bool Stationary, int KinkRows, double LocalGap, double LocalRelativeGap, bool Scaled, double ScaledTolerance,
         bool NearlyMinimal, double ColinearityTolerance, string? WhyNotNearlyMinimal, int Width, int Slots, int MinimalWidth,
-        EscapeJson? EscapeNeuron, double? PathDecrease, ConvexJson? Convex, int Cells, bool PatternsExact, string PatternMethod,
+        EscapeJson? EscapeNeuron, double? PathDecrease, ConvexJson? Convex, int Cells, bool PatternsExact, string PatternMethod, PricingJson? Pricing,
         string? Improved, string? ImprovedBy, int? ImprovedWidth, double? ImprovedObjective, TolerancesJson Tolerances, double Seconds)
     {
         /// <summary>The record of a report.</summary>
-        public static CheckJson Of(OptimalityReport r, BalanceAtStationarity b, PatternSet patterns, CheckSettings s, string? improve, Written? w) =>
+        public static CheckJson Of(OptimalityReport r, BalanceAtStationarity b, PricingSetup setup, CheckSettings s, string? improve, Written? w) =>
             new(r.VerdictName, r.DecidedBy.Name(), r.Explanation, r.Objective, r.Lower, r.Gap, r.RelativeGap,
                 r.Certificate.ProvenGap, r.ObjectiveRounding, r.Certificate.LowerRounding, r.Certificate.CertifiedAt(s.GapTolerance),
                 r.Refutation is not null, r.Refutation?.Description, r.LowerProven, r.Rho, r.Beta,
@@ -161,7 +179,7 @@ public sealed class CheckCommand : HcvCommand
                 r.Escape is { } e ? new EscapeJson(e.U.ToArray(), e.Alpha, e.ActualDecrease, e.Scale, e.Block.Sign, r.Rho - r.Beta, e.Rounding, e.Refutes) : null,
                 r.PathToNearlyMinimal?.Decrease,
                 r.Convex is { } c ? new ConvexJson(c.StatusName, c.Objective, c.Lower, r.Objective - c.Objective) : null,
-                patterns.Count, patterns.IsExact, patterns.Method,
+                setup.Cells.Count, setup.Cells.IsExact, setup.Oracle.Method, PricingJson.Of(setup.Oracle),
                 w is null ? null : improve, w?.Description, w?.Network.Width, w?.Objective,
                 new TolerancesJson(s.GapTolerance, s.LocalGapTolerance, s.Stationarity.Absolute, s.Stationarity.Relative, s.Kink.Relative,
                     s.Pricing.Absolute, s.Pricing.Relative, s.Solver.TimeLimitSeconds),
@@ -188,9 +206,11 @@ public sealed class CheckCommand : HcvCommand
         void Line(string label, string value) => sb.Append($"{label,-22} {value}\n");
         Line("verdict", $"{r.Verdict} (decided by {r.DecidedBy})");
         Line("objective L_beta", Fmt.Value(r.Objective));
-        Line("lower bound on P*", $"{Fmt.Value(r.Lower)}{(r.PatternsExact ? "" : " (sampled patterns: not proven)")}");
+        Line("lower bound on P*", $"{Fmt.Value(r.Lower)}{(r.LowerProven ? "" : " (sampled patterns: not proven)")}");
         Line("gap", $"{Fmt.Small(r.Gap)}; proven gap {Fmt.Small(r.ProvenGap)} with rounding (relative {Fmt.Small(r.RelativeGap)}, tolerance {Fmt.Small(r.Tolerances.Gap)})");
         Line("rho(v) / beta", $"{Fmt.Value(r.Rho)} / {Fmt.Value(r.Beta)}");
+        if (r.Pricing is { } bb)
+            Line("pricing (bnb)", $"rho in [{Fmt.Value(bb.RhoLower)}, {Fmt.Value(bb.RhoUpper)}] ({bb.Status}, {bb.Nodes} nodes); {bb.Calls} brackets, {Fmt.Seconds(bb.Seconds)} s");
         Line("stationarity", $"{Fmt.Small(r.Stationarity)} (threshold {Fmt.Small(r.StationarityThreshold)}, relative {Fmt.Small(r.StationarityRelative)}, {r.KinkRows} kink rows)");
         Line("gap on own slots", $"{Fmt.Small(r.LocalGap)} (relative {Fmt.Small(r.LocalRelativeGap)}, tolerance {Fmt.Small(r.Tolerances.LocalGap)})");
         Line("scaled", $"{YesNo(r.Scaled)} (| ‖u_i‖ − |α_i| | within the T4a bound of its stationarity, at most {Fmt.Small(r.ScaledTolerance)})");

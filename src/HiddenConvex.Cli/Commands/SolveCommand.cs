@@ -5,6 +5,7 @@ using HiddenConvex.Core.Data;
 using HiddenConvex.Core.IO;
 using HiddenConvex.Core.Networks;
 using HiddenConvex.Core.Pipeline;
+using HiddenConvex.Core.Pricing;
 
 namespace HiddenConvex.Cli.Commands;
 
@@ -73,11 +74,21 @@ public sealed class SolveCommand : HcvCommand
         var data = _problem.LoadData(parse, parse.GetValue(_data)!, loss);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        if (!quiet) Console.Error.WriteLine($"solve: enumerating patterns ({choice.Spec}) for n = {data.N}, d = {data.D} ...");
-        var patterns = choice.Build(data, parse.GetValue(_seed));
-        if (!quiet) Console.Error.WriteLine($"solve: {patterns.Count} patterns ({patterns.Method}) in {Fmt.Seconds(clock.Elapsed.TotalSeconds)} s");
+        var log = quiet ? null : Console.Error;
+        if (!quiet) Console.Error.WriteLine($"solve: patterns {choice.Spec} for n = {data.N}, d = {data.D} ...");
+        var bnb = new BranchAndBoundOracleSettings
+        {
+            Search = new BranchAndBoundSettings
+            {
+                RelativeTolerance = CheckCommand.BracketShareOfGap * settings.Tolerance, TimeLimitSeconds = settings.TimeLimitSeconds,
+                Progress = quiet ? null : PatternChoice.ProgressTo(Console.Error), ProgressIntervalSeconds = 2,
+            },
+            Beta = beta, TotalSeconds = settings.TimeLimitSeconds,
+        };
+        var setup = choice.Build(data, parse.GetValue(_seed), null, bnb, log);
+        if (!quiet) Console.Error.WriteLine($"solve: {setup.Description} in {Fmt.Seconds(clock.Elapsed.TotalSeconds)} s");
 
-        var problem = new ConvexProblem(data, loss, beta, patterns);
+        var problem = new ConvexProblem(data, loss, beta, setup.Oracle);
         var solution = CertifiedPipeline.Run(problem, new PipelineSettings
         {
             Solver = settings, MaxSupportsForMStar = MaxSupportsForMStar, Log = quiet ? null : Console.Error,
@@ -98,7 +109,7 @@ public sealed class SolveCommand : HcvCommand
     /// <summary>The --json record of a solve.</summary>
     public sealed record SolveJson(
         string Status, double Objective, double Lower, double Gap, double RelativeGap, double Tolerance,
-        int Patterns, bool ExactPatterns, string PatternMethod, int? ActiveBlocks, int? Rank, string? OptimalSet,
+        int? Patterns, bool ExactPatterns, bool LowerProven, string PatternMethod, PricingJson? Pricing, int? ActiveBlocks, int? Rank, string? OptimalSet,
         int SolutionSupport, int Support, bool Pruned, int? MStar, int Iterations, int NewtonSteps, double MaxConeViolation,
         double Seconds, double SolverSeconds, double Beta, string Loss, double LossScale, bool HiddenBias, NetJson Network)
     {
@@ -108,7 +119,7 @@ public sealed class SolveCommand : HcvCommand
             var r = s.Solve;
             var p = s.Problem;
             return new SolveJson(r.StatusName, r.Objective, r.Lower, r.Gap, r.RelativeGap, tolerance,
-                p.Patterns!.Count, p.Patterns.IsExact, p.Patterns.Method, s.OptimalSet?.Active.Count, s.OptimalSet?.Rank, s.OptimalSetFailure,
+                p.Patterns?.Count, p.Patterns?.IsExact ?? false, p.BoundsFullProgram, p.Patterns?.Method ?? p.Oracle.Method, PricingJson.Of(p.Oracle), s.OptimalSet?.Active.Count, s.OptimalSet?.Rank, s.OptimalSetFailure,
                 r.W.NonZeroBlocks.Count(), s.Final.NonZeroBlocks.Count(), s.UsedPruned, s.MStar, r.Iterations, r.NewtonSteps, r.MaxConeViolation,
                 seconds, r.Seconds, p.Beta, p.Loss.Name, p.Loss.Scale, hiddenBias, NetJson.Of(s.Network));
         }
@@ -142,11 +153,13 @@ public sealed class SolveCommand : HcvCommand
     {
         var sb = new System.Text.StringBuilder();
         void Line(string key, string value) => sb.Append($"{key,-20} {value}\n");
-        Line("status", j.Status + (j.ExactPatterns ? "" : "  (sampled patterns: the lower bound holds for the sampled program only)"));
+        Line("status", j.Status + (j.LowerProven ? "" : "  (sampled patterns: the lower bound holds for the sampled program only)"));
         Line("objective", Fmt.Value(j.Objective));
         Line("lower bound", Fmt.Value(j.Lower));
         Line("gap", $"{Fmt.Small(j.Gap)}  (relative {Fmt.Small(j.RelativeGap)}, target {Fmt.Small(j.Tolerance)})");
-        Line("patterns", $"{j.Patterns} ({j.PatternMethod}), {2 * j.Patterns} blocks");
+        Line("patterns", j.Patterns is { } count ? $"{count} ({j.PatternMethod}), {2 * count} blocks" : $"not enumerated ({j.PatternMethod})");
+        if (j.Pricing is { } bb)
+            Line("pricing (bnb)", $"last rho in [{Fmt.Value(bb.RhoLower)}, {Fmt.Value(bb.RhoUpper)}] ({bb.Status}); {bb.Calls} brackets, {bb.TotalNodes} nodes, {Fmt.Seconds(bb.Seconds)} s");
         Line("iterations", $"{j.Iterations} outer, {j.NewtonSteps} Newton, working set {s.Solve.WorkingSetSize}");
         Line("active blocks", j.ActiveBlocks is { } a ? $"{a} (rank {j.Rank})" : $"n/a ({j.OptimalSet})");
         Line("solution support", Fmt.Int(j.SolutionSupport));

@@ -22,6 +22,10 @@ public static class Fmt
     public static string Seconds(double s) => Special(s) ?? s.ToString("F2", Inv);
 
     /// <summary>An integer.</summary>
+    /// <summary>A PascalCase name in kebab case, as JSON and the text output spell statuses ("TimeLimit" → "time-limit").</summary>
+    public static string Kebab(string name) =>
+        System.Text.RegularExpressions.Regex.Replace(name, "(?<=[a-z0-9])([A-Z])", "-$1").ToLowerInvariant();
+
     public static string Int(long k) => k.ToString(Inv);
 
     /// <summary>

@@ -1,0 +1,206 @@
+using HiddenConvex.Core.Data;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace HiddenConvex.Core.Pricing;
+
+/// <summary>
+/// Settings of <see cref="BranchAndBoundOracle"/>. Every field has a default; use <c>with</c> to change one.
+/// </summary>
+public sealed record BranchAndBoundOracleSettings
+{
+    /// <summary>
+    /// The settings of each bracket (default: <see cref="BranchAndBoundSettings"/>'s defaults with RelativeTolerance 1e-7,
+    /// a tenth of <see cref="Numerics.Tolerances.CheckGap"/>: the certificate's scale t = β/ρ̄ then loses at most that share
+    /// of the bound). Its time limit is the limit of one call; its seeds are extended by the oracle's own.
+    /// </summary>
+    public BranchAndBoundSettings Search { get; init; } = new() { RelativeTolerance = 1e-7 };
+
+    /// <summary>
+    /// β of the program priced for (default null). When set, a bracket stops as soon as ρ̄ ≤ β or ρ̲ &gt; β(1 +
+    /// <see cref="RefutationMargin"/>). At ρ̄ ≤ β the certificate's scale may reach t = 1 (THEORY.md §4), which is where a
+    /// point near the optimum has its best bound; a tighter ρ̄ could only widen t beyond 1.
+    /// </summary>
+    public double? Beta { get; init; }
+
+    /// <summary>
+    /// A bracket stops once a block prices above β(1 + this) (default 1e-2): ρ(v) is then at least 1 % above β, the escape
+    /// neuron of THEORY.md §9 exists, and the certificate at t = β/ρ̄ ≤ 1/1.01 is far from ε_gap; closing the bracket
+    /// further would spend the budget on a bound that decides nothing. Soundness does not depend on it (ρ̄ stays proven).
+    /// </summary>
+    public double RefutationMargin { get; init; } = 1e-2;
+
+    /// <summary>
+    /// Wall-clock budget over all calls in seconds (default +∞). Each call gets min(Search.TimeLimitSeconds, what is left);
+    /// once it is spent a call still computes its first bracket (the two root bounds and the seeds' cells) with
+    /// <see cref="MinimumCallSeconds"/>, so every answer carries a proven ρ̄.
+    /// </summary>
+    public double TotalSeconds { get; init; } = double.PositiveInfinity;
+
+    /// <summary>Time limit of a call once <see cref="TotalSeconds"/> is spent (default 0.05 s).</summary>
+    public double MinimumCallSeconds { get; init; } = 0.05;
+
+    /// <summary>
+    /// Time limit of the heuristic search for blocks above a threshold that column generation asks for
+    /// (<see cref="BranchAndBoundOracle.BlocksAbove"/>, default 5 s).
+    /// </summary>
+    public double ColumnSearchSeconds { get; init; } = 5;
+
+    /// <summary>Maximisers of earlier calls kept as seeds of the next (default 64; the oldest are dropped first).</summary>
+    public int RememberedSeeds { get; init; } = 64;
+
+    /// <summary>Checks every field; returns this.</summary>
+    /// <exception cref="InvalidInputException">A field is out of range, named in the message.</exception>
+    public BranchAndBoundOracleSettings Validated(int inputDim)
+    {
+        ArgumentNullException.ThrowIfNull(Search);
+        Search.Validated(inputDim);
+        InvalidInputException.Require(Beta is null || (double.IsFinite(Beta.Value) && Beta.Value > 0), $"β must be a positive finite number, got {Beta}");
+        InvalidInputException.Require(double.IsFinite(RefutationMargin) && RefutationMargin >= 0, $"refutation margin must be finite and ≥ 0, got {RefutationMargin}");
+        InvalidInputException.Require(TotalSeconds > 0, $"the total time budget must be positive, got {TotalSeconds}");
+        Guard.Positive(MinimumCallSeconds, "minimum call time (seconds)");
+        Guard.Positive(ColumnSearchSeconds, "column search time (seconds)");
+        InvalidInputException.Require(RememberedSeeds >= 0, $"remembered seeds must be ≥ 0, got {RememberedSeeds}");
+        return this;
+    }
+}
+
+/// <summary>
+/// The pricing oracle that needs no enumeration of S(X) (THEORY.md §4a): each <see cref="Price"/> is a proven bracket
+/// ρ̲ ≤ ρ(v) ≤ ρ̄ by branch and bound (<see cref="BranchAndBoundPricing"/>), and the certificate of THEORY.md §4 built on ρ̄
+/// bounds the full program (<see cref="BoundsFullProgram"/> is true whatever the bracket's width: ρ̄ is always proven).
+/// </summary>
+/// <remarks>
+/// The last bracket is kept: the certificate, the escape neuron and column generation price the same v one after the other.
+/// Maximisers found are remembered as seeds of later calls (the next dual vector is usually close), after the seeds given
+/// at construction (e.g. the neurons of a network being checked). <see cref="BlocksAbove"/> is heuristic (column generation
+/// only needs some violated block): the best block of a short bracket, with <see cref="PricedBlocks.Complete"/> only when the
+/// bracket proves that no block exceeds the threshold.
+/// </remarks>
+public sealed class BranchAndBoundOracle : IPricingOracle
+{
+    private readonly BranchAndBoundPricing _search;
+    private readonly BranchAndBoundOracleSettings _settings;
+    private readonly List<Vector<double>> _givenSeeds;
+    private readonly List<Vector<double>> _remembered = [];
+    private readonly System.Diagnostics.Stopwatch _clock = new();
+    private double[]? _lastV;
+    private PricingBracket? _lastBracket;
+    private PricingResult? _lastResult;
+
+    /// <summary>Prepares the oracle for data X with seed directions (e.g. a network's neurons) and settings.</summary>
+    /// <exception cref="InvalidInputException">X is empty or not finite, a seed has the wrong length, or a setting is out of range.</exception>
+    public BranchAndBoundOracle(Matrix<double> x, IEnumerable<Vector<double>>? seeds = null, BranchAndBoundOracleSettings? settings = null)
+    {
+        _search = new BranchAndBoundPricing(x);
+        N = x.RowCount;
+        D = x.ColumnCount;
+        _settings = (settings ?? new BranchAndBoundOracleSettings()).Validated(D);
+        _givenSeeds = (seeds ?? []).Where(s => s.L2Norm() > 0).ToList();
+        _ = (_settings.Search with { Seeds = _givenSeeds }).Validated(D);
+        Geometry = new BlockGeometry(x);
+    }
+
+    /// <inheritdoc />
+    public int N { get; }
+
+    /// <inheritdoc />
+    public int D { get; }
+
+    /// <inheritdoc />
+    public string Method => "bnb";
+
+    /// <inheritdoc />
+    public bool BoundsFullProgram => true;
+
+    /// <inheritdoc />
+    public BlockGeometry Geometry { get; }
+
+    /// <summary>The bracket of the last call (null before the first).</summary>
+    public PricingBracket? LastBracket => _lastBracket;
+
+    /// <summary>Brackets computed (cached answers not counted).</summary>
+    public int Calls { get; private set; }
+
+    /// <summary>Nodes bounded over all calls.</summary>
+    public long TotalNodes { get; private set; }
+
+    /// <summary>Seconds spent in brackets over all calls.</summary>
+    public double Seconds => _clock.Elapsed.TotalSeconds;
+
+    /// <summary>Brackets that stopped at a limit (time, nodes, memory) rather than with a proven outcome.</summary>
+    public int LimitedCalls { get; private set; }
+
+    /// <summary>
+    /// ρ(v) as a proven bracket (THEORY.md §4a): <see cref="PricingResult.Rho"/> = ρ̲ attained by the best block found,
+    /// <see cref="PricingResult.Upper"/> = ρ̄, outward rounded. The stopping rule is <see cref="BranchAndBoundPricing"/>'s,
+    /// with StopBelow = β and StopAbove = β(1 + margin) when β is set.
+    /// </summary>
+    public PricingResult Price(Vector<double> v)
+    {
+        ArgumentNullException.ThrowIfNull(v);
+        if (_lastResult is not null && _lastV is not null && SameVector(v, _lastV)) return _lastResult;
+        var bracket = Bracket(v, CallSettings(_settings.Search.TimeLimitSeconds));
+        return Remember(v, bracket);
+    }
+
+    /// <summary>
+    /// Some blocks with ‖π_b(v)‖ ≥ threshold (heuristic, for column generation): the best block of a bracket limited to
+    /// <see cref="BranchAndBoundOracleSettings.ColumnSearchSeconds"/> (or the last bracket at this v). Complete only when the
+    /// bracket proves ρ(v) &lt; threshold, i.e. no block of S(X) is above it.
+    /// </summary>
+    public PricedBlocks BlocksAbove(Vector<double> v, double threshold, int maxCount = int.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(v);
+        var result = _lastResult is not null && _lastV is not null && SameVector(v, _lastV)
+            ? _lastResult
+            : Remember(v, Bracket(v, CallSettings(Math.Min(_settings.ColumnSearchSeconds, _settings.Search.TimeLimitSeconds))));
+        var found = result.Rho >= threshold && maxCount > 0 ? new[] { result.Best } : [];
+        return new PricedBlocks(found, result.Upper < threshold);
+    }
+
+    /// <summary>Every block of S(X) belongs to the program.</summary>
+    public bool Includes(Block block) => true;
+
+    private PricingBracket Bracket(Vector<double> v, BranchAndBoundSettings settings)
+    {
+        _clock.Start();
+        try { return _search.Bracket(v, settings); }
+        finally { _clock.Stop(); }
+    }
+
+    private BranchAndBoundSettings CallSettings(double callLimit)
+    {
+        double left = _settings.TotalSeconds - Seconds;
+        double limit = Math.Max(_settings.MinimumCallSeconds, Math.Min(callLimit, left));
+        var seeds = _givenSeeds.Concat(Enumerable.Reverse(_remembered)).ToList();
+        var s = _settings.Search with { TimeLimitSeconds = limit, Seeds = seeds };
+        if (_settings.Beta is { } beta) s = s with { StopBelow = beta, StopAbove = beta * (1 + _settings.RefutationMargin) };
+        return s;
+    }
+
+    private PricingResult Remember(Vector<double> v, PricingBracket bracket)
+    {
+        Calls++;
+        TotalNodes += bracket.Nodes;
+        if (bracket.Status is BracketStatus.TimeLimit or BracketStatus.NodeLimit or BracketStatus.MemoryLimit) LimitedCalls++;
+        var best = bracket.Best ?? throw new InvalidOperationException(
+            "branch-and-bound pricing found no cell with an interior witness (every tried direction lay on a hyperplane of X)");
+        if (best.Value > 0 && _settings.RememberedSeeds > 0)
+        {
+            _remembered.Add(best.Maximiser);
+            if (_remembered.Count > _settings.RememberedSeeds) _remembered.RemoveAt(0);
+        }
+        _lastV = v.ToArray();
+        _lastBracket = bracket;
+        _lastResult = new PricingResult(best.Priced, best.Maximiser, bracket.Upper, UpperProven: true);
+        return _lastResult;
+    }
+
+    private static bool SameVector(Vector<double> v, double[] w)
+    {
+        if (v.Count != w.Length) return false;
+        for (int i = 0; i < w.Length; i++)
+            if (v[i] != w[i]) return false;
+        return true;
+    }
+}
