@@ -241,7 +241,7 @@ public sealed class CliContractTests : IDisposable
     }
 
     [Fact]
-    public void CheckTakesTimeLimitAndPatternChoicesAndRefusesBnb()
+    public void CheckAndSolveTakeTimeLimitAndEveryPatternChoice()
     {
         var r = ReferenceInstance.Load("ref00_n3_d2_gauss_f0.5");
         var net = _tmp.Write("n.json", """{"U": [[1, 0]], "alpha": [1]}""");
@@ -251,12 +251,40 @@ public sealed class CliContractTests : IDisposable
         Assert.Equal(30, o.GetProperty("tolerances").GetProperty("time_limit").GetDouble());
         var auto = Hcv.Run("check", r.Path, net, "--beta", r.BetaText, "--patterns", "auto", "--json").Json();
         Assert.True(auto.GetProperty("patterns_exact").GetBoolean());
-        foreach (var cmd in new[] { "check", "solve" })
-        {
-            string[] args = cmd == "check" ? ["check", r.Path, net, "--beta", r.BetaText, "--patterns", "bnb"] : ["solve", r.Path, "--beta", r.BetaText, "--patterns", "bnb"];
-            Hcv.Run(args).AssertBadInput("bnb", "not available yet");
-        }
+        Assert.Equal(JsonValueKind.Null, auto.GetProperty("pricing").ValueKind);
+        var exact = Hcv.Run("check", r.Path, net, "--beta", r.BetaText, "--patterns", "exact", "--json").Json();
+        var bnbRun = Hcv.Run("check", r.Path, net, "--beta", r.BetaText, "--patterns", "bnb", "--json");
+        var bnb = bnbRun.Json();
+        Assert.Equal("bnb", bnb.GetProperty("pattern_method").GetString());
+        Assert.True(bnb.GetProperty("lower_proven").GetBoolean(), bnbRun.ToString());
+        Assert.Equal(exact.GetProperty("verdict").GetString(), bnb.GetProperty("verdict").GetString());
+        var bracket = bnb.GetProperty("pricing");
+        Assert.True(bracket.GetProperty("rho_lower").GetDouble() <= bracket.GetProperty("rho_upper").GetDouble(), bnbRun.ToString());
+        var solved = Hcv.Run("solve", r.Path, "--beta", r.BetaText, "--patterns", "bnb", "--json", "--quiet");
+        var s = solved.Json();
+        Assert.Equal("optimal", s.GetProperty("status").GetString());
+        Assert.True(s.GetProperty("lower_proven").GetBoolean(), solved.ToString());
+        // The certified bracket meets the independently certified one of the reference instance.
+        Assert.True(s.GetProperty("lower").GetDouble() <= r.Upper && s.GetProperty("objective").GetDouble() >= r.Lower, solved.ToString());
+        Hcv.Run("check", r.Path, net, "--beta", r.BetaText, "--patterns", "bnb2").AssertBadInput("--patterns", "auto, exact, bnb or sampled:K");
         Hcv.Run("check", r.Path, net, "--beta", r.BetaText, "--time-limit", "0").AssertBadInput("--time-limit");
+    }
+
+    [Fact]
+    public void AnExplicitExactPathAboveTheGuardFailsWithItsNumbersAndAutoTakesBranchAndBound()
+    {
+        // 400 Gaussian rows in d = 8: about 10^17 cells, far above the memory bound; the check must answer at once.
+        var rng = new Random(5);
+        var rows = Enumerable.Range(0, 400).Select(_ => Enumerable.Range(0, 9).Select(_ => Math.Round(rng.NextDouble() * 2 - 1, 6)).ToArray()).ToArray();
+        var data = _tmp.Write("big.csv", string.Join("\n", rows.Select(r => string.Join(",", r.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))))) + "\n");
+        var net = _tmp.Write("big-net.json", """{"U": [[1, 0, 0, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0, 0, 0]], "alpha": [0.5, -0.5]}""");
+        Hcv.Run("check", data, net, "--beta", "0.01", "--patterns", "exact").AssertBadInput("cells", "--patterns bnb");
+        var run = Hcv.Run("check", data, net, "--beta", "0.01", "--json", "--time-limit", "20");
+        var o = run.Json();
+        Assert.Equal("bnb", o.GetProperty("pattern_method").GetString());
+        Assert.Contains("auto", run.Stderr);
+        Assert.True(o.GetProperty("lower_proven").GetBoolean(), run.ToString());
+        Assert.True(o.GetProperty("lower").GetDouble() <= o.GetProperty("objective").GetDouble(), run.ToString());
     }
 
     [Fact]

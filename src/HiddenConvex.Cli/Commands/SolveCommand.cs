@@ -22,7 +22,11 @@ public sealed class SolveCommand : HcvCommand
         Core.Numerics.Tolerances.DefaultSolverGap);
     private readonly Option<string> _patterns = PatternChoice.Option();
     private readonly Option<int> _seed = PatternChoice.SeedOption();
-    private readonly Option<int> _maxIterations = Opts.Integer("--max-iterations", "N", "outer working-set iterations", 50);
+    private readonly Option<int> _maxIterations = Opts.Integer("--max-iterations", "N",
+        $"outer working-set iterations (default 50; {BranchAndBoundIterations} with --patterns bnb, which adds one block per iteration)", 50);
+
+    /// <summary>Default iteration limit of column generation over branch-and-bound pricing (one block per iteration; the time limit bounds it too).</summary>
+    public const int BranchAndBoundIterations = 1000;
     private readonly Option<double> _timeLimit = Opts.Number("--time-limit", "SEC", "wall-clock limit of the solve in seconds", 3600);
     private readonly Option<string?> _out = Opts.Text("--out", "NET",
         "write the reported network ψ(W) (the pruned vertex) as a NET file that 'hcv check' reads: .npz (U, alpha) or " +
@@ -88,6 +92,7 @@ public sealed class SolveCommand : HcvCommand
         var setup = choice.Build(data, parse.GetValue(_seed), null, bnb, log);
         if (!quiet) Console.Error.WriteLine($"solve: {setup.Description} in {Fmt.Seconds(clock.Elapsed.TotalSeconds)} s");
 
+        if (setup.Oracle is BranchAndBoundOracle && !parse.Given(_maxIterations)) settings = settings with { MaxIterations = BranchAndBoundIterations };
         var problem = new ConvexProblem(data, loss, beta, setup.Oracle);
         var solution = CertifiedPipeline.Run(problem, new PipelineSettings
         {

@@ -40,10 +40,16 @@ public sealed record BranchAndBoundOracleSettings
     public double MinimumCallSeconds { get; init; } = 0.05;
 
     /// <summary>
-    /// Time limit of the heuristic search for blocks above a threshold that column generation asks for
-    /// (<see cref="BranchAndBoundOracle.BlocksAbove"/>, default 5 s).
+    /// Time limit of the search for a block above a threshold that column generation asks for
+    /// (<see cref="BranchAndBoundOracle.BlocksAbove"/>, default 2 s).
     /// </summary>
-    public double ColumnSearchSeconds { get; init; } = 5;
+    public double ColumnSearchSeconds { get; init; } = 2;
+
+    /// <summary>
+    /// Relative closing tolerance of that search (default 0.05): column generation needs a block near the most violated
+    /// one, not a proof, so the search stops once no open node can beat the best block by more than 5 %.
+    /// </summary>
+    public double ColumnRelativeTolerance { get; init; } = 0.05;
 
     /// <summary>Maximisers of earlier calls kept as seeds of the next (default 64; the oldest are dropped first).</summary>
     public int RememberedSeeds { get; init; } = 64;
@@ -59,6 +65,8 @@ public sealed record BranchAndBoundOracleSettings
         InvalidInputException.Require(TotalSeconds > 0, $"the total time budget must be positive, got {TotalSeconds}");
         Guard.Positive(MinimumCallSeconds, "minimum call time (seconds)");
         Guard.Positive(ColumnSearchSeconds, "column search time (seconds)");
+        InvalidInputException.Require(double.IsFinite(ColumnRelativeTolerance) && ColumnRelativeTolerance >= 0,
+            $"column search tolerance must be finite and ≥ 0, got {ColumnRelativeTolerance}");
         InvalidInputException.Require(RememberedSeeds >= 0, $"remembered seeds must be ≥ 0, got {RememberedSeeds}");
         return this;
     }
@@ -144,18 +152,24 @@ public sealed class BranchAndBoundOracle : IPricingOracle
     }
 
     /// <summary>
-    /// Some blocks with ‖π_b(v)‖ ≥ threshold (heuristic, for column generation): the best block of a bracket limited to
-    /// <see cref="BranchAndBoundOracleSettings.ColumnSearchSeconds"/> (or the last bracket at this v). Complete only when the
-    /// bracket proves ρ(v) &lt; threshold, i.e. no block of S(X) is above it.
+    /// Blocks with ‖π_b(v)‖ ≥ threshold for column generation, best first: the best block and the earlier incumbents of a search closed to
+    /// <see cref="BranchAndBoundOracleSettings.ColumnRelativeTolerance"/> within
+    /// <see cref="BranchAndBoundOracleSettings.ColumnSearchSeconds"/> (the refutation stop of <see cref="Price"/> finds some
+    /// block above β; column generation wants one near the most violated). Complete only when the search proves that no
+    /// block of S(X) reaches the threshold. Its bracket also serves later <see cref="Price"/> calls at this v when it is
+    /// tighter than the one kept.
     /// </summary>
     public PricedBlocks BlocksAbove(Vector<double> v, double threshold, int maxCount = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(v);
-        var result = _lastResult is not null && _lastV is not null && SameVector(v, _lastV)
-            ? _lastResult
-            : Remember(v, Bracket(v, CallSettings(Math.Min(_settings.ColumnSearchSeconds, _settings.Search.TimeLimitSeconds))));
-        var found = result.Rho >= threshold && maxCount > 0 ? new[] { result.Best } : [];
-        return new PricedBlocks(found, result.Upper < threshold);
+        var kept = _lastResult is not null && _lastV is not null && SameVector(v, _lastV) ? _lastResult : null;
+        bool settled = kept is not null && (kept.Upper < threshold || _lastBracket!.Status is BracketStatus.Closed or BracketStatus.Exhausted);
+        var result = settled ? kept! : Remember(v, Bracket(v, ColumnSettings()), kept);
+        var found = new List<PricedBlock>();
+        if (result.Rho >= threshold) found.Add(result.Best);
+        foreach (var b in _lastBracket!.Incumbents)
+            if (b.Value >= threshold && b.Block != result.Best.Block) found.Add(b.Priced);
+        return new PricedBlocks(found.Take(Math.Max(0, maxCount)).ToList(), result.Upper < threshold);
     }
 
     /// <summary>Every block of S(X) belongs to the program.</summary>
@@ -178,7 +192,17 @@ public sealed class BranchAndBoundOracle : IPricingOracle
         return s;
     }
 
-    private PricingResult Remember(Vector<double> v, PricingBracket bracket)
+    private BranchAndBoundSettings ColumnSettings()
+    {
+        var s = CallSettings(Math.Min(_settings.ColumnSearchSeconds, _settings.Search.TimeLimitSeconds));
+        return s with { StopAbove = null, RelativeTolerance = Math.Max(s.RelativeTolerance, _settings.ColumnRelativeTolerance) };
+    }
+
+    /// <summary>
+    /// Keeps the bracket as the answer at v, combined with an earlier answer at the same v: the larger ρ̲ (its block) and
+    /// the smaller ρ̄ (both are proven).
+    /// </summary>
+    private PricingResult Remember(Vector<double> v, PricingBracket bracket, PricingResult? earlier = null)
     {
         Calls++;
         TotalNodes += bracket.Nodes;
@@ -192,7 +216,10 @@ public sealed class BranchAndBoundOracle : IPricingOracle
         }
         _lastV = v.ToArray();
         _lastBracket = bracket;
-        _lastResult = new PricingResult(best.Priced, best.Maximiser, bracket.Upper, UpperProven: true);
+        var result = new PricingResult(best.Priced, best.Maximiser, bracket.Upper, UpperProven: true);
+        if (earlier is not null)
+            result = (earlier.Rho > result.Rho ? earlier : result) with { Upper = Math.Min(earlier.Upper, result.Upper) };
+        _lastResult = result;
         return _lastResult;
     }
 

@@ -64,6 +64,12 @@ public sealed record PricingBracket(
     double FirstBracketSeconds,
     long Projections)
 {
+    /// <summary>
+    /// The blocks that were the incumbent in turn (the last 16 improvements, best first; <see cref="Best"/> first): distinct
+    /// cells of S(X) with exact values, which column generation can add together.
+    /// </summary>
+    public IReadOnlyList<FoundBlock> Incumbents { get; init; } = [];
+
     /// <summary>Upper − Lower.</summary>
     public double Width => Upper - Lower;
 

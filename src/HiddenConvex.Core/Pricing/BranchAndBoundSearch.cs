@@ -37,6 +37,10 @@ internal sealed class BranchAndBoundSearch
 
     // Blocks above the threshold (enumeration).
     private readonly List<FoundBlock> _found = [];
+    private readonly List<FoundBlock> _incumbents = [];
+
+    /// <summary>Successive incumbents kept for <see cref="PricingBracket.Incumbents"/> (the last ones, the best last).</summary>
+    private const int KeptIncumbents = 16;
     private double _remainder;
     private bool _countLimited;
     private int _thinLeaves;
@@ -71,7 +75,10 @@ internal sealed class BranchAndBoundSearch
         var status = Explore();
         Report(force: true);
         return new PricingBracket(_bestValue, Upper(), _hasBest ? BranchAndBoundPricing.ToRecord(_best) : null, status,
-            _nodes, _maxOpen, _clock.Elapsed.TotalSeconds, first, _cells.Projections);
+            _nodes, _maxOpen, _clock.Elapsed.TotalSeconds, first, _cells.Projections)
+        {
+            Incumbents = Enumerable.Reverse(_incumbents).DistinctBy(b => b.Block).ToList(),
+        };
     }
 
     /// <summary>The main loop: take the open node of largest bound, close it or bound its two children.</summary>
@@ -150,6 +157,11 @@ internal sealed class BranchAndBoundSearch
         _best.CopyFrom(cell);
         _bestValue = cell.Value;
         _hasBest = true;
+        if (!_enumerate && cell.Value > 0)
+        {
+            _incumbents.Add(BranchAndBoundPricing.ToRecord(cell));
+            if (_incumbents.Count > KeptIncumbents) _incumbents.RemoveAt(0);
+        }
     }
 
     /// <summary>

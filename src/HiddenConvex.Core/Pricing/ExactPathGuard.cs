@@ -19,7 +19,14 @@ public sealed record ExactPathEstimate(int Rows, int DistinctRows, int Rank, dou
 
     private static string FormatCount(double c) => c < 1e9 ? c.ToString("N0", CultureInfo.InvariantCulture) : c.ToString("E2", CultureInfo.InvariantCulture);
 
-    private static string FormatBytes(double b) => b < 1 << 20 ? $"{b / 1024:F0} kB" : b < 1L << 30 ? $"{b / (1 << 20):F0} MB" : $"{b / (1L << 30):F1} GB";
+    private static string FormatBytes(double b)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        if (b < 1 << 20) return (b / 1024).ToString("F0", inv) + " kB";
+        if (b < 1L << 30) return (b / (1 << 20)).ToString("F0", inv) + " MB";
+        double gb = b / (1L << 30);
+        return gb.ToString(gb < 1e6 ? "F1" : "E2", inv) + " GB";
+    }
 }
 
 /// <summary>
