@@ -29,6 +29,14 @@ class TrainedModelTests(unittest.TestCase):
         self.assertEqual(r.raw["verdict"], r.verdict)
         self.assertEqual(r.mapping.scale, 2.0 / 12)
 
+    def test_branch_and_bound_pricing_keeps_the_lower_bound_proven_and_the_verdict(self):
+        bnb = hc.check(self.model, self.X, self.y, loss="mse", weight_decay=WD, patterns="bnb", time_limit=60, hcv=real_hcv())
+        self.assertEqual(bnb.raw["pattern_method"], "bnb")
+        self.assertTrue(bnb.lower_proven)
+        self.assertLessEqual(bnb.lower, bnb.objective)
+        self.assertLessEqual(bnb.raw["pricing"]["rho_lower"], bnb.raw["pricing"]["rho_upper"])
+        self.assertEqual(bnb.verdict, self.result.verdict)
+
     def test_check_objective_is_pytorchs_objective(self):
         theirs = torch_objective(self.model, self.X, self.y, nn.MSELoss(), WD)
         self.assertLessEqual(relative_difference(self.result.objective, theirs), 1e-9)

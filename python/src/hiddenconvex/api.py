@@ -227,7 +227,7 @@ def solve_convex(X, y, *, loss="mse", weight_decay, reduction=None, hidden_bias=
     return SolveResult(
         status=str(raw["status"]), objective=value, lower=lower, gap=value - lower,
         relative_gap=_float_or_none(raw.get("relative_gap")),
-        lower_proven=bool(raw.get("exact_patterns", raw.get("lower_proven", False))),
+        lower_proven=bool(raw.get("lower_proven", raw.get("exact_patterns", False))),
         hcv_objective=float(raw["objective"]), network=network, model=model,
         model_objective=problem.objective(stored), mapping=problem.mapping, raw=raw, log=log)
 

@@ -33,7 +33,8 @@ public sealed class CheckCommand : HcvCommand
     private readonly Option<bool> _solve = Opts.Flag("--solve",
         "for a not-stationary network, also solve the convex program: P* and the decrease available along the §8 path to the global minimum (default: only with --improve)");
     private readonly Option<bool> _noSolve = Opts.Flag("--no-solve", "never solve the convex program (--improve then writes the end of the §8 path or θ plus the escape neuron)");
-    private readonly Option<double> _timeLimit = Opts.Number("--time-limit", "SEC", "wall-clock limit of each of the check's internal convex solves, in seconds", 3600);
+    private readonly Option<double> _timeLimit = Opts.Number("--time-limit", "SEC",
+        "wall-clock limit in seconds of each of the check's internal convex solves and, with --patterns bnb, of its branch-and-bound pricing over all brackets", 3600);
     private readonly Option<string> _patterns = PatternChoice.Option();
     private readonly Option<int> _seed = PatternChoice.SeedOption();
 
@@ -57,13 +58,16 @@ public sealed class CheckCommand : HcvCommand
     /// <inheritdoc />
     public override string Details => $"""
         Is the two-layer ReLU network NET globally optimal for L_β(θ) = ℓ(f_θ(X)) + (β/2)‖θ‖² on DATA (THEORY.md §1, §9)?
-        The check enumerates the activation cells of X, prices v = −∇ℓ(f_θ(X)), and reports a proven lower bound on the
-        optimum P*, the gap, the Clarke stationarity measure, and what would improve the network.
+        The check prices v = −∇ℓ(f_θ(X)) over the activation cells of X — enumerated (--patterns exact), or bounded by branch
+        and bound without enumeration (--patterns bnb, THEORY.md §4a: a proven bracket ρ̲ ≤ ρ(v) ≤ ρ̄; auto picks it when the
+        enumeration would not fit or take too long) — and reports a proven lower bound on the optimum P*, the gap, the Clarke
+        stationarity measure, and what would improve the network. With bnb the certificate uses ρ̄, so 'lower' stays proven;
+        when the time limit leaves the bracket too wide, the verdict may be 'undecided' with the proven bracket [lower, L̂].
 
         Decision rule (THEORY.md §4.1, §9; L̂ = L_β(θ) with its rounding bound B, lower = the better of the THEORY.md §4
         certificates of f_θ(X) and of the optimum of the convex program restricted to θ's slots, Ḡ = L̂ − lower + B + B_low
         the proven gap; every test is relative to the instance's own scale):
-          certified  := Ḡ ≤ ε_gap·(L̂ − B), over the exact pattern set
+          certified  := Ḡ ≤ ε_gap·(L̂ − B), with ρ(v) from the exact pattern set or ρ̄ from branch and bound
           stationary := Clarke measure ≤ ε_stat = rel·‖θ‖(β + ‖X‖₂‖∇ℓ‖)  or  (L̂ − lower over θ's own slots)/L̂ ≤ ε_local
           refuted    := a witness network (the escape neuron, the §8 path, ψ of the convex optimum) has
                         L̂(θ) − L̂(θ') > B(θ) + B(θ')  (a decrease rounding cannot produce)

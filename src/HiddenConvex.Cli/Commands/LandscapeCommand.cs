@@ -66,6 +66,7 @@ public sealed class LandscapeCommand : HcvCommand
         int maxWidth = parse.GetValue(_maxWidth) ?? data.N + 2;
 
         Console.Error.WriteLine($"hcv landscape: n = {data.N}, d = {data.D}, widths 1..{maxWidth}, {seeds} seeds, {settings.Optimizer}");
+        PatternChoice.EnsureExactFits(data, "hcv landscape", "hcv check --patterns bnb on the trained networks (landscape needs S(X))");
         var patterns = CellEnumerator.Enumerate(data.X);
         // The same certified pipeline as 'hcv solve': the reported support is the pruned vertex's, next to m*.
         var solution = CertifiedPipeline.Run(new ConvexProblem(data, loss, beta, patterns), new PipelineSettings { MaxSupportsForMStar = SolveCommand.MaxSupportsForMStar });

@@ -66,6 +66,7 @@ public sealed class PatternsCommand : HcvCommand
         WarnWhenLarge(data, sampled);
 
         var clock = Stopwatch.StartNew();
+        if (sampled is null) PatternChoice.EnsureExactFits(data, "hcv patterns", "--sampled K (the cells of K random directions)");
         var set = sampled is { } k ? PatternSampler.Sample(data.X, k, parse.GetValue(_seed)) : CellEnumerator.Enumerate(data.X);
         double seconds = clock.Elapsed.TotalSeconds;
 

@@ -25,6 +25,9 @@ public sealed class SolveCommand : HcvCommand
     private readonly Option<int> _maxIterations = Opts.Integer("--max-iterations", "N",
         $"outer working-set iterations (default 50; {BranchAndBoundIterations} with --patterns bnb, which adds one block per iteration)", 50);
 
+    /// <summary>Share of the time left that one branch-and-bound bracket of the solve may take (each iteration prices a new v).</summary>
+    public const double PricingShareOfBudget = 0.25;
+
     /// <summary>Default iteration limit of column generation over branch-and-bound pricing (one block per iteration; the time limit bounds it too).</summary>
     public const int BranchAndBoundIterations = 1000;
     private readonly Option<double> _timeLimit = Opts.Number("--time-limit", "SEC", "wall-clock limit of the solve in seconds", 3600);
@@ -87,7 +90,7 @@ public sealed class SolveCommand : HcvCommand
                 RelativeTolerance = CheckCommand.BracketShareOfGap * settings.Tolerance, TimeLimitSeconds = settings.TimeLimitSeconds,
                 Progress = quiet ? null : PatternChoice.ProgressTo(Console.Error), ProgressIntervalSeconds = 2,
             },
-            Beta = beta, TotalSeconds = settings.TimeLimitSeconds,
+            Beta = beta, TotalSeconds = settings.TimeLimitSeconds, CallShareOfBudget = PricingShareOfBudget,
         };
         var setup = choice.Build(data, parse.GetValue(_seed), null, bnb, log);
         if (!quiet) Console.Error.WriteLine($"solve: {setup.Description} in {Fmt.Seconds(clock.Elapsed.TotalSeconds)} s");

@@ -60,11 +60,7 @@ public sealed record PatternChoice(string Spec, int? SampledDirections)
         var estimate = ExactPathGuard.Estimate(data.X);
         var forecast = ExactPathCost.Estimate(estimate, data.D);
         bool fits = ExactPathGuard.Fits(estimate);
-        if (Spec == "exact" && !fits)
-            throw new InvalidInputException(
-                $"--patterns exact: the enumeration of S(X) needs {estimate.Describe()}, above the bound of " +
-                $"{ExactPathGuard.ExactShare * ExactPathGuard.DefaultMemoryBound / (1L << 30):F0} GB; " +
-                "use --patterns bnb (proven bounds without enumeration), auto, or sampled:K (no proof for the full program)");
+        if (Spec == "exact" && !fits) throw TooLarge("--patterns exact", estimate, "--patterns bnb (proven bounds without enumeration), auto, or sampled:K (no proof for the full program)");
         if (Spec == "auto" && (!fits || forecast.Seconds > AutoExactSeconds))
             return BranchAndBound(data, network, bnb,
                 $"auto: the exact path needs {estimate.Describe()}, forecast {forecast.Seconds.ToString("G3", CultureInfo.InvariantCulture)} s" +
@@ -73,6 +69,21 @@ public sealed record PatternChoice(string Spec, int? SampledDirections)
         var exact = CellEnumerator.Enumerate(data.X);
         return new PricingSetup(new EnumeratedPricing(data.X, exact), exact, $"{exact.Count} activation cells ({exact.Method})");
     }
+
+    /// <summary>
+    /// Refuses to enumerate S(X) above the guard (<see cref="ExactPathGuard"/>): the error names the cell bound, the memory
+    /// it needs and the options that remain.
+    /// </summary>
+    /// <exception cref="InvalidInputException">The enumeration would not fit.</exception>
+    public static void EnsureExactFits(Dataset data, string what, string options)
+    {
+        var estimate = ExactPathGuard.Estimate(data.X);
+        if (!ExactPathGuard.Fits(estimate)) throw TooLarge(what, estimate, options);
+    }
+
+    private static InvalidInputException TooLarge(string what, ExactPathEstimate estimate, string options) => new(
+        $"{what}: the enumeration of S(X) needs {estimate.Describe()}, above the bound of " +
+        $"{(ExactPathGuard.ExactShare * ExactPathGuard.DefaultMemoryBound / (1L << 30)).ToString("F0", CultureInfo.InvariantCulture)} GB; use {options}");
 
     private static PricingSetup BranchAndBound(Dataset data, Network? network, BranchAndBoundOracleSettings settings, string why)
     {

@@ -36,6 +36,13 @@ public sealed record BranchAndBoundOracleSettings
     /// </summary>
     public double TotalSeconds { get; init; } = double.PositiveInfinity;
 
+    /// <summary>
+    /// Share of the budget left that one <see cref="BranchAndBoundOracle.Price"/> may take (default 1: a check prices one v
+    /// that matters). Column generation prices a new v at every iteration and needs only the last one closed: a share
+    /// below 1 (e.g. 0.25) leaves time to the iterations that follow.
+    /// </summary>
+    public double CallShareOfBudget { get; init; } = 1;
+
     /// <summary>Time limit of a call once <see cref="TotalSeconds"/> is spent (default 0.05 s).</summary>
     public double MinimumCallSeconds { get; init; } = 0.05;
 
@@ -51,6 +58,22 @@ public sealed record BranchAndBoundOracleSettings
     /// </summary>
     public double ColumnRelativeTolerance { get; init; } = 0.05;
 
+    /// <summary>
+    /// Random directions whose cells are priced for column generation next to the search's incumbents (default 256): a
+    /// cheap source of many violated blocks per iteration while the dual is far from feasible.
+    /// </summary>
+    public int ColumnSampleDirections { get; init; } = 256;
+
+    /// <summary>
+    /// Most blocks returned to column generation per call (default 16): every block added makes each Newton step of the
+    /// reduced program dearer (its dense form grows with (K(d + 1))²), and far from the optimum the blocks priced at one v
+    /// are mostly replaced by better ones at the next.
+    /// </summary>
+    public int ColumnBlocksPerCall { get; init; } = 16;
+
+    /// <summary>Seed of those random directions (default 1; each call draws new ones from one generator).</summary>
+    public int ColumnSampleSeed { get; init; } = 1;
+
     /// <summary>Maximisers of earlier calls kept as seeds of the next (default 64; the oldest are dropped first).</summary>
     public int RememberedSeeds { get; init; } = 64;
 
@@ -64,9 +87,12 @@ public sealed record BranchAndBoundOracleSettings
         InvalidInputException.Require(double.IsFinite(RefutationMargin) && RefutationMargin >= 0, $"refutation margin must be finite and ≥ 0, got {RefutationMargin}");
         InvalidInputException.Require(TotalSeconds > 0, $"the total time budget must be positive, got {TotalSeconds}");
         Guard.Positive(MinimumCallSeconds, "minimum call time (seconds)");
+        InvalidInputException.Require(CallShareOfBudget > 0 && CallShareOfBudget <= 1, $"call share of the budget must be in (0, 1], got {CallShareOfBudget}");
         Guard.Positive(ColumnSearchSeconds, "column search time (seconds)");
         InvalidInputException.Require(double.IsFinite(ColumnRelativeTolerance) && ColumnRelativeTolerance >= 0,
             $"column search tolerance must be finite and ≥ 0, got {ColumnRelativeTolerance}");
+        InvalidInputException.Require(ColumnBlocksPerCall >= 1, $"column blocks per call must be ≥ 1, got {ColumnBlocksPerCall}");
+        InvalidInputException.Require(ColumnSampleDirections >= 0, $"column sample directions must be ≥ 0, got {ColumnSampleDirections}");
         InvalidInputException.Require(RememberedSeeds >= 0, $"remembered seeds must be ≥ 0, got {RememberedSeeds}");
         return this;
     }
@@ -91,6 +117,7 @@ public sealed class BranchAndBoundOracle : IPricingOracle
     private readonly List<Vector<double>> _givenSeeds;
     private readonly List<Vector<double>> _remembered = [];
     private readonly System.Diagnostics.Stopwatch _clock = new();
+    private readonly Random _directions;
     private double[]? _lastV;
     private PricingBracket? _lastBracket;
     private PricingResult? _lastResult;
@@ -106,6 +133,7 @@ public sealed class BranchAndBoundOracle : IPricingOracle
         _givenSeeds = (seeds ?? []).Where(s => s.L2Norm() > 0).ToList();
         _ = (_settings.Search with { Seeds = _givenSeeds }).Validated(D);
         Geometry = new BlockGeometry(x);
+        _directions = new Random(_settings.ColumnSampleSeed);
     }
 
     /// <inheritdoc />
@@ -147,12 +175,13 @@ public sealed class BranchAndBoundOracle : IPricingOracle
     {
         ArgumentNullException.ThrowIfNull(v);
         if (_lastResult is not null && _lastV is not null && SameVector(v, _lastV)) return _lastResult;
-        var bracket = Bracket(v, CallSettings(_settings.Search.TimeLimitSeconds));
+        var bracket = Bracket(v, CallSettings(Math.Min(_settings.Search.TimeLimitSeconds, _settings.CallShareOfBudget * (_settings.TotalSeconds - Seconds))));
         return Remember(v, bracket);
     }
 
     /// <summary>
-    /// Blocks with ‖π_b(v)‖ ≥ threshold for column generation, best first: the best block and the earlier incumbents of a search closed to
+    /// Blocks with ‖π_b(v)‖ ≥ threshold for column generation, best first: the cells of random directions and remembered
+    /// maximisers, and the best block and the earlier incumbents of a search closed to
     /// <see cref="BranchAndBoundOracleSettings.ColumnRelativeTolerance"/> within
     /// <see cref="BranchAndBoundOracleSettings.ColumnSearchSeconds"/> (the refutation stop of <see cref="Price"/> finds some
     /// block above β; column generation wants one near the most violated). Complete only when the search proves that no
@@ -168,8 +197,10 @@ public sealed class BranchAndBoundOracle : IPricingOracle
         var found = new List<PricedBlock>();
         if (result.Rho >= threshold) found.Add(result.Best);
         foreach (var b in _lastBracket!.Incumbents)
-            if (b.Value >= threshold && b.Block != result.Best.Block) found.Add(b.Priced);
-        return new PricedBlocks(found.Take(Math.Max(0, maxCount)).ToList(), result.Upper < threshold);
+            if (b.Value >= threshold) found.Add(b.Priced);
+        foreach (var b in SampledCells(v, threshold)) found.Add(b.Priced);
+        found = found.DistinctBy(b => b.Block).OrderByDescending(b => b.Value).ToList();
+        return new PricedBlocks(found.Take(Math.Min(Math.Max(0, maxCount), _settings.ColumnBlocksPerCall)).ToList(), result.Upper < threshold);
     }
 
     /// <summary>Every block of S(X) belongs to the program.</summary>
@@ -191,6 +222,20 @@ public sealed class BranchAndBoundOracle : IPricingOracle
         if (_settings.Beta is { } beta) s = s with { StopBelow = beta, StopAbove = beta * (1 + _settings.RefutationMargin) };
         return s;
     }
+
+    /// <summary>The cells of <see cref="BranchAndBoundOracleSettings.ColumnSampleDirections"/> Gaussian directions and of the remembered seeds above the threshold.</summary>
+    private IReadOnlyList<FoundBlock> SampledCells(Vector<double> v, double threshold)
+    {
+        var directions = Enumerable.Range(0, _settings.ColumnSampleDirections)
+            .Select(_ => Vector<double>.Build.Dense(D, _ => Gaussian(_directions)))
+            .Concat(_remembered).ToList();
+        _clock.Start();
+        try { return _search.CellsOf(v, directions, threshold); }
+        finally { _clock.Stop(); }
+    }
+
+    private static double Gaussian(Random rng) =>
+        Math.Sqrt(-2.0 * Math.Log(1.0 - rng.NextDouble())) * Math.Cos(2.0 * Math.PI * rng.NextDouble());
 
     private BranchAndBoundSettings ColumnSettings()
     {

@@ -128,6 +128,35 @@ public sealed class BranchAndBoundPricing
         return search.RunBlocksAbove();
     }
 
+    /// <summary>
+    /// The blocks of the cells of some directions at v (THEORY.md §2: the cell of u is 1[Xu ≥ 0] when u clears every
+    /// hyperplane; a direction on one is nudged off it, or skipped), both signs, with their exact block values and interior
+    /// witnesses; those with value ≥ <paramref name="threshold"/>, largest first, one per block. A heuristic source of
+    /// candidate blocks (no bound is claimed).
+    /// </summary>
+    /// <exception cref="InvalidInputException">v or a direction has the wrong length or a NaN/infinite entry, or the threshold is not finite.</exception>
+    public IReadOnlyList<FoundBlock> CellsOf(Vector<double> v, IEnumerable<Vector<double>> directions, double threshold)
+    {
+        ArgumentNullException.ThrowIfNull(directions);
+        InvalidInputException.Require(double.IsFinite(threshold), $"threshold must be finite, got {threshold}");
+        var cells = new CellSearch(_x, _rowNorm, N, D, Validate(v));
+        var state = new CellState(N, D);
+        var found = new Dictionary<Block, FoundBlock>();
+        foreach (var u in directions)
+        {
+            InvalidInputException.Require(u is not null && u.Count == D, $"a direction has {u?.Count ?? 0} entries but the data has d = {D}");
+            Guard.Finite(u!, "directions", "u");
+            var ua = u!.ToArray();
+            for (int gamma = 1; gamma >= -1; gamma -= 2)
+            {
+                if (!cells.CellOf(ua, gamma, state) || !(state.Value >= threshold)) continue;
+                var block = ToRecord(state);
+                found.TryAdd(block.Block, block);
+            }
+        }
+        return found.Values.OrderByDescending(b => b.Value).ToList();
+    }
+
     internal double[] XRowMajor => _x;
     internal double[] RowNorms => _rowNorm;
 
