@@ -233,8 +233,7 @@ public static class OptimalityCheck
         double rounding = NetworkObjective.Rounding(network, data, loss, beta, z, objective);
         var own = CertificateChecker.ForPrediction(data, loss, beta, oracle, z, objective, rounding);
         var slots = NeuronOps.Slots(network, data, patterns);
-        var certificate = settings.TightenWithSlotSolve && own.RelativeGap <= settings.TightenBelowRelativeGap
-            ? Tightened(own, data, loss, beta, patterns, oracle, slots, settings) : own;
+        var certificate = WorthTightening(own, settings) ? Tightened(own, data, loss, beta, patterns, oracle, slots, settings) : own;
         log?.WriteLine($"  objective {objective:G12}, proven lower bound {certificate.Lower:G12}, rho {certificate.Rho:G8} (beta {beta:G8})");
         var stationarity = Stationarity.Measure(network, data, loss, beta, settings.Stationarity, settings.Kink);
         var (localRho, localLower) = SlotCertificate(data, loss, beta, oracle, slots, own.V);
@@ -327,6 +326,15 @@ public static class OptimalityCheck
             $"end of the THEORY.md §8 path to the global minimum (convex solution, status {convex.Solve.StatusName}" +
             $"{(convex.UsedPruned ? ", pruned to a vertex of the optimal set" : "")})");
     }
+
+    /// <summary>
+    /// The slot-restricted solve is worth its cost when it can change the verdict: θ's own certificate is not yet certified
+    /// (Ḡ &gt; ε_gap(L̂ − B)) but close, relative gap ≤ <see cref="CheckSettings.TightenBelowRelativeGap"/>. A certified θ keeps
+    /// its own certificate (the solve would only move the lower bound within the tolerance; at n in the thousands it costs
+    /// far more than the check).
+    /// </summary>
+    private static bool WorthTightening(Certificate own, CheckSettings settings) =>
+        settings.TightenWithSlotSolve && own.RelativeGap <= settings.TightenBelowRelativeGap && !own.CertifiedAt(settings.GapTolerance);
 
     /// <summary>
     /// The better of θ's own certificate and the certificate of the solution z_S of the convex program
