@@ -62,11 +62,11 @@ public static class BranchAndBoundBenchmark
         Console.WriteLine(string.Create(Inv,
             $"  ({n}, {d}): β_max ∈ [{betaMax.Lower:G8}, {betaMax.Upper:G8}] ({betaMax.Status}, {betaMax.Seconds:F1} s); β = {beta:G6}"));
         double? exactRho = null;
-        PricingEngine? exact = null;
+        EnumeratedPricing? exact = null;
         if (n * d <= 600)
         {
             var clock = Stopwatch.StartNew();
-            exact = new PricingEngine(data.X, CellEnumerator.Enumerate(data.X));
+            exact = new EnumeratedPricing(data.X, CellEnumerator.Enumerate(data.X));
             Console.WriteLine(string.Create(Inv, $"  ({n}, {d}): exact enumeration of {exact.Patterns.Count} cells in {clock.Elapsed.TotalSeconds:F1} s"));
         }
         foreach (var name in cases)
@@ -136,7 +136,7 @@ public static class BranchAndBoundBenchmark
                 var solved = ConvexSolver.Solve(problem, new SolverSettings { TimeLimitSeconds = 120 });
                 var seeds = solved.W.NonZeroBlocks.Select(b => b.W).ToList();
                 var vStar = -loss.Gradient(solved.W.Predict(data.X), data.Y);
-                double sampledRho = PricingEngine.For(problem).Price(vStar).Rho;
+                double sampledRho = problem.Oracle.Price(vStar).Rho;
                 return (vStar, seeds,
                     string.Create(Inv, $"convex program over {set.Count} patterns (200 sampled directions + the width-50 network's cells): {solved.StatusName}, {seeds.Count} nonzero blocks, ρ over those patterns / β = {sampledRho / beta:R}, {clock.Elapsed.TotalSeconds:F1} s"));
             }

@@ -73,6 +73,6 @@ public sealed class HelpTests
     {
         var help = Hcv.Run("check", "--help").Stdout;
         Assert.Matches(@"--gap-tol <E>.*\[default: 1E-06\]", help);
-        Assert.Matches(@"--patterns <P>.*\[default: exact\]", help);
+        Assert.Matches(@"--patterns <P>.*\[default: auto\]", help);
     }
 }

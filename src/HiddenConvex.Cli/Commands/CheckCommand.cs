@@ -180,7 +180,7 @@ public sealed class CheckCommand : HcvCommand
                 r.Stationarity.Measure, r.Stationarity.Threshold, r.Stationarity.RelativeMeasure, r.Stationarity.IsStationary, r.Stationarity.KinkRows,
                 r.LocalGap, r.LocalRelativeGap, b.Scaled, b.MaxBalanceAllowance, b.NearlyMinimal, b.MaxColinearityAllowance, b.WhyNotNearlyMinimal,
                 r.Width, r.Slots, r.MinimalWidth,
-                r.Escape is { } e ? new EscapeJson(e.U.ToArray(), e.Alpha, e.ActualDecrease, e.Scale, e.Block.Sign, r.Rho - r.Beta, e.Rounding, e.Refutes) : null,
+                r.Escape is { } e ? new EscapeJson(e.U.ToArray(), e.Alpha, e.ActualDecrease, e.Scale, e.Block.Sign, e.FirstOrderRate, e.Rounding, e.Refutes) : null,
                 r.PathToNearlyMinimal?.Decrease,
                 r.Convex is { } c ? new ConvexJson(c.StatusName, c.Objective, c.Lower, r.Objective - c.Objective) : null,
                 setup.Cells.Count, setup.Cells.IsExact, setup.Oracle.Method, PricingJson.Of(setup.Oracle),
@@ -212,7 +212,7 @@ public sealed class CheckCommand : HcvCommand
         Line("objective L_beta", Fmt.Value(r.Objective));
         Line("lower bound on P*", $"{Fmt.Value(r.Lower)}{(r.LowerProven ? "" : " (sampled patterns: not proven)")}");
         Line("gap", $"{Fmt.Small(r.Gap)}; proven gap {Fmt.Small(r.ProvenGap)} with rounding (relative {Fmt.Small(r.RelativeGap)}, tolerance {Fmt.Small(r.Tolerances.Gap)})");
-        Line("rho(v) / beta", $"{Fmt.Value(r.Rho)} / {Fmt.Value(r.Beta)}");
+        Line(r.Pricing is null ? "rho(v) / beta" : "rho upper / beta", $"{Fmt.Value(r.Rho)} / {Fmt.Value(r.Beta)}");
         if (r.Pricing is { } bb)
             Line("pricing (bnb)", $"rho in [{Fmt.Value(bb.RhoLower)}, {Fmt.Value(bb.RhoUpper)}] ({bb.Status}, {bb.Nodes} nodes); {bb.Calls} brackets, {Fmt.Seconds(bb.Seconds)} s");
         Line("stationarity", $"{Fmt.Small(r.Stationarity)} (threshold {Fmt.Small(r.StationarityThreshold)}, relative {Fmt.Small(r.StationarityRelative)}, {r.KinkRows} kink rows)");
@@ -223,7 +223,7 @@ public sealed class CheckCommand : HcvCommand
         Line("width / slots", $"{r.Width} / {r.Slots}; minimal equivalent width {r.MinimalWidth}");
         if (r.EscapeNeuron is { } e)
             Line("escape neuron", $"alpha = {Fmt.Value(e.Alpha)}, u = [{string.Join(", ", e.U.Select(Fmt.Value))}]; decreases L_beta by {Fmt.Small(e.Decrease)} " +
-                                  $"(exact, at the best step t = {Fmt.Small(e.T)}; first-order rate rho - beta = {Fmt.Small(e.FirstOrderRate)} per unit t²)");
+                                  $"(exact, at the best step t = {Fmt.Small(e.T)}; first-order rate = block value - beta = {Fmt.Small(e.FirstOrderRate)} per unit t²)");
         if (r.RefutedBy is { } by)
             Line("refuted by", by);
         if (r.PathDecrease is { } p)

@@ -88,11 +88,11 @@ public sealed class SolveCommand : HcvCommand
             Search = new BranchAndBoundSettings
             {
                 RelativeTolerance = CheckCommand.BracketShareOfGap * settings.Tolerance, TimeLimitSeconds = settings.TimeLimitSeconds,
-                Progress = quiet ? null : PatternChoice.ProgressTo(Console.Error), ProgressIntervalSeconds = 2,
+                Progress = quiet ? null : PatternChoice.ProgressTo(Console.Error, "solve: "), ProgressIntervalSeconds = 2,
             },
             Beta = beta, TotalSeconds = settings.TimeLimitSeconds, CallShareOfBudget = PricingShareOfBudget,
         };
-        var setup = choice.Build(data, parse.GetValue(_seed), null, bnb, log);
+        var setup = choice.Build(data, parse.GetValue(_seed), null, bnb, log, "solve: ");
         if (!quiet) Console.Error.WriteLine($"solve: {setup.Description} in {Fmt.Seconds(clock.Elapsed.TotalSeconds)} s");
 
         if (setup.Oracle is BranchAndBoundOracle && !parse.Given(_maxIterations)) settings = settings with { MaxIterations = BranchAndBoundIterations };

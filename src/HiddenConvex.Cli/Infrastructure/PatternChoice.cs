@@ -49,7 +49,7 @@ public sealed record PatternChoice(string Spec, int? SampledDirections)
     /// started above the guard (<see cref="ExactPathGuard"/>): an explicit "exact" then fails with the numbers.
     /// </summary>
     /// <exception cref="InvalidInputException">"exact" was asked for and the enumeration would not fit.</exception>
-    public PricingSetup Build(Dataset data, int seed, Network? network, BranchAndBoundOracleSettings bnb, TextWriter? log)
+    public PricingSetup Build(Dataset data, int seed, Network? network, BranchAndBoundOracleSettings bnb, TextWriter? log, string linePrefix = "  ")
     {
         if (SampledDirections is { } k)
         {
@@ -65,7 +65,7 @@ public sealed record PatternChoice(string Spec, int? SampledDirections)
             return BranchAndBound(data, network, bnb,
                 $"auto: the exact path needs {estimate.Describe()}, forecast {forecast.Seconds.ToString("G3", CultureInfo.InvariantCulture)} s" +
                 (fits ? "" : ", above the memory bound"));
-        log?.WriteLine($"  enumerating S(X): {estimate.Describe()}");
+        log?.WriteLine($"{linePrefix}enumerating S(X): {estimate.Describe()}");
         var exact = CellEnumerator.Enumerate(data.X);
         return new PricingSetup(new EnumeratedPricing(data.X, exact), exact, $"{exact.Count} activation cells ({exact.Method})");
     }
@@ -96,9 +96,9 @@ public sealed record PatternChoice(string Spec, int? SampledDirections)
     }
 
     /// <summary>Progress of a bracket as one stderr line (at most one every two seconds).</summary>
-    public static Action<BracketProgress> ProgressTo(TextWriter log) => p =>
+    public static Action<BracketProgress> ProgressTo(TextWriter log, string linePrefix = "  ") => p =>
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  pricing: {p.Nodes} nodes, {p.OpenNodes} open, rho in [{Fmt.Value(p.Lower)}, {Fmt.Value(p.Upper)}], {p.Seconds:F1} s"));
+            $"{linePrefix}pricing: {p.Nodes} nodes, {p.OpenNodes} open, rho in [{Fmt.Value(p.Lower)}, {Fmt.Value(p.Upper)}], {p.Seconds:F1} s"));
 }
 
 /// <summary>A pricing oracle, the cells a network's slots are read in, and a line saying what was chosen and why.</summary>

@@ -127,6 +127,12 @@ public sealed record EscapeNeuron(
     double ObjectiveAfter,
     double Rounding)
 {
+    /// <summary>
+    /// ρ̲ − β: the decrease per unit t² as t → 0 (PredictedDecrease / t²), with ρ̲ = γ v·σ(Xu*) the value of the neuron's own
+    /// block. It equals ρ(v) − β on the exact path; with branch-and-bound pricing ρ̲ is the best block found, below ρ̄.
+    /// </summary>
+    public double FirstOrderRate => Scale > 0 ? PredictedDecrease / (Scale * Scale) : 0;
+
     /// <summary>The measured decrease exceeds what rounding of the two objectives can produce.</summary>
     public bool Refutes => ActualDecrease > Rounding;
 }
