@@ -7,13 +7,13 @@ open HiddenConvex.Properties.Law
 
 /// Family order of THEORY.md §10 as the report shows it.
 let familyOrder =
-    [ "E1"; "E2"; "M1"; "M2"; "M3"; "S1"; "I1"; "I2"; "D1"; "D2"; "D3"; "D4"; "D5"; "R1"; "T1"; "T2"; "T3"; "T4a"; "T4b"; "T4c"; "T4d"; "T4e"; "T5"; "T6" ]
+    [ "E1"; "E2"; "M1"; "M2"; "M3"; "S1"; "I1"; "I2"; "D1"; "D2"; "D3"; "D4"; "D5"; "R1"; "T1"; "T2"; "T3"; "T4a"; "T4b"; "T4c"; "T4d"; "T4e"; "T5"; "T6"; "B1"; "B2"; "B3" ]
 
 /// The catalogue applied to a solver of the convex program (laws that solve nothing ignore it).
 let lawsFor (solver: SolverUnderTest.SolverUnderTest) : Law list =
     Enumeration.laws @ Maps.laws @ Splitting.laws @ Invariances.laws @ Duality.laws @ Duality.solverLaws solver
     @ OptimalSetLaws.laws solver @ StationarityLaws.laws solver @ GapIdentity.laws @ Units.laws solver
-    @ PathLaws.laws solver @ CheckLaws.laws solver
+    @ PathLaws.laws solver @ CheckLaws.laws solver @ ScalePricing.laws solver
     |> List.sortBy (fun l -> match List.tryFindIndex ((=) l.Family) familyOrder with Some i -> i | None -> familyOrder.Length)
 
 /// The catalogue of the project's solver: what the runner and the xunit host run.
