@@ -46,13 +46,40 @@ public static class NetworkCells
         if (kinks.Count == 0) return u;
         var push = Vector<double>.Build.Dense(u.Count);
         foreach (int j in kinks) push += x.Row(j) * ((x.Row(j).DotProduct(u) >= 0 ? 1.0 : -1.0) / rowNorms[j]);
+        // A step may not cross a hyperplane that u clears: the closed cone of the cell reached must contain u.
+        double reach = ClearRowsMargin(x, rowNorms, u, kinks);
         double step = 16 * Tolerances.SampledDirectionMargin;
-        for (int attempt = 0; attempt < NudgeAttempts && push.L2Norm() > 0; attempt++, step *= 2)
+        for (int attempt = 0; attempt < NudgeAttempts && push.L2Norm() > 0 && step * push.L2Norm() < reach; attempt++, step *= 2)
         {
             var moved = (u + step * push).Normalize(2);
             if (KinkRows(x, rowNorms, moved).Count == 0) return moved;
         }
-        return u; // no full-dimensional neighbour found along the push: the cell of u itself, as the ≥ convention gives it
+        // The kink rows' own directions cancel (e.g. rows on both sides of u): random directions of the same small sizes.
+        var rng = new Random(RandomSeed);
+        for (step = 2 * Tolerances.SampledDirectionMargin; step < reach; step *= 2)
+            for (int trial = 0; trial < RandomTrials; trial++)
+            {
+                var r = Vector<double>.Build.Dense(u.Count, _ => rng.NextDouble() - 0.5);
+                var moved = (u + step * r.Normalize(2)).Normalize(2);
+                if (KinkRows(x, rowNorms, moved).Count == 0) return moved;
+            }
+        return u; // no full-dimensional neighbour found: the cell of u itself, as the ≥ convention gives it
+    }
+
+    /// <summary>Random nudges tried per step size when the push along the kink rows fails, and their seed.</summary>
+    private const int RandomTrials = 8, RandomSeed = 1;
+
+    /// <summary>
+    /// The smallest relative margin |x_j·u|/‖x_j‖ over the rows u clears (not kinks): a move of the unit u by less keeps
+    /// their signs, so the cell reached has u in its closed cone.
+    /// </summary>
+    private static double ClearRowsMargin(Matrix<double> x, double[] rowNorms, Vector<double> u, List<int> kinks)
+    {
+        double margin = double.PositiveInfinity;
+        var isKink = new HashSet<int>(kinks);
+        for (int j = 0; j < x.RowCount; j++)
+            if (rowNorms[j] > 0 && !isKink.Contains(j)) margin = Math.Min(margin, Math.Abs(x.Row(j).DotProduct(u)) / rowNorms[j]);
+        return margin;
     }
 
     private static List<int> KinkRows(Matrix<double> x, double[] rowNorms, Vector<double> u)

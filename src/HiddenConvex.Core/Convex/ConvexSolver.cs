@@ -235,7 +235,7 @@ public static class ConvexSolver
         /// <summary>An uncertified point near the optimum is polished from the better of the last and the best point (<see cref="WorthEarlyPolish"/>).</summary>
         private void EarlyPolish(bool far, int added)
         {
-            if (!WorthEarlyPolish(far, added, _last.Certificate.Rho, Beta, _working.Count * D)) return;
+            if (!_problem.Oracle.ListsEveryBlock || !WorthEarlyPolish(far, added, _last.Certificate.Rho, Beta, _working.Count * D)) return;
             var from = _last.Certificate.Gap <= _best.Certificate.Gap ? _last : _best;
             var early = PolishFrom(from, thorough: false, withEmpty: false);
             if (early is null) return;
@@ -251,7 +251,7 @@ public static class ConvexSolver
         /// </summary>
         private void AccuracyPolish()
         {
-            bool polishable = IsPolishable(_working.Count * D);
+            bool polishable = _problem.Oracle.ListsEveryBlock && IsPolishable(_working.Count * D);
             var refined = polishable ? PolishFrom(_last, thorough: false) : null;
             if (refined is not null) Report("polish", 0, 0, refined, $"{_clock.Elapsed.TotalSeconds:F2}s");
             bool polishFailed = polishable && !(refined is not null && refined.Certificate.Gap <= _best.Certificate.Gap);

@@ -135,7 +135,8 @@ internal static class FacePolisher
     /// The margin also covers how far ρ(v) itself is from β: a point priced below β (a certified point whose v is short of
     /// v*) is read relative to ρ(v), otherwise a small certified gap can leave no block at all to polish. ρ(v) comes first
     /// (<see cref="IPricingOracle.Price"/>), then only the blocks above the threshold are listed. Null as soon as the
-    /// blocks without a start value (which the polish never drops) exceed <see cref="MaxVariables"/> face variables.
+    /// blocks without a start value (which the polish never drops) exceed <see cref="MaxVariables"/> face variables, or when
+    /// the oracle cannot list every block above the threshold (<see cref="PricedBlocks.Complete"/>).
     /// </summary>
     private static List<FaceBlock>? CandidateFaces(IPricingOracle oracle, Matrix<double> x, double beta, Vector<double> v,
         IReadOnlyDictionary<Block, Vector<double>> start, double? activeMargin)
@@ -148,7 +149,10 @@ internal static class FacePolisher
         double margin = activeMargin ?? Math.Clamp(10 * Math.Abs(rho / beta - 1), ActiveMargin, MaxActiveMargin);
         double threshold = Math.Min(beta, rho) * (1 - margin);
         long withoutStart = 0;
-        foreach (var candidate in oracle.BlocksAbove(v, Math.Max(threshold, CandidateFraction * beta)).Blocks)
+        var listed = oracle.BlocksAbove(v, Math.Max(threshold, CandidateFraction * beta));
+        // A face read off some of the blocks near β only (an oracle that does not enumerate them) is not v*'s face.
+        if (!listed.Complete) return null;
+        foreach (var candidate in listed.Blocks)
         {
             if (candidate.Value < threshold) continue;
             var (pi, norm, faceRows) = oracle.Geometry.Face(candidate.Block, vArr);

@@ -149,6 +149,9 @@ public sealed class BranchAndBoundOracle : IPricingOracle
     public bool BoundsFullProgram => true;
 
     /// <inheritdoc />
+    public bool ListsEveryBlock => false;
+
+    /// <inheritdoc />
     public BlockGeometry Geometry { get; }
 
     /// <summary>The bracket of the last call (null before the first).</summary>

@@ -55,6 +55,9 @@ public sealed class EnumeratedPricing : IPricingOracle
     public string Method => _blockMask is null ? Patterns.Method : $"{Patterns.Method}, restricted to a block subset";
 
     /// <summary>True when ρ covers every block of an exact pattern set (no block subset).</summary>
+    /// <inheritdoc />
+    public bool ListsEveryBlock => true;
+
     public bool BoundsFullProgram => Patterns.IsExact && _blockMask is null;
 
     /// <summary>Prepares pricing for data X and pattern set S.</summary>

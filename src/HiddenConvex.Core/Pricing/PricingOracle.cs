@@ -52,6 +52,13 @@ public interface IPricingOracle
     /// </summary>
     bool BoundsFullProgram { get; }
 
+    /// <summary>
+    /// True when <see cref="BlocksAbove"/> lists every block of the oracle's program above a threshold (an enumeration);
+    /// false when it returns only some (branch and bound: column generation needs no more). The face polish and the optimal
+    /// set of THEORY.md §6 need every block priced near β, so they run only over an oracle that lists them all.
+    /// </summary>
+    bool ListsEveryBlock { get; }
+
     /// <summary>The projection of any block on its cone at a dual vector.</summary>
     BlockGeometry Geometry { get; }
 
