@@ -1,3 +1,4 @@
+using HiddenConvex.Core.Numerics;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Convex;
@@ -200,40 +201,66 @@ internal sealed partial class BarrierRun
         }
     }
 
-    /// <summary>Each pattern's contribution (diag(s) X) (Σ_b C_b) (diag(s) X)ᵀ to the n×n coupling K (upper triangle).</summary>
+    /// <summary>
+    /// Each pattern's contribution (diag(s) X) (Σ_b C_b) (diag(s) X)ᵀ to the n×n coupling K (upper triangle). Row i ∈ s of K
+    /// gets Σ_c (C x_i)_c · (diag(s) X)_{·c} over the columns j ≥ i: dense, contiguous updates in SIMD lanes over the
+    /// pattern's masked columns (<see cref="MaskedColumns"/>) instead of a scattered update per pair of active rows.
+    /// </summary>
     private void AddPatternCouplings()
     {
         int n = _n, d = _d;
         Span<double> cww = stackalloc double[d * d];
-        foreach (var group in _patternGroups)
+        Span<double> xc = stackalloc double[d];
+        var masked = MaskedColumns();
+        for (int g = 0; g < _patternGroups.Length; g++)
         {
+            var group = _patternGroups[g];
             _cww.AsSpan(group[0] * d * d, d * d).CopyTo(cww);
             for (int gi = 1; gi < group.Length; gi++)
             {
                 var other = _cww.AsSpan(group[gi] * d * d, d * d);
                 for (int a = 0; a < d * d; a++) cww[a] += other[a];
             }
-            var rows = _blocks[group[0]].ActiveRows;
-            foreach (int j in rows)
+            var columns = masked[g];
+            foreach (int i in _blocks[group[0]].ActiveRows)
+            {
                 for (int c = 0; c < d; c++)
                 {
                     double acc = 0;
-                    for (int a = 0; a < d; a++) acc += _x[j * d + a] * cww[a * d + c];
-                    _xc[j * d + c] = acc;
+                    for (int a = 0; a < d; a++) acc += _x[i * d + a] * cww[a * d + c];
+                    xc[c] = acc;
                 }
-            for (int ii = 0; ii < rows.Length; ii++)
-            {
-                int i = rows[ii];
-                for (int jj = ii; jj < rows.Length; jj++)
-                {
-                    int j = rows[jj];
-                    double acc = 0;
-                    for (int c = 0; c < d; c++) acc += _xc[i * d + c] * _x[j * d + c];
-                    _coupling![i * n + j] += acc;
-                }
+                // Σ_c first, then into K: the same rounding as one inner product per entry.
+                var sum = _rowSum.AsSpan(0, n - i);
+                DenseKernels.Scale(sum, xc[0], columns.AsSpan(i, n - i));
+                for (int c = 1; c < d; c++) DenseKernels.AddScaled(sum, xc[c], columns.AsSpan(c * n + i, n - i));
+                DenseKernels.AddScaled(_coupling!.AsSpan(i * n + i, n - i), 1, sum);
             }
         }
     }
+
+    /// <summary>For each pattern group, the columns of diag(s) X (d × n, column after column; built once per solve).</summary>
+    private double[][] MaskedColumns()
+    {
+        if (_maskedColumns is not null) return _maskedColumns;
+        int n = _n, d = _d;
+        var masked = new double[_patternGroups.Length][];
+        for (int g = 0; g < masked.Length; g++)
+        {
+            var columns = new double[ArraySize.Product("a pattern's masked columns (d × n)", d, n)];
+            foreach (int j in _blocks[_patternGroups[g][0]].ActiveRows)
+                for (int c = 0; c < d; c++) columns[c * n + j] = _x[j * d + c];
+            masked[g] = columns;
+        }
+        return _maskedColumns = masked;
+    }
+
+    private double[][]? _maskedColumns;
+
+    /// <summary>One row's Σ_c of <see cref="AddPatternCouplings"/> (n).</summary>
+    private double[] _rowSum => _rowSumBuffer ??= new double[_n];
+
+    private double[]? _rowSumBuffer;
 
     /// <summary>Forms I + S K S in place of K (symmetrised; its upper triangle is read before the same entry is written) and factorises it.</summary>
     private bool FactorCoupling()
@@ -339,8 +366,7 @@ internal sealed partial class BarrierRun
         for (int i = 0; i < n; i++)
             for (int j = 0; j <= i; j++)
             {
-                double sum = a[i * n + j];
-                for (int k = 0; k < j; k++) sum -= l[i * n + k] * l[j * n + k];
+                double sum = a[i * n + j] - DenseKernels.Dot(l.Slice(i * n, j), l.Slice(j * n, j));
                 if (i == j)
                 {
                     if (!(sum > 0)) return false;
@@ -356,9 +382,7 @@ internal sealed partial class BarrierRun
     {
         for (int i = 0; i < n; i++)
         {
-            double sum = b[i];
-            for (int k = 0; k < i; k++) sum -= l[i * n + k] * b[k];
-            b[i] = sum / l[i * n + i];
+            b[i] = (b[i] - DenseKernels.Dot(l.Slice(i * n, i), b[..i])) / l[i * n + i];
         }
         for (int i = n - 1; i >= 0; i--)
         {
