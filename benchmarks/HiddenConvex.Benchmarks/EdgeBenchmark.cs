@@ -199,17 +199,19 @@ public static class EdgeBenchmark
         var cold = Measure(d0, l0, b0);
         Console.WriteLine(string.Create(Inv,
             $"cold first call ({Tiny[0].N}x{Tiny[0].D} {Tiny[0].Loss}): {first.Elapsed.TotalSeconds * 1000:F1} ms (enumeration {cold.Enumerate * 1000:F1}, solver {cold.Result.Seconds * 1000:F1}, post-solve {cold.PostSolve * 1000:F1}), status {cold.Result.StatusName}"));
-        Console.WriteLine($"{"instance",-16} {"cells",5} {"median ms",9} {"best ms",8} {"enum ms",8} {"solver ms",9} {"post ms",8} {"outer",5} {"newton",6} {"status",-10}");
+        Console.WriteLine($"{"instance",-16} {"cells",5} {"median ms",9} {"best ms",8} {"enum ms",8} {"solver ms",9} {"post ms",8} {"outer",5} {"newton",6} {"alloc KB",8} {"status",-10}");
         bool ok = true;
         foreach (var (n, d, lossName) in Tiny)
         {
             var (data, loss, beta) = Instance(n, d, lossName);
             for (int i = 0; i < 3; i++) Measure(data, loss, beta);
+            long before = GC.GetAllocatedBytesForCurrentThread();
             var runs = Enumerable.Range(0, repeats).Select(_ => Measure(data, loss, beta)).OrderBy(f => f.Total).ToList();
+            long perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / repeats;
             var median = runs[runs.Count / 2];
             ok &= median.Result.Status == SolverStatus.Optimal;
             Console.WriteLine(string.Create(Inv,
-                $"{$"{n}x{d} {lossName}",-16} {median.Cells,5} {median.Total * 1000,9:F2} {runs[0].Total * 1000,8:F2} {median.Enumerate * 1000,8:F2} {median.Result.Seconds * 1000,9:F2} {median.PostSolve * 1000,8:F2} {median.Result.Iterations,5} {median.Result.NewtonSteps,6} {median.Result.StatusName,-10}"));
+                $"{$"{n}x{d} {lossName}",-16} {median.Cells,5} {median.Total * 1000,9:F2} {runs[0].Total * 1000,8:F2} {median.Enumerate * 1000,8:F2} {median.Result.Seconds * 1000,9:F2} {median.PostSolve * 1000,8:F2} {median.Result.Iterations,5} {median.Result.NewtonSteps,6} {perCall >> 10,8} {median.Result.StatusName,-10}"));
         }
         return ok ? 0 : 1;
     }

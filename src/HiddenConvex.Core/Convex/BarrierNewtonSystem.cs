@@ -222,7 +222,10 @@ internal sealed partial class BarrierRun
                 for (int a = 0; a < d * d; a++) cww[a] += other[a];
             }
             var columns = masked[g];
-            foreach (int i in _blocks[group[0]].ActiveRows)
+            var active = _blocks[group[0]].ActiveRows;
+            if (active.Length == 0) continue;
+            int end = active[^1] + 1; // the masked columns are zero beyond the pattern's last active row
+            foreach (int i in active)
             {
                 for (int c = 0; c < d; c++)
                 {
@@ -231,10 +234,7 @@ internal sealed partial class BarrierRun
                     xc[c] = acc;
                 }
                 // Σ_c first, then into K: the same rounding as one inner product per entry.
-                var sum = _rowSum.AsSpan(0, n - i);
-                DenseKernels.Scale(sum, xc[0], columns.AsSpan(i, n - i));
-                for (int c = 1; c < d; c++) DenseKernels.AddScaled(sum, xc[c], columns.AsSpan(c * n + i, n - i));
-                DenseKernels.AddScaled(_coupling!.AsSpan(i * n + i, n - i), 1, sum);
+                DenseKernels.AddCombination(_coupling!.AsSpan(i * n + i, end - i), xc, columns, n, i);
             }
         }
     }
@@ -256,11 +256,6 @@ internal sealed partial class BarrierRun
     }
 
     private double[][]? _maskedColumns;
-
-    /// <summary>One row's Σ_c of <see cref="AddPatternCouplings"/> (n).</summary>
-    private double[] _rowSum => _rowSumBuffer ??= new double[_n];
-
-    private double[]? _rowSumBuffer;
 
     /// <summary>Forms I + S K S in place of K (symmetrised; its upper triangle is read before the same entry is written) and factorises it.</summary>
     private bool FactorCoupling()

@@ -25,33 +25,28 @@ internal static class DenseKernels
         for (; i < n; i++) y[i] -= alpha * x[i];
     }
 
-    /// <summary>y += α x over the common length (x must be at least as long as y).</summary>
-    public static void AddScaled(Span<double> y, double alpha, ReadOnlySpan<double> x)
+    /// <summary>
+    /// y_j += Σ_c α_c x_{c, offset + j} (x holds the vectors x_c one after another, <paramref name="stride"/> apart): the sum over c
+    /// is formed first, term after term, and then added to y_j, in one pass over y.
+    /// </summary>
+    public static void AddCombination(Span<double> y, ReadOnlySpan<double> alpha, ReadOnlySpan<double> x, int stride, int offset)
     {
-        int n = y.Length, i = 0;
-        if (Vector.IsHardwareAccelerated && n >= Vector<double>.Count)
+        int n = y.Length, terms = alpha.Length, j = 0;
+        int width = Vector<double>.Count;
+        if (Vector.IsHardwareAccelerated)
         {
-            var vy = MemoryMarshal.Cast<double, Vector<double>>(y);
-            var vx = MemoryMarshal.Cast<double, Vector<double>>(x[..n]);
-            var va = new Vector<double>(alpha);
-            for (int v = 0; v < vy.Length; v++) vy[v] += va * vx[v];
-            i = vy.Length * Vector<double>.Count;
+            for (; j + width <= n; j += width)
+            {
+                var acc = new Vector<double>(alpha[0]) * new Vector<double>(x.Slice(offset + j, width));
+                for (int c = 1; c < terms; c++) acc += new Vector<double>(alpha[c]) * new Vector<double>(x.Slice(c * stride + offset + j, width));
+                (new Vector<double>(y.Slice(j, width)) + acc).CopyTo(y.Slice(j, width));
+            }
         }
-        for (; i < n; i++) y[i] += alpha * x[i];
-    }
-
-    /// <summary>y = α x over the length of y (x must be at least as long).</summary>
-    public static void Scale(Span<double> y, double alpha, ReadOnlySpan<double> x)
-    {
-        int n = y.Length, i = 0;
-        if (Vector.IsHardwareAccelerated && n >= Vector<double>.Count)
+        for (; j < n; j++)
         {
-            var vy = MemoryMarshal.Cast<double, Vector<double>>(y);
-            var vx = MemoryMarshal.Cast<double, Vector<double>>(x[..n]);
-            var va = new Vector<double>(alpha);
-            for (int v = 0; v < vy.Length; v++) vy[v] = va * vx[v];
-            i = vy.Length * Vector<double>.Count;
+            double acc = alpha[0] * x[offset + j];
+            for (int c = 1; c < terms; c++) acc += alpha[c] * x[c * stride + offset + j];
+            y[j] += acc;
         }
-        for (; i < n; i++) y[i] = alpha * x[i];
     }
 }
