@@ -49,16 +49,24 @@ internal sealed class ReducedBlock
         var x = geometry.XRowMajor;
         var signs = BlockGeometry.Signs(block.Pattern);
         var candidates = RowsByMargin(x, n, d, signs, witness);
+        var g = new double[d];
+        var q = new double[d];
         var kept = new List<int>();
+        ConeProjector? keptCone = null;
+        double[] all = [];
         foreach (int j in candidates)
-            if (kept.Count == 0 || !IsImplied(FacetRows(x, d, signs, kept), kept.Count, d, Enumerable.Repeat(1.0, kept.Count).ToArray(), FacetRow(x, d, signs, j)))
-                kept.Add(j);
-        var rows = FacetRows(x, d, signs, kept);
+        {
+            if (keptCone is not null && IsImplied(keptCone, all, FacetRow(x, d, signs, j), g, q)) continue;
+            kept.Add(j);
+            keptCone = new ConeProjector(FacetRows(x, d, signs, kept), kept.Count, d);
+            all = Enumerable.Repeat(1.0, kept.Count).ToArray();
+        }
+        var cone = keptCone ?? new ConeProjector([], 0, d);
         var still = Enumerable.Repeat(1.0, kept.Count).ToArray();
         for (int i = 0; i < kept.Count; i++)
         {
             still[i] = 0;
-            if (!IsImplied(rows, kept.Count, d, still, FacetRow(x, d, signs, kept[i]))) still[i] = 1;
+            if (!IsImplied(cone, still, FacetRow(x, d, signs, kept[i]), g, q)) still[i] = 1;
         }
         var irredundant = kept.Where((_, i) => still[i] != 0).Order().ToArray();
         var facets = FacetRows(x, d, signs, irredundant);
@@ -98,14 +106,15 @@ internal sealed class ReducedBlock
         return facets;
     }
 
-    /// <summary>a is implied by the rows of <paramref name="facets"/> with a nonzero weight: ‖Π_{C'}(−a)‖ ≤ <see cref="RedundancyTolerance"/>·‖a‖.</summary>
-    private static bool IsImplied(double[] facets, int count, int d, double[] weights, double[] a)
+    /// <summary>
+    /// a is implied by the rows of the cone with a nonzero weight: ‖Π_{C'}(−a)‖ ≤ <see cref="RedundancyTolerance"/>·‖a‖
+    /// (g and q are work vectors of length d).
+    /// </summary>
+    private static bool IsImplied(ConeProjector cone, double[] weights, double[] a, double[] g, double[] q)
     {
-        var g = new double[d];
         double an = 0;
-        for (int k = 0; k < d; k++) { g[k] = -a[k]; an += a[k] * a[k]; }
-        double norm = new ConeProjector(facets, count, d).Project(weights, g, new double[d]);
-        return norm <= RedundancyTolerance * Math.Sqrt(an);
+        for (int k = 0; k < a.Length; k++) { g[k] = -a[k]; an += a[k] * a[k]; }
+        return cone.Project(weights, g, q) <= RedundancyTolerance * Math.Sqrt(an);
     }
 
     /// <summary>
