@@ -51,12 +51,13 @@ internal sealed class ReducedBlock
         var candidates = RowsByMargin(x, n, d, signs, witness);
         var g = new double[d];
         var q = new double[d];
+        var a = new double[d];
         var kept = new List<int>();
         ConeProjector? keptCone = null;
         double[] all = [];
         foreach (int j in candidates)
         {
-            if (keptCone is not null && IsImplied(keptCone, all, FacetRow(x, d, signs, j), g, q)) continue;
+            if (keptCone is not null && IsImplied(keptCone, all, FacetRow(x, d, signs, j, a), g, q)) continue;
             kept.Add(j);
             keptCone = new ConeProjector(FacetRows(x, d, signs, kept), kept.Count, d);
             all = Enumerable.Repeat(1.0, kept.Count).ToArray();
@@ -66,7 +67,7 @@ internal sealed class ReducedBlock
         for (int i = 0; i < kept.Count; i++)
         {
             still[i] = 0;
-            if (!IsImplied(cone, still, FacetRow(x, d, signs, kept[i]), g, q)) still[i] = 1;
+            if (!IsImplied(cone, still, FacetRow(x, d, signs, kept[i], a), g, q)) still[i] = 1;
         }
         var irredundant = kept.Where((_, i) => still[i] != 0).Order().ToArray();
         var facets = FacetRows(x, d, signs, irredundant);
@@ -78,21 +79,32 @@ internal sealed class ReducedBlock
     /// <summary>The nonzero rows, by increasing normalised margin (2s_j − 1) x_j·u/‖x_j‖ at the witness u (ties by index).</summary>
     private static int[] RowsByMargin(double[] x, int n, int d, double[] signs, Vector<double> witness)
     {
-        var rows = new List<(double Margin, int Row)>(n);
+        var margins = new double[n];
+        var rows = new int[n];
+        int count = 0;
         for (int j = 0; j < n; j++)
         {
             double rn = 0, au = 0;
             for (int k = 0; k < d; k++) { rn += x[j * d + k] * x[j * d + k]; au += x[j * d + k] * witness[k]; }
             if (rn == 0) continue;
-            rows.Add((signs[j] * au / Math.Sqrt(rn), j));
+            margins[count] = signs[j] * au / Math.Sqrt(rn);
+            rows[count++] = j;
         }
-        return rows.OrderBy(r => r.Margin).ThenBy(r => r.Row).Select(r => r.Row).ToArray();
+        Array.Sort(margins, rows, 0, count, Comparer<double>.Default);
+        // Array.Sort is not stable: equal margins back in index order, so that the kept rows do not depend on the sort.
+        for (int start = 0; start < count;)
+        {
+            int end = start + 1;
+            while (end < count && margins[end] == margins[start]) end++;
+            Array.Sort(rows, start, end - start);
+            start = end;
+        }
+        return rows[..count];
     }
 
-    /// <summary>a_j = (2s_j − 1) x_j.</summary>
-    private static double[] FacetRow(double[] x, int d, double[] signs, int j)
+    /// <summary>a_j = (2s_j − 1) x_j into a.</summary>
+    private static double[] FacetRow(double[] x, int d, double[] signs, int j, double[] a)
     {
-        var a = new double[d];
         for (int k = 0; k < d; k++) a[k] = signs[j] * x[j * d + k];
         return a;
     }
