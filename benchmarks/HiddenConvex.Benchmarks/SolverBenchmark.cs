@@ -5,6 +5,7 @@ using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Certificates;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
+using HiddenConvex.Core.IO;
 using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Pricing;
 using HiddenConvex.Core.Pipeline;
@@ -21,7 +22,8 @@ namespace HiddenConvex.Benchmarks;
 /// solve --sizes 50x3,100x3    chosen sizes only (--loss squared|logistic: one loss; --verbose: solver progress on stderr)
 /// solve --export DIR          write the side-by-side problems ((8,3), (10,3), (14,3), (20,2)) and our steady-state results
 /// solve --export DIR --from R the same for the problems of R/*.json (X, y, beta, loss, loss_scale; e.g. the reference
-///                             instances /work/shared/reference), each named after its file
+///                             instances /work/shared/reference), each named after its file; an existing DIR/NAME.problem.json
+///                             is replaced only with --force
 /// solve --certify DIR         certify DIR/*.cvxopt.json with our checker, print both solvers side by side and the medians
 /// </code>
 /// Data: X with i.i.d. N(0,1) entries, y ~ N(0,1) (squared) or uniform ±1 (logistic), seed = 1000·n + d;
@@ -38,7 +40,7 @@ public static class SolverBenchmark
     public static int Run(string[] args)
     {
         string? export = Option(args, "--export"), certify = Option(args, "--certify"), sizes = Option(args, "--sizes");
-        if (export is not null) return Export(export, Option(args, "--from"));
+        if (export is not null) return Export(export, Option(args, "--from"), args.Contains("--force"));
         if (certify is not null) return Certify(certify);
         var list = sizes is null ? Scale : sizes.Split(',').Select(ParseSize).ToArray();
         var losses = Option(args, "--loss") is { } l ? new[] { l } : new[] { "squared", "logistic" };
@@ -139,7 +141,7 @@ public static class SolverBenchmark
     }
 
     /// <summary>Writes each side-by-side problem (X, y, β, loss, patterns) and our solve's figures (solver and whole pipeline).</summary>
-    private static int Export(string dir, string? from)
+    private static int Export(string dir, string? from, bool force)
     {
         Directory.CreateDirectory(dir);
         WarmUp();
@@ -149,7 +151,7 @@ public static class SolverBenchmark
             var (pipelineWall, pipelineCount) = PipelineBestOf(problem);
             var check = problem.Certify(r.W);
             int n = problem.Data.N, d = problem.Data.D;
-            using var fs = File.Create(Path.Combine(dir, name + ".problem.json"));
+            using var fs = SafeFile.Create(Path.Combine(dir, name + ".problem.json"), force);
             using var w = new Utf8JsonWriter(fs);
             w.WriteStartObject();
             w.WriteString("name", name);
