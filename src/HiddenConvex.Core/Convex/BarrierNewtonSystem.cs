@@ -204,26 +204,26 @@ internal sealed partial class BarrierRun
     /// <summary>
     /// Each pattern's contribution (diag(s) X) (Σ_b C_b) (diag(s) X)ᵀ to the n×n coupling K (upper triangle). Row i ∈ s of K
     /// gets Σ_c (C x_i)_c · (diag(s) X)_{·c} over the columns j ≥ i: dense, contiguous updates in SIMD lanes over the
-    /// pattern's masked columns (<see cref="MaskedColumns"/>) instead of a scattered update per pair of active rows.
+    /// pattern's masked columns (written into a d × n work array for the pattern, and cleared after it) instead of a
+    /// scattered update per pair of active rows.
     /// </summary>
     private void AddPatternCouplings()
     {
         int n = _n, d = _d;
         Span<double> cww = stackalloc double[d * d];
         Span<double> xc = stackalloc double[d];
-        var masked = MaskedColumns();
-        for (int g = 0; g < _patternGroups.Length; g++)
+        var columns = _maskedColumns ??= new double[ArraySize.Product("a pattern's masked columns (d × n)", d, n)];
+        foreach (var group in _patternGroups)
         {
-            var group = _patternGroups[g];
             _cww.AsSpan(group[0] * d * d, d * d).CopyTo(cww);
             for (int gi = 1; gi < group.Length; gi++)
             {
                 var other = _cww.AsSpan(group[gi] * d * d, d * d);
                 for (int a = 0; a < d * d; a++) cww[a] += other[a];
             }
-            var columns = masked[g];
             var active = _blocks[group[0]].ActiveRows;
             if (active.Length == 0) continue;
+            SetMaskedColumns(columns, active, keep: true);
             int end = active[^1] + 1; // the masked columns are zero beyond the pattern's last active row
             foreach (int i in active)
             {
@@ -236,26 +236,19 @@ internal sealed partial class BarrierRun
                 // Σ_c first, then into K: the same rounding as one inner product per entry.
                 DenseKernels.AddCombination(_coupling!.AsSpan(i * n + i, end - i), xc, columns, n, i);
             }
+            SetMaskedColumns(columns, active, keep: false);
         }
     }
 
-    /// <summary>For each pattern group, the columns of diag(s) X (d × n, column after column; built once per solve).</summary>
-    private double[][] MaskedColumns()
+    /// <summary>Writes x_jc (keep) or 0 at the active rows j of the d × n masked columns (zero elsewhere).</summary>
+    private void SetMaskedColumns(double[] columns, int[] active, bool keep)
     {
-        if (_maskedColumns is not null) return _maskedColumns;
         int n = _n, d = _d;
-        var masked = new double[_patternGroups.Length][];
-        for (int g = 0; g < masked.Length; g++)
-        {
-            var columns = new double[ArraySize.Product("a pattern's masked columns (d × n)", d, n)];
-            foreach (int j in _blocks[_patternGroups[g][0]].ActiveRows)
-                for (int c = 0; c < d; c++) columns[c * n + j] = _x[j * d + c];
-            masked[g] = columns;
-        }
-        return _maskedColumns = masked;
+        foreach (int j in active)
+            for (int c = 0; c < d; c++) columns[c * n + j] = keep ? _x[j * d + c] : 0;
     }
 
-    private double[][]? _maskedColumns;
+    private double[]? _maskedColumns;
 
     /// <summary>Forms I + S K S in place of K (symmetrised; its upper triangle is read before the same entry is written) and factorises it.</summary>
     private bool FactorCoupling()
