@@ -24,6 +24,7 @@ namespace HiddenConvex.Benchmarks;
 /// edge --export DIR                     write each instance of the table (or of --sizes) as DIR/NAME.json for 'hcv solve'
 ///                                       and print its command line (refuses to overwrite)
 /// edge --tiny [--repeats R]             n ≤ 10, d ≤ 3: the cold first call of the process, then warm calls (median, best)
+/// edge ... --verbose                    the solver's progress lines on stderr
 /// </code>
 /// Data (seed = 1000·n + d, one System.Random): X with i.i.d. N(0,1) entries; a planted teacher of two ReLU neurons,
 /// f(x) = σ(x·u₁) − σ(x·u₂) with u₁, u₂ ~ N(0, I_d); squared loss: y = f(X) + 0.1·ε, ε ~ N(0,1) i.i.d.;
@@ -57,10 +58,14 @@ public static class EdgeBenchmark
     private const double Tolerance = 1e-9;
     private const long MaxSupportsForMStar = 200_000;
 
+    /// <summary>Solver progress on stderr (--verbose).</summary>
+    private static bool _verbose;
+
     /// <summary>Runs the benchmark and prints its figures.</summary>
     public static int Run(string[] args)
     {
         string? sizes = Option(args, "--sizes"), export = Option(args, "--export"), file = Option(args, "--data");
+        _verbose = args.Contains("--verbose");
         var list = sizes is null ? Table : sizes.Split(',').Select(ParseInstance).ToArray();
         if (export is not null) return Export(export, list);
         if (args.Contains("--tiny")) return TinyTable(int.Parse(Option(args, "--repeats") ?? "50", Inv));
@@ -149,7 +154,7 @@ public static class EdgeBenchmark
         var problem = new ConvexProblem(data, loss, beta, patterns);
         var solution = CertifiedPipeline.Run(problem, new PipelineSettings
         {
-            Solver = new SolverSettings { Tolerance = Tolerance }.Validated(), MaxSupportsForMStar = MaxSupportsForMStar,
+            Solver = new SolverSettings { Tolerance = Tolerance, Verbose = _verbose, Progress = _verbose ? Console.Error : null }.Validated(), MaxSupportsForMStar = MaxSupportsForMStar,
         });
         double total = clock.Elapsed.TotalSeconds;
         var t = solution.Timings;
@@ -194,17 +199,19 @@ public static class EdgeBenchmark
         var cold = Measure(d0, l0, b0);
         Console.WriteLine(string.Create(Inv,
             $"cold first call ({Tiny[0].N}x{Tiny[0].D} {Tiny[0].Loss}): {first.Elapsed.TotalSeconds * 1000:F1} ms (enumeration {cold.Enumerate * 1000:F1}, solver {cold.Result.Seconds * 1000:F1}, post-solve {cold.PostSolve * 1000:F1}), status {cold.Result.StatusName}"));
-        Console.WriteLine($"{"instance",-16} {"cells",5} {"median ms",9} {"best ms",8} {"enum ms",8} {"solver ms",9} {"post ms",8} {"outer",5} {"newton",6} {"status",-10}");
+        Console.WriteLine($"{"instance",-16} {"cells",5} {"median ms",9} {"best ms",8} {"enum ms",8} {"solver ms",9} {"post ms",8} {"outer",5} {"newton",6} {"alloc KB",8} {"status",-10}");
         bool ok = true;
         foreach (var (n, d, lossName) in Tiny)
         {
             var (data, loss, beta) = Instance(n, d, lossName);
             for (int i = 0; i < 3; i++) Measure(data, loss, beta);
+            long before = GC.GetAllocatedBytesForCurrentThread();
             var runs = Enumerable.Range(0, repeats).Select(_ => Measure(data, loss, beta)).OrderBy(f => f.Total).ToList();
+            long perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / repeats;
             var median = runs[runs.Count / 2];
             ok &= median.Result.Status == SolverStatus.Optimal;
             Console.WriteLine(string.Create(Inv,
-                $"{$"{n}x{d} {lossName}",-16} {median.Cells,5} {median.Total * 1000,9:F2} {runs[0].Total * 1000,8:F2} {median.Enumerate * 1000,8:F2} {median.Result.Seconds * 1000,9:F2} {median.PostSolve * 1000,8:F2} {median.Result.Iterations,5} {median.Result.NewtonSteps,6} {median.Result.StatusName,-10}"));
+                $"{$"{n}x{d} {lossName}",-16} {median.Cells,5} {median.Total * 1000,9:F2} {runs[0].Total * 1000,8:F2} {median.Enumerate * 1000,8:F2} {median.Result.Seconds * 1000,9:F2} {median.PostSolve * 1000,8:F2} {median.Result.Iterations,5} {median.Result.NewtonSteps,6} {perCall >> 10,8} {median.Result.StatusName,-10}"));
         }
         return ok ? 0 : 1;
     }

@@ -5,8 +5,10 @@ using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Certificates;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
+using HiddenConvex.Core.IO;
 using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Pricing;
+using HiddenConvex.Core.Pipeline;
 using HiddenConvex.Core.Verification;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -19,7 +21,10 @@ namespace HiddenConvex.Benchmarks;
 /// solve                       scale table: (n, d) ∈ {(8,3), (10,3), (14,3), (20,2), (50,3), (100,3)}, both losses
 /// solve --sizes 50x3,100x3    chosen sizes only (--loss squared|logistic: one loss; --verbose: solver progress on stderr)
 /// solve --export DIR          write the side-by-side problems ((8,3), (10,3), (14,3), (20,2)) and our steady-state results
-/// solve --certify DIR         certify DIR/*.cvxopt.json with our checker and print both solvers side by side
+/// solve --export DIR --from R the same for the problems of R/*.json (X, y, beta, loss, loss_scale; e.g. the reference
+///                             instances /work/shared/reference), each named after its file; an existing DIR/NAME.problem.json
+///                             is replaced only with --force
+/// solve --certify DIR         certify DIR/*.cvxopt.json with our checker, print both solvers side by side and the medians
 /// </code>
 /// Data: X with i.i.d. N(0,1) entries, y ~ N(0,1) (squared) or uniform ±1 (logistic), seed = 1000·n + d;
 /// β = f·β_max with β_max = ρ(−∇ℓ(0)) (the smallest β with W* = 0) and f ∈ {0.1, 0.01}.
@@ -35,7 +40,7 @@ public static class SolverBenchmark
     public static int Run(string[] args)
     {
         string? export = Option(args, "--export"), certify = Option(args, "--certify"), sizes = Option(args, "--sizes");
-        if (export is not null) return Export(export);
+        if (export is not null) return Export(export, Option(args, "--from"), args.Contains("--force"));
         if (certify is not null) return Certify(certify);
         var list = sizes is null ? Scale : sizes.Split(',').Select(ParseSize).ToArray();
         var losses = Option(args, "--loss") is { } l ? new[] { l } : new[] { "squared", "logistic" };
@@ -111,48 +116,100 @@ public static class SolverBenchmark
         return allOk ? 0 : 1;
     }
 
-    /// <summary>Writes each side-by-side problem (X, y, β, loss, patterns) and our solve's figures.</summary>
-    private static int Export(string dir)
+    /// <summary>The side-by-side problems: the seeded Gaussian ones, or those of the data files in <paramref name="from"/>.</summary>
+    private static IEnumerable<(string Name, ConvexProblem Problem)> SideBySideProblems(string? from)
+    {
+        if (from is null)
+        {
+            foreach (var (n, d) in SideBySide)
+                foreach (var f in Fractions)
+                    yield return (string.Create(Inv, $"n{n}_d{d}_f{f}"), Instance(n, d, "squared", f).Problem);
+            yield break;
+        }
+        foreach (var file in Directory.GetFiles(from, "*.json").Order(StringComparer.Ordinal))
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(file));
+            var p = doc.RootElement;
+            if (!p.TryGetProperty("X", out var xs) || !p.TryGetProperty("beta", out var beta)) continue;
+            var rows = xs.EnumerateArray().Select(r => r.EnumerateArray().Select(e => e.GetDouble()).ToArray()).ToArray();
+            var y = p.GetProperty("y").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+            var data = Dataset.Create(rows, y, file);
+            var loss = Loss.Parse(p.TryGetProperty("loss", out var l) ? l.GetString()! : "squared",
+                p.TryGetProperty("loss_scale", out var c) ? c.GetDouble() : 1.0);
+            yield return (Path.GetFileNameWithoutExtension(file), new ConvexProblem(data, loss, beta.GetDouble(), CellEnumerator.Enumerate(data.X)));
+        }
+    }
+
+    /// <summary>Writes each side-by-side problem (X, y, β, loss, patterns) and our solve's figures (solver and whole pipeline).</summary>
+    private static int Export(string dir, string? from, bool force)
     {
         Directory.CreateDirectory(dir);
         WarmUp();
-        foreach (var (n, d) in SideBySide)
-            foreach (var f in Fractions)
-            {
-                var (problem, _) = Instance(n, d, "squared", f);
-                var (r, wall, cpu, count) = BestOf(problem);
-                var check = problem.Certify(r.W);
-                string name = string.Create(Inv, $"n{n}_d{d}_f{f}");
-                using var fs = File.Create(Path.Combine(dir, name + ".problem.json"));
-                using var w = new Utf8JsonWriter(fs);
-                w.WriteStartObject();
-                w.WriteString("name", name);
-                w.WriteStartArray("X");
-                for (int i = 0; i < n; i++) { w.WriteStartArray(); for (int k = 0; k < d; k++) w.WriteNumberValue(problem.Data.X[i, k]); w.WriteEndArray(); }
-                w.WriteEndArray();
-                w.WriteStartArray("y");
-                foreach (var v in problem.Data.Y) w.WriteNumberValue(v);
-                w.WriteEndArray();
-                w.WriteNumber("beta", problem.Beta);
-                w.WriteString("loss", problem.Loss.Name);
-                w.WriteNumber("loss_scale", problem.Loss.Scale);
-                w.WriteStartArray("patterns");
-                foreach (var s in problem.Patterns!.Patterns) w.WriteStringValue(s.ToString());
-                w.WriteEndArray();
-                w.WriteStartObject("ours");
-                w.WriteString("status", r.StatusName);
-                w.WriteNumber("objective", r.Objective);
-                w.WriteNumber("lower", check.Lower);
-                w.WriteNumber("relative_gap", check.RelativeGap);
-                w.WriteNumber("max_cone_violation", r.MaxConeViolation);
-                w.WriteNumber("seconds", wall);
-                w.WriteNumber("cpu_seconds", cpu);
-                w.WriteNumber("runs", count);
-                w.WriteEndObject();
-                w.WriteEndObject();
-                Console.Error.WriteLine(string.Create(Inv, $"{name}: {problem.Patterns.Count} patterns, ours {r.StatusName} rel.gap {check.RelativeGap:E1}, {count} timed solves: best {wall:F4} s wall, mean {cpu:F4} s CPU"));
-            }
+        foreach (var (name, problem) in SideBySideProblems(from))
+        {
+            var (r, wall, cpu, count) = BestOf(problem);
+            var (pipelineWall, pipelineCount) = PipelineBestOf(problem);
+            var check = problem.Certify(r.W);
+            int n = problem.Data.N, d = problem.Data.D;
+            using var fs = SafeFile.Create(Path.Combine(dir, name + ".problem.json"), force);
+            using var w = new Utf8JsonWriter(fs);
+            w.WriteStartObject();
+            w.WriteString("name", name);
+            w.WriteStartArray("X");
+            for (int i = 0; i < n; i++) { w.WriteStartArray(); for (int k = 0; k < d; k++) w.WriteNumberValue(problem.Data.X[i, k]); w.WriteEndArray(); }
+            w.WriteEndArray();
+            w.WriteStartArray("y");
+            foreach (var v in problem.Data.Y) w.WriteNumberValue(v);
+            w.WriteEndArray();
+            w.WriteNumber("beta", problem.Beta);
+            w.WriteString("loss", problem.Loss.Name);
+            w.WriteNumber("loss_scale", problem.Loss.Scale);
+            w.WriteStartArray("patterns");
+            foreach (var s in problem.Patterns!.Patterns) w.WriteStringValue(s.ToString());
+            w.WriteEndArray();
+            w.WriteStartObject("ours");
+            w.WriteString("status", r.StatusName);
+            w.WriteNumber("objective", r.Objective);
+            w.WriteNumber("lower", check.Lower);
+            w.WriteNumber("relative_gap", check.RelativeGap);
+            w.WriteNumber("max_cone_violation", r.MaxConeViolation);
+            w.WriteNumber("seconds", wall);
+            w.WriteNumber("cpu_seconds", cpu);
+            w.WriteNumber("runs", count);
+            w.WriteNumber("pipeline_seconds", pipelineWall);
+            w.WriteNumber("pipeline_runs", pipelineCount);
+            w.WriteEndObject();
+            w.WriteEndObject();
+            Console.Error.WriteLine(string.Create(Inv, $"{name}: {problem.Patterns.Count} patterns, ours {r.StatusName} rel.gap {check.RelativeGap:E1}, {count} timed solves: best {wall:F4} s wall, mean {cpu:F4} s CPU; whole 'hcv solve' sequence best {pipelineWall:F4} s of {pipelineCount}"));
+        }
         return 0;
+    }
+
+    /// <summary>
+    /// Steady-state time of the whole in-process 'hcv solve' sequence (enumeration of S(X), then <see cref="CertifiedPipeline"/>:
+    /// certified solve, optimal set, pruning, refinement, m*, ψ): best of the timed runs after <see cref="WarmUpSeconds"/> of
+    /// untimed ones, at least <see cref="Repeats"/> runs and at least <see cref="TimedSeconds"/> of them.
+    /// </summary>
+    private static (double Wall, int Count) PipelineBestOf(ConvexProblem problem)
+    {
+        double Once()
+        {
+            var clock = Stopwatch.StartNew();
+            var patterns = CellEnumerator.Enumerate(problem.Data.X);
+            CertifiedPipeline.Run(new ConvexProblem(problem.Data, problem.Loss, problem.Beta, patterns));
+            return clock.Elapsed.TotalSeconds;
+        }
+        var warm = Stopwatch.StartNew();
+        do Once(); while (warm.Elapsed.TotalSeconds < WarmUpSeconds);
+        double best = double.PositiveInfinity;
+        int count = 0;
+        var timed = Stopwatch.StartNew();
+        while (count < Repeats || (timed.Elapsed.TotalSeconds < TimedSeconds && count < MaxRepeats))
+        {
+            best = Math.Min(best, Once());
+            count++;
+        }
+        return (best, count);
     }
 
     /// <summary>At least this many timed solves of each side-by-side problem.</summary>
@@ -197,6 +254,13 @@ public static class SolverBenchmark
         return (last!, wall, cpu, count);
     }
 
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        int m = sorted.Count / 2;
+        return sorted.Count % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+    }
+
     /// <summary>A number field, NaN when absent (answers written before CPU times were recorded).</summary>
     private static double Number(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) ? v.GetDouble() : double.NaN;
@@ -206,8 +270,11 @@ public static class SolverBenchmark
     {
         Console.WriteLine("Side by side on exact-pattern problems (squared loss); both certified gaps computed by CertificateChecker from each W");
         Console.WriteLine("Wall: best of several solves on each side. CPU: ours, mean CPU time of the process per solve over >= 2 s of solves after 1 s of warm-up; CVXOPT, best of its solves");
-        Console.WriteLine($"{"problem",-16} {"blocks",6} {"ours s",8} {"ours cpu",8} {"ours rel.gap",12} {"cvxopt s",9} {"cvx cpu",9} {"cvxopt rel.gap",14} {"cvxopt viol",11} {"cvxopt status",-14} {"speed-up",9} {"cpu ratio",9}");
+        Console.WriteLine("Pipeline: ours, best whole in-process 'hcv solve' sequence (enumeration, certified solve, optimal set, pruning, refinement, m*, ψ) after warm-up");
+        Console.WriteLine($"{"problem",-30} {"blocks",6} {"ours s",8} {"ours cpu",8} {"pipeline s",10} {"ours rel.gap",12} {"cvxopt s",9} {"cvx cpu",9} {"cvxopt rel.gap",14} {"cvxopt viol",11} {"cvxopt status",-14} {"speed-up",9} {"cpu ratio",9} {"pipeline",9}");
         int missing = 0;
+        var speedUps = new List<double>();
+        var pipelineSpeedUps = new List<double>();
         foreach (var file in Directory.GetFiles(dir, "*.problem.json").Order(StringComparer.Ordinal))
         {
             var answer = file.Replace(".problem.json", ".cvxopt.json", StringComparison.Ordinal);
@@ -232,10 +299,15 @@ public static class SolverBenchmark
             var cvxCert = problem.Certify(cvx);
             var ours = p.GetProperty("ours");
             double oursSeconds = ours.GetProperty("seconds").GetDouble(), cvxSeconds = a.GetProperty("seconds").GetDouble();
-            double oursCpu = Number(ours, "cpu_seconds"), cvxCpu = Number(a, "cpu_seconds");
+            double oursCpu = Number(ours, "cpu_seconds"), cvxCpu = Number(a, "cpu_seconds"), pipeline = Number(ours, "pipeline_seconds");
+            speedUps.Add(cvxSeconds / oursSeconds);
+            if (!double.IsNaN(pipeline)) pipelineSpeedUps.Add(cvxSeconds / pipeline);
             Console.WriteLine(string.Create(Inv,
-                $"{p.GetProperty("name").GetString(),-16} {2 * patterns.Count,6} {oursSeconds,8:F4} {oursCpu,8:F4} {ours.GetProperty("relative_gap").GetDouble(),12:E1} {cvxSeconds,9:F3} {cvxCpu,9:F3} {cvxCert.RelativeGap,14:E1} {cvx.MaxConeViolation(data.X),11:E1} {a.GetProperty("status").GetString(),-14} {cvxSeconds / oursSeconds,8:F0}x {cvxCpu / oursCpu,8:F0}x"));
+                $"{p.GetProperty("name").GetString(),-30} {2 * patterns.Count,6} {oursSeconds,8:F4} {oursCpu,8:F4} {pipeline,10:F4} {ours.GetProperty("relative_gap").GetDouble(),12:E1} {cvxSeconds,9:F3} {cvxCpu,9:F3} {cvxCert.RelativeGap,14:E1} {cvx.MaxConeViolation(data.X),11:E1} {a.GetProperty("status").GetString(),-14} {cvxSeconds / oursSeconds,8:F0}x {cvxCpu / oursCpu,8:F0}x {cvxSeconds / pipeline,8:F0}x"));
         }
+        if (speedUps.Count > 0)
+            Console.WriteLine(string.Create(Inv, $"median speed-up over {speedUps.Count} problems (wall): solver {Median(speedUps):F0}x") +
+                (pipelineSpeedUps.Count > 0 ? string.Create(Inv, $", whole pipeline {Median(pipelineSpeedUps):F0}x over {pipelineSpeedUps.Count}") : ""));
         // A problem without a CVXOPT answer (not run, or timed out) is reported, not compared.
         return missing == 0 ? 0 : 1;
     }

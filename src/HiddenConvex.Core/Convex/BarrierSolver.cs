@@ -69,7 +69,7 @@ internal sealed partial class BarrierRun
 
     // Work arrays of Factor, reused by every Newton step (a step's system is used and dropped before the next one):
     // on small programs allocating them each step cost as much as the arithmetic.
-    private readonly double[] _chol, _blockHessian, _gradient, _sqrt, _curvature, _xc, _cww;
+    private readonly double[] _chol, _blockHessian, _gradient, _sqrt, _curvature, _cww;
 
     // The n×n Woodbury coupling (allocated only when the Woodbury form is used) or the dense (K·m)² Hessian.
     private readonly double[]? _coupling, _couplingChol, _dense, _denseChol;
@@ -113,7 +113,6 @@ internal sealed partial class BarrierRun
         }
         _sqrt = new double[n];
         _curvature = new double[n];
-        _xc = new double[n * d];
         _cww = new double[ArraySize.Product("the barrier's block inverses (blocks × d²)", _k, d, d)];
         _patternGroups = Enumerable.Range(0, _k).GroupBy(bi => _blocks[bi].Block.Pattern).Select(g => g.ToArray()).ToArray();
     }

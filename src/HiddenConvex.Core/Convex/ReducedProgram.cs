@@ -32,39 +32,101 @@ internal sealed class ReducedBlock
     private const double RedundancyTolerance = 1e-11;
 
     /// <summary>
-    /// Builds the block from its cell's witness (an interior direction) and drops redundant rows one at a time: a_j is
-    /// implied by the remaining rows iff a_j·u ≥ 0 on their cone C', i.e. max_{u∈C',‖u‖≤1} −a_j·u = ‖Π_{C'}(−a_j)‖ = 0
-    /// (Farkas). Removing rows one at a time keeps the cone unchanged even with duplicate rows.
+    /// Builds the block from its cell's witness (an interior direction) and drops redundant rows: a_j is implied by a set
+    /// of rows iff a_j·u ≥ 0 on their cone C', i.e. max_{u∈C',‖u‖≤1} −a_j·u = ‖Π_{C'}(−a_j)‖ = 0 (Farkas).
+    /// <para>
+    /// Two passes, each projection on a cone of few rows (a projection scans every row of its cone, and testing each of n
+    /// rows against the other n − 1 cost O(n² d) per block: 0.9 s of a 5 s solve at n = 400, d = 2). Forward, in the order
+    /// of the rows' normalised margins a_j·u/‖a_j‖ at the witness (the facets, nearest the boundary, come first): a row
+    /// implied by the rows kept so far is implied by all rows and is dropped. Backward over the kept rows, one at a time
+    /// as before: a kept row implied by the other kept rows still kept is dropped (a later row may imply an earlier one).
+    /// Each drop removes a row implied by rows that stay, so the cone is unchanged, also with duplicate rows.
+    /// </para>
     /// </summary>
     public static ReducedBlock Create(BlockGeometry geometry, Block block, Vector<double> witness)
     {
         int n = geometry.N, d = geometry.D;
         var x = geometry.XRowMajor;
         var signs = BlockGeometry.Signs(block.Pattern);
-        var projector = new ConeProjector(x, n, d);
-        var work = (double[])signs.Clone();
+        var candidates = RowsByMargin(x, n, d, signs, witness);
         var g = new double[d];
         var q = new double[d];
+        var a = new double[d];
         var kept = new List<int>();
+        ConeProjector? keptCone = null;
+        double[] all = [];
+        foreach (int j in candidates)
+        {
+            if (keptCone is not null && IsImplied(keptCone, all, FacetRow(x, d, signs, j, a), g, q)) continue;
+            kept.Add(j);
+            keptCone = new ConeProjector(FacetRows(x, d, signs, kept), kept.Count, d);
+            all = Enumerable.Repeat(1.0, kept.Count).ToArray();
+        }
+        var cone = keptCone ?? new ConeProjector([], 0, d);
+        var still = Enumerable.Repeat(1.0, kept.Count).ToArray();
+        for (int i = 0; i < kept.Count; i++)
+        {
+            still[i] = 0;
+            if (!IsImplied(cone, still, FacetRow(x, d, signs, kept[i], a), g, q)) still[i] = 1;
+        }
+        var irredundant = kept.Where((_, i) => still[i] != 0).Order().ToArray();
+        var facets = FacetRows(x, d, signs, irredundant);
+        var active = Enumerable.Range(0, n).Where(j => signs[j] > 0).ToArray();
+        var interior = InteriorDirection(witness, facets, irredundant.Length, d);
+        return new ReducedBlock(block, active, facets, irredundant.Length, interior);
+    }
+
+    /// <summary>The nonzero rows, by increasing normalised margin (2s_j − 1) x_j·u/‖x_j‖ at the witness u (ties by index).</summary>
+    private static int[] RowsByMargin(double[] x, int n, int d, double[] signs, Vector<double> witness)
+    {
+        var margins = new double[n];
+        var rows = new int[n];
+        int count = 0;
         for (int j = 0; j < n; j++)
         {
-            double rn = 0;
-            for (int k = 0; k < d; k++) rn += x[j * d + k] * x[j * d + k];
-            rn = Math.Sqrt(rn);
-            if (rn == 0) { work[j] = 0; continue; }
-            work[j] = 0;
-            for (int k = 0; k < d; k++) g[k] = -signs[j] * x[j * d + k];
-            double norm = projector.Project(work, g, q);
-            if (norm <= RedundancyTolerance * rn) continue; // implied by the rows still kept
-            work[j] = signs[j];
+            double rn = 0, au = 0;
+            for (int k = 0; k < d; k++) { rn += x[j * d + k] * x[j * d + k]; au += x[j * d + k] * witness[k]; }
+            if (rn == 0) continue;
+            margins[count] = signs[j] * au / Math.Sqrt(rn);
+            rows[count++] = j;
         }
-        for (int j = 0; j < n; j++) if (work[j] != 0) kept.Add(j);
-        var facets = new double[kept.Count * d];
-        for (int i = 0; i < kept.Count; i++)
-            for (int k = 0; k < d; k++) facets[i * d + k] = signs[kept[i]] * x[kept[i] * d + k];
-        var active = Enumerable.Range(0, n).Where(j => signs[j] > 0).ToArray();
-        var interior = InteriorDirection(witness, facets, kept.Count, d);
-        return new ReducedBlock(block, active, facets, kept.Count, interior);
+        Array.Sort(margins, rows, 0, count, Comparer<double>.Default);
+        // Array.Sort is not stable: equal margins back in index order, so that the kept rows do not depend on the sort.
+        for (int start = 0; start < count;)
+        {
+            int end = start + 1;
+            while (end < count && margins[end] == margins[start]) end++;
+            Array.Sort(rows, start, end - start);
+            start = end;
+        }
+        return rows[..count];
+    }
+
+    /// <summary>a_j = (2s_j − 1) x_j into a.</summary>
+    private static double[] FacetRow(double[] x, int d, double[] signs, int j, double[] a)
+    {
+        for (int k = 0; k < d; k++) a[k] = signs[j] * x[j * d + k];
+        return a;
+    }
+
+    /// <summary>The rows a_j of the given indices, row-major.</summary>
+    private static double[] FacetRows(double[] x, int d, double[] signs, IReadOnlyList<int> rows)
+    {
+        var facets = new double[rows.Count * d];
+        for (int i = 0; i < rows.Count; i++)
+            for (int k = 0; k < d; k++) facets[i * d + k] = signs[rows[i]] * x[rows[i] * d + k];
+        return facets;
+    }
+
+    /// <summary>
+    /// a is implied by the rows of the cone with a nonzero weight: ‖Π_{C'}(−a)‖ ≤ <see cref="RedundancyTolerance"/>·‖a‖
+    /// (g and q are work vectors of length d).
+    /// </summary>
+    private static bool IsImplied(ConeProjector cone, double[] weights, double[] a, double[] g, double[] q)
+    {
+        double an = 0;
+        for (int k = 0; k < a.Length; k++) { g[k] = -a[k]; an += a[k] * a[k]; }
+        return cone.Project(weights, g, q) <= RedundancyTolerance * Math.Sqrt(an);
     }
 
     /// <summary>
