@@ -72,7 +72,8 @@ internal sealed partial class BarrierRun
     private readonly double[] _chol, _blockHessian, _gradient, _sqrt, _curvature, _xc, _cww;
 
     // The n×n Woodbury coupling (allocated only when the Woodbury form is used) or the dense (K·m)² Hessian.
-    private readonly double[]? _coupling, _couplingChol, _dense, _denseChol;
+    private readonly double[]? _coupling, _couplingChol;
+    private double[]? _dense, _denseChol; // allocated on first use: the dense form, or the fallback of a failed Woodbury step
 
     /// <summary>
     /// Which form of the Newton system is cheaper for this program (THEORY.md §3): Woodbury through an n×n system, costing
@@ -101,12 +102,7 @@ internal sealed partial class BarrierRun
             NewtonForm.Woodbury => false,
             _ => UsesDenseForm(n, d, _k),
         };
-        if (_denseForm)
-        {
-            _dense = new double[ArraySize.Product("the barrier's dense Hessian ((blocks·(d+1))²)", _k * _m, _k * _m)];
-            _denseChol = new double[_dense.Length];
-        }
-        else
+        if (!_denseForm)
         {
             _coupling = new double[ArraySize.Product("the barrier's n×n loss coupling", n, n)];
             _couplingChol = new double[_coupling.Length];
@@ -333,7 +329,19 @@ internal sealed partial class BarrierRun
     /// </summary>
     private double NewtonDirection(double t, double[] w, double[] s, double[] dw, double[] ds)
     {
-        var system = Factor(t, w, s);
+        double lambda2 = NewtonDirection(Factor(t, w, s), dw, ds);
+        if (lambda2 > 0 || _denseForm || _k * _m > DenseFallbackLimit) return lambda2;
+        // The Woodbury solve cancels B⁻¹r against its correction; with rows of very different norms (1e9 apart) the
+        // correction is 1e18 times the step and no digit survives. The equilibrated dense Hessian does not cancel.
+        return NewtonDirection(Factor(t, w, s, dense: true), dw, ds);
+    }
+
+    /// <summary>Working sets with more variables K(d + 1) than this get no dense fallback (its factorisation is O((K(d+1))³)).</summary>
+    internal const int DenseFallbackLimit = 1200;
+
+    /// <summary>The refined Newton step of a factored system into (dw, ds), and λ² (NaN when the system failed or lost every digit).</summary>
+    private double NewtonDirection(INewtonSystem? system, double[] dw, double[] ds)
+    {
         if (system is null) return double.NaN;
         int km = _k * _m;
         var rhs = new double[km];

@@ -116,4 +116,16 @@ public class ConvexSolverRegressionTests
         double[] y = [-1, -1, 1, 1, 1];
         AssertCertified(Problem(x, y.Select(v => kappa * v).ToArray(), "squared", 0.018432537180746392));
     }
+
+    /// <summary>
+    /// Rows of norm 3.1e6 and 5.5e-3 (regression d2-widely-scaled-singular-newton): the Woodbury solve cancelled B⁻¹r against a
+    /// correction 1e18 times larger and every Newton decrement came out negative from t ≈ 10 on; the equilibrated dense
+    /// Hessian of the fallback certifies it.
+    /// </summary>
+    [Fact]
+    public void RowsABillionApartInNorm()
+    {
+        double[][] x = [[3145728, 0], [0.00390625, -0.00390625]];
+        AssertCertified(Problem(x, [0, 2], "squared", 0.02448158543854715));
+    }
 }
