@@ -12,7 +12,9 @@ namespace HiddenConvex.Core.Convex;
 /// damped Newton (every stage but the last of an accurate solve to λ²/2 ≤ <see cref="BarrierRun.IntermediateCentering"/>,
 /// the last to <see cref="BarrierRun.CenteringTolerance"/>; every stage of a loose solve, whose target is above
 /// <see cref="BarrierRun.AccurateTarget"/>, to <see cref="BarrierRun.LooseCentering"/>); the Newton system is block-diagonal
-/// plus the rank-n loss coupling, solved through an n×n system (Woodbury), so a step costs O(K n² d + n³) for K blocks.
+/// plus the rank-n loss coupling, solved through an n×n system (Woodbury), so a step costs O(K n² d + n³) for K blocks; a
+/// step whose Woodbury solve lost every digit (non-positive Newton decrement: rows whose norms are orders of magnitude
+/// apart) is recomputed from the Jacobi-equilibrated dense Hessian (up to <see cref="BarrierRun.DenseFallbackLimit"/> variables).
 /// The stage duality gap is ν/t with ν = Σ_b (2 + f_b); t grows by <see cref="BarrierRun.Growth"/> until
 /// ν/t ≤ target·|objective| (relative: unchanged by units). This solver's own gap is only a stopping heuristic: optimality is decided by the
 /// certificate of THEORY.md §4 over all blocks.

@@ -251,7 +251,11 @@ internal sealed class ConeProjector
         }
         for (int i = 0; i < d; i++) _qrB[i] = -g[i];
         SolveFactored(_z);
-        for (int step = 0; step < RefinementSteps; step++)
+        // cond(E_P) ≈ max|R_cc|/min|R_cc|; a well-conditioned passive set is solved to rounding at once.
+        double smallest = double.PositiveInfinity, largest = 0;
+        for (int c = 0; c < k; c++) { smallest = Math.Min(smallest, Math.Abs(_diag[c])); largest = Math.Max(largest, Math.Abs(_diag[c])); }
+        int steps = smallest < RefineBelowConditioning * largest ? RefinementSteps : 0;
+        for (int step = 0; step < steps; step++)
         {
             // Residual of the current z: −(g + E_P z), then the correction for it.
             for (int i = 0; i < d; i++)
@@ -268,6 +272,12 @@ internal sealed class ConeProjector
 
     /// <summary>Iterative refinement steps of the passive least-squares solve (two reach the rounding level for cond(E_P) ≤ 1e10).</summary>
     private const int RefinementSteps = 2;
+
+    /// <summary>
+    /// The solve is refined when min|R_cc| &lt; this·max|R_cc| (a condition estimate of E_P above 1e3, where the first solve's
+    /// error u·cond(E_P) exceeds 1e-13 relative); better-conditioned passive sets keep the unrefined solution.
+    /// </summary>
+    private const double RefineBelowConditioning = 1e-3;
 
     /// <summary>Solves R z = Q^T b for the factored E_P = Q R (Householder vectors in <c>_qrA</c>, diagonal in <c>_diag</c>), b in <c>_qrB</c> (overwritten).</summary>
     private void SolveFactored(double[] z)
