@@ -25,8 +25,9 @@ type NeuronFigures =
       Share: float
       GU: Vector<float>
       GAlpha: float
-      /// A bound on the rounding of the computed element's entries (doubled §4.1 style):
-      /// 2γ_{n+d+2}(‖u_i‖ + |α_i|)(Σ_j |∇ℓ_j|‖x_j‖ + β).
+      /// A bound on the rounding of the computed element's norm (doubled §4.1 style):
+      /// 2γ_{n+d+2}(‖u_i‖ + |α_i|)(Σ_j |∇ℓ_j|‖x_j‖ + β) + 2(n+d+2)√(d+1)·η — the last term is underflow
+      /// (each of the ≤ n+d+2 products of an entry may lose η/2 absolutely when subnormal; d+1 entries).
       ShareError: float }
 
 /// The figures of a network with the core's element at kink radius τ (relative; the core's
@@ -57,7 +58,8 @@ let figures (net: Network) (data: Dataset) (loss: Loss) (beta: float) (kink: Tol
               Share = report.Neurons[i].Norm
               GU = report.MinNormGradU.Row i
               GAlpha = report.MinNormGradAlpha[i]
-              ShareError = 2.0 * gamma (data.N + data.D + 2) * (un + abs a) * (gradScale + beta) } ]
+              ShareError = 2.0 * gamma (data.N + data.D + 2) * (un + abs a) * (gradScale + beta)
+                           + 2.0 * float (data.N + data.D + 2) * sqrt (float (data.D + 1)) * underflowUnit } ]
     { Report = report; Gradient = g; Neurons = neurons; Pre = pre; Kink = kink }
 
 /// Co-conic (THEORY.md §2: (x_j·u_i)(x_j·u_k) ≥ 0 on every row) pairs of nonzero neurons whose α have

@@ -41,6 +41,10 @@ let sizeStamp prefix (k: int) = sprintf "%s=%d" prefix k
 /// γ_k = k u/(1 − k u), u = 2^−53 (THEORY.md §4.1; the core's Rounding.Gamma).
 let gamma (k: int) = Rounding.Gamma(int64 k)
 
+/// η = 2^−1074, the smallest subnormal: below the normal range (|·| < 2^−1022) a product or quotient is
+/// no longer within a relative u of the exact one but within u·|exact| + η/2 (THEORY.md §4.1, underflow).
+let underflowUnit = System.Double.Epsilon
+
 /// B(θ) of THEORY.md §4.1 for the computed L_β(θ) (the core's NetworkObjective.Rounding).
 let objectiveRounding (net: Network) (data: Dataset) (loss: Loss) (beta: float) =
     HiddenConvex.Core.Networks.NetworkObjective.Rounding(net, data, loss, beta)

@@ -79,7 +79,8 @@ let private exactTol = tol "exact" (Tolerance(0.0, 0.0))
 
 /// |‖u_i‖ − |α_i|| ≤ ε_i/β + |α_i|ω_i/(β(‖u_i‖+|α_i|)) for every neuron (THEORY.md §7.2, T4a), with
 /// ε_i the neuron's share of the core's element and the rounding of the element added
-/// (ShareError/β + 2γ_{d+2}(‖u_i‖+|α_i|)).
+/// (ShareError/β + 2γ_{d+2}(‖u_i‖+|α_i|) + 2(d+2)η: the norms ‖u_i‖ lose up to η = 2^−1074 per operation
+/// when subnormal). The share itself must be computed without squaring underflow (NeuronStationarity.Norm).
 let private scaledWithinShare (s: Subject) (f: NetworkFigures) =
     let excess =
         f.Neurons
@@ -87,7 +88,7 @@ let private scaledWithinShare (s: Subject) (f: NetworkFigures) =
             let lhs = abs (q.NormU - abs q.Alpha)
             let sum = q.NormU + abs q.Alpha
             let kinkTerm = if sum = 0.0 then 0.0 else abs q.Alpha * q.Omega / (s.Beta * sum)
-            let rounding = q.ShareError / s.Beta + 2.0 * gamma (s.Data.D + 2) * sum
+            let rounding = q.ShareError / s.Beta + 2.0 * gamma (s.Data.D + 2) * sum + 2.0 * float (s.Data.D + 2) * underflowUnit
             q, lhs, q.Share / s.Beta + kinkTerm + rounding, kinkTerm)
     match excess |> List.sortByDescending (fun (_, lhs, rhs, _) -> lhs - rhs) |> List.tryHead with
     | None -> []
@@ -102,7 +103,7 @@ let private scaledAtStationarity (s: Subject) (f: NetworkFigures) =
     let theta = sqrt (s.Net.SquaredNorm())
     let kinkPart = s.Kink.Relative * theta * s.Data.X.FrobeniusNorm() * f.Gradient.L2Norm() / (2.0 * sqrt 2.0 * s.Beta)
     let worst = f.Neurons |> List.map (fun q -> abs (q.NormU - abs q.Alpha)) |> List.fold max 0.0
-    let rounding = f.Neurons |> List.map (fun q -> q.ShareError / s.Beta + 2.0 * gamma (s.Data.D + 2) * (q.NormU + abs q.Alpha)) |> List.fold max 0.0
+    let rounding = f.Neurons |> List.map (fun q -> q.ShareError / s.Beta + 2.0 * gamma (s.Data.D + 2) * (q.NormU + abs q.Alpha) + 2.0 * float (s.Data.D + 2) * underflowUnit) |> List.fold max 0.0
     [ atMost (sprintf "T4a at stationarity: max_i |‖u_i‖ − |α_i|| ≤ ε_stat/β + τ‖θ‖‖X‖_F‖∇ℓ‖/(2√2β) + rounding (ε_stat = %s, measure %s)" (fmt f.Report.Threshold) (fmt f.Report.Measure))
           exactTol worst (f.Report.Threshold / s.Beta + kinkPart + rounding) ]
 

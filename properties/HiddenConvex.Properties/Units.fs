@@ -145,10 +145,39 @@ let private instanceOf (solver: SolverUnderTest) (c: UnitCase) =
 
 let private kText (k: float) = k.ToString("R", Globalization.CultureInfo.InvariantCulture)
 
+/// A neuron within rounding of a kink: some row with |x̂_j·û_i| ≤ 2γ_{3d}√d ‖x_j‖‖u_i‖ (the computed dot product,
+/// γ_d, after X → XQ and u → Qᵀu, γ_d√d relative in norm each; doubled). Its raw pattern s(u_i) = 1[Xu_i ≥ 0],
+/// which fixes the blocks of θ's own program (THEORY.md §7.1), is then a figure within rounding of its threshold 0.
+let kinkNeuronsWithinRounding (i: Instance) =
+    let x = i.Data.X
+    let pre = x.TransposeAndMultiply(i.Net.U)
+    let allowance = 2.0 * HiddenConvex.Core.Numerics.Rounding.Gamma(int64 (3 * i.Data.D)) * sqrt (float i.Data.D)
+    [ for k in 0 .. i.Net.Width - 1 do
+        let un = i.Net.U.Row(k).L2Norm()
+        if un > 0.0 && i.Net.Alpha[k] <> 0.0
+           && Seq.exists (fun j -> abs pre[j, k] <= allowance * x.Row(j).L2Norm() * un) (seq { 0 .. i.Data.N - 1 }) then
+            yield k ]
+
+/// The assignment of θ's own program as a deciding figure (THEORY.md §4.1, §9): the verdicts differ only through the
+/// slot-restricted gap (same certification, same side of ε_stat, opposite sides of ε_local) and some neuron lies within
+/// rounding of a kink at either scale, so rounding may choose the other closed cone containing it.
+let private slotAssignmentNear (i: Instance, a: OptimalityReport) (j: Instance, b: OptimalityReport) =
+    let settings = CheckSettings()
+    let certified (r: OptimalityReport) = r.Certificate.CertifiedAt settings.GapTolerance
+    let localStationary (r: OptimalityReport) = r.LocalRelativeGap <= settings.LocalGapTolerance
+    certified a = certified b
+    && a.Stationarity.IsStationary = b.Stationarity.IsStationary
+    && not a.Stationarity.IsStationary
+    && localStationary a <> localStationary b
+    && not (kinkNeuronsWithinRounding i @ kinkNeuronsWithinRounding j).IsEmpty
+
 /// The verdicts agree, or one of the comparisons deciding between them is within its rounding allowance of its
-/// threshold at either scale (THEORY.md §4.1).
+/// threshold at either scale (THEORY.md §4.1), the pattern of a neuron on a kink included.
 let private sameVerdict what (i: Instance, base': OptimalityReport) (j: Instance, moved: OptimalityReport) =
-    let near = (nearThresholds i base' @ nearThresholds j moved) |> List.distinct
+    let near =
+        (nearThresholds i base' @ nearThresholds j moved
+         @ (if slotAssignmentNear (i, base') (j, moved) then [ "slot of a neuron on a kink" ] else []))
+        |> List.distinct
     let same = base'.VerdictName = moved.VerdictName
     exact what (same || not near.IsEmpty)
         (figuresText moved + (if same || near.IsEmpty then "" else sprintf " [within rounding of: %s]" (String.concat ", " near)))

@@ -28,13 +28,13 @@ namespace HiddenConvex.Core.Arrangements;
 /// cells thinner than the tolerance may be missing.
 /// </para>
 /// <para>
-/// Singular values below <see cref="Tolerances.HyperplaneDirection"/>·σ₁ count as zero (<see cref="RowSpace"/>), and
-/// hyperplanes or intersections of hyperplanes that nearly coincide are merged at the same tolerance; the cells
-/// thinner than that are not built. A set is therefore marked exact only when every such decision was forced by
-/// rounding: no truncated singular value above 64·max(n, d)·2^−53·σ₁ and no merge of normals farther apart than their
-/// error bounds. Otherwise it is marked inexact and its method says what was merged. Examples:
-/// X = [[1,0,0],[0,1,0],[1,1,1e-10]] (the rank-2 truncation misses the pattern 110 of u = (1e-11, 1e-11, −1)) and
-/// [[1,0,0],[0,1,0],[1,1,0.1],[1,2,0.2(1+1e-11)]] (12 cells where general position has 14).
+/// The first enumeration makes only the decisions rounding forces: the numerical rank (singular values above
+/// <see cref="RowSpace.RankRounding"/>·σ₁ count) and merges of normals within their error bounds only. When its
+/// self-check passes the set is exact, thin cells included (X = [[1,0,0],[0,1,0],[1,1,1e-10]] has 8 cells, among them
+/// 110 of u = (1e-11, 1e-11, −1); [[1,0,0],[0,1,0],[1,1,0.1],[1,2,0.2(1+1e-11)]] has 14). Otherwise singular values below
+/// <see cref="Tolerances.HyperplaneDirection"/>·σ₁ count as zero and hyperplanes or intersections that nearly coincide
+/// are merged at that tolerance; the cells thinner than that are not built, so the set is marked exact only when no
+/// such truncation or merge went beyond rounding, and otherwise inexact with a method that says what was merged.
 /// </para>
 /// </remarks>
 public static class CellEnumerator
@@ -46,15 +46,20 @@ public static class CellEnumerator
     {
         ArgumentNullException.ThrowIfNull(x);
         Guard.Finite(x, "data", "X");
-        var space = RowSpace.Of(x);
-        if (space.Rank == 0) return AllRowsZero(x);
+        var numerical = RowSpace.Of(x);
+        if (numerical.Rank == 0) return AllRowsZero(x);
 
         var rows = x.ToRowArrays();
-        var firstFailure = TryEnumerate(rows, space, Tolerances.HyperplaneDirection, cancellationToken, out var cells, out int merges);
+        // First with every decision forced by rounding: the numerical rank (only rounding-level singular values dropped)
+        // and hyperplanes merged only within their error bounds (merge tolerance 0). A clean self-check there proves the
+        // set exact. Full-rank data with a tiny σ_r (nearly dependent integer rows) has thin cells of relative width
+        // ≈ σ_r/σ₁ that a truncation or a merge at the tolerance would lose.
+        if (TryEnumerate(rows, numerical, 0, cancellationToken, out var cells, out _) is null)
+            return new PatternSet(cells, isExact: true, numerical.Rank, "exact", x.RowCount);
+        var space = RowSpace.Of(x, Tolerances.HyperplaneDirection);
+        var firstFailure = TryEnumerate(rows, space, Tolerances.HyperplaneDirection, cancellationToken, out cells, out int merges);
         if (firstFailure is null)
-            return merges == 0 && space.TruncatedRatio <= RankRounding(x)
-                ? new PatternSet(cells, isExact: true, space.Rank, "exact", x.RowCount)
-                : new PatternSet(cells, isExact: false, space.Rank, UpToTolerance(space, merges), x.RowCount);
+            return new PatternSet(cells, isExact: false, space.Rank, UpToTolerance(space, merges), x.RowCount);
         var failures = new List<string> { Describe(Tolerances.HyperplaneDirection, firstFailure) };
         foreach (var tolerance in Tolerances.CoarserHyperplaneDirections)
         {
@@ -71,12 +76,6 @@ public static class CellEnumerator
             $"X ({x.RowCount}x{x.ColumnCount}): exact cell enumeration failed its self-check at every merge tolerance ({string.Join("; ", failures)}): " +
             "some distinct rows are too close to parallel to be separated in double precision; de-duplicate or round the data, or sample the patterns instead");
     }
-
-    /// <summary>
-    /// Singular values of the row-normalised X up to this, relative to σ_1, are rounding of an exactly rank-deficient X
-    /// (a backward-stable SVD of an n×d matrix errs by a small multiple of max(n, d)·2^−53·σ_1).
-    /// </summary>
-    private static double RankRounding(Matrix<double> x) => 64 * Math.Max(x.RowCount, x.ColumnCount) * Math.Pow(2, -53);
 
     /// <summary>The method of a set whose self-check passed but whose tolerance merged what the data can tell apart.</summary>
     private static string UpToTolerance(RowSpace space, int merges) =>

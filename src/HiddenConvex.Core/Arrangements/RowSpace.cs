@@ -7,8 +7,10 @@ namespace HiddenConvex.Core.Arrangements;
 /// <summary>
 /// The row space of X as the arrangement sees it (THEORY.md §2): the hyperplanes x_j·u = 0 only
 /// depend on the directions of the nonzero rows, so the rank and the basis are those of the
-/// row-normalised matrix (scaling rows never changes the rank). A singular value counts as zero
-/// below <see cref="Tolerances.HyperplaneDirection"/> times the largest one.
+/// row-normalised matrix (scaling rows never changes the rank). <see cref="Of(Matrix{double})"/> counts a singular
+/// value as zero only when it is rounding of an exactly rank-deficient X (at most <see cref="RankRounding"/>·σ₁);
+/// <see cref="Of(Matrix{double}, double)"/> truncates at a given relative threshold (the enumerator's fallback,
+/// <see cref="Tolerances.HyperplaneDirection"/>).
 /// </summary>
 public sealed class RowSpace
 {
@@ -29,8 +31,24 @@ public sealed class RowSpace
         Rank = rank; Basis = basis; UnitRows = unitRows; TruncatedRatio = truncatedRatio;
     }
 
-    /// <summary>The row space of X.</summary>
-    public static RowSpace Of(Matrix<double> x)
+    /// <summary>
+    /// Singular values of the row-normalised X up to this, relative to σ_1, are rounding of an exactly rank-deficient X
+    /// (a backward-stable SVD of an n×d matrix errs by a small multiple of max(n, d)·2^−53·σ_1).
+    /// </summary>
+    public static double RankRounding(Matrix<double> x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return 64 * Math.Max(x.RowCount, x.ColumnCount) * Math.Pow(2, -53);
+    }
+
+    /// <summary>
+    /// The row space of X at its numerical rank: singular values above <see cref="RankRounding"/>·σ₁ count. This is the
+    /// largest rank the data can be told to have, so Cov(N, r) at this r bounds every enumeration (THEORY.md §2, guard).
+    /// </summary>
+    public static RowSpace Of(Matrix<double> x) => Of(x, RankRounding(x));
+
+    /// <summary>The row space of X with singular values up to <paramref name="relativeThreshold"/>·σ₁ counted as zero.</summary>
+    public static RowSpace Of(Matrix<double> x, double relativeThreshold)
     {
         ArgumentNullException.ThrowIfNull(x);
         int d = x.ColumnCount;
@@ -46,7 +64,7 @@ public sealed class RowSpace
 
         var (singular, vt) = SingularValuesAndRightVectors(Matrix<double>.Build.DenseOfRowArrays(nonzero));
         int rank = 0;
-        while (rank < singular.Length && singular[rank] > Tolerances.HyperplaneDirection * singular[0]) rank++;
+        while (rank < singular.Length && singular[rank] > relativeThreshold * singular[0]) rank++;
         var basis = Matrix<double>.Build.Dense(d, rank, (i, k) => vt[k, i]);
         return new RowSpace(rank, basis, unitRows, rank < singular.Length ? singular[rank] / singular[0] : 0);
     }

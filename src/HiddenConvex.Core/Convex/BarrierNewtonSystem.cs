@@ -98,18 +98,25 @@ internal sealed partial class BarrierRun
     /// </summary>
     private const double BlockHessianShift = 1e-14;
 
-    /// <summary>Gradient and factors of its Hessian at (w, s), in the cheaper form; null if a factorisation fails.</summary>
-    private INewtonSystem? Factor(double t, double[] w, double[] s)
+    /// <summary>
+    /// Gradient and factors of its Hessian at (w, s), in the cheaper form, or in the dense form when
+    /// <paramref name="dense"/> (the fallback of <see cref="NewtonDirection"/>); null if a factorisation fails.
+    /// </summary>
+    private INewtonSystem? Factor(double t, double[] w, double[] s, bool dense = false)
     {
+        dense |= _denseForm;
         var z = Vector<double>.Build.DenseOfArray(Predict(w));
         var grad = _loss.Gradient(z, _y).AsArray() ?? _loss.Gradient(z, _y).ToArray();
         var hess = _loss.HessianDiagonal(z, _y);
         Array.Clear(_blockHessian);
         Array.Clear(_gradient);
         if (_coupling is not null) Array.Clear(_coupling);
+        bool blocksFactored = true;
         for (int bi = 0; bi < _k; bi++)
-            if (!FactorBlock(bi, t, w, s, grad)) return null;
-        if (_denseForm) return FactorDense(t, hess);
+            blocksFactored &= FactorBlock(bi, t, w, s, grad);
+        // The dense form factorises H itself (equilibrated); only the Woodbury form needs each B_b factorised.
+        if (dense) return FactorDense(t, hess);
+        if (!blocksFactored) return null;
         AddPatternCouplings();
         for (int j = 0; j < _n; j++)
         {
@@ -272,7 +279,11 @@ internal sealed partial class BarrierRun
     private DenseSystem? FactorDense(double t, Vector<double> lossHessian)
     {
         int d = _d, m = _m, size = _k * m;
-        var h = _dense!;
+        _dense ??= new double[ArraySize.Product("the barrier's dense Hessian ((blocks·(d+1))²)", size, size)];
+        _denseChol ??= new double[_dense.Length];
+        _denseScaled ??= new double[_dense.Length];
+        _equilibration ??= new double[size];
+        var h = _dense;
         Array.Clear(h);
         for (int bi = 0; bi < _k; bi++)
             for (int a = 0; a < m; a++)
@@ -299,13 +310,27 @@ internal sealed partial class BarrierRun
         // Symmetrise from the upper block triangle.
         for (int i = 0; i < size; i++)
             for (int j = i + 1; j < size; j++) h[j * size + i] = h[i * size + j];
-        var system = new DenseSystem { Gradient = _gradient, Hessian = h, Factor = _denseChol!, Size = size };
-        if (Cholesky(h, _denseChol!, size)) return system;
-        double trace = 0;
-        for (int i = 0; i < size; i++) trace += Math.Abs(h[i * size + i]);
-        for (int i = 0; i < size; i++) h[i * size + i] += BlockHessianShift * trace;
-        return Cholesky(h, _denseChol!, size) ? system : null;
+        // Symmetric (Jacobi) equilibration D H D, D = diag(1/√H_ii): rows of X scaled 1e9 apart give diagonal entries
+        // 1e18 apart, and a Cholesky of H itself loses every digit of the small ones; the equilibrated matrix has a unit
+        // diagonal and the condition of H without its scaling.
+        var e = _equilibration;
+        for (int i = 0; i < size; i++)
+        {
+            double hii = h[i * size + i];
+            if (!(hii > 0) || !double.IsFinite(hii)) return null;
+            e[i] = 1 / Math.Sqrt(hii);
+        }
+        var hs = _denseScaled;
+        for (int i = 0; i < size; i++)
+            for (int j = 0; j < size; j++) hs[i * size + j] = e[i] * h[i * size + j] * e[j];
+        var system = new DenseSystem { Gradient = _gradient, Hessian = h, Factor = _denseChol, Equilibration = e, Size = size };
+        if (Cholesky(hs, _denseChol, size)) return system;
+        // Rounding made it indefinite: the same relative shift as a block's (the equilibrated trace is the size).
+        for (int i = 0; i < size; i++) hs[i * size + i] += BlockHessianShift * size;
+        return Cholesky(hs, _denseChol, size) ? system : null;
     }
+
+    private double[]? _denseScaled, _equilibration;
 
     /// <summary>For each row, the working-set blocks whose pattern has it active (built once per solve).</summary>
     private List<int>[] ActiveBlocksByRow()
@@ -319,18 +344,22 @@ internal sealed partial class BarrierRun
 
     private List<int>[]? _activeAt;
 
-    /// <summary>The dense form's Hessian and its Cholesky factor.</summary>
+    /// <summary>The dense form's Hessian H and the Cholesky factor of D H D (D the equilibration).</summary>
     private sealed class DenseSystem : INewtonSystem
     {
         public required double[] Gradient { get; init; }
         public required double[] Hessian;
         public required double[] Factor;
+        public required double[] Equilibration;
         public required int Size;
 
+        /// <summary>H⁻¹ r = D (D H D)⁻¹ D r.</summary>
         public double[] Solve(double[] r)
         {
-            var y = (double[])r.Clone();
+            var y = new double[Size];
+            for (int i = 0; i < Size; i++) y[i] = Equilibration[i] * r[i];
             CholeskySolve(Factor, y, Size);
+            for (int i = 0; i < Size; i++) y[i] *= Equilibration[i];
             return y;
         }
 

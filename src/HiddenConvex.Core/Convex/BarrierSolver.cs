@@ -12,7 +12,9 @@ namespace HiddenConvex.Core.Convex;
 /// damped Newton (every stage but the last of an accurate solve to λ²/2 ≤ <see cref="BarrierRun.IntermediateCentering"/>,
 /// the last to <see cref="BarrierRun.CenteringTolerance"/>; every stage of a loose solve, whose target is above
 /// <see cref="BarrierRun.AccurateTarget"/>, to <see cref="BarrierRun.LooseCentering"/>); the Newton system is block-diagonal
-/// plus the rank-n loss coupling, solved through an n×n system (Woodbury), so a step costs O(K n² d + n³) for K blocks.
+/// plus the rank-n loss coupling, solved through an n×n system (Woodbury), so a step costs O(K n² d + n³) for K blocks; a
+/// step whose Woodbury solve lost every digit (non-positive Newton decrement: rows whose norms are orders of magnitude
+/// apart) is recomputed from the Jacobi-equilibrated dense Hessian (up to <see cref="BarrierRun.DenseFallbackLimit"/> variables).
 /// The stage duality gap is ν/t with ν = Σ_b (2 + f_b); t grows by <see cref="BarrierRun.Growth"/> until
 /// ν/t ≤ target·|objective| (relative: unchanged by units). This solver's own gap is only a stopping heuristic: optimality is decided by the
 /// certificate of THEORY.md §4 over all blocks.
@@ -72,7 +74,8 @@ internal sealed partial class BarrierRun
     private readonly double[] _chol, _blockHessian, _gradient, _sqrt, _curvature, _cww;
 
     // The n×n Woodbury coupling (allocated only when the Woodbury form is used) or the dense (K·m)² Hessian.
-    private readonly double[]? _coupling, _couplingChol, _dense, _denseChol;
+    private readonly double[]? _coupling, _couplingChol;
+    private double[]? _dense, _denseChol; // allocated on first use: the dense form, or the fallback of a failed Woodbury step
 
     /// <summary>
     /// Which form of the Newton system is cheaper for this program (THEORY.md §3): Woodbury through an n×n system, costing
@@ -101,12 +104,7 @@ internal sealed partial class BarrierRun
             NewtonForm.Woodbury => false,
             _ => UsesDenseForm(n, d, _k),
         };
-        if (_denseForm)
-        {
-            _dense = new double[ArraySize.Product("the barrier's dense Hessian ((blocks·(d+1))²)", _k * _m, _k * _m)];
-            _denseChol = new double[_dense.Length];
-        }
-        else
+        if (!_denseForm)
         {
             _coupling = new double[ArraySize.Product("the barrier's n×n loss coupling", n, n)];
             _couplingChol = new double[_coupling.Length];
@@ -332,7 +330,19 @@ internal sealed partial class BarrierRun
     /// </summary>
     private double NewtonDirection(double t, double[] w, double[] s, double[] dw, double[] ds)
     {
-        var system = Factor(t, w, s);
+        double lambda2 = NewtonDirection(Factor(t, w, s), dw, ds);
+        if (lambda2 > 0 || _denseForm || _k * _m > DenseFallbackLimit) return lambda2;
+        // The Woodbury solve cancels B⁻¹r against its correction; with rows of very different norms (1e9 apart) the
+        // correction is 1e18 times the step and no digit survives. The equilibrated dense Hessian does not cancel.
+        return NewtonDirection(Factor(t, w, s, dense: true), dw, ds);
+    }
+
+    /// <summary>Working sets with more variables K(d + 1) than this get no dense fallback (its factorisation is O((K(d+1))³)).</summary>
+    internal const int DenseFallbackLimit = 1200;
+
+    /// <summary>The refined Newton step of a factored system into (dw, ds), and λ² (NaN when the system failed or lost every digit).</summary>
+    private double NewtonDirection(INewtonSystem? system, double[] dw, double[] ds)
+    {
         if (system is null) return double.NaN;
         int km = _k * _m;
         var rhs = new double[km];

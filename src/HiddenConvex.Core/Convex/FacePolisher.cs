@@ -114,7 +114,25 @@ internal static class FacePolisher
         Loss loss, double beta, Vector<double> v, IReadOnlyDictionary<Block, Vector<double>> start, bool dropEmpty = true, int maxSteps = 30,
         double? activeMargin = null)
     {
-        var blocks = CandidateFaces(oracle, x, beta, v, start, activeMargin);
+        var polished = PolishOn(CandidateFaces(oracle, x, beta, v, start, activeMargin, keepStartSupport: false),
+            x, y, loss, beta, start, dropEmpty, maxSteps, out double value);
+        if (polished is not null && !(value > StartObjective(x, y, loss, beta, start) * (1 + StartLost))) return polished;
+        // The polish ended above the start: the margin left out blocks that carry the start's mass (next to near-duplicate
+        // rows v can price an active block 1e-5 below β while ρ(v)/β − 1 is 1e-9), and dropping their mass cost more
+        // than Newton gained. Polished again with the start's support kept, the better of the two is returned.
+        var kept = PolishOn(CandidateFaces(oracle, x, beta, v, start, activeMargin, keepStartSupport: true),
+            x, y, loss, beta, start, dropEmpty, maxSteps, out double keptValue);
+        return kept is not null && (polished is null || keptValue < value) ? kept : polished;
+    }
+
+    /// <summary>A polished F above the start's objective by more than this (relative) means the face set lost start mass.</summary>
+    private const double StartLost = 1e-12;
+
+    /// <summary>Newton on the given faces; the polished point and its F, or null when nothing is left to polish.</summary>
+    private static List<(Block Block, Vector<double> W)>? PolishOn(List<FaceBlock>? blocks, Matrix<double> x, Vector<double> y, Loss loss,
+        double beta, IReadOnlyDictionary<Block, Vector<double>> start, bool dropEmpty, int maxSteps, out double value)
+    {
+        value = double.PositiveInfinity;
         if (blocks is null) return null;
         // Blocks the start point leaves (numerically) empty are priced just below β: they sit at the
         // kink ‖y_b‖ = 0 where Newton crawls, so they are left out (the certificate re-checks them).
@@ -127,7 +145,22 @@ internal static class FacePolisher
             bk.StartViolation = Violation(bk);
         }
         NewtonOnFaces(blocks, x, y, loss, beta, maxSteps);
+        value = Value(blocks, x, y, loss, beta);
         return blocks.Select(bk => (bk.Block, bk.Basis * Vector<double>.Build.DenseOfArray(bk.Y))).ToList();
+    }
+
+    /// <summary>L^c_β of the start point (THEORY.md §3): ℓ(Σ_b γ_b diag(s_b) X w_b) + β Σ_b ‖w_b‖.</summary>
+    private static double StartObjective(Matrix<double> x, Vector<double> y, Loss loss, double beta, IReadOnlyDictionary<Block, Vector<double>> start)
+    {
+        var z = Vector<double>.Build.Dense(x.RowCount);
+        double penalty = 0;
+        foreach (var (block, w) in start)
+        {
+            penalty += w.L2Norm();
+            for (int j = 0; j < x.RowCount; j++)
+                if (block.Pattern[j]) z[j] += block.Sign * x.Row(j).DotProduct(w);
+        }
+        return loss.Value(z, y) + beta * penalty;
     }
 
     /// <summary>
@@ -139,7 +172,7 @@ internal static class FacePolisher
     /// the oracle cannot list every block above the threshold (<see cref="PricedBlocks.Complete"/>).
     /// </summary>
     private static List<FaceBlock>? CandidateFaces(IPricingOracle oracle, Matrix<double> x, double beta, Vector<double> v,
-        IReadOnlyDictionary<Block, Vector<double>> start, double? activeMargin)
+        IReadOnlyDictionary<Block, Vector<double>> start, double? activeMargin, bool keepStartSupport)
     {
         int d = oracle.D, n = oracle.N;
         var vArr = v.AsArray() ?? v.ToArray();
@@ -149,27 +182,42 @@ internal static class FacePolisher
         double margin = activeMargin ?? Math.Clamp(10 * Math.Abs(rho / beta - 1), ActiveMargin, MaxActiveMargin);
         double threshold = Math.Min(beta, rho) * (1 - margin);
         long withoutStart = 0;
-        var listed = oracle.BlocksAbove(v, Math.Max(threshold, CandidateFraction * beta));
-        // A face read off some of the blocks near β only (an oracle that does not enumerate them) is not v*'s face.
-        if (!listed.Complete) return null;
-        foreach (var candidate in listed.Blocks)
+        var listed = new HashSet<Block>();
+        bool Add(Block block)
         {
-            if (candidate.Value < threshold) continue;
-            var (pi, norm, faceRows) = oracle.Geometry.Face(candidate.Block, vArr);
-            var signs = BlockGeometry.Signs(candidate.Block.Pattern);
+            listed.Add(block);
+            var (pi, norm, faceRows) = oracle.Geometry.Face(block, vArr);
+            var signs = BlockGeometry.Signs(block.Pattern);
             var basis = FaceBasis(x, signs, faceRows, d);
-            if (basis.ColumnCount == 0) continue;
-            Vector<double> w0 = start.TryGetValue(candidate.Block, out var w) && w.L2Norm() > 0
+            if (basis.ColumnCount == 0) return true;
+            Vector<double> w0 = start.TryGetValue(block, out var w) && w.L2Norm() > 0
                 ? w
                 : Vector<double>.Build.DenseOfArray(pi) * (ColdStartLength / Math.Max(norm, Tolerances.ZeroNorm));
             var y0 = basis.TransposeThisAndMultiply(w0).ToArray();
-            if (Norm(y0) == 0) continue;
-            if (!start.ContainsKey(candidate.Block) && (withoutStart += y0.Length) > MaxVariables) return null;
+            if (Norm(y0) == 0) return true;
+            if (!start.ContainsKey(block) && (withoutStart += y0.Length) > MaxVariables) return false;
             blocks.Add(new FaceBlock
             {
-                Block = candidate.Block, Signs = signs, Basis = basis, Y = y0,
+                Block = block, Signs = signs, Basis = basis, Y = y0,
                 ActiveRows = Enumerable.Range(0, n).Where(j => signs[j] > 0).ToArray(),
             });
+            return true;
+        }
+        var above = oracle.BlocksAbove(v, Math.Max(threshold, CandidateFraction * beta));
+        // A face read off some of the blocks near β only (an oracle that does not enumerate them) is not v*'s face.
+        if (!above.Complete) return null;
+        foreach (var candidate in above.Blocks)
+            if (candidate.Value >= threshold && !Add(candidate.Block)) return null;
+        if (!keepStartSupport) return blocks;
+        // The start's support: every block carrying at least EmptyStartRatio of the largest start block's mass and priced
+        // above CandidateFraction·β, whatever the margin.
+        double startLargest = start.Count == 0 ? 0 : start.Values.Max(w => w.L2Norm());
+        foreach (var (block, w) in start)
+        {
+            double mass = w.L2Norm();
+            if (listed.Contains(block) || !oracle.Includes(block) || mass == 0 || mass < EmptyStartRatio * startLargest) continue;
+            oracle.Geometry.Projection(block, vArr, out double value);
+            if (value >= CandidateFraction * beta) Add(block);
         }
         return blocks;
     }

@@ -137,6 +137,7 @@ public static class Paths
                         var wj = BlockOf(current, j);
                         if (wi.L2Norm() == 0 || wj.L2Norm() == 0) continue;
                         if (AreColinear(wi, wj) != colinear) continue;
+                        if (!AbsorbsTheOther(wi, wj)) (i, j, wi, wj) = (j, i, wj, wi);
                         current = MergePair(current, i, j, wi, wj, slot.Block.Sign, builder, colinear ? MergeColinear : MergeNonColinear);
                         members.Remove(j);
                         merged = true;
@@ -144,6 +145,16 @@ public static class Paths
             }
         }
     }
+
+    /// <summary>
+    /// Whether w_1 must be the block that absorbs w_2 (THEORY.md §8): along w_1 + t w_2, (1 − t) w_2 the penalty has slope
+    /// ‖w_2‖(cos∠(w_1 + t w_2, w_2) − 1), which vanishes once w_1 + t w_2 is a positive multiple of w_2 — for t ≤ 1 only
+    /// when w_1 = −c w_2 with c &lt; 1 (anti-parallel blocks, possible in a cone that contains a line). So for a pair with
+    /// w_1·w_2 &lt; 0 the longer block absorbs the shorter one; then w_1 + t w_2 keeps a non-positive component along w_2
+    /// and the slope stays at most −‖w_2‖(1 − cos) with cos ≤ 0 or a perpendicular part of size ≥ √(1 − c²)‖w_2‖.
+    /// </summary>
+    internal static bool AbsorbsTheOther(Vector<double> w1, Vector<double> w2) =>
+        w1.DotProduct(w2) >= 0 || w1.L2Norm() >= w2.L2Norm();
 
     private static Network MergePair(Network net, int i, int j, Vector<double> wi, Vector<double> wj, int sign, PathBuilder builder, string stage)
     {

@@ -12,8 +12,11 @@ namespace HiddenConvex.Core.Networks;
 /// </summary>
 public sealed record NeuronStationarity(int Index, double AlphaPartial, double UPartial, int KinkRows)
 {
-    /// <summary>√(|∂L/∂α_i|² + min ‖∂L/∂u_i‖²): this neuron's share of the measure.</summary>
-    public double Norm => Math.Sqrt(AlphaPartial * AlphaPartial + UPartial * UPartial);
+    /// <summary>
+    /// √(|∂L/∂α_i|² + min ‖∂L/∂u_i‖²): this neuron's share of the measure, evaluated scaled (hypot) because
+    /// squaring a partial below ~1e-154 underflows to 0 and would report a non-stationary neuron as stationary.
+    /// </summary>
+    public double Norm => double.Hypot(AlphaPartial, UPartial);
 }
 
 /// <summary>
@@ -80,7 +83,8 @@ public static class Stationarity
         var neurons = new List<NeuronStationarity>(network.Width);
         var gradU = Matrix<double>.Build.Dense(network.Width, data.D);
         var gradAlpha = Vector<double>.Build.Dense(network.Width);
-        double sq = 0, sqLower = 0;
+        var norm = new ScaledSumOfSquares();
+        var normLower = new ScaledSumOfSquares();
         int kinks = 0;
         for (int i = 0; i < network.Width; i++)
         {
@@ -88,12 +92,12 @@ public static class Stationarity
             neurons.Add(ns);
             gradU.SetRow(i, elementU);
             gradAlpha[i] = elementAlpha;
-            sq += ns.AlphaPartial * ns.AlphaPartial + ns.UPartial * ns.UPartial;
-            sqLower += ns.AlphaPartial * ns.AlphaPartial + lowerU * lowerU;
+            norm.Add(ns.AlphaPartial); norm.Add(ns.UPartial);
+            normLower.Add(ns.AlphaPartial); normLower.Add(lowerU);
             kinks += ns.KinkRows;
         }
         double scale = Math.Sqrt(network.SquaredNorm()) * (beta + x.L2Norm() * g.L2Norm());
-        return new StationarityReport(Math.Sqrt(sq), Math.Sqrt(sqLower), scale, tolerance, neurons, kinks, gradU, gradAlpha);
+        return new StationarityReport(norm.Norm, normLower.Norm, scale, tolerance, neurons, kinks, gradU, gradAlpha);
     }
 
     /// <summary>The gradient scale ‖θ‖·(β + ‖X‖₂·‖∇ℓ(f_θ(X))‖) against which the relative tolerance is taken.</summary>
@@ -124,6 +128,30 @@ public static class Stationarity
         var (norm, lower, coefficients) = BoxLeastSquares.MinNorm(a, b);
         return (new NeuronStationarity(index, Math.Abs(dAlpha), norm, kinkRows.Count), lower, a + b * coefficients, dAlpha);
     }
+}
+
+/// <summary>
+/// √(Σ a_k²) accumulated with a running scale (LAPACK's dnrm2 scheme), so that entries below ~1e-154 do not
+/// underflow to 0 when squared and entries above ~1e154 do not overflow.
+/// </summary>
+internal sealed class ScaledSumOfSquares
+{
+    private double _scale;
+    private double _sum = 1;
+
+    public void Add(double a)
+    {
+        double x = Math.Abs(a);
+        if (x == 0) return;
+        if (x > _scale)
+        {
+            _sum = 1 + _sum * (_scale / x) * (_scale / x);
+            _scale = x;
+        }
+        else _sum += (x / _scale) * (x / _scale);
+    }
+
+    public double Norm => _scale * Math.Sqrt(_sum);
 }
 
 /// <summary>

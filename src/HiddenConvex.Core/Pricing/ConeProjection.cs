@@ -47,7 +47,7 @@ internal sealed class ConeProjector
     private readonly double[] _mu;         // μ_j on the passive set (indexed by row)
     private readonly int[] _passive;       // passive rows, at most d of them
     private readonly bool[] _isPassive, _rejected;
-    private readonly double[] _qrA, _qrB, _z, _rowNorm;
+    private readonly double[] _qrA, _qrB, _z, _dz, _diag, _householderNorm2, _rowNorm;
     private int _np;
 
     private readonly double[] _x;
@@ -64,6 +64,9 @@ internal sealed class ConeProjector
         _qrA = new double[d * (d + 1)];
         _qrB = new double[d];
         _z = new double[d + 1];
+        _dz = new double[d + 1];
+        _diag = new double[d + 1];
+        _householderNorm2 = new double[d + 1];
         _rowNorm = new double[n];
         for (int j = 0; j < n; j++)
         {
@@ -207,18 +210,23 @@ internal sealed class ConeProjector
 
     /// <summary>
     /// z = argmin ‖g + E_P z‖ over the passive columns e_j = sign_j x_j (Householder QR of the d×|P|
-    /// matrix). False when E_P is numerically rank deficient.
+    /// matrix), with iterative refinement. False when E_P is numerically rank deficient.
     /// </summary>
+    /// <remarks>
+    /// On nearly dependent rows (x_j ≈ c x_k + e, cond(E_P) ≈ 1e6) the first solve errs in z by about u·cond(E_P)·‖z‖, so the
+    /// residual q = g + E_P z is orthogonal to the passive rows only to about u·cond(E_P)‖g‖ and a thin cone's opposite
+    /// constraint is violated at that level. A refinement step solves the same least-squares problem for the computed
+    /// residual, dz = argmin ‖q + E_P dz‖, and adds it: each step multiplies the error by about u·cond(E_P).
+    /// </remarks>
     private bool SolvePassiveLeastSquares(ReadOnlySpan<double> x, ReadOnlySpan<double> signs, ReadOnlySpan<double> g)
     {
         int d = _d, k = _np;
-        // Column-major E_P (d×k) and right-hand side b = −g.
+        // Column-major E_P (d×k).
         for (int c = 0; c < k; c++)
         {
             int r = _passive[c];
             for (int i = 0; i < d; i++) _qrA[c * d + i] = signs[r] * x[r * d + i];
         }
-        for (int i = 0; i < d; i++) _qrB[i] = -g[i];
         for (int c = 0; c < k; c++)
         {
             double colNorm = 0, colNormFull = 0;
@@ -231,6 +239,7 @@ internal sealed class ConeProjector
             _qrA[c * d + c] -= alpha;
             double vNorm2 = 0;
             for (int i = c; i < d; i++) vNorm2 += _qrA[c * d + i] * _qrA[c * d + i];
+            _householderNorm2[c] = vNorm2;
             for (int cc = c + 1; cc < k; cc++)
             {
                 double dot = 0;
@@ -238,24 +247,56 @@ internal sealed class ConeProjector
                 double f = 2 * dot / vNorm2;
                 for (int i = c; i < d; i++) _qrA[cc * d + i] -= f * _qrA[c * d + i];
             }
-            {
-                double dot = 0;
-                for (int i = c; i < d; i++) dot += _qrA[c * d + i] * _qrB[i];
-                double f = 2 * dot / vNorm2;
-                for (int i = c; i < d; i++) _qrB[i] -= f * _qrA[c * d + i];
-            }
-            _z[c] = alpha; // diagonal of R kept aside; the column below the diagonal is now scratch
+            _diag[c] = alpha; // diagonal of R kept aside; the column below the diagonal holds the Householder vector
         }
-        // Back substitution R z = Q^T b; R's diagonal is in _z, its upper part in _qrA.
-        Span<double> diag = stackalloc double[k];
-        for (int c = 0; c < k; c++) diag[c] = _z[c];
+        for (int i = 0; i < d; i++) _qrB[i] = -g[i];
+        SolveFactored(_z);
+        // cond(E_P) ≈ max|R_cc|/min|R_cc|; a well-conditioned passive set is solved to rounding at once.
+        double smallest = double.PositiveInfinity, largest = 0;
+        for (int c = 0; c < k; c++) { smallest = Math.Min(smallest, Math.Abs(_diag[c])); largest = Math.Max(largest, Math.Abs(_diag[c])); }
+        int steps = smallest < RefineBelowConditioning * largest ? RefinementSteps : 0;
+        for (int step = 0; step < steps; step++)
+        {
+            // Residual of the current z: −(g + E_P z), then the correction for it.
+            for (int i = 0; i < d; i++)
+            {
+                double r = g[i];
+                for (int c = 0; c < k; c++) r += _z[c] * signs[_passive[c]] * x[_passive[c] * d + i];
+                _qrB[i] = -r;
+            }
+            SolveFactored(_dz);
+            for (int c = 0; c < k; c++) _z[c] += _dz[c];
+        }
+        return true;
+    }
+
+    /// <summary>Iterative refinement steps of the passive least-squares solve (two reach the rounding level for cond(E_P) ≤ 1e10).</summary>
+    private const int RefinementSteps = 2;
+
+    /// <summary>
+    /// The solve is refined when min|R_cc| &lt; this·max|R_cc| (a condition estimate of E_P above 1e3, where the first solve's
+    /// error u·cond(E_P) exceeds 1e-13 relative); better-conditioned passive sets keep the unrefined solution.
+    /// </summary>
+    private const double RefineBelowConditioning = 1e-3;
+
+    /// <summary>Solves R z = Q^T b for the factored E_P = Q R (Householder vectors in <c>_qrA</c>, diagonal in <c>_diag</c>), b in <c>_qrB</c> (overwritten).</summary>
+    private void SolveFactored(double[] z)
+    {
+        int d = _d, k = _np;
+        for (int c = 0; c < k; c++)
+        {
+            double dot = 0;
+            for (int i = c; i < d; i++) dot += _qrA[c * d + i] * _qrB[i];
+            double f = 2 * dot / _householderNorm2[c];
+            for (int i = c; i < d; i++) _qrB[i] -= f * _qrA[c * d + i];
+        }
+        // Back substitution; R's strictly upper part is in _qrA (row c of column cc at cc·d + c).
         for (int c = k - 1; c >= 0; c--)
         {
             double s = _qrB[c];
-            for (int cc = c + 1; cc < k; cc++) s -= _qrA[cc * d + c] * _z[cc];
-            _z[c] = s / diag[c];
+            for (int cc = c + 1; cc < k; cc++) s -= _qrA[cc * d + c] * z[cc];
+            z[c] = s / _diag[c];
         }
-        return true;
     }
 
     /// <summary>q = g + Σ_{j ∈ P} μ_j sign_j x_j.</summary>

@@ -259,29 +259,48 @@ public class CellEnumeratorTests
     }
 
     [Fact]
-    public void DataOfRankThreeWithATinyThirdSingularValueIsNotExactInRankTwo()
+    public void DataOfRankThreeWithATinyThirdSingularValueIsEnumeratedInRankThree()
     {
-        // The third singular value (≈ 3.5e-11·σ₁) is counted as zero, so the pattern 110 of u = (1e-11, 1e-11, −1),
-        // realised with relative margins of about 1e-11, is missing from the rank-2 enumeration.
+        // The third singular value (≈ 3.5e-11·σ₁) is far above rounding, so X has rank 3: three independent normals,
+        // 2³ = 8 cells, among them 110 of u = (1e-11, 1e-11, −1), realised with relative margins of about 1e-11. A rank-2
+        // truncation (σ ≤ 1e-10·σ₁ counted as zero) misses it; the enumeration at the numerical rank finds it and is exact.
         var x = Matrix<double>.Build.DenseOfArray(new double[,] { { 1, 0, 0 }, { 0, 1, 0 }, { 1, 1, 1e-10 } });
         var set = CellEnumerator.Enumerate(x);
-        var missing = ActivationPattern.OfDirection(x, Vector<double>.Build.DenseOfArray([1e-11, 1e-11, -1]));
-        Assert.Equal("110", missing.ToString());
-        Assert.DoesNotContain(missing, set.Patterns);
-        Assert.False(set.IsExact, $"the set misses {missing} but is marked {set.Method}");
-        Assert.Contains("singular value", set.Method);
+        var thin = ActivationPattern.OfDirection(x, Vector<double>.Build.DenseOfArray([1e-11, 1e-11, -1]));
+        Assert.Equal("110", thin.ToString());
+        Assert.Contains(thin, set.Patterns);
+        Assert.Equal(8, set.Count);
+        Assert.True(set.IsExact, set.Method);
+        Assert.Equal(3, set.Rank);
     }
 
     [Fact]
-    public void NearlyConcurrentHyperplanesMakeTheSetInexact()
+    public void NearlyDependentIntegerRowsOfFullRankAreExact()
+    {
+        // Regression e1-near-duplicate-marked-inexact: rows 1 and 2 differ by (1, −1, 0) (relative angle ≈ 3e-4), the
+        // third makes X of rank 3 with σ₃/σ₁ ≈ 1.3e-11 (det X ≠ 0 exactly): 3 independent hyperplanes, 8 cells.
+        var x = Matrix<double>.Build.DenseOfArray(new double[,] { { 2001, -3000, 1000 }, { 2000, -2999, 1000 }, { -2999, 1999, 1001 } });
+        var set = CellEnumerator.Enumerate(x);
+        Assert.Equal(8, set.Count);
+        Assert.True(set.IsExact, set.Method);
+        foreach (var cell in set.Cells)
+            Assert.Equal(cell.Pattern, ActivationPattern.OfDirection(x, cell.Witness));
+        Assert.True(HiddenConvex.Core.Pricing.ExactPathGuard.Estimate(x).CellBound >= set.Count, "the count guard is below the enumerated count");
+    }
+
+    [Fact]
+    public void NearlyConcurrentHyperplanesAreSeparatedWhereWitnessesProveTheThinCells()
     {
         // Rows 1, 3 and 4 are concurrent for ε = 0 (12 cells); ε = 1e-11 separates them in exact arithmetic (14 cells,
-        // general position) but within the merge tolerance, ε = 1e-9 beyond it.
+        // general position) within the merge tolerance 1e-10, ε = 1e-9 beyond it. The enumeration first merges only
+        // within the error bounds, so the two thin cells of ε = 1e-11 (relative margins ≈ 1e-12, above the witness
+        // floor) are built and proven by their witnesses: 14 cells, exact.
         static double[,] Rows(double eps) => new double[,] { { 1, 0, 0 }, { 0, 1, 0 }, { 1, 1, 0.1 }, { 1, 2, 0.2 * (1 + eps) } };
-        var merged = CellEnumerator.Enumerate(Matrix<double>.Build.DenseOfArray(Rows(1e-11)));
-        Assert.Equal(12, merged.Count);
-        Assert.False(merged.IsExact, $"12 of 14 cells, marked {merged.Method}");
-        Assert.Contains("merged", merged.Method);
+        var thin = CellEnumerator.Enumerate(Matrix<double>.Build.DenseOfArray(Rows(1e-11)));
+        Assert.Equal(CoverCount.GeneralPosition(4, 3), thin.Count);
+        Assert.True(thin.IsExact, thin.Method);
+        foreach (var cell in thin.Cells)
+            Assert.Equal(cell.Pattern, ActivationPattern.OfDirection(Matrix<double>.Build.DenseOfArray(Rows(1e-11)), cell.Witness));
         var separated = CellEnumerator.Enumerate(Matrix<double>.Build.DenseOfArray(Rows(1e-9)));
         Assert.Equal(CoverCount.GeneralPosition(4, 3), separated.Count);
         Assert.True(separated.IsExact, separated.Method);

@@ -99,4 +99,24 @@ public class PathsTests
         path.Points.Zip(path.Points.Skip(1)).Max(q => Math.Sqrt(
             (q.First.Network.U - q.Second.Network.U).FrobeniusNorm() * (q.First.Network.U - q.Second.Network.U).FrobeniusNorm()
             + Math.Pow((q.First.Network.Alpha - q.Second.Network.Alpha).L2Norm(), 2)));
+
+    /// <summary>
+    /// Two neurons of one slot with anti-parallel blocks (X = [[0]]: the one cone is the whole line; regression
+    /// t5-anti-parallel-same-slot-flat-merge): merging the longer into the shorter is flat once the sum passes zero
+    /// (THEORY.md §8, correction), so the longer absorbs the shorter and the penalty strictly decreases at every sample.
+    /// </summary>
+    [Fact]
+    public void AntiParallelBlocksMergeWithAStrictlyDecreasingPenalty()
+    {
+        var data = Dataset.Create([[0.0]], [0.0965456643241744], "zero row");
+        var patterns = CellEnumerator.Enumerate(data.X);
+        var net = Network.Create(Matrix<double>.Build.DenseOfArray(new[,] { { -0.13242015290760514 }, { 2.4546040165890837 } }),
+            Vector<double>.Build.Dense([-0.13242015290760514, -2.4546040165890837]));
+        double beta = 0.22060090733723475;
+        var path = Paths.ToNearlyMinimal(net, data, new SquaredLoss(0.13093929552007305), beta, patterns);
+        var penalties = path.Points.Select(p => beta / 2 * p.Network.SquaredNorm()).ToArray();
+        for (int k = 1; k < penalties.Length; k++)
+            Assert.True(penalties[k] < penalties[k - 1], $"sample {k}: penalty {penalties[k]:R} after {penalties[k - 1]:R}");
+        Assert.Equal(1, path.End.Neurons().Count(n => n.Alpha != 0));
+    }
 }

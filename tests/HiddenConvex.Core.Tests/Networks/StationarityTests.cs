@@ -209,4 +209,20 @@ public class StationarityTests
         a[i] += h;
         return NetworkObjective.Value(Network.Create(net.U, a), data, loss, beta);
     }
+
+    /// <summary>
+    /// A neuron trained to u = 0, α = 8.5e-168 (regression t4a-share-underflow-trained-to-zero): its share is |∂L/∂α| = β|α|
+    /// ≈ 2.9e-168, whose square underflows; the share and the stacked measure must not vanish.
+    /// </summary>
+    [Fact]
+    public void TheShareOfANeuronBelowTheSquaringRangeDoesNotUnderflow()
+    {
+        var data = Dataset.Create([[1.0]], [0.0], "one row");
+        double alpha = 8.479151723804770e-168, beta = 0.3375;
+        var net = Network.Create(Matrix<double>.Build.Dense(1, 1), Vector<double>.Build.Dense([alpha]));
+        var report = Stationarity.Measure(net, data, new SquaredLoss(), beta);
+        Assert.Equal(beta * alpha, report.Neurons[0].Norm, beta * alpha * 1e-15);
+        Assert.Equal(beta * alpha, report.Measure, beta * alpha * 1e-15);
+        Assert.False(report.IsStationary, $"measure {report.Measure:G3} against threshold {report.Threshold:G3}");
+    }
 }

@@ -129,4 +129,32 @@ public class ConeProjectionTests
             }
         }
     }
+
+    /// <summary>
+    /// A thin cone of near-duplicate integer rows (x_11 ≈ 1000·x_3 + e with opposite signs; regression
+    /// d3-near-duplicate-projection-outside-cone): without iterative refinement of the passive least squares the
+    /// projection crossed row 11 by 1.3e-9·‖x_j‖‖g‖, beyond <see cref="Tolerances.Cone"/>.
+    /// </summary>
+    [Fact]
+    public void AThinConeOfNearDuplicateRowsHoldsItsProjection()
+    {
+        double[][] rows =
+        [
+            [1, 0, 0, -2, 2], [1001, -1, 0, -2000, 2001], [-3, -3, 3, -3, -3], [-3, -1, 2, 2, -2], [999, 3000, -3001, -999, 2001],
+            [1, 0, -1, -3, 2], [1, 1, -2, 1, 1], [1000, 1, 0, -1999, 2000], [1000, 3000, -3000, -1001, 1999], [-1, 1, -2, 2, 0],
+            [-1001, 999, -2000, 2001, -1], [-3000, -1000, 1999, 2001, -2000],
+        ];
+        var x = Matrix<double>.Build.DenseOfRowArrays(rows);
+        var s = HiddenConvex.Core.Arrangements.ActivationPattern.Parse("111101010010");
+        var rng = new Random(36734);
+        var v = Vector<double>.Build.Dense(12, _ => rng.NextDouble() * 2 - 1);
+        var g = -x.TransposeThisAndMultiply(Vector<double>.Build.Dense(12, j => s[j] ? v[j] : 0));
+        var a = HiddenConvex.Core.Arrangements.Cones.ConstraintMatrix(x, s);
+        var q = ConeProjection.Project(a, g);
+        for (int j = 0; j < a.RowCount; j++)
+        {
+            double allowed = Tolerances.Cone.At(a.Row(j).L2Norm() * g.L2Norm());
+            Assert.True(-a.Row(j).DotProduct(q) <= allowed, $"row {j}: a_j·q = {a.Row(j).DotProduct(q):G3}, allowed −{allowed:G3} ({Tolerances.Cone})");
+        }
+    }
 }
