@@ -24,13 +24,27 @@ let ``law holds`` (family: string, name: string) =
     if r.Status <> PropertyStatus.Passed then failwith (describe r)
     Assert.True(r.Cases > 0, "the law ran no case")
 
-let regressionFiles: obj[] seq =
-    Regressions.load (Regressions.folder (Catalogue.repoRoot ())) |> Seq.map (fun c -> [| box c.File |])
+let private cases () = Regressions.load (Regressions.folder (Catalogue.repoRoot ()))
+
+let regressionFiles: obj[] seq = cases () |> Seq.filter (fun c -> c.Open = "") |> Seq.map (fun c -> [| box c.File |])
+
+/// The known defects of the catalogue ("open": its diagnosis), each checked to fail still as diagnosed.
+let openRegressionFiles: obj[] seq = cases () |> Seq.filter (fun c -> c.Open <> "") |> Seq.map (fun c -> [| box c.File |])
+
+let private runCase (file: string) =
+    let case = cases () |> List.find (fun c -> c.File = file)
+    case, snd (Regressions.run Catalogue.all case)
 
 [<Theory>]
 [<MemberData(nameof regressionFiles)>]
 let ``regression case holds`` (file: string) =
-    let case = Regressions.load (Regressions.folder (Catalogue.repoRoot ())) |> List.find (fun c -> c.File = file)
-    let _, report = Regressions.run Catalogue.all case
+    let case, report = runCase file
     if report.Status <> PropertyStatus.Passed then
         failwithf "%s: %s" case.Name (match report.Failure with null -> report.Note | f -> sprintf "%s observed %s expected %s (%s)" f.Check f.Observed f.Expected f.Tolerance)
+
+[<Theory>]
+[<MemberData(nameof openRegressionFiles)>]
+let ``open regression case still fails as diagnosed (a known defect; remove its open mark once it holds)`` (file: string) =
+    let case, report = runCase file
+    if report.Status <> PropertyStatus.Skipped then
+        failwithf "%s: %s" case.Name report.Note
