@@ -155,7 +155,7 @@ public static class CertifiedPipeline
         catch (OptimalSetException e)
         {
             log?.WriteLine($"solve: {e.Message}");
-            return (null, "optimal set not identified");
+            return (null, e.Message);
         }
     }
 

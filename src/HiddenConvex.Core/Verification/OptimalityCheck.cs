@@ -98,8 +98,9 @@ public sealed record CheckSettings
     /// </summary>
     public bool TightenWithSlotSolve { get; init; } = true;
     /// <summary>
-    /// The slot-restricted solve is attempted only when θ's own certificate has a relative gap at most this
-    /// (default 1e-3): far from the optimum the verdict cannot change and the solve would cost more than the check.
+    /// The slot-restricted solve is attempted only when θ's own certificate, or its gap on its own slots, has a relative
+    /// gap at most this (default 1e-3): far from the optimum the verdict cannot change and the solve would cost more than
+    /// the check.
     /// </summary>
     public double TightenBelowRelativeGap { get; init; } = 1e-3;
     /// <summary>Settings of the convex solves.</summary>
@@ -239,11 +240,11 @@ public static class OptimalityCheck
         double rounding = NetworkObjective.Rounding(network, data, loss, beta, z, objective);
         var own = CertificateChecker.ForPrediction(data, loss, beta, oracle, z, objective, rounding);
         var slots = NeuronOps.Slots(network, data, patterns);
-        var certificate = WorthTightening(own, settings) ? Tightened(own, data, loss, beta, patterns, oracle, slots, settings) : own;
-        log?.WriteLine($"  objective {objective:G12}, proven lower bound {certificate.Lower:G12}, rho {certificate.Rho:G8} (beta {beta:G8})");
-        var stationarity = Stationarity.Measure(network, data, loss, beta, settings.Stationarity, settings.Kink);
         var (localRho, localLower) = SlotCertificate(data, loss, beta, oracle, slots, own.V);
         double localRel = Relative.To(objective - localLower, objective);
+        var certificate = WorthTightening(own, localRel, settings) ? Tightened(own, data, loss, beta, patterns, oracle, slots, settings) : own;
+        log?.WriteLine($"  objective {objective:G12}, proven lower bound {certificate.Lower:G12}, rho {certificate.Rho:G8} (beta {beta:G8})");
+        var stationarity = Stationarity.Measure(network, data, loss, beta, settings.Stationarity, settings.Kink);
         bool certified = certificate.CertifiedAt(settings.GapTolerance);
         bool stationary = stationarity.IsStationary || localRel <= settings.LocalGapTolerance;
 
@@ -335,12 +336,14 @@ public static class OptimalityCheck
 
     /// <summary>
     /// The slot-restricted solve is worth its cost when it can change the verdict: θ's own certificate is not yet certified
-    /// (Ḡ &gt; ε_gap(L̂ − B)) but close, relative gap ≤ <see cref="CheckSettings.TightenBelowRelativeGap"/>. A certified θ keeps
-    /// its own certificate (the solve would only move the lower bound within the tolerance; at n in the thousands it costs
-    /// far more than the check).
+    /// (Ḡ &gt; ε_gap(L̂ − B)) but θ is close to optimal — its own relative gap, or its gap on its own slots (which does not
+    /// depend on how tight ρ̄ is: a branch-and-bound bracket stopped at its first refuting block has a loose ρ̄), is at most
+    /// <see cref="CheckSettings.TightenBelowRelativeGap"/>. A certified θ keeps its own certificate (the solve would only
+    /// move the lower bound within the tolerance; at n in the thousands it costs far more than the check).
     /// </summary>
-    private static bool WorthTightening(Certificate own, CheckSettings settings) =>
-        settings.TightenWithSlotSolve && own.RelativeGap <= settings.TightenBelowRelativeGap && !own.CertifiedAt(settings.GapTolerance);
+    private static bool WorthTightening(Certificate own, double localRelativeGap, CheckSettings settings) =>
+        settings.TightenWithSlotSolve && !own.CertifiedAt(settings.GapTolerance)
+        && Math.Min(own.RelativeGap, localRelativeGap) <= settings.TightenBelowRelativeGap;
 
     /// <summary>
     /// The better of θ's own certificate and the certificate of the solution z_S of the convex program

@@ -10,6 +10,7 @@ public static class FamilyGuide
     {
         ["E"] = ("enumeration: the activation patterns S(X) are distinct, realised by their witnesses and counted right", "§2", "2-activation-patterns-and-cones"),
         ["D"] = ("duality: every certificate is a proven lower bound, and the solver's is reproduced independently", "§4", "4-dual-pricing-and-certificates"),
+        ["B"] = ("branch and bound: pricing without enumeration holds the exact ρ, its certificates never exceed P*, and the check over it certifies what the exact check certifies", "§4a", "4a-certificates-without-enumeration-the-scale-path"),
         ["R"] = ("rounding: computed objectives lie within their proven rounding bound B(θ); verdicts respect it", "§4.1", "41-units-rounding-and-tolerances-referenced-from-4-9-10"),
         ["M"] = ("maps: ψ and φ carry networks and convex points into each other without raising the objective", "§5", "5-maps-between-the-two-worlds"),
         ["S"] = ("splitting: a neuron split into pieces keeps the prediction, the objective and φ", "§5", "5-maps-between-the-two-worlds"),
