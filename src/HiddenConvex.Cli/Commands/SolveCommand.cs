@@ -28,6 +28,15 @@ public sealed class SolveCommand : HcvCommand
     /// <summary>Share of the time left that one branch-and-bound bracket of the solve may take (each iteration prices a new v).</summary>
     public const double PricingShareOfBudget = 0.25;
 
+    /// <summary>
+    /// Random directions whose cells form the program solved first with --patterns bnb (its support is the working set the
+    /// column generation starts from; the certificate still prices all of S(X)).
+    /// </summary>
+    public const int WarmStartDirections = 200;
+
+    /// <summary>Share of --time-limit the warm start may take.</summary>
+    public const double WarmStartShareOfTime = 0.3;
+
     /// <summary>Default iteration limit of column generation over branch-and-bound pricing (one block per iteration; the time limit bounds it too).</summary>
     public const int BranchAndBoundIterations = 1000;
     private readonly Option<double> _timeLimit = Opts.Number("--time-limit", "SEC", "wall-clock limit of the solve in seconds", 3600);
@@ -63,6 +72,13 @@ public sealed class SolveCommand : HcvCommand
         solution to a vertex of the optimal set (support ≤ n + 1), finds m* (the smallest support over the optimal set)
         by exact search when at most {MaxSupportsForMStar} supports need trying, and reports the network ψ of the pruned
         solution. With --hidden-bias, U has d + 1 columns: [weight | bias].
+
+        --patterns bnb (or auto when S(X) is too large to enumerate, THEORY.md §4a): no enumeration. The program over the
+        cells of {WarmStartDirections} random directions is solved first (within {WarmStartShareOfTime:P0} of --time-limit); its support
+        is the working set column generation starts from; blocks are added from branch-and-bound searches, and the end is
+        certified by the proven bound ρ̄ over all of S(X). At the time limit the best point is returned with status
+        time-limit and its proven bracket [lower, objective]. The optimal set, pruning and m* need every block priced near
+        β and are not computed then.
         """;
 
     /// <inheritdoc />
@@ -95,7 +111,16 @@ public sealed class SolveCommand : HcvCommand
         var setup = choice.Build(data, parse.GetValue(_seed), null, bnb, log, "solve: ");
         if (!quiet) Console.Error.WriteLine($"solve: {setup.Description} in {Fmt.Seconds(clock.Elapsed.TotalSeconds)} s");
 
-        if (setup.Oracle is BranchAndBoundOracle && !parse.Given(_maxIterations)) settings = settings with { MaxIterations = BranchAndBoundIterations };
+        if (setup.Oracle is BranchAndBoundOracle)
+        {
+            if (!parse.Given(_maxIterations)) settings = settings with { MaxIterations = BranchAndBoundIterations };
+            var warm = SampledWarmStart.Find(data, loss, beta, WarmStartDirections, parse.GetValue(_seed),
+                settings with { TimeLimitSeconds = WarmStartShareOfTime * settings.TimeLimitSeconds, MaxIterations = 50, Verbose = false });
+            if (!quiet)
+                Console.Error.WriteLine($"solve: warm start over {warm.Patterns} sampled cells: {warm.Blocks.Count} blocks, objective " +
+                                        $"{Fmt.Value(warm.Solve.Objective)} ({warm.Solve.StatusName}) in {Fmt.Seconds(warm.Seconds)} s");
+            settings = settings with { InitialBlocks = warm.Blocks, TimeLimitSeconds = Math.Max(1, settings.TimeLimitSeconds - warm.Seconds) };
+        }
         var problem = new ConvexProblem(data, loss, beta, setup.Oracle);
         var solution = CertifiedPipeline.Run(problem, new PipelineSettings
         {

@@ -151,6 +151,7 @@ public static class ConvexSolver
             _progress = settings.Verbose ? settings.Progress ?? Console.Error : null;
             _perIteration = settings.BlocksPerIteration > 0 ? settings.BlocksPerIteration : DefaultBlocksPerIteration(problem.Data.N);
             _best = _last = Evaluate(ConvexPoint.Zero(problem.Data.D));
+            _working.AddInitial(problem.Oracle, settings.InitialBlocks);
         }
 
         private double Beta => _problem.Beta;

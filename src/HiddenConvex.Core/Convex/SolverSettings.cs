@@ -28,6 +28,13 @@ public sealed record SolverSettings
     /// </summary>
     public int BlocksPerIteration { get; init; }
 
+    /// <summary>
+    /// Blocks the working set starts with (default none), each with an interior witness of its cone, e.g. the support of a
+    /// solution over sampled patterns: column generation over an oracle that does not enumerate S(X) then starts near the
+    /// optimum instead of from W = 0. Blocks the oracle's program does not include are ignored.
+    /// </summary>
+    public IReadOnlyList<Pricing.PricedBlock> InitialBlocks { get; init; } = [];
+
     /// <summary>Print one progress line per outer iteration to stderr (default false).</summary>
     public bool Verbose { get; init; }
 
@@ -42,6 +49,7 @@ public sealed record SolverSettings
         Data.InvalidInputException.Require(MaxIterations > 0, $"max iterations must be > 0, got {MaxIterations}");
         Data.InvalidInputException.Require(MaxNewtonSteps > 0, $"max Newton steps must be > 0, got {MaxNewtonSteps}");
         Data.InvalidInputException.Require(BlocksPerIteration >= 0, $"blocks per iteration must be ≥ 0, got {BlocksPerIteration}");
+        ArgumentNullException.ThrowIfNull(InitialBlocks);
         return this;
     }
 }

@@ -55,6 +55,20 @@ internal sealed class WorkingSet
         return added;
     }
 
+    /// <summary>Adds the given blocks (the oracle's program's, not yet in the working set); returns how many were added.</summary>
+    public int AddInitial(IPricingOracle oracle, IEnumerable<PricedBlock> blocks)
+    {
+        int added = 0;
+        foreach (var priced in blocks)
+        {
+            if (_members.Contains(priced.Block) || !oracle.Includes(priced.Block)) continue;
+            _blocks.Add(Build(oracle.Geometry, priced));
+            _members.Add(priced.Block);
+            added++;
+        }
+        return added;
+    }
+
     /// <summary>The block's reduced form, built once (its sibling's cone is reused).</summary>
     private ReducedBlock Build(BlockGeometry geometry, PricedBlock priced)
     {
