@@ -30,9 +30,10 @@ public sealed record BranchAndBoundOracleSettings
     public double RefutationMargin { get; init; } = 1e-2;
 
     /// <summary>
-    /// Wall-clock budget over all calls in seconds (default +∞). Each call gets min(Search.TimeLimitSeconds, what is left);
-    /// once it is spent a call still computes its first bracket (the two root bounds and the seeds' cells) with
-    /// <see cref="MinimumCallSeconds"/>, so every answer carries a proven ρ̄.
+    /// Wall-clock budget in seconds from the oracle's construction (default +∞): a command's time limit. Each call gets
+    /// min(Search.TimeLimitSeconds, what is left), so no bracket runs past it; once it is spent a call still computes its
+    /// first bracket (the two root bounds and the seeds' cells) with <see cref="MinimumCallSeconds"/>, so every answer
+    /// carries a proven ρ̄.
     /// </summary>
     public double TotalSeconds { get; init; } = double.PositiveInfinity;
 
@@ -117,6 +118,7 @@ public sealed class BranchAndBoundOracle : IPricingOracle
     private readonly List<Vector<double>> _givenSeeds;
     private readonly List<Vector<double>> _remembered = [];
     private readonly System.Diagnostics.Stopwatch _clock = new();
+    private readonly System.Diagnostics.Stopwatch _sinceCreated = System.Diagnostics.Stopwatch.StartNew();
     private readonly Random _directions;
     private double[]? _lastV;
     private PricingBracket? _lastBracket;
@@ -178,7 +180,7 @@ public sealed class BranchAndBoundOracle : IPricingOracle
     {
         ArgumentNullException.ThrowIfNull(v);
         if (_lastResult is not null && _lastV is not null && SameVector(v, _lastV)) return _lastResult;
-        var bracket = Bracket(v, CallSettings(Math.Min(_settings.Search.TimeLimitSeconds, _settings.CallShareOfBudget * (_settings.TotalSeconds - Seconds))));
+        var bracket = Bracket(v, CallSettings(Math.Min(_settings.Search.TimeLimitSeconds, _settings.CallShareOfBudget * SecondsLeft)));
         return Remember(v, bracket);
     }
 
@@ -216,9 +218,12 @@ public sealed class BranchAndBoundOracle : IPricingOracle
         finally { _clock.Stop(); }
     }
 
+    /// <summary>What is left of <see cref="BranchAndBoundOracleSettings.TotalSeconds"/> (wall clock since construction).</summary>
+    private double SecondsLeft => _settings.TotalSeconds - _sinceCreated.Elapsed.TotalSeconds;
+
     private BranchAndBoundSettings CallSettings(double callLimit)
     {
-        double left = _settings.TotalSeconds - Seconds;
+        double left = SecondsLeft;
         double limit = Math.Max(_settings.MinimumCallSeconds, Math.Min(callLimit, left));
         var seeds = _givenSeeds.Concat(Enumerable.Reverse(_remembered)).ToList();
         var s = _settings.Search with { TimeLimitSeconds = limit, Seeds = seeds };
