@@ -27,21 +27,28 @@ type CheckCase = { Problem: ProblemSpec; Source: string; Seed: int }
 
 let private t6Sources = [ pipelineOptimal; restricted; randomNetwork ]
 
-let arbCheck =
+/// Cases whose network comes from one of the given sources.
+let arbCheckOver (sources: CheckedSource list) =
     Arb.fromGenShrink (
         gen {
             let! p = genProblem |> Gen.scaleSize (fun s -> s * 3 / 4)
-            let! src = Gen.elements (t6Sources |> List.map (fun s -> s.Name))
+            let! src = Gen.elements (sources |> List.map (fun s -> s.Name))
             let! seed = Gen.choose (0, 1_000_000)
             return { Problem = p; Source = src; Seed = seed }
         },
         fun c -> shrinkProblem c.Problem |> Seq.map (fun p -> { c with Problem = p }))
 
+let arbCheck = arbCheckOver t6Sources
+
+/// The solved problem and the network of the case's source (one of the given sources).
+let solvedWithNetwork (sources: CheckedSource list) (solver: SolverUnderTest) (c: CheckCase) =
+    let s = solveWith solver c.Problem
+    let source = sources |> List.find (fun x -> x.Name = c.Source)
+    s, source.Build solver s c.Seed
+
 /// The solved problem, the checked network and the check's report.
 let private checked (solver: SolverUnderTest) (c: CheckCase) =
-    let s = solveWith solver c.Problem
-    let source = t6Sources |> List.find (fun x -> x.Name = c.Source)
-    let net = source.Build solver s c.Seed
+    let s, net = solvedWithNetwork t6Sources solver c
     let report = check { Data = s.Instance.Data; Loss = s.Instance.Loss; Beta = s.Beta; Net = net }
     s, net, report
 

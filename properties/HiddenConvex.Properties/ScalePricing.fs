@@ -21,20 +21,10 @@ open HiddenConvex.Properties.SolvedProblems
 open HiddenConvex.Properties.Context
 open HiddenConvex.Properties.Units
 
-/// A problem and a seed for the dual vector (B1) or the network (B2, B3) and its source.
-type ScaleCase = { Problem: ProblemSpec; Source: string; Seed: int }
+/// The networks checked by B2 and B3: Units.checkedSources (B1 uses the case's seed for its dual vector only).
+let private sources = checkedSources
 
-let private sources = [ pipelineOptimal; outputTimes1001; restricted; randomNetwork ]
-
-let arbScaleCase =
-    Arb.fromGenShrink (
-        gen {
-            let! p = genProblem |> Gen.scaleSize (fun s -> s * 3 / 4)
-            let! src = Gen.elements (sources |> List.map (fun s -> s.Name))
-            let! seed = Gen.choose (0, 1_000_000)
-            return { Problem = p; Source = src; Seed = seed }
-        },
-        fun c -> shrinkProblem c.Problem |> Seq.map (fun p -> { c with Problem = p }))
+let arbScaleCase = CheckLaws.arbCheckOver sources
 
 /// A dual vector v = −∇ℓ(z) for a random prediction z (every loss: −v in the domain of ℓ*).
 let private randomDual (p: Problem) (seed: int) =
@@ -46,7 +36,7 @@ let private randomDual (p: Problem) (seed: int) =
 let private closingFloor (p: Problem) (v: Vector<float>) =
     Tolerances.DecidedRow * Seq.sum (seq { for j in 0 .. p.Data.N - 1 -> abs v[j] * p.X.Row(j).L2Norm() })
 
-let bracketHoldsExactRho (c: ScaleCase) =
+let bracketHoldsExactRho (c: CheckLaws.CheckCase) =
     let p = enumerate c.Problem
     let v = randomDual p c.Seed
     let exactRho = (ExactPricing.Price(p.X, p.Patterns, v)).Rho
@@ -60,19 +50,17 @@ let bracketHoldsExactRho (c: ScaleCase) =
           atMost "the bracket closes: ρ̄ − ρ̲ ≤ 1e-9·ρ̲ + DecidedRow·Σ|v_j|‖x_j‖" (tol "exact" (Tolerance(0.0, 0.0)))
               (r.Upper - r.Lower) (1e-9 * r.Lower + closingFloor p v) ]
 
-/// The solved problem and the network of the case's source.
-let private solvedWithNetwork (solver: SolverUnderTest) (c: ScaleCase) =
-    let s = solveWith solver c.Problem
-    let source = sources |> List.find (fun x -> x.Name = c.Source)
-    s, source.Build solver s c.Seed
+/// The oracle as `hcv check` builds it: seeded with θ's neurons, β-aware stops.
+let private seededOracle (x: Matrix<float>) (net: HiddenConvex.Core.Data.Network) (beta: float) =
+    BranchAndBoundOracle(x, net.Neurons() |> Seq.map (fun struct (u, _) -> u), BranchAndBoundOracleSettings(Beta = Nullable beta))
 
-let certificateNeverExceedsOptimum (solver: SolverUnderTest) (c: ScaleCase) =
-    let s, net = solvedWithNetwork solver c
+let certificateNeverExceedsOptimum (solver: SolverUnderTest) (c: CheckLaws.CheckCase) =
+    let s, net = CheckLaws.solvedWithNetwork sources solver c
     let p, beta = s.Instance, s.Beta
     let z = net.Predict(p.X)
     let objective = NetworkObjective.Value(net, p.Data, p.Loss, beta)
     let rounding = NetworkObjective.Rounding(net, p.Data, p.Loss, beta, z, objective)
-    let oracle = BranchAndBoundOracle(p.X, net.Neurons() |> Seq.map (fun struct (u, _) -> u), BranchAndBoundOracleSettings(Beta = Nullable beta))
+    let oracle = seededOracle p.X net beta
     let cert = CertificateChecker.ForPrediction(p.Data, p.Loss, beta, oracle, z, objective, rounding)
     let pStarUpper = s.Result.Objective + s.Result.Certificate.ObjectiveRounding
     verdict (problemStamps c.Problem @ [ s.Regime; "source=" + c.Source; sprintf "status=%s" s.Result.StatusName ])
@@ -80,12 +68,12 @@ let certificateNeverExceedsOptimum (solver: SolverUnderTest) (c: ScaleCase) =
           atMost "its lower bound, less its rounding B_low, ≤ the solver's objective (≥ P*) plus that objective's rounding"
               (tol "exact" (Tolerance(0.0, 0.0))) (cert.Lower - cert.LowerRounding) pStarUpper ]
 
-let checkReachesExactVerdict (solver: SolverUnderTest) (c: ScaleCase) =
-    let s, net = solvedWithNetwork solver c
+let checkReachesExactVerdict (solver: SolverUnderTest) (c: CheckLaws.CheckCase) =
+    let s, net = CheckLaws.solvedWithNetwork sources solver c
     let p, beta = s.Instance, s.Beta
     let settings = CheckSettings()
     let exactReport = OptimalityCheck.Check(net, p.Data, p.Loss, beta, p.Patterns, settings)
-    let oracle = BranchAndBoundOracle(p.X, net.Neurons() |> Seq.map (fun struct (u, _) -> u), BranchAndBoundOracleSettings(Beta = Nullable beta))
+    let oracle = seededOracle p.X net beta
     let bnbReport = OptimalityCheck.Check(net, p.Data, p.Loss, beta, oracle, NetworkCells.Of(net, p.X), settings)
     // Near ε_gap a bracket closed to a relative 1e-7 may move the certified test either way: no claim there.
     let rg = exactReport.Certificate.RelativeGap

@@ -121,15 +121,7 @@ public sealed class CheckCommand : HcvCommand
 
         Console.Error.WriteLine($"hcv check: n = {data.N}, d = {data.D}, width {network.Width}, {loss}, beta = {Fmt.Value(beta)}");
         double timeLimit = settings.Solver.TimeLimitSeconds;
-        var bnb = new BranchAndBoundOracleSettings
-        {
-            Search = new BranchAndBoundSettings
-            {
-                RelativeTolerance = BracketShareOfGap * settings.GapTolerance, TimeLimitSeconds = timeLimit,
-                Progress = PatternChoice.ProgressTo(Console.Error), ProgressIntervalSeconds = 2,
-            },
-            Beta = beta, TotalSeconds = timeLimit,
-        };
+        var bnb = PatternChoice.OracleSettings(beta, settings.GapTolerance, timeLimit, Console.Error, "  ");
         var setup = choice.Build(data, parse.GetValue(_seed), network, bnb, Console.Error);
         var patterns = setup.Cells;
         Console.Error.WriteLine($"  {setup.Description}");
@@ -153,12 +145,6 @@ public sealed class CheckCommand : HcvCommand
         else Console.Out.Write(Text(record));
         return report.ExitCode();
     }
-
-    /// <summary>
-    /// The bracket on ρ(v) is closed to this share of ε_gap (relative): the certificate's dual scale t = β/ρ̄ then costs at
-    /// most about that share of the gap tolerance.
-    /// </summary>
-    public const double BracketShareOfGap = 0.1;
 
     /// <summary>What --improve wrote: the network, its width, L_β, and in words what it is.</summary>
     public sealed record Written(Network Network, double Objective, string Description);

@@ -99,15 +99,7 @@ public sealed class SolveCommand : HcvCommand
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var log = quiet ? null : Console.Error;
         if (!quiet) Console.Error.WriteLine($"solve: patterns {choice.Spec} for n = {data.N}, d = {data.D} ...");
-        var bnb = new BranchAndBoundOracleSettings
-        {
-            Search = new BranchAndBoundSettings
-            {
-                RelativeTolerance = CheckCommand.BracketShareOfGap * settings.Tolerance, TimeLimitSeconds = settings.TimeLimitSeconds,
-                Progress = quiet ? null : PatternChoice.ProgressTo(Console.Error, "solve: "), ProgressIntervalSeconds = 2,
-            },
-            Beta = beta, TotalSeconds = settings.TimeLimitSeconds, CallShareOfBudget = PricingShareOfBudget,
-        };
+        var bnb = PatternChoice.OracleSettings(beta, settings.Tolerance, settings.TimeLimitSeconds, log, "solve: ", PricingShareOfBudget);
         var setup = choice.Build(data, parse.GetValue(_seed), null, bnb, log, "solve: ");
         if (!quiet) Console.Error.WriteLine($"solve: {setup.Description} in {Fmt.Seconds(clock.Elapsed.TotalSeconds)} s");
 

@@ -23,6 +23,29 @@ public sealed record PatternChoice(string Spec, int? SampledDirections)
     /// </summary>
     public const double AutoExactSeconds = 120;
 
+    /// <summary>
+    /// A command's brackets on ρ(v) are closed to this share of its relative gap target: the certificate's dual scale
+    /// t = β/ρ̄ then costs at most about that share of the target.
+    /// </summary>
+    public const double BracketShareOfGap = 0.1;
+
+    /// <summary>
+    /// The branch-and-bound oracle's settings of a command: brackets closed to <see cref="BracketShareOfGap"/> of its gap
+    /// target, every bracket and all of them within its time limit, β-aware stops, and progress lines on
+    /// <paramref name="log"/> (none when null) with the command's prefix. <paramref name="callShare"/>: the share of the
+    /// time left one bracket may take (<see cref="BranchAndBoundOracleSettings.CallShareOfBudget"/>).
+    /// </summary>
+    public static BranchAndBoundOracleSettings OracleSettings(double beta, double gapTarget, double timeLimit, TextWriter? log,
+        string linePrefix, double callShare = 1) => new()
+    {
+        Search = new BranchAndBoundSettings
+        {
+            RelativeTolerance = BracketShareOfGap * gapTarget, TimeLimitSeconds = timeLimit,
+            Progress = log is null ? null : ProgressTo(log, linePrefix), ProgressIntervalSeconds = 2,
+        },
+        Beta = beta, TotalSeconds = timeLimit, CallShareOfBudget = callShare,
+    };
+
     /// <summary>The --patterns option.</summary>
     public static Option<string> Option() => Opts.Text("--patterns", "P",
         "auto (exact when the enumeration of S(X) fits 2 GB and its forecast is at most " +

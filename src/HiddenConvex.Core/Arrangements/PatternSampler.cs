@@ -54,7 +54,7 @@ public static class PatternSampler
     }
 
     /// <summary>A standard normal draw (Box–Muller), from the seeded generator only, so runs are reproducible.</summary>
-    private static double StandardNormal(Random rng)
+    internal static double StandardNormal(Random rng)
     {
         double u1 = 1.0 - rng.NextDouble();
         double u2 = rng.NextDouble();

@@ -236,7 +236,7 @@ public static class ConvexSolver
         /// <summary>An uncertified point near the optimum is polished from the better of the last and the best point (<see cref="WorthEarlyPolish"/>).</summary>
         private void EarlyPolish(bool far, int added)
         {
-            if (!_problem.Oracle.ListsEveryBlock || !WorthEarlyPolish(far, added, _last.Certificate.Rho, Beta, _working.Count * D)) return;
+            if (!WorthEarlyPolish(far, added, _last.Certificate.Rho, Beta, _working.Count * D)) return;
             var from = _last.Certificate.Gap <= _best.Certificate.Gap ? _last : _best;
             var early = PolishFrom(from, thorough: false, withEmpty: false);
             if (early is null) return;

@@ -169,11 +169,13 @@ internal static class FacePolisher
     /// v*) is read relative to ρ(v), otherwise a small certified gap can leave no block at all to polish. ρ(v) comes first
     /// (<see cref="IPricingOracle.Price"/>), then only the blocks above the threshold are listed. Null as soon as the
     /// blocks without a start value (which the polish never drops) exceed <see cref="MaxVariables"/> face variables, or when
-    /// the oracle cannot list every block above the threshold (<see cref="PricedBlocks.Complete"/>).
+    /// the oracle does not list every block above the threshold (<see cref="IPricingOracle.ListsEveryBlock"/>).
     /// </summary>
     private static List<FaceBlock>? CandidateFaces(IPricingOracle oracle, Matrix<double> x, double beta, Vector<double> v,
         IReadOnlyDictionary<Block, Vector<double>> start, double? activeMargin, bool keepStartSupport)
     {
+        // A face read off some of the blocks near β only (an oracle that does not list them all) is not v*'s face.
+        if (!oracle.ListsEveryBlock) return null;
         int d = oracle.D, n = oracle.N;
         var vArr = v.AsArray() ?? v.ToArray();
         var blocks = new List<FaceBlock>();
@@ -203,10 +205,7 @@ internal static class FacePolisher
             });
             return true;
         }
-        var above = oracle.BlocksAbove(v, Math.Max(threshold, CandidateFraction * beta));
-        // A face read off some of the blocks near β only (an oracle that does not enumerate them) is not v*'s face.
-        if (!above.Complete) return null;
-        foreach (var candidate in above.Blocks)
+        foreach (var candidate in oracle.BlocksAbove(v, Math.Max(threshold, CandidateFraction * beta)).Blocks)
             if (candidate.Value >= threshold && !Add(candidate.Block)) return null;
         if (!keepStartSupport) return blocks;
         // The start's support: every block carrying at least EmptyStartRatio of the largest start block's mass and priced

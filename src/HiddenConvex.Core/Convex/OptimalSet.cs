@@ -123,12 +123,11 @@ public sealed partial class OptimalSet
             _v = V.AsArray() ?? V.ToArray();
             double beta = problem.Beta;
             double widest = beta * (1 - WidenedActiveMargins[^1]);
-            var listed = problem.Oracle.BlocksAbove(V, Math.Min(widest, beta - Tolerances.Pricing.At(beta)));
-            if (!listed.Complete)
+            if (!problem.Oracle.ListsEveryBlock)
                 throw new OptimalSetException(
                     $"the optimal set is not read with {problem.Oracle.Method} pricing (THEORY.md §6 needs every block priced near β, " +
                     "and this oracle lists only some of them)");
-            _priced = listed.Blocks;
+            _priced = problem.Oracle.BlocksAbove(V, Math.Min(widest, beta - Tolerances.Pricing.At(beta))).Blocks;
             foreach (var bv in w.NonZeroBlocks)
                 if (problem.Oracle.Includes(bv.Block))
                     _own[bv.Block] = _own.TryGetValue(bv.Block, out var sum) ? sum + bv.W : bv.W;

@@ -179,7 +179,7 @@ public sealed class BranchAndBoundOracle : IPricingOracle
     public PricingResult Price(Vector<double> v)
     {
         ArgumentNullException.ThrowIfNull(v);
-        if (_lastResult is not null && _lastV is not null && SameVector(v, _lastV)) return _lastResult;
+        if (KeptAt(v) is { } kept) return kept;
         var bracket = Bracket(v, CallSettings(Math.Min(_settings.Search.TimeLimitSeconds, _settings.CallShareOfBudget * SecondsLeft)));
         return Remember(v, bracket);
     }
@@ -196,7 +196,7 @@ public sealed class BranchAndBoundOracle : IPricingOracle
     public PricedBlocks BlocksAbove(Vector<double> v, double threshold, int maxCount = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(v);
-        var kept = _lastResult is not null && _lastV is not null && SameVector(v, _lastV) ? _lastResult : null;
+        var kept = KeptAt(v);
         bool settled = kept is not null && (kept.Upper < threshold || _lastBracket!.Status is BracketStatus.Closed or BracketStatus.Exhausted);
         var result = settled ? kept! : Remember(v, Bracket(v, ColumnSettings()), kept);
         var found = new List<PricedBlock>();
@@ -235,15 +235,12 @@ public sealed class BranchAndBoundOracle : IPricingOracle
     private IReadOnlyList<FoundBlock> SampledCells(Vector<double> v, double threshold)
     {
         var directions = Enumerable.Range(0, _settings.ColumnSampleDirections)
-            .Select(_ => Vector<double>.Build.Dense(D, _ => Gaussian(_directions)))
+            .Select(_ => Vector<double>.Build.Dense(D, _ => Arrangements.PatternSampler.StandardNormal(_directions)))
             .Concat(_remembered).ToList();
         _clock.Start();
         try { return _search.CellsOf(v, directions, threshold); }
         finally { _clock.Stop(); }
     }
-
-    private static double Gaussian(Random rng) =>
-        Math.Sqrt(-2.0 * Math.Log(1.0 - rng.NextDouble())) * Math.Cos(2.0 * Math.PI * rng.NextDouble());
 
     private BranchAndBoundSettings ColumnSettings()
     {
@@ -275,6 +272,9 @@ public sealed class BranchAndBoundOracle : IPricingOracle
         _lastResult = result;
         return _lastResult;
     }
+
+    /// <summary>The answer kept from the last call when it priced this very v, else null.</summary>
+    private PricingResult? KeptAt(Vector<double> v) => _lastResult is not null && _lastV is not null && SameVector(v, _lastV) ? _lastResult : null;
 
     private static bool SameVector(Vector<double> v, double[] w)
     {

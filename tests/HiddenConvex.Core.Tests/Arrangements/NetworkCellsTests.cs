@@ -13,16 +13,14 @@ namespace HiddenConvex.Core.Tests.Arrangements;
 /// </summary>
 public class NetworkCellsTests
 {
-    private static double Normal(Random rng) =>
-        Math.Sqrt(-2.0 * Math.Log(1.0 - rng.NextDouble())) * Math.Cos(2.0 * Math.PI * rng.NextDouble());
 
     /// <summary>A unit direction orthogonal to the given rows (the null space of those rows), plus a perturbation of relative size eta.</summary>
     private static Vector<double> OnKinks(Matrix<double> x, int[] rows, Random rng, double eta)
     {
         var a = Matrix<double>.Build.DenseOfRowVectors(rows.Select(x.Row));
         var kernel = a.Kernel();
-        var u = kernel.Aggregate(Vector<double>.Build.Dense(x.ColumnCount), (acc, k) => acc + Normal(rng) * k);
-        var noise = Vector<double>.Build.Dense(x.ColumnCount, _ => Normal(rng));
+        var u = kernel.Aggregate(Vector<double>.Build.Dense(x.ColumnCount), (acc, k) => acc + ArrangementData.Normal(rng) * k);
+        var noise = Vector<double>.Build.Dense(x.ColumnCount, _ => ArrangementData.Normal(rng));
         return (u.Normalize(2) + eta * noise).Normalize(2);
     }
 
@@ -35,11 +33,11 @@ public class NetworkCellsTests
     {
         var rng = new Random(seed);
         int n = 200;
-        var x = Matrix<double>.Build.Dense(n, d, (_, _) => Normal(rng));
+        var x = Matrix<double>.Build.Dense(n, d, (_, _) => ArrangementData.Normal(rng));
         var neurons = Enumerable.Range(0, 12).Select(i =>
         {
             var rows = Enumerable.Range(0, n).OrderBy(_ => rng.Next()).Take(Math.Min(kinksPerNeuron, d - 1)).ToArray();
-            return (U: OnKinks(x, rows, rng, i % 3 == 0 ? 0 : 1e-13), Alpha: Normal(rng));
+            return (U: OnKinks(x, rows, rng, i % 3 == 0 ? 0 : 1e-13), Alpha: ArrangementData.Normal(rng));
         }).ToList();
         var net = Network.FromNeurons(neurons, d);
         var cells = NetworkCells.Of(net, x);

@@ -6,6 +6,7 @@ using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Networks;
 using HiddenConvex.Core.Numerics;
 using HiddenConvex.Core.Pricing;
+using HiddenConvex.Core.Tests.Arrangements;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Tests.Certificates;
@@ -22,16 +23,14 @@ public class CertificateMutationTests
     private static Dataset RandomData(int seed, int n, int d, bool labels = false)
     {
         var rng = new Random(seed);
-        var x = Matrix<double>.Build.Dense(n, d, (_, _) => Normal(rng));
-        var y = labels ? Vector<double>.Build.Dense(n, j => (j * 7 + seed) % 3 == 0 ? -1.0 : 1.0) : Vector<double>.Build.Dense(n, _ => Normal(rng));
+        var x = Matrix<double>.Build.Dense(n, d, (_, _) => ArrangementData.Normal(rng));
+        var y = labels ? Vector<double>.Build.Dense(n, j => (j * 7 + seed) % 3 == 0 ? -1.0 : 1.0) : Vector<double>.Build.Dense(n, _ => ArrangementData.Normal(rng));
         return Dataset.Create(x, y);
     }
 
-    private static double Normal(Random rng) =>
-        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
     private static Network RandomNetwork(Random rng, int m, int d, double scale = 1) =>
-        Network.Create(Matrix<double>.Build.Dense(m, d, (_, _) => scale * Normal(rng)), Vector<double>.Build.Dense(m, _ => scale * Normal(rng)));
+        Network.Create(Matrix<double>.Build.Dense(m, d, (_, _) => scale * ArrangementData.Normal(rng)), Vector<double>.Build.Dense(m, _ => scale * ArrangementData.Normal(rng)));
 
     // ---------------------------------------------------------------- the dual scale t
 
@@ -73,7 +72,7 @@ public class CertificateMutationTests
         foreach (double beta in new[] { 0.01, 0.3, 5.0 })
             for (int trial = 0; trial < 4; trial++)
             {
-                var z = Vector<double>.Build.Dense(data.N, _ => Normal(rng));
+                var z = Vector<double>.Build.Dense(data.N, _ => ArrangementData.Normal(rng));
                 var cert = CertificateChecker.ForPrediction(data, loss, beta, patterns, z, objective: 7.5, objectiveRounding: 0.25);
                 var v = -loss.Gradient(z, data.Y);
                 double rho = ExactPricing.Price(data.X, patterns, v).Rho;
@@ -241,8 +240,8 @@ public class CertificateMutationTests
         for (int trial = 0; trial < 30; trial++)
         {
             int n = 3 + rng.Next(6), d = 1 + rng.Next(3), m = 1 + rng.Next(4);
-            var x = Matrix<double>.Build.Dense(n, d, (_, _) => Normal(rng) * Math.Pow(10, rng.Next(-3, 4)));
-            var y = Vector<double>.Build.Dense(n, _ => Normal(rng) * Math.Pow(10, rng.Next(-2, 3)));
+            var x = Matrix<double>.Build.Dense(n, d, (_, _) => ArrangementData.Normal(rng) * Math.Pow(10, rng.Next(-3, 4)));
+            var y = Vector<double>.Build.Dense(n, _ => ArrangementData.Normal(rng) * Math.Pow(10, rng.Next(-2, 3)));
             var data = Dataset.Create(x, y);
             var net = RandomNetwork(rng, m, d, Math.Pow(10, rng.Next(-2, 3)));
             double beta = Math.Pow(10, rng.Next(-4, 1));

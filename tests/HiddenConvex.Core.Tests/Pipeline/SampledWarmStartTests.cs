@@ -4,6 +4,7 @@ using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Pipeline;
 using HiddenConvex.Core.Pricing;
+using HiddenConvex.Core.Tests.Arrangements;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Tests.Pipeline;
@@ -14,8 +15,6 @@ namespace HiddenConvex.Core.Tests.Pipeline;
 /// </summary>
 public class SampledWarmStartTests
 {
-    private static double Normal(Random rng) =>
-        Math.Sqrt(-2.0 * Math.Log(1.0 - rng.NextDouble())) * Math.Cos(2.0 * Math.PI * rng.NextDouble());
 
     [Theory]
     [InlineData(1, 12, 3)]
@@ -23,8 +22,8 @@ public class SampledWarmStartTests
     public void StartingFromTheSampledSupportCertifiesTheSameOptimum(int seed, int n, int d)
     {
         var rng = new Random(seed);
-        var x = Matrix<double>.Build.Dense(n, d, (_, _) => Normal(rng));
-        var y = Vector<double>.Build.Dense(n, _ => Normal(rng));
+        var x = Matrix<double>.Build.Dense(n, d, (_, _) => ArrangementData.Normal(rng));
+        var y = Vector<double>.Build.Dense(n, _ => ArrangementData.Normal(rng));
         var data = Dataset.Create(x, y);
         var loss = new SquaredLoss();
         double beta = 0.05 * x.TransposeThisAndMultiply(y).L2Norm();

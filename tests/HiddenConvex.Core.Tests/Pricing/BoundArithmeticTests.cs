@@ -3,6 +3,7 @@ using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Numerics;
 using HiddenConvex.Core.Pricing;
+using HiddenConvex.Core.Tests.Arrangements;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Tests.Pricing;
@@ -53,9 +54,9 @@ public class BoundArithmeticTests
         {
             int d = 1 + rng.Next(12), terms = 1 + rng.Next(40);
             var x = new double[terms * d];
-            for (int i = 0; i < x.Length; i++) x[i] = scale * PricingInstances.Normal(rng);
+            for (int i = 0; i < x.Length; i++) x[i] = scale * ArrangementData.Normal(rng);
             // Seed 4: heavy cancellation, the second half of the terms nearly undoes the first.
-            var c = Enumerable.Range(0, terms).Select(t => seed == 4 && t >= terms / 2 ? -1.0 : PricingInstances.Normal(rng)).ToArray();
+            var c = Enumerable.Range(0, terms).Select(t => seed == 4 && t >= terms / 2 ? -1.0 : ArrangementData.Normal(rng)).ToArray();
             if (seed == 4) for (int t = terms / 2; t < terms; t++) for (int k = 0; k < d; k++) x[t * d + k] = x[(t - terms / 2) * d + k] * (1 + 1e-15 * rng.NextDouble());
             var sum = new SoundSum(x, d);
             sum.Clear();
@@ -72,7 +73,7 @@ public class BoundArithmeticTests
         var rng = new Random(5);
         for (int i = 0; i < 10000; i++)
         {
-            double a = Math.Abs(PricingInstances.Normal(rng)) * Math.Pow(10, rng.Next(-300, 300)), b = Math.Abs(PricingInstances.Normal(rng)) * Math.Pow(10, rng.Next(-300, 300));
+            double a = Math.Abs(ArrangementData.Normal(rng)) * Math.Pow(10, rng.Next(-300, 300)), b = Math.Abs(ArrangementData.Normal(rng)) * Math.Pow(10, rng.Next(-300, 300));
             Assert.True(ExactCompare(Outward.Add(a, b), a, b, '+') >= 0, $"Add({a:R}, {b:R})");
             Assert.True(ExactCompare(Outward.Sub(a, b), a, b, '-') >= 0, $"Sub({a:R}, {b:R})");
             Assert.True(ExactCompare(Outward.Mul(a, b), a, b, '*') >= 0, $"Mul({a:R}, {b:R})");
@@ -133,11 +134,11 @@ public class BoundArithmeticTests
         for (int trial = 0; trial < 200; trial++)
         {
             int m = 1 + rng.Next(6), p = 1 + rng.Next(15);
-            var cols = Enumerable.Range(0, m * p).Select(_ => PricingInstances.Normal(rng)).ToArray();
+            var cols = Enumerable.Range(0, m * p).Select(_ => ArrangementData.Normal(rng)).ToArray();
             var norms = Enumerable.Range(0, p).Select(t => Math.Sqrt(Enumerable.Range(0, m).Sum(i => cols[t * m + i] * cols[t * m + i]))).ToArray();
-            var lo = Enumerable.Range(0, p).Select(t => t % 2 == 0 ? 0.0 : -Math.Abs(PricingInstances.Normal(rng))).ToArray();
+            var lo = Enumerable.Range(0, p).Select(t => t % 2 == 0 ? 0.0 : -Math.Abs(ArrangementData.Normal(rng))).ToArray();
             var hi = Enumerable.Range(0, p).Select(t => t % 2 == 0 ? double.PositiveInfinity : 0.0).ToArray();
-            var c = Enumerable.Range(0, m).Select(_ => 3 * PricingInstances.Normal(rng)).ToArray();
+            var c = Enumerable.Range(0, m).Select(_ => 3 * ArrangementData.Normal(rng)).ToArray();
             var z = new double[p];
             var r = new double[m];
             var solver = new BoundedLeastSquares(m);

@@ -3,6 +3,7 @@ using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Numerics;
 using HiddenConvex.Core.Pricing;
+using HiddenConvex.Core.Tests.Arrangements;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Tests.Pricing;
@@ -21,7 +22,7 @@ public class BranchAndBoundLimitTests
     {
         var rng = new Random(77);
         var x = PricingInstances.Gaussian(rng, 40, 4);
-        var v = Vector<double>.Build.Dense(40, _ => PricingInstances.Normal(rng));
+        var v = Vector<double>.Build.Dense(40, _ => ArrangementData.Normal(rng));
         var set = CellEnumerator.Enumerate(x);
         Assert.True(set.IsExact);
         return (x, v, new EnumeratedPricing(x, set).Price(v).Rho);

@@ -7,6 +7,7 @@ using HiddenConvex.Core.Numerics;
 using HiddenConvex.Core.Pipeline;
 using HiddenConvex.Core.Pricing;
 using HiddenConvex.Core.Verification;
+using HiddenConvex.Core.Tests.Arrangements;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Tests.Pricing;
@@ -80,7 +81,7 @@ public class BranchAndBoundOracleTests
     {
         var rng = new Random(seed);
         var x = PricingInstances.Gaussian(rng, 9, d);
-        var y = Vector<double>.Build.Dense(9, _ => PricingInstances.Normal(rng));
+        var y = Vector<double>.Build.Dense(9, _ => ArrangementData.Normal(rng));
         var data = Dataset.Create(x, y);
         var loss = new SquaredLoss();
         double beta = 0.1 * x.Transpose().Multiply(y).L2Norm();

@@ -1,6 +1,7 @@
 using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Pricing;
+using HiddenConvex.Core.Tests.Arrangements;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Tests.Pricing;
@@ -72,8 +73,8 @@ internal static class PricingInstances
         var v = family switch
         {
             "integer-ties" => Vector<double>.Build.Dense(n, _ => rng.Next(-2, 3)),
-            "sparse-v" => Vector<double>.Build.Dense(n, _ => rng.NextDouble() < 0.6 ? 0 : Normal(rng)),
-            _ => Vector<double>.Build.Dense(n, _ => Normal(rng)),
+            "sparse-v" => Vector<double>.Build.Dense(n, _ => rng.NextDouble() < 0.6 ? 0 : ArrangementData.Normal(rng)),
+            _ => Vector<double>.Build.Dense(n, _ => ArrangementData.Normal(rng)),
         };
         var patterns = CellEnumerator.Enumerate(x);
         Assert.True(patterns.IsExact, $"{family} seed {seed}: the enumeration is not exact ({patterns.Method})");
@@ -85,8 +86,5 @@ internal static class PricingInstances
     public static IEnumerable<Instance> All(int seeds) =>
         Families.SelectMany(f => Enumerable.Range(0, seeds).Select(s => Make(f, s)));
 
-    public static Matrix<double> Gaussian(Random rng, int n, int d) => Matrix<double>.Build.Dense(n, d, (_, _) => Normal(rng));
-
-    public static double Normal(Random rng) =>
-        Math.Sqrt(-2.0 * Math.Log(1.0 - rng.NextDouble())) * Math.Cos(2.0 * Math.PI * rng.NextDouble());
+    public static Matrix<double> Gaussian(Random rng, int n, int d) => Matrix<double>.Build.Dense(n, d, (_, _) => ArrangementData.Normal(rng));
 }

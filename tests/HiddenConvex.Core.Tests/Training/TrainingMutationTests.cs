@@ -3,6 +3,7 @@ using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Networks;
 using HiddenConvex.Core.Numerics;
 using HiddenConvex.Core.Training;
+using HiddenConvex.Core.Tests.Losses;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Tests.Training;
@@ -14,19 +15,16 @@ namespace HiddenConvex.Core.Tests.Training;
 /// </summary>
 public class TrainingMutationTests
 {
-    private static Vector<double> Gaussian(Random rng, int n, double scale = 1) =>
-        Vector<double>.Build.Dense(n, _ => scale * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()));
-
     private static Dataset RandomData(int seed, int n, int d, bool labels = false)
     {
         var rng = new Random(seed);
-        var x = Matrix<double>.Build.Dense(n, d, (_, _) => Gaussian(rng, 1)[0]);
-        var y = labels ? Vector<double>.Build.Dense(n, j => j % 2 == 0 ? 1.0 : -1.0) : Gaussian(rng, n);
+        var x = Matrix<double>.Build.Dense(n, d, (_, _) => LossNumerics.Gaussian(rng, 1)[0]);
+        var y = labels ? Vector<double>.Build.Dense(n, j => j % 2 == 0 ? 1.0 : -1.0) : LossNumerics.Gaussian(rng, n);
         return Dataset.Create(x, y);
     }
 
     private static Network RandomNetwork(Random rng, int m, int d) =>
-        Network.Create(Matrix<double>.Build.Dense(m, d, (_, _) => Gaussian(rng, 1)[0]), Gaussian(rng, m));
+        Network.Create(Matrix<double>.Build.Dense(m, d, (_, _) => LossNumerics.Gaussian(rng, 1)[0]), LossNumerics.Gaussian(rng, m));
 
     /// <summary>The parameters θ = (U row-major, α) as one vector.</summary>
     private static double[] Theta(Network n) =>
