@@ -85,7 +85,7 @@ let supportBound solver (c: OptCase) =
 
 /// T3 on a network of Θ*_m drawn by the OptimalNetwork arbitrary (SolvedProblems).
 let optimalNetworks solver (c: OptimalNetwork) =
-    let s, net = buildOptimalNetwork solver c
+    let s, point, net = buildOptimalPointAndNetwork solver c
     let p, beta, regime, cp, r, os = s.Instance, s.Beta, s.Regime, s.Convex, s.Result, optimalSetOf s
     let l = NetworkObjective.Value(net, p.Data, p.Loss, beta)
     let spec = netSpecOf "optimal" net
@@ -107,7 +107,10 @@ let optimalNetworks solver (c: OptimalNetwork) =
              within "θ is scaled (oracle: max relative |‖u_i‖ − |α_i||)" balanceTol (Oracles.scaledDeviation spec)
              within "θ's slots are positively colinear (oracle: max 1 − cos within a slot)" colinearityTol (Oracles.slotColinearityDeviation c.Problem.Data.X spec)
              exact "φ(minimalise θ) has its nonzero blocks on active blocks b, along d_b" stray.IsNone (match stray with Some b -> string b.Block | None -> "all on active directions") "all on active directions"
-             vecAgree "φ(minimalise θ) predicts z*" predictionTol (back.Predict p.X) os.Z ]
+             // θ's ReLUs follow the signs of x_j·u, 𝒲*'s prediction the patterns: they differ by the sampled point's cone
+             // violation, which the rounding allowance takes in (measured, not a tolerance).
+             vecAgree "φ(minimalise θ) predicts z*" (predictionAndConeTol c.Problem.Data.X [ blockWeights back; blockWeights point ] (coneViolationByRow p.X point))
+                 (back.Predict p.X) os.Z ]
          @ equalsOptimum "L^c_β(φ(minimalise θ))" r (objectiveRounding minimal p.Data p.Loss beta) (cp.Objective back))
 
 let laws (solver: SolverUnderTest) =

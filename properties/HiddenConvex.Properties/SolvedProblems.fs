@@ -112,23 +112,32 @@ type OptimalNetwork =
     { Problem: ProblemSpec
       Seed: int }
 
-/// The network of an OptimalNetwork recipe on its solved problem.
-let optimalNetworkOn (s: Solved) (seed: int) =
+/// The sampled point of 𝒲* of an OptimalNetwork recipe on its solved problem, and the network built from it.
+let optimalPointAndNetworkOn (s: Solved) (seed: int) =
     let os = optimalSetOf s
     let rng = Random seed
-    let t = os.Sample(rng)
-    let mutable net = Maps.Psi(os.ToPoint t)
+    let point = os.ToPoint(os.Sample(rng))
+    let mutable net = Maps.Psi point
     if net.Width > 0 then
         let k = 1 + rng.Next 3
         let g = Array.init k (fun _ -> rng.NextDouble() + 0.05)
         net <- NeuronOps.Split(net, rng.Next net.Width, g |> Array.map (fun v -> v / Array.sum g))
     net <- net.PadWithZeros(rng.Next 3)
-    net.PermuteNeurons(permutation rng net.Width)
+    point, net.PermuteNeurons(permutation rng net.Width)
+
+/// The network of an OptimalNetwork recipe on its solved problem.
+let optimalNetworkOn (s: Solved) (seed: int) = snd (optimalPointAndNetworkOn s seed)
+
+/// The solved problem of the recipe, the sampled point of 𝒲* and the optimal network built from it.
+let buildOptimalPointAndNetwork (solver: SolverUnderTest) (c: OptimalNetwork) =
+    let s = solveWith solver c.Problem
+    let point, net = optimalPointAndNetworkOn s c.Seed
+    s, point, net
 
 /// The solved problem of the recipe and its optimal network.
 let buildOptimalNetwork (solver: SolverUnderTest) (c: OptimalNetwork) =
-    let s = solveWith solver c.Problem
-    s, optimalNetworkOn s c.Seed
+    let s, _, net = buildOptimalPointAndNetwork solver c
+    s, net
 
 let genOptimalNetwork : Gen<OptimalNetwork> =
     gen {

@@ -120,10 +120,23 @@ internal static class FacePolisher
         // The polish ended above the start: the margin left out blocks that carry the start's mass (next to near-duplicate
         // rows v can price an active block 1e-5 below β while ρ(v)/β − 1 is 1e-9), and dropping their mass cost more
         // than Newton gained. Polished again with the start's support kept, the better of the two is returned.
-        var kept = PolishOn(CandidateFaces(oracle, x, beta, v, start, activeMargin, keepStartSupport: true),
-            x, y, loss, beta, start, dropEmpty, maxSteps, out double keptValue);
-        return kept is not null && (polished is null || keptValue < value) ? kept : polished;
+        // First only the start's blocks priced near β: a start block priced far below β belongs to no optimum, and Newton
+        // would crawl at its kink while it keeps the others' duals off v* (a zero row next to two crossing rows leaves
+        // blocks of norm 1e-7 priced 5 % below β that hold the active block's price 2e-5 below β).
+        foreach (double floor in new[] { NearStartFraction, CandidateFraction })
+        {
+            var kept = PolishOn(CandidateFaces(oracle, x, beta, v, start, activeMargin, keepStartSupport: true, startFloor: floor),
+                x, y, loss, beta, start, dropEmpty, maxSteps, out double keptValue);
+            if (kept is not null && (polished is null || keptValue < value)) (polished, value) = (kept, keptValue);
+        }
+        return polished;
     }
+
+    /// <summary>
+    /// Start blocks priced at least this fraction of min(β, ρ(v)) are kept in the first retry with the start's support
+    /// (1 − <see cref="MaxActiveMargin"/>: the widest margin an active block of a near-optimal v is read within).
+    /// </summary>
+    private const double NearStartFraction = 1 - MaxActiveMargin;
 
     /// <summary>A polished F above the start's objective by more than this (relative) means the face set lost start mass.</summary>
     private const double StartLost = 1e-12;
@@ -172,7 +185,7 @@ internal static class FacePolisher
     /// the oracle does not list every block above the threshold (<see cref="IPricingOracle.ListsEveryBlock"/>).
     /// </summary>
     private static List<FaceBlock>? CandidateFaces(IPricingOracle oracle, Matrix<double> x, double beta, Vector<double> v,
-        IReadOnlyDictionary<Block, Vector<double>> start, double? activeMargin, bool keepStartSupport)
+        IReadOnlyDictionary<Block, Vector<double>> start, double? activeMargin, bool keepStartSupport, double startFloor = CandidateFraction)
     {
         // A face read off some of the blocks near β only (an oracle that does not list them all) is not v*'s face.
         if (!oracle.ListsEveryBlock) return null;
@@ -208,15 +221,19 @@ internal static class FacePolisher
         foreach (var candidate in oracle.BlocksAbove(v, Math.Max(threshold, CandidateFraction * beta)).Blocks)
             if (candidate.Value >= threshold && !Add(candidate.Block)) return null;
         if (!keepStartSupport) return blocks;
-        // The start's support: every block carrying at least EmptyStartRatio of the largest start block's mass and priced
-        // above CandidateFraction·β, whatever the margin.
+        // The start's support: every block priced above startFloor·min(β, ρ(v)) (and CandidateFraction·β), whatever the
+        // margin, that carries at least EmptyStartRatio of the largest start block's mass or prices near β.
         double startLargest = start.Count == 0 ? 0 : start.Values.Max(w => w.L2Norm());
         foreach (var (block, w) in start)
         {
             double mass = w.L2Norm();
-            if (listed.Contains(block) || !oracle.Includes(block) || mass == 0 || mass < EmptyStartRatio * startLargest) continue;
+            if (listed.Contains(block) || !oracle.Includes(block) || mass == 0) continue;
             oracle.Geometry.Projection(block, vArr, out double value);
-            if (value >= CandidateFraction * beta) Add(block);
+            // A start block priced near β is kept however light: along rows a thousand times longer than the others an
+            // active block carries 5e-7 of the largest block's mass (its price is then 1e-5 below β until Newton settles it).
+            bool nearBeta = value >= NearStartFraction * Math.Min(beta, rho);
+            if (!nearBeta && mass < EmptyStartRatio * startLargest) continue;
+            if (value >= startFloor * Math.Min(beta, rho) && value >= CandidateFraction * beta) Add(block);
         }
         return blocks;
     }
