@@ -14,10 +14,33 @@ internal sealed partial class BarrierRun
     {
         /// <summary>∇f_t, stacked block after block (k·m).</summary>
         double[] Gradient { get; }
-        /// <summary>H⁻¹ r.</summary>
-        double[] Solve(double[] r);
-        /// <summary>H d, applied without factorising (for iterative refinement).</summary>
-        double[] Apply(double[] dv);
+        /// <summary>H⁻¹ r into <paramref name="into"/> (not r itself).</summary>
+        void Solve(double[] r, double[] into);
+        /// <summary>H d into <paramref name="into"/> (not d itself), applied without factorising (for iterative refinement).</summary>
+        void Apply(double[] dv, double[] into);
+    }
+
+    /// <summary>
+    /// The stacked (k·m) vectors of one Newton solve and the n-vector of M applied to one of them, allocated once per barrier
+    /// solve: a step fills them in place of the dozen arrays it used to allocate (on programs of a few rows and blocks the
+    /// allocations and their collections cost as much as the step's arithmetic).
+    /// </summary>
+    private sealed class StepBuffers(int stacked, int n)
+    {
+        /// <summary>−∇f_t, the right-hand side.</summary>
+        public readonly double[] Rhs = new double[stacked];
+        /// <summary>The unrefined solve H⁻¹ (−∇f_t).</summary>
+        public readonly double[] Plain = new double[stacked];
+        /// <summary>The two refined steps, alternating (a refinement never overwrites the step it refines).</summary>
+        public readonly double[] RefinedA = new double[stacked], RefinedB = new double[stacked];
+        /// <summary>The refinement's correction H⁻¹ (residual).</summary>
+        public readonly double[] Correction = new double[stacked];
+        /// <summary>The residual of the current step and that of its refinement (swapped when the refinement is kept).</summary>
+        public readonly double[] Residual = new double[stacked], RefinedResidual = new double[stacked];
+        /// <summary>H d of the residual's step.</summary>
+        public readonly double[] Applied = new double[stacked];
+        /// <summary>M v of a stacked v (Woodbury solve and product; one at a time).</summary>
+        public readonly double[] Prediction = new double[n];
     }
 
     /// <summary>The Woodbury form: H = B + t Mᵀ Λ M solved through the n×n system I + S M B⁻¹ Mᵀ S.</summary>
@@ -32,11 +55,12 @@ internal sealed partial class BarrierRun
         public required double[] Curvature; // n, tΛ
 
         /// <summary>H⁻¹ r by the Woodbury identity.</summary>
-        public double[] Solve(double[] r)
+        public void Solve(double[] r, double[] into)
         {
             var o = Owner;
             int n = o._n, d = o._d, m = o._m, k = o._k;
-            var y = (double[])r.Clone();
+            var y = into;
+            r.CopyTo(y, 0);
             for (int bi = 0; bi < k; bi++) CholeskySolve(BlockCholesky.AsSpan(bi * m * m, m * m), y.AsSpan(bi * m, m), m);
             var zeta = o.PredictStacked(y);
             for (int j = 0; j < n; j++) zeta[j] *= Sqrt[j];
@@ -49,15 +73,14 @@ internal sealed partial class BarrierRun
                 CholeskySolve(BlockCholesky.AsSpan(bi * m * m, m * m), corr, m);
                 for (int a = 0; a < m; a++) y[bi * m + a] -= corr[a];
             }
-            return y;
         }
 
         /// <summary>H d = B d + t Mᵀ Λ M d, applied without factorising.</summary>
-        public double[] Apply(double[] dv)
+        public void Apply(double[] dv, double[] into)
         {
             var o = Owner;
             int n = o._n, m = o._m, k = o._k;
-            var result = new double[k * m];
+            var result = into;
             for (int bi = 0; bi < k; bi++)
                 for (int a = 0; a < m; a++)
                 {
@@ -73,12 +96,15 @@ internal sealed partial class BarrierRun
                 o.TransposeBlock(bi, md, back);
                 for (int a = 0; a < m; a++) result[bi * m + a] += back[a];
             }
-            return result;
         }
     }
 
-    /// <summary>M applied to a stacked (w, s) vector: Σ_b γ_b diag(s_b) X w_b.</summary>
-    private double[] PredictStacked(double[] v) => Predict(v, _m);
+    /// <summary>M applied to a stacked (w, s) vector: Σ_b γ_b diag(s_b) X w_b, in the step's buffer (valid until the next call).</summary>
+    private double[] PredictStacked(double[] v)
+    {
+        Predict(v, _m, _buffers.Prediction);
+        return _buffers.Prediction;
+    }
 
     /// <summary>The block's rows of Mᵀ applied to an n-vector (zero in the epigraph coordinate).</summary>
     private void TransposeBlock(int bi, double[] u, Span<double> into)
@@ -105,7 +131,7 @@ internal sealed partial class BarrierRun
     private INewtonSystem? Factor(double t, double[] w, double[] s, bool dense = false)
     {
         dense |= _denseForm;
-        var z = Vector<double>.Build.DenseOfArray(Predict(w));
+        var z = Predict(w);
         var grad = _loss.Gradient(z, _y).AsArray() ?? _loss.Gradient(z, _y).ToArray();
         var hess = _loss.HessianDiagonal(z, _y);
         Array.Clear(_blockHessian);
@@ -124,12 +150,15 @@ internal sealed partial class BarrierRun
             _sqrt[j] = Math.Sqrt(_curvature[j]);
         }
         if (!FactorCoupling()) return null;
-        return new NewtonSystem
+        // Its arrays are this run's: one system object serves every step.
+        return _woodburySystem ??= new NewtonSystem
         {
             Owner = this, Gradient = _gradient, BlockHessian = _blockHessian, BlockCholesky = _chol, CouplingCholesky = _couplingChol!,
             Sqrt = _sqrt, Curvature = _curvature,
         };
     }
+
+    private NewtonSystem? _woodburySystem;
 
     /// <summary>
     /// Block bi's gradient of f_t, its barrier Hessian B_b (second-order cone and facet barriers), the Cholesky factor of
@@ -323,7 +352,7 @@ internal sealed partial class BarrierRun
         var hs = _denseScaled;
         for (int i = 0; i < size; i++)
             for (int j = 0; j < size; j++) hs[i * size + j] = e[i] * h[i * size + j] * e[j];
-        var system = new DenseSystem { Gradient = _gradient, Hessian = h, Factor = _denseChol, Equilibration = e, Size = size };
+        var system = _denseSystem ??= new DenseSystem { Gradient = _gradient, Hessian = h, Factor = _denseChol, Equilibration = e, Size = size };
         if (Cholesky(hs, _denseChol, size)) return system;
         // Rounding made it indefinite: the same relative shift as a block's (the equilibrated trace is the size).
         for (int i = 0; i < size; i++) hs[i * size + i] += BlockHessianShift * size;
@@ -331,6 +360,7 @@ internal sealed partial class BarrierRun
     }
 
     private double[]? _denseScaled, _equilibration;
+    private DenseSystem? _denseSystem;
 
     /// <summary>For each row, the working-set blocks whose pattern has it active (built once per solve).</summary>
     private List<int>[] ActiveBlocksByRow()
@@ -354,25 +384,23 @@ internal sealed partial class BarrierRun
         public required int Size;
 
         /// <summary>H⁻¹ r = D (D H D)⁻¹ D r.</summary>
-        public double[] Solve(double[] r)
+        public void Solve(double[] r, double[] into)
         {
-            var y = new double[Size];
+            var y = into;
             for (int i = 0; i < Size; i++) y[i] = Equilibration[i] * r[i];
             CholeskySolve(Factor, y, Size);
             for (int i = 0; i < Size; i++) y[i] *= Equilibration[i];
-            return y;
         }
 
-        public double[] Apply(double[] dv)
+        public void Apply(double[] dv, double[] into)
         {
-            var result = new double[Size];
+            var result = into;
             for (int i = 0; i < Size; i++)
             {
                 double acc = 0;
                 for (int j = 0; j < Size; j++) acc += Hessian[i * Size + j] * dv[j];
                 result[i] = acc;
             }
-            return result;
         }
     }
 

@@ -73,6 +73,18 @@ internal sealed partial class BarrierRun
     // on small programs allocating them each step cost as much as the arithmetic.
     private readonly double[] _chol, _blockHessian, _gradient, _sqrt, _curvature, _cww;
 
+    // The prediction z = Σ_b γ_b diag(s_b) X w_b of the point last evaluated, and the loss's view of it (bound to the same
+    // array): every f_t evaluation of the line search and every Newton step writes it again instead of allocating.
+    private readonly double[] _z;
+    private readonly Vector<double> _zVector;
+
+    // The path's own work arrays (see StepBuffers): the Newton direction and the line search's trial point, reused by
+    // every stage; the stacked vectors of one Newton solve.
+    private readonly double[] _dw, _ds, _trialW, _trialS;
+    private readonly StepBuffers _buffers;
+
+    private readonly double _nu;
+
     // The n×n Woodbury coupling (allocated only when the Woodbury form is used) or the dense (K·m)² Hessian.
     private readonly double[]? _coupling, _couplingChol;
     private double[]? _dense, _denseChol; // allocated on first use: the dense form, or the fallback of a failed Woodbury step
@@ -112,6 +124,14 @@ internal sealed partial class BarrierRun
         _sqrt = new double[n];
         _curvature = new double[n];
         _cww = new double[ArraySize.Product("the barrier's block inverses (blocks × d²)", _k, d, d)];
+        _z = new double[n];
+        _zVector = Vector<double>.Build.Dense(_z); // bound to _z (DenseOfArray would copy it)
+        _dw = new double[ArraySize.Product("the barrier's iterate (blocks × d)", _k, d)];
+        _trialW = new double[_dw.Length];
+        _ds = new double[_k];
+        _trialS = new double[_k];
+        _buffers = new StepBuffers(_k * _m, n);
+        _nu = _blocks.Sum(b => 2.0 + b.FacetCount);
         _patternGroups = Enumerable.Range(0, _k).GroupBy(bi => _blocks[bi].Block.Pattern).Select(g => g.ToArray()).ToArray();
     }
 
@@ -124,13 +144,20 @@ internal sealed partial class BarrierRun
         return dense < woodbury;
     }
 
-    /// <summary>z = Σ_b γ_b diag(s_b) X w_b.</summary>
-    public double[] Predict(double[] w) => Predict(w, _d);
-
-    /// <summary>Σ_b γ_b diag(s_b) X v_b with block b's d entries starting at b·stride of v.</summary>
-    private double[] Predict(double[] v, int stride)
+    /// <summary>
+    /// z = Σ_b γ_b diag(s_b) X w_b as a vector for the loss, written into this run's prediction array: valid until the next
+    /// call (the loss's value, gradient and curvature are read from it at once).
+    /// </summary>
+    private Vector<double> Predict(double[] w)
     {
-        var z = new double[_n];
+        Predict(w, _d, _z);
+        return _zVector;
+    }
+
+    /// <summary>Σ_b γ_b diag(s_b) X v_b with block b's d entries starting at b·stride of v, into <paramref name="z"/> (n).</summary>
+    private void Predict(double[] v, int stride, double[] z)
+    {
+        Array.Clear(z);
         for (int bi = 0; bi < _k; bi++)
         {
             var blk = _blocks[bi];
@@ -142,7 +169,6 @@ internal sealed partial class BarrierRun
                 z[j] += blk.Sign * a;
             }
         }
-        return z;
     }
 
     /// <summary>Barrier value −Σ log(s² − ‖w‖²) − Σ log(a·w), +∞ outside the interior.</summary>
@@ -173,16 +199,15 @@ internal sealed partial class BarrierRun
     {
         double bar = Barrier(w, s);
         if (double.IsPositiveInfinity(bar)) return bar;
-        var z = Vector<double>.Build.DenseOfArray(Predict(w));
-        return t * (_loss.Value(z, _y) + _beta * s.Sum()) + bar;
+        return t * (_loss.Value(Predict(w), _y) + _beta * s.Sum()) + bar;
     }
 
     /// <summary>ℓ(z) + β Σ s_b, the reduced program's epigraph objective.</summary>
     private double Objective(double[] w, double[] s) =>
-        _loss.Value(Vector<double>.Build.DenseOfArray(Predict(w)), _y) + _beta * s.Sum();
+        _loss.Value(Predict(w), _y) + _beta * s.Sum();
 
     /// <summary>ν = Σ_b (2 + f_b), the barrier parameter: the stage gap is ν/t.</summary>
-    private double Nu => _blocks.Sum(b => 2.0 + b.FacetCount);
+    private double Nu => _nu;
 
     /// <summary>
     /// Runs the barrier method until ν/t ≤ target·|objective|, the step limit, the deadline or a numerical stall,
@@ -256,8 +281,7 @@ internal sealed partial class BarrierRun
             for (int k = 0; k < _d; k++) w[bi * _d + k] = kappa * _blocks[bi].Interior[k];
             s[bi] = 2 * kappa;
         }
-        var z0 = Vector<double>.Build.DenseOfArray(Predict(w));
-        double obj0 = _loss.Value(z0, _y) + _beta * s.Sum();
+        double obj0 = _loss.Value(Predict(w), _y) + _beta * s.Sum();
         return Nu / obj0;
     }
 
@@ -267,9 +291,8 @@ internal sealed partial class BarrierRun
     /// </summary>
     private (InnerStatus? Status, int Steps) Center(double t, double[] w, double[] s, int budget, InnerRequest request, double tolerance)
     {
-        var dw = new double[w.Length];
-        var ds = new double[s.Length];
-        var trial = (W: new double[w.Length], S: new double[s.Length]);
+        double[] dw = _dw, ds = _ds;
+        var trial = (W: _trialW, S: _trialS);
         double bestLambda2 = double.PositiveInfinity;
         int sinceBest = 0, steps = 0;
         double current = CenteringObjective(t, w, s); // f_t at (w, s): the accepted trial value of the last step
@@ -345,9 +368,9 @@ internal sealed partial class BarrierRun
     {
         if (system is null) return double.NaN;
         int km = _k * _m;
-        var rhs = new double[km];
+        double[] rhs = _buffers.Rhs, plain = _buffers.Plain;
         for (int i = 0; i < km; i++) rhs[i] = -system.Gradient[i];
-        var plain = system.Solve(rhs);
+        system.Solve(rhs, plain);
         var step = Refined(system, rhs, plain);
         double lambda2 = Decrement(system, step);
         // H is positive definite: a non-positive decrement means the solve has lost every digit (the unrefined
@@ -374,19 +397,22 @@ internal sealed partial class BarrierRun
     /// </summary>
     private double[] Refined(INewtonSystem system, double[] rhs, double[] step)
     {
-        var residual = Residual(system, rhs, step);
+        var b = _buffers;
+        double[] residual = b.Residual, spareResidual = b.RefinedResidual;
+        Residual(system, rhs, step, residual);
         double residualNorm = Norm(residual);
         int refinements = residualNorm <= _refineAbove * Norm(rhs) ? 0 : Refinements;
         for (int refinement = 0; refinement < refinements; refinement++)
         {
-            var correction = system.Solve(residual);
-            var refined = (double[])step.Clone();
-            for (int i = 0; i < refined.Length; i++) refined[i] += correction[i];
-            var refinedResidual = Residual(system, rhs, refined);
-            double refinedNorm = Norm(refinedResidual);
+            system.Solve(residual, b.Correction);
+            // Two steps alternate: the refined one is never the step it refines (nor the unrefined solve, which the caller keeps).
+            var refined = ReferenceEquals(step, b.RefinedA) ? b.RefinedB : b.RefinedA;
+            for (int i = 0; i < refined.Length; i++) refined[i] = step[i] + b.Correction[i];
+            Residual(system, rhs, refined, spareResidual);
+            double refinedNorm = Norm(spareResidual);
             if (!(refinedNorm < residualNorm)) break;
             step = refined;
-            residual = refinedResidual;
+            (residual, spareResidual) = (spareResidual, residual);
             residualNorm = refinedNorm;
         }
         return step;
@@ -400,12 +426,12 @@ internal sealed partial class BarrierRun
         return lambda2;
     }
 
-    private static double[] Residual(INewtonSystem system, double[] rhs, double[] step)
+    /// <summary>rhs − H·step into <paramref name="residual"/>.</summary>
+    private void Residual(INewtonSystem system, double[] rhs, double[] step, double[] residual)
     {
-        var hd = system.Apply(step);
-        var residual = new double[rhs.Length];
+        var hd = _buffers.Applied;
+        system.Apply(step, hd);
         for (int i = 0; i < rhs.Length; i++) residual[i] = rhs[i] - hd[i];
-        return residual;
     }
 
     private static double Norm(double[] v)
