@@ -41,7 +41,11 @@ let psiObjective (c: PointCase) =
     verdict (problemStamps c.Problem @ [ sizeStamp "blocks" c.Blocks.Length ])
         [ atMost "the generated W is feasible (max relative cone violation)" coneTol (w.MaxConeViolation data.X) 0.0
           agree "L_β(ψ(W)) = L^c_β(W)" objectiveTol observed expected
-          vecAgree "f_ψ(W)(X) = Σ_b γ_b diag(s_b) X w_b" predictionTol (net.Predict data.X) (vec zExpected)
+          // ψ's ReLUs follow the computed signs of x_j·u: on a block at its kink (x_j·w_b = 0 up to rounding) they differ
+          // from the pattern by the rounding of the terms and by W's own cone violation, both measured.
+          vecAgree "f_ψ(W)(X) = Σ_b γ_b diag(s_b) X w_b"
+              (let ws = c.Blocks |> Array.map (fun b -> b.W) in predictionAndConeTol c.Problem.Data.X [ ws; ws ] (coneViolationByRow data.X w))
+              (net.Predict data.X) (vec zExpected)
           exactInt "ψ(W) has one neuron per nonzero block" net.Width nonzero
           within "ψ(W) is scaled: max relative |‖u_i‖ − |α_i||" balanceTol (Oracles.scaledDeviation spec) ]
 
