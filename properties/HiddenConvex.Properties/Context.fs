@@ -55,12 +55,9 @@ let private predictionWithAllowance name allowance =
     tol (sprintf "Tolerances.Prediction + %s = %s (THEORY.md §4.1)" name (HiddenConvex.Properties.Law.fmt allowance))
         (Tolerance(Tolerances.Prediction.Absolute + allowance, Tolerances.Prediction.Relative))
 
-/// Tolerances.Prediction plus the rounding of the predictions compared (predictionRounding).
-let predictionRoundingTol (x: float[][]) (sides: float[][] list) =
-    predictionWithAllowance "Σ_sides γ_{(d+1)K+2}·max_j Σ|x_jk w_bk|" (predictionRounding x sides)
-
-/// As predictionRoundingTol, plus the largest per-row cone violation of the point a network was built from
-/// (coneViolationByRow): a network's ReLUs and the convex prediction differ by exactly that much.
+/// Tolerances.Prediction plus the rounding of the predictions compared (predictionRounding) and the largest per-row cone
+/// violation of the point a network was built from (coneViolationByRow): a network's ReLUs and the convex prediction
+/// differ by exactly that much.
 let predictionAndConeTol (x: float[][]) (sides: float[][] list) (violation: float[]) =
     let cone = if violation.Length = 0 then 0.0 else Array.max violation
     predictionWithAllowance "rounding Σ_sides γ_{(d+1)K+2}·max_j Σ|x_jk w_bk| + max_j cone violation" (predictionRounding x sides + cone)

@@ -157,7 +157,7 @@ let roundTripPoint (c: PointCase) =
         p.Loss.Value(w.Predict p.X, p.Data.Y) + beta * penalty
     let general =
         [ atMost "L^c_β(φ(ψ(W))) ≤ L^c_β(W)" objectiveTol (cp.Objective back) (cp.Objective w)
-          vecAgree "φ(ψ(W)) has the prediction of W" (let ws = nz |> Array.map (fun b -> b.W) in predictionRoundingTol x [ ws; ws ]) (back.Predict p.X) (w.Predict p.X) ]
+          vecAgree "φ(ψ(W)) has the prediction of W" (let ws = nz |> Array.map (fun b -> b.W) in predictionAndConeTol x [ ws; ws ] (coneViolationByRow p.X w)) (back.Predict p.X) (w.Predict p.X) ]
         @ (if allUnambiguous then
                [ agree "L^c_β(φ(ψ(W))) = ℓ(z) + β Σ_slots ‖Σ w_b‖ over the slots (s(w_b), γ_b) of ψ(W) (= L^c_β(W) when each slot is colinear)"
                      objectiveTol (cp.Objective back) (mergedValue ()) ]
