@@ -65,6 +65,25 @@ public sealed class BlockGeometry
         return Projector.Project(signs, gb, pi);
     }
 
+    /// <summary>
+    /// An upper bound on h_C(e) = max_{u∈C,‖u‖≤1} e·u for the cone C of a sign array, rounding included (THEORY.md §4, §4.1):
+    /// the projection gives q = e + Aᵀμ with μ ≥ 0, and h_C(e) ≤ ‖e + Aᵀμ‖ in exact arithmetic; the computed q differs from it
+    /// by at most γ_{d+1}(‖e‖ + Σ_j μ_j ‖x_j‖) and its norm by γ_{d+1} relative, and h_C(e) ≤ ‖e‖ always. The result is
+    /// doubled in its rounding terms (first order only is bounded above) and never below the computed ‖q‖.
+    /// </summary>
+    internal double SupportUpperBound(ReadOnlySpan<double> signs, ReadOnlySpan<double> e)
+    {
+        Span<double> q = stackalloc double[D];
+        var projector = Projector;
+        double value = projector.Project(signs, e, q);
+        double eNorm = 0;
+        for (int k = 0; k < D; k++) eNorm += e[k] * e[k];
+        eNorm = Math.Sqrt(eNorm);
+        double g = Numerics.Rounding.Gamma(D + 1);
+        double projected = value * (1 + 2 * g) + 2 * g * (eNorm + projector.MultiplierMass());
+        return Math.Min(projected, eNorm * (1 + 2 * g));
+    }
+
     /// <summary>π_b for one block at dual vector v, and ‖π_b‖.</summary>
     public double[] Projection(Block block, ReadOnlySpan<double> v, out double norm) =>
         Projection(Signs(block.Pattern), block.Sign, v, out norm);

@@ -83,6 +83,17 @@ internal sealed class ConeProjector
     /// </summary>
     public int[] PassiveRows() => _passive.AsSpan(0, _np).ToArray();
 
+    /// <summary>
+    /// Σ_j μ_j ‖x_j‖ over the multipliers of the last <see cref="Project"/>: with ‖g‖ it bounds the magnitudes summed into
+    /// q = g + Σ_j μ_j sign_j x_j, hence the rounding of the computed q (<see cref="BlockGeometry.SupportUpperBound"/>).
+    /// </summary>
+    public double MultiplierMass()
+    {
+        double mass = 0;
+        for (int i = 0; i < _np; i++) mass += _mu[_passive[i]] * _rowNorm[_passive[i]];
+        return mass;
+    }
+
     /// <summary>The multipliers μ ≥ 0 of the last <see cref="Project"/> (one per row; zero off the passive set).</summary>
     public double[] Multipliers() => (double[])_mu.Clone();
 

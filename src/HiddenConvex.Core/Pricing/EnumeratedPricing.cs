@@ -31,6 +31,13 @@ public static class ExactPricing
 /// (<see cref="PricingMemo"/>), so a second call projects only what the first did not. A block subset keeps only its own
 /// patterns' signs and directions.
 /// </para>
+/// <para>
+/// A block is projected only when an upper bound on its value can reach what the call asks for (the best value so far for
+/// ρ, the threshold for a list): the bound ‖g_s‖ (a projection never lengthens a vector) and, from the
+/// <see cref="SupportTableFrom"/>-th dual vector on, the cone's support bound (<see cref="ConeSupportBounds"/>), which is
+/// close to the value on thin cones. Both hold for the computed g_s with their rounding, so every result is the one of a
+/// projection of every block.
+/// </para>
 /// </summary>
 public sealed class EnumeratedPricing : IPricingOracle
 {
@@ -39,6 +46,15 @@ public sealed class EnumeratedPricing : IPricingOracle
     private readonly int[] _patternOf; // row → pattern
     private readonly bool[]? _blockMask;
     private PricingMemo? _memo;
+    private ConeSupportBounds? _support;
+    private int _dualVectors;
+
+    /// <summary>
+    /// The support table (2d projections per pattern, about d pricings' worth) is built when this many distinct dual vectors
+    /// have been priced: a one-off pricing (β_max, one certificate) does not pay for it, a solve (one dual vector per
+    /// iteration) does after a few.
+    /// </summary>
+    internal const int SupportTableFrom = 3;
 
     /// <summary>Rows n.</summary>
     public int N { get; }
@@ -143,8 +159,41 @@ public sealed class EnumeratedPricing : IPricingOracle
         if (memo is not null && v.SequenceEqual(memo.V)) return memo;
         memo = new PricingMemo(v.ToArray(), _patternOf.Length, D);
         ComputeDirections(memo);
+        ComputeBounds(memo, SupportTable());
         Volatile.Write(ref _memo, memo);
         return memo;
+    }
+
+    /// <summary>The support table once <see cref="SupportTableFrom"/> dual vectors have been priced (built once), else null.</summary>
+    private ConeSupportBounds? SupportTable()
+    {
+        if (Interlocked.Increment(ref _dualVectors) < SupportTableFrom) return Volatile.Read(ref _support);
+        return LazyInitializer.EnsureInitialized(ref _support, () =>
+            ConeSupportBounds.Build(Geometry, _signs, _patternOf.Select(i => Patterns.Cells[i].Witness).ToArray(),
+                ParallelOptions(_patternOf.Length)));
+    }
+
+    /// <summary>
+    /// An upper bound on every block's value at the memo's v: ‖g_s‖ with its rounding (γ_{d+1} relative, doubled), and the
+    /// support bound when the table exists (the smaller of the two).
+    /// </summary>
+    private void ComputeBounds(PricingMemo memo, ConeSupportBounds? support)
+    {
+        int rows = _patternOf.Length, d = D;
+        double normScale = 1 + 2 * Rounding.Gamma(d + 1);
+        Parallel.For(0, rows, ParallelOptions(rows), r =>
+        {
+            double norm = memo.Norms[r] * normScale;
+            double plus = norm, minus = norm;
+            if (support is not null)
+            {
+                var (p, m) = support.Bounds(r, memo.G.AsSpan(r * d, d));
+                plus = Math.Min(plus, p);
+                minus = Math.Min(minus, m);
+            }
+            memo.Bounds[2 * r] = plus;
+            memo.Bounds[2 * r + 1] = minus;
+        });
     }
 
     /// <summary>g_s and ‖g_s‖ for every pattern that takes part (parallel over patterns).</summary>
@@ -188,11 +237,12 @@ public sealed class EnumeratedPricing : IPricingOracle
     public double[] Values(Vector<double> v) => ValuesOf(v.AsArray() ?? v.ToArray(), _ => true);
 
     /// <summary>
-    /// ‖π_b‖ for every block whose ‖g_{s_b}‖ exceeds <paramref name="threshold"/>; the other entries get −1 (their
-    /// value is ≤ ‖g_{s_b}‖ ≤ threshold since a projection never lengthens a vector).
+    /// ‖π_b‖ for every block whose upper bound (‖g_{s_b}‖, or the support bound) exceeds <paramref name="threshold"/>; the
+    /// other entries get −1 (their value is at most that bound, hence at most the threshold).
     /// </summary>
-    public double[] ValuesAbove(ReadOnlySpan<double> v, double threshold) => ValuesOf(v, norm => norm > threshold);
+    public double[] ValuesAbove(ReadOnlySpan<double> v, double threshold) => ValuesOf(v, bound => bound > threshold);
 
+    /// <summary>‖π_b‖ for the blocks whose upper bound is worth projecting; −1 for the others and for blocks outside a subset.</summary>
     private double[] ValuesOf(ReadOnlySpan<double> v, Func<double, bool> worthProjecting)
     {
         var memo = MemoFor(v);
@@ -201,12 +251,12 @@ public sealed class EnumeratedPricing : IPricingOracle
         int d = D, rows = _patternOf.Length;
         Parallel.For(0, rows, ParallelOptions(rows), r =>
         {
-            if (!worthProjecting(memo.Norms[r])) return;
             Span<double> pi = stackalloc double[d];
-            var plus = BlockId.Of(_patternOf[r], +1);
-            var minus = plus.Sibling;
-            if (Includes(plus)) values[plus.Value] = BlockValue(memo, r, +1, pi);
-            if (Includes(minus)) values[minus.Value] = BlockValue(memo, r, -1, pi);
+            for (int sgn = 0; sgn < 2; sgn++)
+            {
+                var b = BlockId.Of(_patternOf[r], sgn == 0 ? +1 : -1);
+                if (Includes(b) && worthProjecting(memo.Bounds[2 * r + sgn])) values[b.Value] = BlockValue(memo, r, b.Sign, pi);
+            }
         });
         return values;
     }
@@ -217,8 +267,8 @@ public sealed class EnumeratedPricing : IPricingOracle
         ArgumentNullException.ThrowIfNull(v);
         RequireLength(v);
         var vArr = v.AsArray() ?? v.ToArray();
-        // A block priced exactly at the threshold belongs to the list: project every pattern with ‖g_s‖ ≥ threshold.
-        var values = ValuesOf(vArr, norm => norm >= threshold);
+        // A block priced exactly at the threshold belongs to the list: project every block whose bound reaches it.
+        var values = ValuesOf(vArr, bound => bound >= threshold);
         var found = new List<PricedBlock>();
         int above = 0;
         for (int b = 0; b < values.Length; b++)
@@ -234,8 +284,10 @@ public sealed class EnumeratedPricing : IPricingOracle
     private PricedBlock Priced(BlockId id, double value) => new(BlockAt(id), value, Patterns.Cells[id.Pattern].Witness);
 
     /// <summary>
-    /// ρ(v) with the best block and u* = π/‖π‖. Patterns are visited in decreasing ‖g_s‖ and a pattern is skipped once
-    /// ‖g_s‖ cannot beat the best value found (‖Π(g)‖ ≤ ‖g‖), which keeps the result exact; ρ̄ = ρ.
+    /// ρ(v) with the best block and u* = π/‖π‖ (ρ̄ = ρ). Only the blocks whose upper bound reaches the best value found are
+    /// projected: first the block of the largest bound, then, in decreasing bound, those whose bound is not below the best
+    /// value so far. A skipped block's value is below the best, and every block whose value ties the best is projected, so the
+    /// result (with its tie rule: the lowest block number among the best values) is that of projecting every block.
     /// </summary>
     public PricingResult Price(Vector<double> v)
     {
@@ -243,28 +295,50 @@ public sealed class EnumeratedPricing : IPricingOracle
         RequireLength(v);
         var vArr = v.AsArray() ?? v.ToArray();
         var memo = MemoFor(vArr);
-        int rows = _patternOf.Length, d = D;
-        var order = memo.Order();
+        int d = D;
+        var bounds = memo.Bounds;
         double best = 0;
         var bestBlock = new BlockId(0);
         var gate = new object();
-        Parallel.For(0, rows, ParallelOptions(rows), () => new double[d], (k, state, pi) =>
+        void Visit(int slot, Span<double> pi)
         {
-            int r = order[k];
-            if (memo.Norms[r] <= Volatile.Read(ref best)) { return pi; }
-            for (int sgn = 0; sgn < 2; sgn++)
+            var b = SlotBlock(slot);
+            double val = BlockValue(memo, slot >> 1, b.Sign, pi);
+            if (val >= Volatile.Read(ref best))
+                lock (gate)
+                    if (val > best || (val == best && b.Value < bestBlock.Value)) { best = val; bestBlock = b; }
+        }
+        int seed = -1;
+        for (int slot = 0; slot < bounds.Length; slot++)
+            if (Includes(SlotBlock(slot)) && (seed < 0 || bounds[slot] > bounds[seed])) seed = slot;
+        if (seed >= 0)
+        {
+            Visit(seed, stackalloc double[d]);
+            double floor = best;
+            var candidates = SlotsByBound(bounds, slot => slot != seed && !(bounds[slot] < floor));
+            Parallel.For(0, candidates.Length, ParallelOptions(candidates.Length), () => new double[d], (k, _, pi) =>
             {
-                var b = BlockId.Of(_patternOf[r], sgn == 0 ? +1 : -1);
-                if (!Includes(b)) continue;
-                double val = BlockValue(memo, r, b.Sign, pi);
-                if (val > Volatile.Read(ref best))
-                    lock (gate)
-                        if (val > best || (val == best && b.Value < bestBlock.Value)) { best = val; bestBlock = b; }
-            }
-            return pi;
-        }, _ => { });
+                if (!(bounds[candidates[k]] < Volatile.Read(ref best))) Visit(candidates[k], pi);
+                return pi;
+            }, _ => { });
+        }
         var maximiser = best > 0 ? Geometry.Maximiser(BlockAt(bestBlock), vArr) : Vector<double>.Build.Dense(d);
         return new PricingResult(Priced(bestBlock, best), maximiser, best, BoundsFullProgram);
+    }
+
+    /// <summary>The block of memo slot 2·row + (0 for γ = +1, 1 for γ = −1).</summary>
+    private BlockId SlotBlock(int slot) => BlockId.Of(_patternOf[slot >> 1], (slot & 1) == 0 ? +1 : -1);
+
+    /// <summary>The slots of blocks that take part and pass <paramref name="keep"/>, in decreasing bound (ties: slot order).</summary>
+    private int[] SlotsByBound(double[] bounds, Func<int, bool> keep)
+    {
+        var slots = new List<int>();
+        for (int slot = 0; slot < bounds.Length; slot++)
+            if (Includes(SlotBlock(slot)) && keep(slot)) slots.Add(slot);
+        var order = slots.ToArray();
+        var keys = order.Select(slot => -bounds[slot]).ToArray();
+        Array.Sort(keys, order);
+        return order;
     }
 
     private void RequireLength(Vector<double> v)
@@ -276,9 +350,9 @@ public sealed class EnumeratedPricing : IPricingOracle
         new() { MaxDegreeOfParallelism = work < 256 ? 1 : Environment.ProcessorCount };
 
     /// <summary>
-    /// What pricing at one dual vector v has computed: g_s and ‖g_s‖ of every pattern that takes part, the block values
-    /// projected so far (NaN for the others; two threads may write the same value, which is harmless) and the patterns
-    /// in decreasing ‖g_s‖ (sorted once, when <see cref="Price"/> first needs them).
+    /// What pricing at one dual vector v has computed: g_s and ‖g_s‖ of every pattern that takes part, an upper bound on
+    /// every block's value (slot 2·row + 0 for γ = +1, + 1 for γ = −1) and the block values projected so far (NaN for the
+    /// others; two threads may write the same value, which is harmless).
     /// </summary>
     private sealed class PricingMemo(double[] v, int rows, int d)
     {
@@ -286,18 +360,7 @@ public sealed class EnumeratedPricing : IPricingOracle
         public readonly double[] G = new double[ArraySize.Product("the pricing directions (patterns × d)", rows, d)];
         public readonly double[] Norms = new double[rows];
         public readonly double[] Values = NaNs(2L * rows);
-        private int[]? _order;
-
-        public int[] Order()
-        {
-            var order = Volatile.Read(ref _order);
-            if (order is not null) return order;
-            order = Enumerable.Range(0, Norms.Length).ToArray();
-            Array.Sort((double[])Norms.Clone(), order);
-            Array.Reverse(order);
-            Volatile.Write(ref _order, order);
-            return order;
-        }
+        public readonly double[] Bounds = new double[ArraySize.Product("the pricing bounds (2 × patterns)", 2L * rows, 1)];
 
         private static double[] NaNs(long count)
         {

@@ -38,13 +38,19 @@ public class EnumeratedPricingTests
     }
 
     [Fact]
-    public void ValuesAboveSkipsExactlyThePatternsWhoseDirectionIsShort()
+    public void ValuesAboveGivesEveryValueAboveTheThresholdAndSkipsOnlyBlocksAtOrBelowIt()
     {
         var engine = new EnumeratedPricing(Identity, Quadrants);
-        // ‖g_s‖ = 0, 5, 3, √34: a pattern is priced iff ‖g_s‖ > threshold (3 itself is not above 3).
-        Assert.Equal([-1, -1, 0, 5, -1, -1, 3, 5], engine.ValuesAbove(Dual.ToArray(), 3));
-        Assert.Equal([-1, -1, 0, 5, 3, 0, 3, 5], engine.ValuesAbove(Dual.ToArray(), 2.999));
-        Assert.Equal([-1, -1, -1, -1, -1, -1, 3, 5], engine.ValuesAbove(Dual.ToArray(), 5));
+        var values = new double[] { 0, 0, 0, 5, 3, 0, 3, 5 };
+        foreach (double threshold in new[] { 0, 2.999, 3, 4, 5 })
+        {
+            var above = engine.ValuesAbove(Dual.ToArray(), threshold);
+            for (int b = 0; b < values.Length; b++)
+                Assert.True(above[b] == values[b] || (above[b] == -1 && values[b] <= threshold),
+                    $"threshold {threshold}, block {b}: {above[b]} (value {values[b]})");
+        }
+        // ‖g_s‖ = 0, 5, 3, √34 bound the values: patterns 00 (‖g‖ = 0) and, at threshold 4, 10 (‖g‖ = 3) are not projected.
+        Assert.Equal([-1, -1, 0, 5, -1, -1, 3, 5], engine.ValuesAbove(Dual.ToArray(), 4));
     }
 
     [Fact]
