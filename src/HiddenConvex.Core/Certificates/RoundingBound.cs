@@ -36,11 +36,19 @@ public static class RoundingBound
     /// e_j = γ_{d+k+1} ‖x_j‖ S for a prediction summed over k terms whose magnitudes at row j are at most ‖x_j‖ times
     /// their share of S (S = Σ_i |α_i|‖u_i‖ for a network of k neurons, Σ_b ‖w_b‖ for a convex point of k blocks).
     /// </summary>
-    public static double[] PredictionErrors(Matrix<double> x, long terms, double magnitude)
+    public static double[] PredictionErrors(Matrix<double> x, long terms, double magnitude) =>
+        PredictionErrors(x, terms, _ => magnitude);
+
+    /// <summary>
+    /// e_j = γ_{d+k+1} ‖x_j‖ S_j with a magnitude per row: for a convex point S_j = Σ_{b : s_b(j) = 1} ‖w_b‖, the blocks
+    /// whose pattern contains row j (the others add exact zeros to ẑ_j; THEORY.md §4.1).
+    /// </summary>
+    public static double[] PredictionErrors(Matrix<double> x, long terms, Func<int, double> magnitudeOfRow)
     {
+        ArgumentNullException.ThrowIfNull(magnitudeOfRow);
         double g = Rounding.Gamma(x.ColumnCount + terms + 1);
         var e = new double[x.RowCount];
-        for (int j = 0; j < e.Length; j++) e[j] = g * x.Row(j).L2Norm() * magnitude;
+        for (int j = 0; j < e.Length; j++) e[j] = g * x.Row(j).L2Norm() * magnitudeOfRow(j);
         return e;
     }
 }

@@ -93,14 +93,20 @@ public sealed class ConvexProblem
     }
 
     /// <summary>
-    /// B of L^c_β(W) computed from W (THEORY.md §4.1): z sums K nonzero blocks, |x_j·w_b| ≤ ‖x_j‖‖w_b‖, and the penalty
-    /// β Σ_b ‖w_b‖ has K(d + 1) terms.
+    /// B of L^c_β(W) computed from W (THEORY.md §4.1): z_j sums the K blocks whose pattern contains row j,
+    /// |x_j·w_b| ≤ ‖x_j‖‖w_b‖, and the penalty β Σ_b ‖w_b‖ has K(d + 1) terms.
     /// </summary>
     public double ObjectiveRounding(ConvexPoint w, Vector<double> z, double objective)
     {
         int blocks = w.Blocks.Count;
-        double norms = w.GroupNorm();
-        var errors = RoundingBound.PredictionErrors(Data.X, blocks, norms);
-        return RoundingBound.Objective(Loss, z, Data.Y, errors, Beta * norms, (long)blocks * (Data.D + 1), objective);
+        var rowNorms = new double[Data.N];
+        foreach (var b in w.Blocks)
+        {
+            double norm = b.W.L2Norm();
+            for (int j = 0; j < rowNorms.Length; j++)
+                if (b.Pattern[j]) rowNorms[j] += norm;
+        }
+        var errors = RoundingBound.PredictionErrors(Data.X, blocks, j => rowNorms[j]);
+        return RoundingBound.Objective(Loss, z, Data.Y, errors, Beta * w.GroupNorm(), (long)blocks * (Data.D + 1), objective);
     }
 }

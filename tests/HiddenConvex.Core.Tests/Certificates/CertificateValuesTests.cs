@@ -91,6 +91,27 @@ public class CertificateValuesTests
     }
 
     [Fact]
+    public void ARowNoBlockUsesAddsNoRoundingToTheObjective()
+    {
+        // X = [[1e-6], [−3e6]], y = (3, 0), W = one block (10, +) with w = 8e5: ẑ = (0.8, 0) with ẑ_2 an exact 0, so
+        // e = (γ_3 · 1e-6 · 8e5, 0) and B = 2 (γ_7 ℓ + |∇ℓ_1| e_1 + e_1²/2 + γ_4 β‖w‖ + u L̂) (THEORY.md §4.1). Charging
+        // row 2 with γ_3 · 3e6 · 8e5 would add e_2²/2 ≈ 6e-7 (relative 2e-7) to a point that is exact to 1e-16.
+        var data = Data(new double[,] { { 1e-6 }, { -3e6 } }, 3, 0);
+        var loss = new SquaredLoss();
+        const double beta = 1e-6, w = 8e5;
+        var problem = new ConvexProblem(data, loss, beta, CellEnumerator.Enumerate(data.X));
+        var point = new ConvexPoint([new BlockValue(new Block(ActivationPattern.Parse("10"), 1), V(w))], 1);
+        var c = problem.Certify(point);
+        double z1 = 1e-6 * w, l = (z1 - 3) * (z1 - 3) / 2, objective = l + beta * w;
+        double e1 = HiddenConvex.Core.Numerics.Rounding.Gamma(3) * 1e-6 * w;
+        double expected = 2 * (HiddenConvex.Core.Numerics.Rounding.Gamma(7) * l + Math.Abs(z1 - 3) * e1 + e1 * e1 / 2
+                               + HiddenConvex.Core.Numerics.Rounding.Gamma(4) * beta * w + HiddenConvex.Core.Numerics.Rounding.Unit * objective);
+        Assert.Equal(objective, c.Objective, 14);
+        Assert.Equal(expected, c.ObjectiveRounding, 1e-14 * expected);
+        Assert.True(c.ObjectiveRounding < 1e-14 * objective, $"B = {c.ObjectiveRounding:E3} at objective {objective:R}");
+    }
+
+    [Fact]
     public void BadInputIsRejectedNamingTheProblem()
     {
         var data = Data(new double[,] { { 1 } }, 1);
