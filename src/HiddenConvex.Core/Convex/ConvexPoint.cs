@@ -44,6 +44,54 @@ public sealed class ConvexPoint
     /// <summary>The blocks with w_b ≠ 0.</summary>
     public IEnumerable<BlockValue> NonZeroBlocks => Blocks.Where(b => b.W.L2Norm() > 0);
 
+    /// <summary>
+    /// The same point with every row j that a block's pattern contains but whose computed x_j·w_b is zero up to its own
+    /// rounding (|x̂_j·w_b| ≤ 2γ_d Σ_k |x_jk w_bk|) left out of that block's pattern, when <paramref name="includes"/> has the
+    /// resulting block; blocks that land on the same block are summed (both lie in its closed cone). On the kink w_b lies in
+    /// both closed cones, so this is the same point of the program up to that rounding, but its prediction z_j no longer
+    /// carries the rounding of terms of size ‖x_j‖‖w_b‖, which the objective's rounding bound B and the dual vector v_j
+    /// would otherwise charge (THEORY.md §4.1): on a row of norm 1e6 at the optimum's kink that rounding is 4e-8 of L.
+    /// Returns this point when no block changes.
+    /// </summary>
+    public ConvexPoint WithKinkRowsLeftOut(Matrix<double> x, Func<Block, bool> includes)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(includes);
+        double rounding = 2 * Numerics.Rounding.Gamma(x.ColumnCount);
+        var merged = new Dictionary<Block, Vector<double>>();
+        var order = new List<Block>();
+        bool changed = false;
+        foreach (var b in Blocks)
+        {
+            var block = KinkFree(x, b, rounding, includes);
+            changed |= !block.Equals(b.Block);
+            if (merged.TryGetValue(block, out var sum)) merged[block] = sum + b.W;
+            else { merged[block] = b.W; order.Add(block); }
+        }
+        return changed ? new ConvexPoint(order.Select(bl => new BlockValue(bl, merged[bl])), InputDim) : this;
+    }
+
+    private static Block KinkFree(Matrix<double> x, BlockValue b, double rounding, Func<Block, bool> includes)
+    {
+        if (b.W.L2Norm() == 0) return b.Block;
+        var rows = b.Pattern.ToBools();
+        bool any = false;
+        for (int j = 0; j < rows.Length; j++)
+        {
+            if (!rows[j]) continue;
+            double dot = 0, magnitude = 0;
+            for (int k = 0; k < x.ColumnCount; k++)
+            {
+                dot += x[j, k] * b.W[k];
+                magnitude += Math.Abs(x[j, k] * b.W[k]);
+            }
+            if (magnitude > 0 && Math.Abs(dot) <= rounding * magnitude) { rows[j] = false; any = true; }
+        }
+        if (!any) return b.Block;
+        var candidate = new Block(ActivationPattern.FromBools(rows), b.Sign);
+        return includes(candidate) ? candidate : b.Block;
+    }
+
     /// <summary>Σ_b γ_b diag(s_b) X w_b (THEORY.md §3).</summary>
     public Vector<double> Predict(Matrix<double> x)
     {

@@ -332,8 +332,19 @@ public static class ConvexSolver
             return result;
         }
 
-        /// <summary>Objective L^c_β(W) and its independent certificate over every block of the program (THEORY.md §4).</summary>
-        private Candidate Evaluate(ConvexPoint w) => new(w, _problem.Certify(w));
+        /// <summary>
+        /// Objective L^c_β(W) and its independent certificate over every block of the program (THEORY.md §4); when a block of
+        /// W sits on the kink of a row its pattern contains, the same point with that row left out
+        /// (<see cref="ConvexPoint.WithKinkRowsLeftOut"/>) is certified too and the one with the smaller proven gap kept.
+        /// </summary>
+        private Candidate Evaluate(ConvexPoint w)
+        {
+            var candidate = new Candidate(w, _problem.Certify(w));
+            var kinkFree = w.WithKinkRowsLeftOut(_problem.Data.X, _problem.Oracle.Includes);
+            if (ReferenceEquals(kinkFree, w)) return candidate;
+            var other = new Candidate(kinkFree, _problem.Certify(kinkFree));
+            return other.Certificate.ProvenGap < candidate.Certificate.ProvenGap ? other : candidate;
+        }
 
         private SolverStatus CertifiedStatus() =>
             _problem.BoundsFullProgram ? SolverStatus.Optimal : SolverStatus.OptimalRestricted;
