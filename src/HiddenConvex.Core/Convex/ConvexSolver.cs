@@ -267,11 +267,35 @@ public static class ConvexSolver
         private SolverStatus? LastResortPolish()
         {
             var polished = PolishFrom(_best, thorough: true);
+            if (!(polished is not null && IsCertified(polished.Certificate, Tolerance)) && OwnFacePolish() is { } own
+                && (polished is null || own.Certificate.ProvenGap < polished.Certificate.ProvenGap))
+                polished = own;
             if (polished is not null) Report("polish", 0, 0, polished, $"{_clock.Elapsed.TotalSeconds:F2}s");
             if (polished is null || !(polished.Certificate.Gap < _best.Certificate.Gap))
                 return IsCertified(_best.Certificate, Tolerance) ? CertifiedStatus() : SolverStatus.NumericalError;
             _best = polished;
             return null;
+        }
+
+        /// <summary>
+        /// The face polish on the faces the best point sits on (<see cref="FacePolisher.PolishOnOwnFaces"/>), from the best and
+        /// from the last point: the fallback when the faces read off their dual vectors do not certify. Null when nothing
+        /// is left to polish.
+        /// </summary>
+        private Candidate? OwnFacePolish()
+        {
+            Candidate? result = null;
+            foreach (var from in new[] { _best, _last })
+            {
+                var start = new Dictionary<Block, MathNet.Numerics.LinearAlgebra.Vector<double>>();
+                foreach (var bv in from.Point.Blocks) start[bv.Block] = bv.W;
+                if (!IsPolishable(start.Count * D)) continue;
+                var polished = FacePolisher.PolishOnOwnFaces(_problem.Data.X, _problem.Data.Y, _problem.Loss, Beta, start);
+                if (polished is null) continue;
+                var candidate = Evaluate(new ConvexPoint(polished.Select(p => new BlockValue(p.Block, p.W)), D));
+                if (result is null || candidate.Certificate.ProvenGap < result.Certificate.ProvenGap) result = candidate;
+            }
+            return result;
         }
 
         /// <summary>

@@ -54,4 +54,19 @@ public class KinkRowsTests
         Assert.Equal(SolverStatus.Optimal, r.Status);
         Assert.True(r.RelativeGap <= 1e-9, $"relative gap {r.RelativeGap:E3}");
     }
+
+    [Fact]
+    public void A_point_whose_dual_vector_is_rounding_noise_on_a_long_row_is_certified_on_its_own_faces()
+    {
+        // Orthogonal rows of norms 1.5e6 and 5.5e-3, y = (0, 1): the optimum lies on the long row's kink; the barrier's
+        // dual prices the long row's block at 5.6 β (v_1 ≈ 3e-10 of rounding noise), so faces read off it never certify
+        // (relative gap 0.85 before). Newton on the faces the point itself sits on does (found by a soak, seed 1910000018).
+        var data = Dataset.Create(Matrix<double>.Build.DenseOfArray(new double[,] { { -1048576, -1048576 }, { -0.00390625, 0.00390625 } }), V(0, 1));
+        var patterns = CellEnumerator.Enumerate(data.X);
+        double betaMax = ExactPricing.Price(data.X, patterns, data.Y).Rho;
+        var problem = new ConvexProblem(data, new SquaredLoss(), 0.012168738346894468 * betaMax, patterns);
+        var r = ConvexSolver.Solve(problem);
+        Assert.Equal(SolverStatus.Optimal, r.Status);
+        Assert.True(r.RelativeGap <= 1e-9, $"relative gap {r.RelativeGap:E3}");
+    }
 }
