@@ -287,12 +287,11 @@ public static class ConvexSolver
             Candidate? result = null;
             foreach (var from in new[] { _best, _last })
             {
-                var start = new Dictionary<Block, MathNet.Numerics.LinearAlgebra.Vector<double>>();
-                foreach (var bv in from.Point.Blocks) start[bv.Block] = bv.W;
+                var start = StartOf(from);
                 if (!IsPolishable(start.Count * D)) continue;
                 var polished = FacePolisher.PolishOnOwnFaces(_problem.Data.X, _problem.Data.Y, _problem.Loss, Beta, start);
                 if (polished is null) continue;
-                var candidate = Evaluate(new ConvexPoint(polished.Select(p => new BlockValue(p.Block, p.W)), D));
+                var candidate = EvaluatePolished(polished);
                 if (result is null || candidate.Certificate.ProvenGap < result.Certificate.ProvenGap) result = candidate;
             }
             return result;
@@ -339,8 +338,7 @@ public static class ConvexSolver
         /// </summary>
         private Candidate? PolishOnce(Candidate from, bool thorough, bool withEmpty)
         {
-            var start = new Dictionary<Block, MathNet.Numerics.LinearAlgebra.Vector<double>>();
-            foreach (var bv in from.Point.Blocks) start[bv.Block] = bv.W;
+            var start = StartOf(from);
             Candidate? result = null;
             foreach (double? margin in thorough ? ThoroughMargins : [null])
                 foreach (bool dropEmpty in withEmpty ? new[] { true, false } : [true])
@@ -348,13 +346,21 @@ public static class ConvexSolver
                     var polished = FacePolisher.Polish(_problem.Oracle, _problem.Data.X, _problem.Data.Y, _problem.Loss, Beta,
                         from.Certificate.V, start, dropEmpty, activeMargin: margin);
                     if (polished is null) continue;
-                    var candidate = Evaluate(new ConvexPoint(polished.Select(p => new BlockValue(p.Block, p.W)), D));
+                    var candidate = EvaluatePolished(polished);
                     if (result is null || candidate.Certificate.Gap < result.Certificate.Gap) result = candidate;
                     if (thorough && IsCertified(result.Certificate, Tolerance)) return result;
                     if (margin is null && result.Certificate.Gap < from.Certificate.Gap) break;
                 }
             return result;
         }
+
+        /// <summary>A candidate's blocks as the face polish's start (w_b by block).</summary>
+        private static Dictionary<Block, MathNet.Numerics.LinearAlgebra.Vector<double>> StartOf(Candidate from) =>
+            from.Point.Blocks.ToDictionary(bv => bv.Block, bv => bv.W);
+
+        /// <summary>A face polish's result as a certified candidate.</summary>
+        private Candidate EvaluatePolished(List<(Block Block, MathNet.Numerics.LinearAlgebra.Vector<double> W)> polished) =>
+            Evaluate(new ConvexPoint(polished.Select(p => new BlockValue(p.Block, p.W)), D));
 
         /// <summary>Objective L^c_β(W) and its independent certificate over every block of the program (THEORY.md §4).</summary>
         private Candidate Evaluate(ConvexPoint w) => new(w, _problem.Certify(w));

@@ -148,21 +148,16 @@ internal static class FacePolisher
     public static List<(Block Block, Vector<double> W)>? PolishOnOwnFaces(Matrix<double> x, Vector<double> y, Loss loss, double beta,
         IReadOnlyDictionary<Block, Vector<double>> start, int maxSteps = 30)
     {
-        int n = x.RowCount, d = x.ColumnCount;
+        int n = x.RowCount;
         double largest = start.Count == 0 ? 0 : start.Values.Max(w => w.L2Norm());
         var blocks = new List<FaceBlock>();
         foreach (var (block, w0) in start)
         {
             double mass = w0.L2Norm();
             if (mass == 0 || mass < EmptyStartRatio * largest) continue;
-            var signs = BlockGeometry.Signs(block.Pattern);
             var faceRows = Enumerable.Range(0, n)
                 .Where(j => Math.Abs(x.Row(j).DotProduct(w0)) <= OwnFaceRatio * x.Row(j).L2Norm() * mass && x.Row(j).L2Norm() > 0).ToArray();
-            var basis = FaceBasis(x, signs, faceRows, d);
-            if (basis.ColumnCount == 0) continue;
-            var y0 = basis.TransposeThisAndMultiply(w0).ToArray();
-            if (Norm(y0) == 0) continue;
-            blocks.Add(new FaceBlock { Block = block, Signs = signs, Basis = basis, Y = y0, ActiveRows = Enumerable.Range(0, n).Where(j => signs[j] > 0).ToArray() });
+            if (OnFace(x, block, faceRows, w0) is { } face) blocks.Add(face);
         }
         return PolishOn(blocks, x, y, loss, beta, start, dropEmpty: false, maxSteps, out _);
     }
@@ -201,15 +196,8 @@ internal static class FacePolisher
     /// <summary>L^c_β of the start point (THEORY.md §3): ℓ(Σ_b γ_b diag(s_b) X w_b) + β Σ_b ‖w_b‖.</summary>
     private static double StartObjective(Matrix<double> x, Vector<double> y, Loss loss, double beta, IReadOnlyDictionary<Block, Vector<double>> start)
     {
-        var z = Vector<double>.Build.Dense(x.RowCount);
-        double penalty = 0;
-        foreach (var (block, w) in start)
-        {
-            penalty += w.L2Norm();
-            for (int j = 0; j < x.RowCount; j++)
-                if (block.Pattern[j]) z[j] += block.Sign * x.Row(j).DotProduct(w);
-        }
-        return loss.Value(z, y) + beta * penalty;
+        var w = new ConvexPoint(start.Select(kv => new BlockValue(kv.Key, kv.Value)), x.ColumnCount);
+        return loss.Value(w.Predict(x), y) + beta * w.GroupNorm();
     }
 
     /// <summary>
@@ -225,7 +213,6 @@ internal static class FacePolisher
     {
         // A face read off some of the blocks near β only (an oracle that does not list them all) is not v*'s face.
         if (!oracle.ListsEveryBlock) return null;
-        int d = oracle.D, n = oracle.N;
         var vArr = v.AsArray() ?? v.ToArray();
         var blocks = new List<FaceBlock>();
         double rho = oracle.Price(v).Rho;
@@ -238,20 +225,12 @@ internal static class FacePolisher
         {
             listed.Add(block);
             var (pi, norm, faceRows) = oracle.Geometry.Face(block, vArr);
-            var signs = BlockGeometry.Signs(block.Pattern);
-            var basis = FaceBasis(x, signs, faceRows, d);
-            if (basis.ColumnCount == 0) return true;
             Vector<double> w0 = start.TryGetValue(block, out var w) && w.L2Norm() > 0
                 ? w
                 : Vector<double>.Build.DenseOfArray(pi) * (ColdStartLength / Math.Max(norm, Tolerances.ZeroNorm));
-            var y0 = basis.TransposeThisAndMultiply(w0).ToArray();
-            if (Norm(y0) == 0) return true;
-            if (!start.ContainsKey(block) && (withoutStart += y0.Length) > MaxVariables) return false;
-            blocks.Add(new FaceBlock
-            {
-                Block = block, Signs = signs, Basis = basis, Y = y0,
-                ActiveRows = Enumerable.Range(0, n).Where(j => signs[j] > 0).ToArray(),
-            });
+            if (OnFace(x, block, faceRows, w0) is not { } face) return true;
+            if (!start.ContainsKey(block) && (withoutStart += face.Rank) > MaxVariables) return false;
+            blocks.Add(face);
             return true;
         }
         foreach (var candidate in oracle.BlocksAbove(v, Math.Max(threshold, CandidateFraction * beta)).Blocks)
@@ -363,6 +342,24 @@ internal static class FacePolisher
         var last = hess.Clone();
         for (int i = 0; i < last.RowCount; i++) last[i, i] += FirstShift * scale;
         return -last.Svd(true).Solve(grad);
+    }
+
+    /// <summary>
+    /// A block on the face spanned by the given rows, started at w0 projected onto it; null when the face is {0} or w0 has
+    /// no component on it (nothing to polish there).
+    /// </summary>
+    private static FaceBlock? OnFace(Matrix<double> x, Block block, int[] faceRows, Vector<double> w0)
+    {
+        var signs = BlockGeometry.Signs(block.Pattern);
+        var basis = FaceBasis(x, signs, faceRows, x.ColumnCount);
+        if (basis.ColumnCount == 0) return null;
+        var y0 = basis.TransposeThisAndMultiply(w0).ToArray();
+        if (Norm(y0) == 0) return null;
+        return new FaceBlock
+        {
+            Block = block, Signs = signs, Basis = basis, Y = y0,
+            ActiveRows = Enumerable.Range(0, x.RowCount).Where(j => signs[j] > 0).ToArray(),
+        };
     }
 
     /// <summary>Orthonormal basis of {u : a_j·u = 0 for the face rows} (the face's linear span).</summary>
