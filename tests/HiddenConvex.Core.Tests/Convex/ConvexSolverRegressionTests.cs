@@ -130,6 +130,30 @@ public class ConvexSolverRegressionTests
     }
 
     /// <summary>
+    /// Rows of norms 2e-5 and 1.5e6, y = (−2, 0) (regression t4c-block-on-the-kink-of-a-long-row): the optimum lies on the long
+    /// row's kink with ‖w‖ ≈ 1e5, so a block whose pattern holds row 2 carries γ‖x_2‖‖w‖ of rounding in ẑ_2, 4.4e-8 of the
+    /// objective in its bound B; certified once the solve also tries its best point with kink rows left out.
+    /// </summary>
+    [Fact]
+    public void BlockOnTheKinkOfALongRowCertifiesWithTheRowLeftOut()
+    {
+        double[][] x = [[1.52587890625E-05, 1.52587890625E-05], [1048576, -1048576]];
+        AssertCertified(Problem(x, [-2, 0], "squared", 0.020634214496731817));
+    }
+
+    /// <summary>
+    /// Orthogonal rows of norms 1.5e6 and 5.5e-3, y = (0, 1) (regression t4c-widely-scaled-dual-collapses): the barrier's dual
+    /// prices the long row's block at 5.6 β (v_1 ≈ 3e-10 of rounding noise), so faces read off it never certify (relative gap
+    /// 0.85); Newton on the faces the point itself sits on does.
+    /// </summary>
+    [Fact]
+    public void DualThatIsRoundingNoiseOnALongRowCertifiesOnThePointsOwnFaces()
+    {
+        double[][] x = [[-1048576, -1048576], [-0.00390625, 0.00390625]];
+        AssertCertified(Problem(x, [0, 1], "squared", 0.012168738346894468));
+    }
+
+    /// <summary>
     /// 11×4 logistic with rows 1, 2 ≈ 1000·row 0 + e (regression t5-near-duplicate-logistic-numerical-error): the barrier stops at
     /// its Newton step limit near a relative gap of 2e-8 and v prices two blocks of its support 5.6e-6 below β while
     /// ρ(v)/β − 1 is 5e-9; the polish left them out, lost their mass and ended 5e-4 above P*. Polished again with the
