@@ -41,38 +41,35 @@ let sizeStamp prefix (k: int) = sprintf "%s=%d" prefix k
 /// γ_k = k u/(1 − k u), u = 2^−53 (THEORY.md §4.1; the core's Rounding.Gamma).
 let gamma (k: int) = Rounding.Gamma(int64 k)
 
-/// The rounding of predictions compared (THEORY.md §4.1): each z_j of a side sums K blocks' d-term products, so
-/// |ẑ_j − z_j| ≤ γ_{(d+1)K+2} Σ_b Σ_k |x_jk w_bk|, summed over the sides. Needed where the terms cancel (e.g. a row of
-/// norm 1e6 on a block orthogonal to it, whose prediction is 0 up to 1e-10).
-let private predictionRounding (x: float[][]) (sides: float[][] list) =
-    let d = if x.Length = 0 then 0 else x[0].Length
-    let roundingOf (blocks: float[][]) =
-        let terms = x |> Array.map (fun row -> blocks |> Array.sumBy (fun w -> Array.fold2 (fun acc xk wk -> acc + abs (xk * wk)) 0.0 row w))
-        gamma ((d + 1) * blocks.Length + 2) * (if terms.Length = 0 then 0.0 else Array.max terms)
+/// The rounding of predictions compared (THEORY.md §4.1): the prediction of a convex point sums K nonzero blocks' d-term
+/// products, so |ẑ_j − z_j| ≤ γ_{(d+1)K+2} Σ_b Σ_k |x_jk w_bk|, summed over the sides. Needed where the terms cancel
+/// (e.g. a row of norm 1e6 on a block orthogonal to it, whose prediction is 0 up to 1e-10).
+let private predictionRounding (x: Matrix<float>) (sides: ConvexPoint list) =
+    let roundingOf (w: ConvexPoint) =
+        let blocks = [| for b in w.NonZeroBlocks -> b.W |]
+        let terms = Array.init x.RowCount (fun j -> blocks |> Array.sumBy (fun wb -> x.Row(j).PointwiseMultiply(wb).L1Norm()))
+        gamma ((x.ColumnCount + 1) * blocks.Length + 2) * (if terms.Length = 0 then 0.0 else Array.max terms)
     sides |> List.sumBy roundingOf
-
-let private predictionWithAllowance name allowance =
-    tol (sprintf "Tolerances.Prediction + %s = %s (THEORY.md §4.1)" name (HiddenConvex.Properties.Law.fmt allowance))
-        (Tolerance(Tolerances.Prediction.Absolute + allowance, Tolerances.Prediction.Relative))
-
-/// Tolerances.Prediction plus the rounding of the predictions compared (predictionRounding) and the largest per-row cone
-/// violation of the point a network was built from (coneViolationByRow): a network's ReLUs and the convex prediction
-/// differ by exactly that much.
-let predictionAndConeTol (x: float[][]) (sides: float[][] list) (violation: float[]) =
-    let cone = if violation.Length = 0 then 0.0 else Array.max violation
-    predictionWithAllowance "rounding Σ_sides γ_{(d+1)K+2}·max_j Σ|x_jk w_bk| + max_j cone violation" (predictionRounding x sides + cone)
 
 /// Per row j, Σ_b of |x_j·w_b| on the wrong side of b's cone (x_j·w_b < 0 on an active row, > 0 on an inactive one):
 /// the amount by which a network ψ(W), whose ReLUs follow the signs of x_j·u, predicts differently from W's convex
 /// prediction Σ_b γ_b diag(s_b) X w_b (THEORY.md §5). Points of 𝒲* are in their cones within Tolerances.Cone only.
-let coneViolationByRow (x: Matrix<float>) (w: ConvexPoint) =
+let private coneViolationByRow (x: Matrix<float>) (w: ConvexPoint) =
     Array.init x.RowCount (fun j ->
         w.NonZeroBlocks |> Seq.sumBy (fun b ->
             let s = x.Row(j).DotProduct(b.W)
             if b.Block.Pattern[j] then max 0.0 (-s) else max 0.0 s))
 
-/// The nonzero blocks' weights of a convex point (the terms of its prediction).
-let blockWeights (w: ConvexPoint) = [| for b in w.NonZeroBlocks -> b.W.ToArray() |]
+/// The tolerance for comparing the prediction of a network built from the convex point <c>builtFrom</c> (its ReLUs follow
+/// the computed signs of x_j·u) with a convex prediction: Tolerances.Prediction plus the rounding of the predictions of
+/// <c>compared</c> and the largest per-row cone violation of <c>builtFrom</c> — the two differ by exactly that much,
+/// measured, not a tolerance.
+let networkPredictionTol (x: Matrix<float>) (compared: ConvexPoint list) (builtFrom: ConvexPoint) =
+    let cone = coneViolationByRow x builtFrom |> Array.fold max 0.0
+    let allowance = predictionRounding x compared + cone
+    tol (sprintf "Tolerances.Prediction + rounding Σ_sides γ_{(d+1)K+2}·max_j Σ|x_jk w_bk| + max_j cone violation = %s (THEORY.md §4.1)"
+            (HiddenConvex.Properties.Law.fmt allowance))
+        (Tolerance(Tolerances.Prediction.Absolute + allowance, Tolerances.Prediction.Relative))
 
 /// η = 2^−1074, the smallest subnormal: below the normal range (|·| < 2^−1022) a product or quotient is
 /// no longer within a relative u of the exact one but within u·|exact| + η/2 (THEORY.md §4.1, underflow).

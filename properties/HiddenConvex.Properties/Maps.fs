@@ -43,9 +43,7 @@ let psiObjective (c: PointCase) =
           agree "L_β(ψ(W)) = L^c_β(W)" objectiveTol observed expected
           // ψ's ReLUs follow the computed signs of x_j·u: on a block at its kink (x_j·w_b = 0 up to rounding) they differ
           // from the pattern by the rounding of the terms and by W's own cone violation, both measured.
-          vecAgree "f_ψ(W)(X) = Σ_b γ_b diag(s_b) X w_b"
-              (let ws = c.Blocks |> Array.map (fun b -> b.W) in predictionAndConeTol c.Problem.Data.X [ ws; ws ] (coneViolationByRow data.X w))
-              (net.Predict data.X) (vec zExpected)
+          vecAgree "f_ψ(W)(X) = Σ_b γ_b diag(s_b) X w_b" (networkPredictionTol data.X [ w; w ] w) (net.Predict data.X) (vec zExpected)
           exactInt "ψ(W) has one neuron per nonzero block" net.Width nonzero
           within "ψ(W) is scaled: max relative |‖u_i‖ − |α_i||" balanceTol (Oracles.scaledDeviation spec) ]
 
@@ -157,7 +155,7 @@ let roundTripPoint (c: PointCase) =
         p.Loss.Value(w.Predict p.X, p.Data.Y) + beta * penalty
     let general =
         [ atMost "L^c_β(φ(ψ(W))) ≤ L^c_β(W)" objectiveTol (cp.Objective back) (cp.Objective w)
-          vecAgree "φ(ψ(W)) has the prediction of W" (let ws = nz |> Array.map (fun b -> b.W) in predictionAndConeTol x [ ws; ws ] (coneViolationByRow p.X w)) (back.Predict p.X) (w.Predict p.X) ]
+          vecAgree "φ(ψ(W)) has the prediction of W" (networkPredictionTol p.X [ w; w ] w) (back.Predict p.X) (w.Predict p.X) ]
         @ (if allUnambiguous then
                [ agree "L^c_β(φ(ψ(W))) = ℓ(z) + β Σ_slots ‖Σ w_b‖ over the slots (s(w_b), γ_b) of ψ(W) (= L^c_β(W) when each slot is colinear)"
                      objectiveTol (cp.Objective back) (mergedValue ()) ]

@@ -108,9 +108,8 @@ let optimalNetworks solver (c: OptimalNetwork) =
              within "θ's slots are positively colinear (oracle: max 1 − cos within a slot)" colinearityTol (Oracles.slotColinearityDeviation c.Problem.Data.X spec)
              exact "φ(minimalise θ) has its nonzero blocks on active blocks b, along d_b" stray.IsNone (match stray with Some b -> string b.Block | None -> "all on active directions") "all on active directions"
              // θ's ReLUs follow the signs of x_j·u, 𝒲*'s prediction the patterns: they differ by the sampled point's cone
-             // violation, which the rounding allowance takes in (measured, not a tolerance).
-             vecAgree "φ(minimalise θ) predicts z*" (predictionAndConeTol c.Problem.Data.X [ blockWeights back; blockWeights point ] (coneViolationByRow p.X point))
-                 (back.Predict p.X) os.Z ]
+             // violation.
+             vecAgree "φ(minimalise θ) predicts z*" (networkPredictionTol p.X [ back; point ] point) (back.Predict p.X) os.Z ]
          @ equalsOptimum "L^c_β(φ(minimalise θ))" r (objectiveRounding minimal p.Data p.Loss beta) (cp.Objective back))
 
 let laws (solver: SolverUnderTest) =
