@@ -64,9 +64,10 @@ public sealed class CheckCommand : HcvCommand
         stationarity measure, and what would improve the network. With bnb the certificate uses ρ̄, so 'lower' stays proven;
         when the time limit leaves the bracket too wide, the verdict may be 'undecided' with the proven bracket [lower, L̂].
 
-        Decision rule (THEORY.md §4.1, §9; L̂ = L_β(θ) with its rounding bound B, lower = the better of the THEORY.md §4
-        certificates of f_θ(X) and of the optimum of the convex program restricted to θ's slots, Ḡ = L̂ − lower + B + B_low
-        the proven gap; every test is relative to the instance's own scale):
+        Decision rule (THEORY.md §4.1, §9; L̂ = L_β(θ) with its rounding bound B, lower = the best of the THEORY.md §4
+        certificates of f_θ(X), of the optimum of the convex program restricted to θ's slots and, when the escape neuron's
+        decrease is within ε_gap·L̂, of a few rounds of column generation from that program (THEORY.md §4a),
+        Ḡ = L̂ − lower + B + B_low the proven gap; every test is relative to the instance's own scale):
           certified  := Ḡ ≤ ε_gap·(L̂ − B), with ρ(v) from the exact pattern set or ρ̄ from branch and bound
           stationary := Clarke measure ≤ ε_stat = rel·‖θ‖(β + ‖X‖₂‖∇ℓ‖)  or  (L̂ − lower over θ's own slots)/L̂ ≤ ε_local
           refuted    := a witness network (the escape neuron, the §8 path, ψ of the convex optimum) has

@@ -103,6 +103,14 @@ public sealed record CheckSettings
     /// the check.
     /// </summary>
     public double TightenBelowRelativeGap { get; init; } = 1e-3;
+    /// <summary>
+    /// Rounds of column generation (THEORY.md §4a) from the program restricted to θ's slots that may try to prove the gap
+    /// before a refutation too weak to exclude ε_gap-optimality is accepted (default 3; 0 disables it). A round adds the
+    /// best block priced above β at the last dual point, solves the small restricted program and prices its dual point; the
+    /// rounds run only when the escape neuron's proven decrease is at most ε_gap (L̂ − B), so a network far from optimal is
+    /// refuted as fast as before.
+    /// </summary>
+    public int ProofColumns { get; init; } = 3;
     /// <summary>Settings of the convex solves.</summary>
     public SolverSettings Solver { get; init; } = new();
     /// <summary>Progress lines (stderr in the CLI); null for silence.</summary>
@@ -197,10 +205,12 @@ public sealed record OptimalityReport(
 }
 
 /// <summary>
-/// The global optimality check of a given network (THEORY.md §9). With z = f_θ(X), v = −∇ℓ(z), lower = the larger of the
-/// §4 certificates of z and of z_S (the solution of the convex program restricted to θ's own slots, re-priced over all of
-/// S(X): every dual point gives a valid bound), the proven gap Ḡ = gap + B(θ) + B_low, the Clarke measure of §7 and the
-/// slot-restricted bound lower_S (ρ_S(v) = max over θ's own slots), the decision rule is
+/// The global optimality check of a given network (THEORY.md §9). With z = f_θ(X), v = −∇ℓ(z), lower = the largest of the
+/// §4 certificates of z, of z_S (the solution of the convex program restricted to θ's own slots, re-priced over all of
+/// S(X): every dual point gives a valid bound) and, when the escape neuron's decrease is too small to exclude
+/// ε_gap-optimality, of the dual points of a few rounds of §4a column generation from θ's slots (so that a network within
+/// ε_gap of P*_c is certified, not refuted, whichever admissible slot a kink neuron is read in), the proven gap
+/// Ḡ = gap + B(θ) + B_low, the Clarke measure of §7 and the slot-restricted bound lower_S (ρ_S(v) = max over θ's own slots), the decision rule is
 /// <code>
 /// certified  := lower proven for the full program ∧ Ḡ ≤ ε_gap (L̂ − B(θ))
 /// stationary := measure ≤ ε_stat = rel·‖θ‖(β + ‖X‖₂‖∇ℓ(z)‖)  ∨  (L̂ − lower_S)/L̂ ≤ ε_local
@@ -233,7 +243,7 @@ public static class OptimalityCheck
         CheckSettings settings)
     {
         var clock = Stopwatch.StartNew();
-        Validate(network, data, loss, beta);
+        Validate(network, data, loss, beta, settings);
         var log = settings.Log;
         var z = network.Predict(data.X);
         double objective = NetworkObjective.Value(network, data, loss, beta);
@@ -242,7 +252,8 @@ public static class OptimalityCheck
         var slots = NeuronOps.Slots(network, data, patterns);
         var (localRho, localLower) = SlotCertificate(data, loss, beta, oracle, slots, own.V);
         double localRel = Relative.To(objective - localLower, objective);
-        var certificate = WorthTightening(own, localRel, settings) ? Tightened(own, data, loss, beta, patterns, oracle, slots, settings) : own;
+        bool tightened = WorthTightening(own, localRel, settings);
+        var certificate = tightened ? Tightened(own, data, loss, beta, patterns, oracle, slots, settings) : own;
         log?.WriteLine($"  objective {objective:G12}, proven lower bound {certificate.Lower:G12}, rho {certificate.Rho:G8} (beta {beta:G8})");
         var stationarity = Stationarity.Measure(network, data, loss, beta, settings.Stationarity, settings.Kink);
         bool certified = certificate.CertifiedAt(settings.GapTolerance);
@@ -250,6 +261,11 @@ public static class OptimalityCheck
 
         var escape = certified || own.Rho <= beta * (1 + settings.Pricing.Relative) ? null
             : EscapeFor(network, data, loss, beta, oracle, own, objective);
+        if (escape is not null && MayBeWithinGap(escape, objective, rounding, settings))
+        {
+            certificate = WithColumns(certificate, own, tightened, data, loss, beta, patterns, oracle, slots, settings);
+            certified = certificate.CertifiedAt(settings.GapTolerance);
+        }
         var path = !certified && settings.ComputePath ? PathWitness(network, data, loss, beta, patterns, log) : null;
         var witnesses = Witnesses(network, data, loss, beta, objective, rounding, escape, path);
         CertifiedSolution? convex = null;
@@ -269,9 +285,10 @@ public static class OptimalityCheck
             network.Width, slots.Count, minimal.Width, escape, path, convex?.Solve, witnesses, improved, improvedBy, clock.Elapsed.TotalSeconds);
     }
 
-    private static void Validate(Network network, Dataset data, Loss loss, double beta)
+    private static void Validate(Network network, Dataset data, Loss loss, double beta, CheckSettings settings)
     {
         Guard.PositiveBeta(beta);
+        InvalidInputException.Require(settings.ProofColumns >= 0, $"the rounds of column generation must be ≥ 0, got {settings.ProofColumns}");
         loss.ValidateTargets(data.Y, data.Source);
         InvalidInputException.Require(network.InputDim == data.D,
             $"network has input dimension {network.InputDim} but the data has d = {data.D} columns" +
@@ -353,14 +370,75 @@ public static class OptimalityCheck
     private static Certificate Tightened(Certificate own, Dataset data, Loss loss, double beta, PatternSet patterns,
         IPricingOracle oracle, IReadOnlyList<Slot> slots, CheckSettings settings)
     {
-        var cells = slots.Select(sl => patterns.IndexOf(sl.Block.Pattern)).Where(i => i >= 0).Distinct()
-            .Select(i => patterns.Cells[i]).ToList();
+        var cells = SlotCells(slots, patterns);
         if (cells.Count == 0) return own;
+        var other = RestrictedCertificate(own, data, loss, beta, cells, patterns, oracle, settings, "slot-restricted solve");
+        return other.Lower > own.Lower ? other : own;
+    }
+
+    /// <summary>The cells of θ's slots (THEORY.md §7.1: the blocks of θ's own program), once each.</summary>
+    private static List<Cell> SlotCells(IReadOnlyList<Slot> slots, PatternSet patterns) =>
+        slots.Select(sl => patterns.IndexOf(sl.Block.Pattern)).Where(i => i >= 0).Distinct().Select(i => patterns.Cells[i]).ToList();
+
+    /// <summary>
+    /// THEORY.md §4a (certificate from an upper bound): θ's certificate at the dual point v = −∇ℓ(z_R) of the solution z_R
+    /// of the convex program restricted to <paramref name="cells"/> (both signs of each), priced by the full oracle, so its
+    /// lower bound holds for P*_c whatever the cells are. The objective stays L_β(θ) with its rounding bound.
+    /// </summary>
+    private static Certificate RestrictedCertificate(Certificate own, Dataset data, Loss loss, double beta, IReadOnlyList<Cell> cells,
+        PatternSet patterns, IPricingOracle oracle, CheckSettings settings, string what)
+    {
         var restricted = new PatternSet(cells, false, patterns.Rank, "slots of the checked network", patterns.N);
         var solved = ConvexSolver.Solve(new ConvexProblem(data, loss, beta, restricted), settings.Solver with { MaxIterations = 20 });
         var other = CertificateChecker.ForPrediction(data, loss, beta, oracle, solved.W.Predict(data.X), own.Objective, own.ObjectiveRounding);
-        settings.Log?.WriteLine($"  slot-restricted solve ({cells.Count} patterns, {solved.StatusName}): lower bound {other.Lower:G12} vs {own.Lower:G12} from θ itself");
-        return other.Lower > own.Lower ? other : own;
+        settings.Log?.WriteLine($"  {what} ({cells.Count} patterns, {solved.StatusName}): lower bound {other.Lower:G12} vs {own.Lower:G12} from θ itself");
+        return other;
+    }
+
+    /// <summary>
+    /// Whether θ may still be certified although the escape neuron refutes it (THEORY.md §4.1, §9): a witness θ' proves
+    /// L_β(θ) − P*_c ≥ L̂(θ) − L̂(θ') − (B(θ) + B(θ')), and certification needs L_β(θ) − P*_c ≤ Ḡ ≤ ε_gap (L̂ − B(θ)); so a
+    /// certificate can exist only when decrease − rounding ≤ ε_gap (|L̂| − B(θ)). §9: "optimal" means optimal within ε_gap,
+    /// and a witness whose proven decrease is below ε_gap L̂ does not contradict it. Relative to L̂: unchanged by units.
+    /// </summary>
+    private static bool MayBeWithinGap(EscapeNeuron escape, double objective, double rounding, CheckSettings settings) =>
+        settings.ProofColumns > 0 && escape.ActualDecrease - escape.Rounding <= settings.GapTolerance * (Math.Abs(objective) - rounding);
+
+    /// <summary>
+    /// Tries to prove the gap before a weak refutation is accepted (<see cref="MayBeWithinGap"/>), keeping the decision order
+    /// of THEORY.md §9 (certified first) on every pricing path: the column generation of THEORY.md §4a started from the
+    /// program restricted to θ's slot cells. Each round prices the last dual point (first θ's own v, whose best block is the
+    /// escape neuron's; then the dual point of the last restricted solve), adds its best block when it prices above β and
+    /// its pattern is not in the program yet, solves the program (both signs of each cell) and certifies θ at its dual point
+    /// (<see cref="RestrictedCertificate"/>). It stops when a certificate proves the gap, when the program is the one solved
+    /// last (nothing was added; the slot program counts as solved when <paramref name="slotProgramSolved"/>), or after
+    /// <see cref="CheckSettings.ProofColumns"/> solves. Any dual point gives a valid bound (§4a): the best lower bound found is
+    /// kept. Why it is needed: a neuron on a kink lies in the closed cones of several cells, and whichever cell its slot is
+    /// read in (S(X)'s first, or the cell <see cref="NetworkCells"/> nudges it into) is admissible; when the optimum lies
+    /// strictly inside another one, θ can be optimal on its own program with a dual point that prices above β, and only the
+    /// program with that cell has a dual point that proves the gap.
+    /// </summary>
+    private static Certificate WithColumns(Certificate best, Certificate own, bool slotProgramSolved, Dataset data, Loss loss, double beta,
+        PatternSet patterns, IPricingOracle oracle, IReadOnlyList<Slot> slots, CheckSettings settings)
+    {
+        var cells = SlotCells(slots, patterns);
+        var v = own.V;
+        bool solved = slotProgramSolved;
+        for (int round = 0; round < settings.ProofColumns && !best.CertifiedAt(settings.GapTolerance); round++)
+        {
+            // Both oracles keep the answer at the v they priced last: θ's own v (the escape neuron), then each new dual point
+            // (its certificate), so this pricing costs nothing.
+            var priced = oracle.Price(v);
+            bool added = priced.Rho > beta && !cells.Any(c => c.Pattern.Equals(priced.BestBlock.Pattern));
+            if (added) cells.Add(new Cell(priced.BestBlock.Pattern, priced.Best.Witness));
+            else if (solved || cells.Count == 0) break; // the program is the one solved last: its dual point is known
+            var next = RestrictedCertificate(own, data, loss, beta, cells, patterns, oracle, settings,
+                $"column generation before refuting, round {round + 1} (THEORY.md §4a)");
+            solved = true;
+            if (next.Lower > best.Lower) best = next;
+            v = next.V;
+        }
+        return best;
     }
 
     /// <summary>
@@ -453,7 +531,8 @@ public static class OptimalityCheck
             : $"the best witness decreases L_beta by {witnesses.Max(w => w.Decrease):G3}, within the rounding bound of the comparison";
         return verdict switch
         {
-            Verdict.Optimal => $"Globally optimal: {gap}; {pricing}; {stat}.{proven}",
+            Verdict.Optimal => $"Globally optimal: {gap}; {pricing}; {stat}.{proven}" + (refutation is null ? ""
+                : $" The {refutation.Kind.Name()} decreases the objective by {refutation.Decrease:G6} (rounding bound {refutation.Rounding:G3}), within the tolerance of the gap (THEORY.md §9)."),
             Verdict.StationaryNotOptimal => $"Stationary but not optimal: {(st.IsStationary ? stat : loc)}, while {pricing} and {gap}: " +
                 $"the {decidedBy.Name()} decreases the objective by {refutation!.Decrease:G6} (rounding bound {refutation.Rounding:G3}).{proven}",
             Verdict.NotStationary => $"Not stationary: {stat} and {loc}; {pricing}; {gap}.{proven}",
