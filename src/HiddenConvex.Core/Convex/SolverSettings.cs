@@ -35,6 +35,13 @@ public sealed record SolverSettings
     /// </summary>
     public IReadOnlyList<Pricing.PricedBlock> InitialBlocks { get; init; } = [];
 
+    /// <summary>
+    /// On a small program (every block listed, 2p·d ≤ 600), make one quick attempt: the first tight inner solve stops at
+    /// relative gap 1e-3 and the face polish decides; its point is kept only when certified to 1e-12, otherwise the solve
+    /// goes on as on a large program (default true; <see cref="ConvexSolver.IsSmallProgram"/>).
+    /// </summary>
+    public bool QuickAttempt { get; init; } = true;
+
     /// <summary>Print one progress line per outer iteration to stderr (default false).</summary>
     public bool Verbose { get; init; }
 

@@ -33,13 +33,12 @@ internal sealed class ConeSupportBounds
     /// interior witness (any nonzero direction of the cell; a zero or non-finite one gets the standard basis, which keeps
     /// the bound valid, only looser). Parallel over rows.
     /// </summary>
-    public static ConeSupportBounds Build(BlockGeometry geometry, double[] signs, IReadOnlyList<Vector<double>> witnesses,
-        ParallelOptions parallel)
+    public static ConeSupportBounds Build(BlockGeometry geometry, double[] signs, IReadOnlyList<Vector<double>> witnesses)
     {
         int rows = witnesses.Count, n = geometry.N, d = geometry.D;
         var basis = new double[ArraySize.Product("the cone support bases (patterns × d × d)", rows, d, d)];
         var support = new double[ArraySize.Product("the cone support values (patterns × 2d)", rows, d, 2)];
-        Parallel.For(0, rows, parallel, () => new double[d], (r, _, e) =>
+        WorkLoops.For(rows, () => new double[d], (r, e) =>
         {
             var rowBasis = basis.AsSpan(r * d * d, d * d);
             WitnessBasis(witnesses[r], rowBasis);
@@ -51,8 +50,7 @@ internal sealed class ConeSupportBounds
                 for (int k = 0; k < d; k++) e[k] = -ei[k];
                 support[(r * d + i) * 2 + 1] = geometry.SupportUpperBound(rowSigns, e);
             }
-            return e;
-        }, _ => { });
+        });
         return new ConeSupportBounds(d, basis, support);
     }
 

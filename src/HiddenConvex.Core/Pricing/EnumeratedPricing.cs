@@ -169,8 +169,7 @@ public sealed class EnumeratedPricing : IPricingOracle
     {
         if (Interlocked.Increment(ref _dualVectors) < SupportTableFrom) return Volatile.Read(ref _support);
         return LazyInitializer.EnsureInitialized(ref _support, () =>
-            ConeSupportBounds.Build(Geometry, _signs, _patternOf.Select(i => Patterns.Cells[i].Witness).ToArray(),
-                ParallelOptions(_patternOf.Length)));
+            ConeSupportBounds.Build(Geometry, _signs, _patternOf.Select(i => Patterns.Cells[i].Witness).ToArray()));
     }
 
     /// <summary>
@@ -181,7 +180,7 @@ public sealed class EnumeratedPricing : IPricingOracle
     {
         int rows = _patternOf.Length, d = D;
         double normScale = 1 + 2 * Rounding.Gamma(d + 1);
-        Parallel.For(0, rows, ParallelOptions(rows), r =>
+        WorkLoops.For(rows, r =>
         {
             double norm = memo.Norms[r] * normScale;
             double plus = norm, minus = norm;
@@ -202,7 +201,7 @@ public sealed class EnumeratedPricing : IPricingOracle
         int rows = _patternOf.Length, n = N, d = D;
         var vArr = memo.V;
         var x = Geometry.XRowMajor;
-        Parallel.For(0, rows, ParallelOptions(rows), r =>
+        WorkLoops.For(rows, r =>
         {
             var gi = memo.G.AsSpan(r * d, d);
             var si = _signs.AsSpan(r * n, n);
@@ -249,7 +248,7 @@ public sealed class EnumeratedPricing : IPricingOracle
         var values = new double[BlockCount];
         Array.Fill(values, -1.0);
         int d = D, rows = _patternOf.Length;
-        Parallel.For(0, rows, ParallelOptions(rows), r =>
+        WorkLoops.For(rows, r =>
         {
             Span<double> pi = stackalloc double[d];
             for (int sgn = 0; sgn < 2; sgn++)
@@ -316,11 +315,10 @@ public sealed class EnumeratedPricing : IPricingOracle
             Visit(seed, stackalloc double[d]);
             double floor = best;
             var candidates = SlotsByBound(bounds, slot => slot != seed && !(bounds[slot] < floor));
-            Parallel.For(0, candidates.Length, ParallelOptions(candidates.Length), () => new double[d], (k, _, pi) =>
+            WorkLoops.For(candidates.Length, () => new double[d], (k, pi) =>
             {
                 if (!(bounds[candidates[k]] < Volatile.Read(ref best))) Visit(candidates[k], pi);
-                return pi;
-            }, _ => { });
+            });
         }
         var maximiser = best > 0 ? Geometry.Maximiser(BlockAt(bestBlock), vArr) : Vector<double>.Build.Dense(d);
         return new PricingResult(Priced(bestBlock, best), maximiser, best, BoundsFullProgram);
@@ -345,9 +343,6 @@ public sealed class EnumeratedPricing : IPricingOracle
     {
         if (v.Count != N) throw new InvalidInputException($"dual vector has {v.Count} entries but the data has {N} rows");
     }
-
-    private static ParallelOptions ParallelOptions(int work) =>
-        new() { MaxDegreeOfParallelism = work < 256 ? 1 : Environment.ProcessorCount };
 
     /// <summary>
     /// What pricing at one dual vector v has computed: g_s and ‖g_s‖ of every pattern that takes part, an upper bound on

@@ -75,6 +75,24 @@ public class ConvexSolverRegressionTests
         AssertCertified(Problem(x, [1, 0], "squared", 0.013376843382892058));
     }
 
+    /// <summary>
+    /// Rows of norm 0.9 to 1.5e5, logistic: the polish from the quick attempt's point (relative gap 1e-3) settled on the face
+    /// of a block on the kink of row 4 and stalled at relative gap 9.1e-10, within ε but with a dual vector too coarse for
+    /// the optimal set (a neighbouring block priced 1.5e-8 above β). Such a point is set aside and the solve goes on at the
+    /// usual tight target, which certifies at rounding level.
+    /// </summary>
+    [Fact]
+    public void AQuickAttemptThatStallsOnAKinkFaceIsSetAside()
+    {
+        double[][] x = [[-0.75, -0.5], [131072, 65536], [0, 4], [-0.005859375, 0.001953125], [0.25, -0.5]];
+        var problem = Problem(x, [1, 1, 1, -1, 1], "logistic", 0.14007888661044987);
+        var r = ConvexSolver.Solve(problem);
+        Assert.Equal(SolverStatus.Optimal, r.Status);
+        Assert.True(r.RelativeGap <= ConvexSolver.QuickAttemptAccuracy,
+            $"relative gap {r.RelativeGap:E3} above the quick attempt's accuracy {ConvexSolver.QuickAttemptAccuracy:E0}");
+        AssertCertified(problem);
+    }
+
     /// <summary>Seven rows with norms from 1e-5 to 1.4e3, loss scale 0.42: the same cycling, on a working set of 11 blocks.</summary>
     [Fact]
     public void WidelyScaledSevenByThreeSquared()

@@ -24,7 +24,7 @@ public class PrunedPricingTests
             var inst = PricingInstances.Make(family, seed);
             var (signs, witnesses) = Table(inst.X, inst.Patterns);
             var geometry = new BlockGeometry(inst.X);
-            var bounds = ConeSupportBounds.Build(geometry, signs, witnesses, new ParallelOptions());
+            var bounds = ConeSupportBounds.Build(geometry, signs, witnesses);
             var rng = new Random(seed);
             int n = inst.X.RowCount, d = inst.X.ColumnCount;
             var pi = new double[d];
@@ -50,7 +50,7 @@ public class PrunedPricingTests
         var x = PricingInstances.Gaussian(new Random(7), 60, 3);
         var patterns = CellEnumerator.Enumerate(x);
         var (signs, witnesses) = Table(x, patterns);
-        var bounds = ConeSupportBounds.Build(new BlockGeometry(x), signs, witnesses, new ParallelOptions());
+        var bounds = ConeSupportBounds.Build(new BlockGeometry(x), signs, witnesses);
         var fractions = new List<double>();
         for (int r = 0; r < patterns.Count; r++)
         {
