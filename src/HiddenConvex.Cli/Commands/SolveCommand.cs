@@ -68,7 +68,9 @@ public sealed class SolveCommand : HcvCommand
     public override string Details => $"""
         Solves min over W of ℓ(Σ_b γ_b diag(s_b) X w_b) + β Σ_b ‖w_b‖ with w_b in the cone of pattern s_b (THEORY.md §3)
         and proves the answer with the dual certificate of §4: 'lower' is a proven lower bound on the optimum (and on
-        every network's L_β), 'gap' = objective − lower. It then reads the active blocks off the dual (§6), prunes the
+        every network's L_β), 'gap' = objective − lower. The bound comes from the solution's own dual vector or, when that
+        misses the tolerance, from the dual vector of a nearby prediction, given as 'dual_prediction' (§4.2), so that
+        anyone can recompute it. It then reads the active blocks off the dual (§6), prunes the
         solution to a vertex of the optimal set (support ≤ n + 1), finds m* (the smallest support over the optimal set)
         by exact search when at most {MaxSupportsForMStar} supports need trying, and reports the network ψ of the pruned
         solution. With --hidden-bias, U has d + 1 columns: [weight | bias].
@@ -131,12 +133,16 @@ public sealed class SolveCommand : HcvCommand
         return solution.Certified ? ExitCode.Success : ExitCode.Negative;
     }
 
-    /// <summary>The --json record of a solve.</summary>
+    /// <summary>
+    /// The --json record of a solve. <c>dual_prediction</c>: the prediction z′ whose dual vector v = −∇ℓ(z′) gives
+    /// <c>lower</c> when that is not the solution's own prediction (THEORY.md §4.2), else null.
+    /// </summary>
     public sealed record SolveJson(
         string Status, double Objective, double Lower, double Gap, double RelativeGap, double Tolerance,
         int? Patterns, bool ExactPatterns, bool LowerProven, string PatternMethod, PricingJson? Pricing, int? ActiveBlocks, int? Rank, string? OptimalSet,
         int SolutionSupport, int Support, bool Pruned, int? MStar, int Iterations, int NewtonSteps, double MaxConeViolation,
-        double Seconds, double SolverSeconds, double Beta, string Loss, double LossScale, bool HiddenBias, NetJson Network)
+        double Seconds, double SolverSeconds, double Beta, string Loss, double LossScale, bool HiddenBias, NetJson Network,
+        double[]? DualPrediction)
     {
         /// <summary>The record of a pipeline's result.</summary>
         public static SolveJson Of(CertifiedSolution s, double tolerance, double seconds, bool hiddenBias)
@@ -146,7 +152,7 @@ public sealed class SolveCommand : HcvCommand
             return new SolveJson(r.StatusName, r.Objective, r.Lower, r.Gap, r.RelativeGap, tolerance,
                 p.Patterns?.Count, p.Patterns?.IsExact ?? false, p.BoundsFullProgram, p.Patterns?.Method ?? p.Oracle.Method, PricingJson.Of(p.Oracle), s.OptimalSet?.Active.Count, s.OptimalSet?.Rank, s.OptimalSetFailure,
                 r.W.NonZeroBlocks.Count(), s.Final.NonZeroBlocks.Count(), s.UsedPruned, s.MStar, r.Iterations, r.NewtonSteps, r.MaxConeViolation,
-                seconds, r.Seconds, p.Beta, p.Loss.Name, p.Loss.Scale, hiddenBias, NetJson.Of(s.Network));
+                seconds, r.Seconds, p.Beta, p.Loss.Name, p.Loss.Scale, hiddenBias, NetJson.Of(s.Network), r.DualPrediction?.ToArray());
         }
     }
 
@@ -155,7 +161,7 @@ public sealed class SolveCommand : HcvCommand
         [property: System.Text.Json.Serialization.JsonPropertyName("U")] double[][] U,
         [property: System.Text.Json.Serialization.JsonPropertyName("alpha")] double[] Alpha,
         string Status, double Beta, string Loss, double LossScale, bool HiddenBias, double Objective, double Lower,
-        bool ExactPatterns, bool Pruned, IReadOnlyList<BlockJson> Blocks);
+        bool ExactPatterns, bool Pruned, IReadOnlyList<BlockJson> Blocks, double[]? DualPrediction);
 
     /// <summary>One block of W: pattern (row 0 first), sign γ and w.</summary>
     public sealed record BlockJson(string Pattern, int Sign, double[] W);
@@ -170,7 +176,8 @@ public sealed class SolveCommand : HcvCommand
         var net = report.Network;
         var file = new SolutionFileJson(net.U, net.Alpha, report.Status, report.Beta, report.Loss, report.LossScale, report.HiddenBias,
             s.Problem.Objective(s.Final), report.Lower, report.ExactPatterns, s.UsedPruned,
-            s.Final.NonZeroBlocks.Select(b => new BlockJson(b.Pattern.ToString(), b.Sign, b.W.ToArray())).ToList());
+            s.Final.NonZeroBlocks.Select(b => new BlockJson(b.Pattern.ToString(), b.Sign, b.W.ToArray())).ToList(),
+            report.DualPrediction);
         SafeFile.WriteAllText(path, JsonOutput.Serialize(file) + "\n", force);
     }
 

@@ -93,6 +93,24 @@ public sealed class ConvexProblem
     }
 
     /// <summary>
+    /// The certificate of W at another dual point (THEORY.md §4: every v gives a lower bound −ℓ*(−t v) with t ρ̄(v) ≤ β):
+    /// objective L^c_β(W) with its rounding bound, lower bound at v = −∇ℓ(z′) for the given prediction z′ (W's own
+    /// prediction gives <see cref="Certify(ConvexPoint)"/>).
+    /// </summary>
+    public Certificate CertifyAt(ConvexPoint w, Vector<double> dualPrediction)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(dualPrediction);
+        var z = w.Predict(Data.X);
+        double objective = Objective(w);
+        return CertificateChecker.ForPrediction(Data, Loss, Beta, Oracle, dualPrediction, objective, ObjectiveRounding(w, z, objective));
+    }
+
+    /// <summary>The certificate of W at its own dual point, or at <paramref name="dualPrediction"/> when one is given.</summary>
+    public Certificate Certify(ConvexPoint w, Vector<double>? dualPrediction) =>
+        dualPrediction is null ? Certify(w) : CertifyAt(w, dualPrediction);
+
+    /// <summary>
     /// B of L^c_β(W) computed from W (THEORY.md §4.1): z_j sums the K blocks whose pattern contains row j,
     /// |x_j·w_b| ≤ ‖x_j‖‖w_b‖, and the penalty β Σ_b ‖w_b‖ has K(d + 1) terms.
     /// </summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using HiddenConvex.Core.Certificates;
 using HiddenConvex.Core.Pricing;
+using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Convex;
 
@@ -158,8 +159,11 @@ public static class ConvexSolver
     internal static bool AcceptsQuickAttempt(Certificate best, double tolerance, bool needsAccuracy) =>
         IsCertified(best, tolerance) && best.RelativeGap <= QuickAttemptAccuracy && !needsAccuracy;
 
-    /// <summary>A point with its independent certificate (THEORY.md §4).</summary>
-    private sealed record Candidate(ConvexPoint Point, Certificate Certificate);
+    /// <summary>
+    /// A point with its independent certificate (THEORY.md §4), at the point's own dual vector or, when
+    /// <paramref name="DualPrediction"/> is given, at v = −∇ℓ(z′) for that prediction z′ (<see cref="DualPointSearch"/>).
+    /// </summary>
+    private sealed record Candidate(ConvexPoint Point, Certificate Certificate, Vector<double>? DualPrediction = null);
 
     /// <summary>One solve: the loop state of the column generation and its phases.</summary>
     private sealed class Run
@@ -433,18 +437,34 @@ public static class ConvexSolver
         private SolverStatus Finish(SolverStatus status)
         {
             if (status == SolverStatus.Cancelled || IsCertified(_best.Certificate, Tolerance)) return status;
-            if (_quickPoint is { } quick && quick.Certificate.Gap < _best.Certificate.Gap)
-            {
-                _best = quick;
-                if (IsCertified(quick.Certificate, Tolerance)) return CertifiedStatus();
-            }
+            if (_quickPoint is { } quick && quick.Certificate.Gap < _best.Certificate.Gap) _best = quick;
+            if (!IsCertified(_best.Certificate, Tolerance)) LeaveKinkRowsOut();
+            if (!IsCertified(_best.Certificate, Tolerance)) SearchDualPoint();
+            return IsCertified(_best.Certificate, Tolerance) ? CertifiedStatus() : status;
+        }
+
+        /// <summary>The best point with the rows its blocks sit on the kink of left out of their patterns, when that proves a smaller gap.</summary>
+        private void LeaveKinkRowsOut()
+        {
             var kinkFree = _best.Point.WithKinkRowsLeftOut(_problem.Data.X, _problem.Oracle.Includes);
-            if (ReferenceEquals(kinkFree, _best.Point)) return status;
+            if (ReferenceEquals(kinkFree, _best.Point)) return;
             var candidate = Evaluate(kinkFree);
-            if (!(candidate.Certificate.ProvenGap < _best.Certificate.ProvenGap)) return status;
+            if (!(candidate.Certificate.ProvenGap < _best.Certificate.ProvenGap)) return;
             _best = candidate;
             Report("kinks", 0, 0, candidate, $"{_clock.Elapsed.TotalSeconds:F2}s");
-            return IsCertified(candidate.Certificate, Tolerance) ? CertifiedStatus() : status;
+        }
+
+        /// <summary>
+        /// The best point certified at a better dual point (<see cref="DualPointSearch"/>, THEORY.md §4.2) when its own dual
+        /// vector misses ε: the point is kept, only its lower bound improves, and the result carries the prediction z′ whose
+        /// dual vector proves it, so that the certificate is recomputed independently from (W, z′).
+        /// </summary>
+        private void SearchDualPoint()
+        {
+            if (DualPointSearch.Search(_problem, _best.Point, _best.Certificate, Tolerance, _deadline) is not { } found) return;
+            if (!(found.Certificate.ProvenGap < _best.Certificate.ProvenGap)) return;
+            _best = new Candidate(_best.Point, found.Certificate, found.Prediction);
+            Report("dual", 0, 0, _best, $"{_clock.Elapsed.TotalSeconds:F2}s");
         }
 
         private SolverStatus CertifiedStatus() =>
@@ -452,7 +472,8 @@ public static class ConvexSolver
 
         private SolverResult Result(SolverStatus status) =>
             new(status, _iteration, _newtonTotal, _best.Certificate.Objective, _best.Certificate.Lower,
-                _best.Point.MaxConeViolation(_problem.Data.X), _clock.Elapsed.TotalSeconds, _best.Point, _best.Certificate, _working.Count);
+                _best.Point.MaxConeViolation(_problem.Data.X), _clock.Elapsed.TotalSeconds, _best.Point, _best.Certificate, _working.Count)
+            { DualPrediction = _best.DualPrediction };
 
         private void Report(string stage, int added, int newton, Candidate c, string? note) =>
             _progress?.WriteLine($"solve: iter {_iteration,3} {stage,-7} working set {_working.Count,5} +{added,-4} newton {newton,4}" +

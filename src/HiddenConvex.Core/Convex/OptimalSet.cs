@@ -72,15 +72,23 @@ public sealed partial class OptimalSet
     /// <paramref name="gapTolerance"/> (THEORY.md §4): W must pass that certificate itself, otherwise there is
     /// no reason to read 𝒲* off its dual vector.
     /// </summary>
-    public static OptimalSet FromSolution(ConvexProblem problem, ConvexPoint w, double gapTolerance)
+    public static OptimalSet FromSolution(ConvexProblem problem, ConvexPoint w, double gapTolerance) =>
+        FromSolution(problem, w, gapTolerance, null);
+
+    /// <summary>
+    /// As <see cref="FromSolution(ConvexProblem, ConvexPoint, double)"/>, for a W certified at the dual vector of the prediction
+    /// <paramref name="dualPrediction"/> (THEORY.md §4.2; W's own when null): the active blocks are read off that dual
+    /// vector, which is the more accurate one when W's own misses ε.
+    /// </summary>
+    public static OptimalSet FromSolution(ConvexProblem problem, ConvexPoint w, double gapTolerance, Vector<double>? dualPrediction)
     {
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(w);
-        var certificate = problem.Certify(w);
+        var certificate = problem.Certify(w, dualPrediction);
         if (!(certificate.RelativeGap <= gapTolerance))
             throw new OptimalSetException($"the optimal set cannot be read off this point (THEORY.md §6): its certified relative gap " +
                                           $"{certificate.RelativeGap:E3} exceeds {gapTolerance:E3}");
-        var reader = new ActiveSetReader(problem, w);
+        var reader = new ActiveSetReader(problem, w, certificate.V);
         // Blocks priced at β up to rounding first: a block priced visibly below β is not active (RoundingActiveMargin).
         double beta = problem.Beta;
         double exact = beta * (1 - RoundingActiveMargin);
@@ -112,14 +120,14 @@ public sealed partial class OptimalSet
         private readonly IReadOnlyList<PricedBlock> _priced;
         private readonly Dictionary<Block, Vector<double>> _own = new();
 
-        /// <summary>v = −∇ℓ(z_W), the dual vector the active set is read from.</summary>
+        /// <summary>The dual vector the active set is read from: the certificate's, v = −∇ℓ(z_W) or the certifying dual point's.</summary>
         public Vector<double> V { get; }
 
-        public ActiveSetReader(ConvexProblem problem, ConvexPoint w)
+        public ActiveSetReader(ConvexProblem problem, ConvexPoint w, Vector<double> v)
         {
             _problem = problem; _w = w;
             _objective = problem.Objective(w);
-            V = -problem.Loss.Gradient(w.Predict(problem.Data.X), problem.Data.Y);
+            V = v;
             _v = V.AsArray() ?? V.ToArray();
             double beta = problem.Beta;
             double widest = beta * (1 - WidenedActiveMargins[^1]);

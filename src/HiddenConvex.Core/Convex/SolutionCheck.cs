@@ -3,11 +3,14 @@ using HiddenConvex.Core.Numerics;
 
 namespace HiddenConvex.Core.Convex;
 
-/// <summary>What a claimed solution of the convex program states: its point, its objective, optionally its lower bound.</summary>
-public sealed record ClaimedSolution(ConvexPoint W, double Objective, double? Lower = null)
+/// <summary>
+/// What a claimed solution of the convex program states: its point, its objective, optionally its lower bound and the
+/// prediction z′ whose dual vector v = −∇ℓ(z′) proves it (THEORY.md §4.2; W's own prediction when null).
+/// </summary>
+public sealed record ClaimedSolution(ConvexPoint W, double Objective, double? Lower = null, MathNet.Numerics.LinearAlgebra.Vector<double>? DualPrediction = null)
 {
     /// <summary>The claim of a solver result.</summary>
-    public static ClaimedSolution Of(SolverResult result) => new(result.W, result.Objective, result.Lower);
+    public static ClaimedSolution Of(SolverResult result) => new(result.W, result.Objective, result.Lower, result.DualPrediction);
 }
 
 /// <summary>What a finding of <see cref="SolutionCheck"/> is about.</summary>
@@ -47,7 +50,8 @@ public sealed record SolutionCheckResult(IReadOnlyList<SolutionFinding> Findings
 /// <summary>
 /// The one certificate check of a claimed solution, independent of whoever produced it (THEORY.md §3, §4, §10 D2): every
 /// block belongs to the program, W is feasible, the claimed objective is L^c_β(W) recomputed, a claimed lower bound is the
-/// one <see cref="CertificateChecker"/> recomputes from W, the lower bound is proven for the full program, and the
+/// one <see cref="CertificateChecker"/> recomputes from W (at the claimed dual prediction when there is one: any dual point
+/// gives a valid bound, THEORY.md §4.2), the lower bound is proven for the full program, and the
 /// certified gap meets ε. Serves the xunit tests, the property suite and `hcv conform`.
 /// </summary>
 public static class SolutionCheck
@@ -63,7 +67,10 @@ public static class SolutionCheck
         ArgumentNullException.ThrowIfNull(claim);
         var w = claim.W;
         double objective = problem.Objective(w);
-        var certificate = problem.Certify(w);
+        if (claim.DualPrediction is { } dual)
+            Data.InvalidInputException.Require(dual.Count == problem.Data.N && dual.All(double.IsFinite),
+                $"the claimed dual prediction must have n = {problem.Data.N} finite entries, got {dual.Count}");
+        var certificate = problem.Certify(w, claim.DualPrediction);
         var outside = w.Blocks.FirstOrDefault(b => !problem.Oracle.Includes(b.Block));
         double violation = w.MaxConeViolation(problem.Data.X);
         var coneTolerance = cone ?? Tolerances.Cone;

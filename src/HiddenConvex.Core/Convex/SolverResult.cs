@@ -24,7 +24,7 @@ public enum SolverStatus
 
 /// <summary>
 /// Result of a certified solve (THEORY.md §3, §4). <see cref="Lower"/> comes from the independent
-/// certificate of <see cref="W"/> (never from the inner solver's own estimates).
+/// certificate of <see cref="W"/> at its own dual vector or at <see cref="DualPrediction"/>'s (never from the inner solver's own estimates).
 /// </summary>
 public sealed record SolverResult(
     SolverStatus Status,
@@ -38,6 +38,13 @@ public sealed record SolverResult(
     Certificate Certificate,
     int WorkingSetSize)
 {
+    /// <summary>
+    /// The prediction z′ whose dual vector v = −∇ℓ(z′) gives <see cref="Lower"/> (THEORY.md §4.2), when that is not W's own
+    /// prediction (null): a solve whose point misses ε at its own dual vector searches a better one. The certificate is
+    /// recomputed from (W, z′) by <see cref="SolutionCheck"/> and <see cref="ConvexProblem.CertifyAt"/>.
+    /// </summary>
+    public MathNet.Numerics.LinearAlgebra.Vector<double>? DualPrediction { get; init; }
+
     /// <summary>Whether <see cref="Lower"/> is proven for the full program (THEORY.md §4), as its certificate says.</summary>
     public bool LowerProven => Certificate.LowerProven;
 

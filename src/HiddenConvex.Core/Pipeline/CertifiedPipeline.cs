@@ -105,7 +105,7 @@ public static class CertifiedPipeline
         // 𝒲* is read off the optimal dual vector: without a certified optimum there is no optimal set to describe.
         OptimalSet? set = null;
         string? setFailure = certified ? null : "not certified optimal";
-        if (certified && settings.DescribeOptimalSet) (set, setFailure) = ReadOptimalSet(problem, result.W, tolerance, settings.Log);
+        if (certified && settings.DescribeOptimalSet) (set, setFailure) = ReadOptimalSet(problem, result, tolerance, settings.Log);
         else if (certified) setFailure = "not described";
         double setSeconds = Lap(phase);
 
@@ -149,9 +149,9 @@ public static class CertifiedPipeline
     }
 
     /// <summary>𝒲* around the solution, or why it could not be read (the certificate still stands; only the description is withheld).</summary>
-    private static (OptimalSet? Set, string? Failure) ReadOptimalSet(ConvexProblem problem, ConvexPoint w, double tolerance, TextWriter? log)
+    private static (OptimalSet? Set, string? Failure) ReadOptimalSet(ConvexProblem problem, SolverResult result, double tolerance, TextWriter? log)
     {
-        try { return (OptimalSet.FromSolution(problem, w, tolerance), null); }
+        try { return (OptimalSet.FromSolution(problem, result.W, tolerance, result.DualPrediction), null); }
         catch (OptimalSetException e)
         {
             log?.WriteLine($"solve: {e.Message}");

@@ -1,0 +1,69 @@
+using HiddenConvex.Core.Arrangements;
+using HiddenConvex.Core.Convex;
+using HiddenConvex.Core.Data;
+using HiddenConvex.Core.Losses;
+using HiddenConvex.Core.Numerics;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace HiddenConvex.Core.Tests.Certificates;
+
+/// <summary>Certificates of a point at another dual point (THEORY.md §4.2) and their independent check.</summary>
+public class DualPointTests
+{
+    private static ConvexProblem Problem()
+    {
+        var data = Dataset.Create([[0, -256], [-1048576, -1048576], [128, -128]], [-2, 0, 1], "dual points");
+        return new ConvexProblem(data, new SquaredLoss(), 9.7603616226772658, CellEnumerator.Enumerate(data.X));
+    }
+
+    [Fact]
+    public void EveryDualPointGivesALowerBoundBelowTheOptimum()
+    {
+        var problem = Problem();
+        var r = ConvexSolver.Solve(problem);
+        var rng = new Random(3);
+        for (int i = 0; i < 50; i++)
+        {
+            var z = Vector<double>.Build.Dense(problem.Data.N, _ => 3 * (rng.NextDouble() - 0.5));
+            var c = problem.CertifyAt(r.W, z);
+            Assert.True(Tolerances.Objective.AtMost(c.Lower, r.Objective),
+                $"lower bound {c.Lower:R} at a random dual point exceeds the certified objective {r.Objective:R} (tolerance {Tolerances.Objective})");
+        }
+    }
+
+    [Fact]
+    public void AtItsOwnPredictionTheCertificateIsThePointsOwn()
+    {
+        var problem = Problem();
+        var w = ConvexSolver.Solve(problem).W;
+        var own = problem.Certify(w);
+        var at = problem.CertifyAt(w, w.Predict(problem.Data.X));
+        Assert.Equal(own.Lower, at.Lower);
+        Assert.Equal(own.ProvenGap, at.ProvenGap);
+    }
+
+    [Fact]
+    public void TheCheckRecomputesTheLowerBoundAtTheClaimedDualPoint()
+    {
+        var problem = Problem();
+        var r = ConvexSolver.Solve(problem);
+        Assert.NotNull(r.DualPrediction);
+        var claim = ClaimedSolution.Of(r);
+        Assert.True(SolutionCheck.Check(problem, claim, Tolerances.DefaultSolverGap).Passed);
+        // The same lower bound claimed without its dual point is not what W's own dual vector proves.
+        var withoutDual = claim with { DualPrediction = null };
+        var check = SolutionCheck.Check(problem, withoutDual, Tolerances.DefaultSolverGap);
+        Assert.False(check.Of(SolutionAspect.Certified).Ok);
+        Assert.False(check.Of(SolutionAspect.Lower).Ok);
+    }
+
+    [Fact]
+    public void AClaimedDualPointOfTheWrongLengthIsRefusedWithItsName()
+    {
+        var problem = Problem();
+        var r = ConvexSolver.Solve(problem);
+        var claim = ClaimedSolution.Of(r) with { DualPrediction = Vector<double>.Build.Dense(2) };
+        var e = Assert.Throws<InvalidInputException>(() => SolutionCheck.Check(problem, claim, Tolerances.DefaultSolverGap));
+        Assert.Contains("dual prediction", e.Message);
+    }
+}
