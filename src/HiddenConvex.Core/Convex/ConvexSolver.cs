@@ -73,6 +73,9 @@ public static class ConvexSolver
     /// <summary>Polish rounds of one polish (each from the last round's result, while that improves the gap).</summary>
     internal const int PolishRounds = 3;
 
+    /// <summary>Time the dual point search may take at least (<see cref="DualPointSearch"/>), in seconds.</summary>
+    internal const double MinDualSearchSeconds = 0.5;
+
     /// <summary>Narrower active margins a thorough polish tries after the default one.</summary>
     private static readonly double?[] ThoroughMargins = [null, 1e-7, 1e-8, 1e-9];
 
@@ -443,6 +446,16 @@ public static class ConvexSolver
             return IsCertified(_best.Certificate, Tolerance) ? CertifiedStatus() : status;
         }
 
+        /// <summary>
+        /// The dual point search ends by the solve's deadline and within max(<see cref="MinDualSearchSeconds"/>, the time
+        /// the solve has taken): a last step, never the bulk of a solve.
+        /// </summary>
+        private DateTime DualSearchDeadline()
+        {
+            var own = DateTime.UtcNow.AddSeconds(Math.Max(MinDualSearchSeconds, _clock.Elapsed.TotalSeconds));
+            return own < _deadline ? own : _deadline;
+        }
+
         /// <summary>The best point with the rows its blocks sit on the kink of left out of their patterns, when that proves a smaller gap.</summary>
         private void LeaveKinkRowsOut()
         {
@@ -456,12 +469,14 @@ public static class ConvexSolver
 
         /// <summary>
         /// The best point certified at a better dual point (<see cref="DualPointSearch"/>, THEORY.md §4.2) when its own dual
-        /// vector misses ε: the point is kept, only its lower bound improves, and the result carries the prediction z′ whose
+        /// vector misses ε, on programs whose oracle lists every block (a trial is one pricing; by branch and bound that
+        /// can take seconds) and within <see cref="DualSearchDeadline"/>: the point is kept, only its lower bound improves, and the result carries the prediction z′ whose
         /// dual vector proves it, so that the certificate is recomputed independently from (W, z′).
         /// </summary>
         private void SearchDualPoint()
         {
-            if (DualPointSearch.Search(_problem, _best.Point, _best.Certificate, Tolerance, _deadline) is not { } found) return;
+            if (!_problem.Oracle.ListsEveryBlock) return;
+            if (DualPointSearch.Search(_problem, _best.Point, _best.Certificate, Tolerance, DualSearchDeadline()) is not { } found) return;
             if (!(found.Certificate.ProvenGap < _best.Certificate.ProvenGap)) return;
             _best = new Candidate(_best.Point, found.Certificate, found.Prediction);
             Report("dual", 0, 0, _best, $"{_clock.Elapsed.TotalSeconds:F2}s");
