@@ -155,7 +155,8 @@ let solverCertified (solver: SolverUnderTest) (c: SeededProblem) =
          @ (claim.Findings |> Seq.map ofFinding |> Seq.toList)
          @ [ atMost "lower ≤ objective" objectiveTol r.Lower r.Objective ]
          @ (if isSquared then
-                [ agree "the lower bound equals the closed form t·v·y − t²‖v‖²/(2c) of §4" objectiveTol r.Lower (squaredLower p beta (r.W.Predict p.X)) ]
+                [ agree "the lower bound equals the closed form t·v·y − t²‖v‖²/(2c) of §4 at the result's dual point (W's prediction, or its dual prediction, §4.2)"
+                    objectiveTol r.Lower (squaredLower p beta (if isNull r.DualPrediction then r.W.Predict p.X else r.DualPrediction)) ]
             else [])
          @ (if c.Problem.BetaRatio >= 1.0 && regime <> "regime=beta_max=0" then
                 [ agree "β ≥ β_max: P*_c = ℓ(0) (W* = 0)" gapTol r.Objective (p.Loss.Value(z0, p.Data.Y)) ]

@@ -1,7 +1,7 @@
-using HiddenConvex.Core.Convex;
+using HiddenConvex.Core.Certificates;
 using MathNet.Numerics.LinearAlgebra;
 
-namespace HiddenConvex.Core.Certificates;
+namespace HiddenConvex.Core.Convex;
 
 /// <summary>
 /// A better dual point for the certificate of a point W (THEORY.md §4.2): every prediction z′ gives a lower bound
