@@ -166,7 +166,15 @@ public static class ConvexSolver
     /// A point with its independent certificate (THEORY.md §4), at the point's own dual vector or, when
     /// <paramref name="DualPrediction"/> is given, at v = −∇ℓ(z′) for that prediction z′ (<see cref="DualPointSearch"/>).
     /// </summary>
-    private sealed record Candidate(ConvexPoint Point, Certificate Certificate, Vector<double>? DualPrediction = null);
+    private sealed record Candidate(ConvexPoint Point, Certificate Certificate, bool Feasible, Vector<double>? DualPrediction = null)
+    {
+        /// <summary>
+        /// This candidate replaces <paramref name="than"/> as the best point: it is feasible and either the other is not or
+        /// this one's certified gap is smaller. An infeasible point's objective is no upper bound on P*_c, so its
+        /// "certificate" proves nothing (a barrier that cannot start returns its infeasible start point).
+        /// </summary>
+        public bool Improves(Candidate than) => Feasible && (!than.Feasible || Certificate.Gap < than.Certificate.Gap);
+    }
 
     /// <summary>One solve: the loop state of the column generation and its phases.</summary>
     private sealed class Run
@@ -255,7 +263,7 @@ public static class ConvexSolver
             _working.Remember(inner, D);
             _solvedOnce = true;
             _last = Evaluate(_working.ToPoint(inner.W, D));
-            if (_last.Certificate.Gap < _best.Certificate.Gap) _best = _last;
+            if (_last.Improves(_best)) _best = _last;
             Report("barrier", added, inner.NewtonSteps, _last,
                 $"{_clock.Elapsed.TotalSeconds:F2}s" + (pruned > 0 ? $", −{pruned} pruned" : "") + (inner.Failure is null ? "" : ", " + inner.Failure));
             if (inner.Status == InnerStatus.Cancelled) return SolverStatus.Cancelled;
@@ -301,11 +309,11 @@ public static class ConvexSolver
         private void EarlyPolish(bool far, int added)
         {
             if (!WorthEarlyPolish(far, added, _last.Certificate.Rho, Beta, _working.Count * D)) return;
-            var from = _last.Certificate.Gap <= _best.Certificate.Gap ? _last : _best;
+            var from = _last.Feasible && _last.Certificate.Gap <= _best.Certificate.Gap ? _last : _best;
             var early = PolishFrom(from, thorough: false, withEmpty: false);
             if (early is null) return;
             Report("polish", 0, 0, early, $"{_clock.Elapsed.TotalSeconds:F2}s");
-            if (early.Certificate.Gap < _best.Certificate.Gap) _best = early;
+            if (early.Improves(_best)) _best = early;
         }
 
         /// <summary>
@@ -320,7 +328,7 @@ public static class ConvexSolver
             var refined = polishable ? PolishFrom(_last, thorough: false) : null;
             if (refined is not null) Report("polish", 0, 0, refined, $"{_clock.Elapsed.TotalSeconds:F2}s");
             bool polishFailed = polishable && !(refined is not null && refined.Certificate.Gap <= _best.Certificate.Gap);
-            if (refined is not null && refined.Certificate.Gap < _best.Certificate.Gap) _best = refined;
+            if (refined is not null && refined.Improves(_best)) _best = refined;
             _needsAccuracy = polishFailed;
         }
 
@@ -335,7 +343,7 @@ public static class ConvexSolver
                 && (polished is null || own.Certificate.ProvenGap < polished.Certificate.ProvenGap))
                 polished = own;
             if (polished is not null) Report("polish", 0, 0, polished, $"{_clock.Elapsed.TotalSeconds:F2}s");
-            if (polished is null || !(polished.Certificate.Gap < _best.Certificate.Gap))
+            if (polished is null || !polished.Improves(_best))
                 return IsCertified(_best.Certificate, Tolerance) ? CertifiedStatus() : SolverStatus.NumericalError;
             _best = polished;
             return null;
@@ -349,7 +357,7 @@ public static class ConvexSolver
         private Candidate? OwnFacePolish()
         {
             Candidate? result = null;
-            foreach (var from in new[] { _best, _last })
+            foreach (var from in new[] { _best, _last }.Where(c => c.Feasible))
             {
                 var start = StartOf(from);
                 if (!IsPolishable(start.Count * D)) continue;
@@ -427,7 +435,8 @@ public static class ConvexSolver
             Evaluate(new ConvexPoint(polished.Select(p => new BlockValue(p.Block, p.W)), D));
 
         /// <summary>Objective L^c_β(W) and its independent certificate over every block of the program (THEORY.md §4).</summary>
-        private Candidate Evaluate(ConvexPoint w) => new(w, _problem.Certify(w));
+        private Candidate Evaluate(ConvexPoint w) =>
+            new(w, _problem.Certify(w), w.MaxConeViolation(_problem.Data.X) <= Numerics.Tolerances.Cone.At(1));
 
         /// <summary>
         /// The status a solve ends with. One that would end uncertified first takes the quick attempt's point when that was
@@ -440,7 +449,7 @@ public static class ConvexSolver
         private SolverStatus Finish(SolverStatus status)
         {
             if (status == SolverStatus.Cancelled || IsCertified(_best.Certificate, Tolerance)) return status;
-            if (_quickPoint is { } quick && quick.Certificate.Gap < _best.Certificate.Gap) _best = quick;
+            if (_quickPoint is { } quick && quick.Improves(_best)) _best = quick;
             if (!IsCertified(_best.Certificate, Tolerance)) LeaveKinkRowsOut();
             if (!IsCertified(_best.Certificate, Tolerance)) SearchDualPoint();
             return IsCertified(_best.Certificate, Tolerance) ? CertifiedStatus() : status;
@@ -462,7 +471,7 @@ public static class ConvexSolver
             var kinkFree = _best.Point.WithKinkRowsLeftOut(_problem.Data.X, _problem.Oracle.Includes);
             if (ReferenceEquals(kinkFree, _best.Point)) return;
             var candidate = Evaluate(kinkFree);
-            if (!(candidate.Certificate.ProvenGap < _best.Certificate.ProvenGap)) return;
+            if (!(candidate.Feasible && candidate.Certificate.ProvenGap < _best.Certificate.ProvenGap)) return;
             _best = candidate;
             Report("kinks", 0, 0, candidate, $"{_clock.Elapsed.TotalSeconds:F2}s");
         }
@@ -478,7 +487,7 @@ public static class ConvexSolver
             if (!_problem.Oracle.ListsEveryBlock) return;
             if (DualPointSearch.Search(_problem, _best.Point, _best.Certificate, Tolerance, DualSearchDeadline()) is not { } found) return;
             if (!(found.Certificate.ProvenGap < _best.Certificate.ProvenGap)) return;
-            _best = new Candidate(_best.Point, found.Certificate, found.Prediction);
+            _best = _best with { Certificate = found.Certificate, DualPrediction = found.Prediction };
             Report("dual", 0, 0, _best, $"{_clock.Elapsed.TotalSeconds:F2}s");
         }
 

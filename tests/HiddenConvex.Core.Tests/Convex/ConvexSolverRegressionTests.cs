@@ -110,6 +110,22 @@ public class ConvexSolverRegressionTests
         AssertCertified(problem);
     }
 
+    /// <summary>
+    /// 6 × 5 near-duplicate rows, logistic, over an inexact enumeration: a block's interior direction lies outside its cone,
+    /// the barrier cannot start, and its infeasible start point (relative cone violation 0.9) was taken as the best
+    /// candidate. The returned W must be feasible whatever the status: an infeasible point's objective bounds nothing.
+    /// </summary>
+    [Fact]
+    public void AnInfeasibleBarrierStartIsNeverTheBestPoint()
+    {
+        double[][] x = [[-3, -1, 2, 0, 2], [-2999, -999, 2000, -1, 2000], [-2, 0, -1, -1, 0], [-1000, -3001, 1000, 3000, 2000], [-2001, 0, -1000, -1001, 1], [-2999, 1000, 2001, -999, 0]];
+        var problem = Problem(x, [1, 1, -1, -1, 1, -1], "logistic", 0.013319004276302008, 6.1668303341753905);
+        var r = ConvexSolver.Solve(problem);
+        double violation = r.W.MaxConeViolation(problem.Data.X);
+        Assert.True(Tolerances.Cone.AtMost(violation, 0), $"returned W violates its cones by {violation:E3} (status {r.StatusName}; tolerance {Tolerances.Cone})");
+        Assert.True(r.Lower <= r.Objective, $"lower {r.Lower:R} above the objective {r.Objective:R} of a feasible point");
+    }
+
     /// <summary>Seven rows with norms from 1e-5 to 1.4e3, loss scale 0.42: the same cycling, on a working set of 11 blocks.</summary>
     [Fact]
     public void WidelyScaledSevenByThreeSquared()
