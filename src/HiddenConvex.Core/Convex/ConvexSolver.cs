@@ -25,7 +25,7 @@ namespace HiddenConvex.Core.Convex;
 /// </para>
 /// <para>
 /// Stopping rule (the certificate decides, never the inner solver): with lower = −ℓ*(−t v) the THEORY.md §4 certificate of
-/// the best point computed over every block of the program (<see cref="ConvexProblem.Certify"/>) with its rounding bounds
+/// the best point computed over every block of the program (<see cref="ConvexProblem.Certify(ConvexPoint)"/>) with its rounding bounds
 /// (THEORY.md §4.1), the solve stops when
 /// <see cref="IsCertified"/> holds and the point is accurate or no tighter inner target is left
 /// (<see cref="StopsCertified"/>), with <see cref="SolverStatus.Optimal"/> when the oracle bounds the full program and

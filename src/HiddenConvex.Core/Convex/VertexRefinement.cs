@@ -12,7 +12,7 @@ public static class VertexRefinement
 {
     /// <summary>
     /// The optimum of the program restricted to the blocks of <paramref name="vertex"/>, when its certificate over
-    /// the whole program (recomputed by <see cref="ConvexProblem.Certify"/>) has relative gap ≤ <paramref name="tolerance"/>;
+    /// the whole program (recomputed by <see cref="ConvexProblem.Certify(ConvexPoint)"/>) has relative gap ≤ <paramref name="tolerance"/>;
     /// otherwise null (the restricted solve did not converge, the support does not carry P*_c, or the program's blocks are not
     /// enumerated).
     /// </summary>
