@@ -16,7 +16,9 @@ namespace HiddenConvex.Core.Convex;
 /// Method: coordinate search over z′, one row at a time, longest rows first (<see cref="Rows"/> of them), in
 /// <see cref="Sweeps"/> sweeps; on row j the trial steps are ±2^k·|v_j|/c_ℓ for k = <see cref="SmallestStep"/> …
 /// <see cref="LargestStep"/> (c_ℓ the loss's curvature bound, so a step moves v_j by about 2^k·|v_j|), and a step is kept when it raises the
-/// lower bound. It stops at the first certificate within ε, at the deadline, or after the sweeps. Each trial is one
+/// lower bound. It stops at the first certificate within ε, at the deadline, after a sweep that raised nothing, or after
+/// the sweeps (measured on widely scaled soak instances: a third sweep took one from 1.25e-9 to 7.1e-10, another went from
+/// 5.1e-8 to 9.9e-9 in five and no further). Each trial is one
 /// pricing of the program; the search runs only when a solve would otherwise end uncertified.
 /// </para>
 /// </summary>
@@ -25,8 +27,8 @@ internal static class DualPointSearch
     /// <summary>At most this many rows (the longest) are searched.</summary>
     internal const int Rows = 16;
 
-    /// <summary>Sweeps over the rows.</summary>
-    internal const int Sweeps = 2;
+    /// <summary>Most sweeps over the rows; the search also ends after a sweep that did not raise the lower bound.</summary>
+    internal const int Sweeps = 8;
 
     /// <summary>Smallest and largest exponent k of the trial steps ±2^k·|v_j|/c_ℓ.</summary>
     internal const int SmallestStep = -30, LargestStep = 4;
@@ -45,8 +47,9 @@ internal static class DualPointSearch
         bool improved = false;
         double curvature = loss.CurvatureBound;
         if (!(curvature > 0)) return null;
-        foreach (int sweep in Enumerable.Range(0, Sweeps))
+        for (int sweep = 0; sweep < Sweeps; sweep++)
         {
+            double before = bestCertificate.Lower;
             foreach (int j in LongestRows(data.X))
             {
                 double vj = Math.Abs(bestCertificate.V[j]);
@@ -63,6 +66,7 @@ internal static class DualPointSearch
                         if (certificate.WithinGap(tolerance)) return (best, bestCertificate);
                     }
             }
+            if (!(bestCertificate.Lower > before)) break;
         }
         return improved ? (best, bestCertificate) : null;
     }
