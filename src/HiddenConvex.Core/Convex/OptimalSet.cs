@@ -60,8 +60,7 @@ public sealed partial class OptimalSet
     /// that threshold, the polytope {t ≥ 0 : A t = z*} comes out empty, so the threshold is widened step by step
     /// (<see cref="WidenedActiveMargins"/>) and the first active set whose polytope reproduces z* (entrywise within
     /// <see cref="Tolerances.Prediction"/> at the scale ‖z*‖∞) and whose NNLS point attains L^c_β(W) (within
-    /// <see cref="Tolerances.Objective"/>) is kept. Last, the widest set with W's own support added is tried under the same
-    /// checks (next to rows of very different norms a block W needs can price 1e-5 below β).
+    /// <see cref="Tolerances.Objective"/>) is kept.
     /// </summary>
     /// <exception cref="OptimalSetException">No active set passes both checks: W is not accurate enough to read 𝒲* off
     /// its dual vector (e.g. not certified optimal, or certified only with a coarse gap).</exception>
@@ -103,12 +102,6 @@ public sealed partial class OptimalSet
             lastCount = active.Count;
             if (reader.TryActiveSet(active, threshold, out failure) is { } set) return set;
         }
-        // Last: the widest priced set with W's own support added. Next to rows whose norms are orders of magnitude apart
-        // a block that carries W's mass can price 1e-5 below β at the certifying dual vector (its entries on the long rows
-        // are off by rounding times their norm) although W, certified at ε, needs it; W's own directions are a point of
-        // the polytope exact to rounding, and the set is kept only if it passes the same checks as any other.
-        var withOwn = reader.WithOwnSupport(reader.ActiveAbove(Math.Min(beta * (1 - WidenedActiveMargins[^1]), beta - Tolerances.Pricing.At(beta))));
-        if (withOwn.Count > lastCount && reader.TryActiveSet(withOwn, 0, out _) is { } ownSet) return ownSet;
         throw new OptimalSetException(
             $"the optimal set cannot be read off this point (THEORY.md §6): {failure}; active blocks were tried down to " +
             $"‖π_b‖ ≥ β(1 − {WidenedActiveMargins[^1]:G2}) with β = {beta:R}, ρ(v) = {problem.Oracle.Price(reader.V).Rho:R}");
@@ -147,10 +140,6 @@ public sealed partial class OptimalSet
                 if (problem.Oracle.Includes(bv.Block))
                     _own[bv.Block] = _own.TryGetValue(bv.Block, out var sum) ? sum + bv.W : bv.W;
         }
-
-        /// <summary>The given blocks followed by W's own nonzero blocks that are not among them.</summary>
-        public List<Block> WithOwnSupport(List<Block> active) =>
-            active.Concat(_own.Keys.Where(b => !active.Contains(b))).ToList();
 
         /// <summary>The priced blocks with ‖π_b‖ ≥ threshold, in the oracle's order.</summary>
         public List<Block> ActiveAbove(double threshold) => _priced.Where(p => p.Value >= threshold).Select(p => p.Block).ToList();
@@ -196,10 +185,7 @@ public sealed partial class OptimalSet
         private ActiveBlock ActiveBlockOf(Block block, Dictionary<Block, Vector<double>>? own)
         {
             var pi = _problem.Oracle.Geometry.Projection(block, _v, out double norm);
-            // A block of W's own support priced 0 at v (added by the last fallback) has no dual direction: its own is used.
-            own ??= norm > 0 ? null : _own;
-            var dir = own is not null && own.TryGetValue(block, out var wb) ? wb / wb.L2Norm()
-                : norm > 0 ? Vector<double>.Build.DenseOfArray(pi) / norm : Vector<double>.Build.Dense(pi.Length);
+            var dir = own is not null && own.TryGetValue(block, out var wb) ? wb / wb.L2Norm() : Vector<double>.Build.DenseOfArray(pi) / norm;
             return new ActiveBlock(block, dir, Arrangements.Cones.MaskedProduct(_problem.Data.X, block.Pattern, dir) * block.Sign, norm);
         }
     }
