@@ -9,7 +9,7 @@ namespace HiddenConvex.Core.Convex;
 /// </summary>
 internal sealed partial class BarrierRun
 {
-    /// <summary>Gradient and factored Hessian H of f_t at one point (see <see cref="NewtonDirection"/>).</summary>
+    /// <summary>Gradient and factored Hessian H of f_t at one point (see <see cref="NewtonDirection(double, double[], double[], double[], double[])"/>).</summary>
     private interface INewtonSystem
     {
         /// <summary>∇f_t, stacked block after block (k·m).</summary>
@@ -126,7 +126,7 @@ internal sealed partial class BarrierRun
 
     /// <summary>
     /// Gradient and factors of its Hessian at (w, s), in the cheaper form, or in the dense form when
-    /// <paramref name="dense"/> (the fallback of <see cref="NewtonDirection"/>); null if a factorisation fails.
+    /// <paramref name="dense"/> (the fallback of <see cref="NewtonDirection(double, double[], double[], double[], double[])"/>); null if a factorisation fails.
     /// </summary>
     private INewtonSystem? Factor(double t, double[] w, double[] s, bool dense = false)
     {

@@ -84,31 +84,20 @@ public sealed class ConvexProblem
     /// The independent certificate of a convex point W (THEORY.md §4): objective L^c_β(W), priced by this program's
     /// oracle (for a block subset, only those blocks: the restricted dual).
     /// </summary>
-    public Certificate Certify(ConvexPoint w)
-    {
-        ArgumentNullException.ThrowIfNull(w);
-        var z = w.Predict(Data.X);
-        double objective = Objective(w);
-        return CertificateChecker.ForPrediction(Data, Loss, Beta, Oracle, z, objective, ObjectiveRounding(w, z, objective));
-    }
+    public Certificate Certify(ConvexPoint w) => Certify(w, null);
 
     /// <summary>
-    /// The certificate of W at another dual point (THEORY.md §4: every v gives a lower bound −ℓ*(−t v) with t ρ̄(v) ≤ β):
-    /// objective L^c_β(W) with its rounding bound, lower bound at v = −∇ℓ(z′) for the given prediction z′ (W's own
-    /// prediction gives <see cref="Certify(ConvexPoint)"/>).
+    /// The certificate of W at a dual point (THEORY.md §4.2: every v gives a lower bound −ℓ*(−t v) with t ρ̄(v) ≤ β):
+    /// objective L^c_β(W) with its rounding bound, lower bound at v = −∇ℓ(z′) for the prediction z′ =
+    /// <paramref name="dualPrediction"/>, or at W's own v when that is null (<see cref="Certify(ConvexPoint)"/>).
     /// </summary>
-    public Certificate CertifyAt(ConvexPoint w, Vector<double> dualPrediction)
+    public Certificate Certify(ConvexPoint w, Vector<double>? dualPrediction)
     {
         ArgumentNullException.ThrowIfNull(w);
-        ArgumentNullException.ThrowIfNull(dualPrediction);
         var z = w.Predict(Data.X);
         double objective = Objective(w);
-        return CertificateChecker.ForPrediction(Data, Loss, Beta, Oracle, dualPrediction, objective, ObjectiveRounding(w, z, objective));
+        return CertificateChecker.ForPrediction(Data, Loss, Beta, Oracle, dualPrediction ?? z, objective, ObjectiveRounding(w, z, objective));
     }
-
-    /// <summary>The certificate of W at its own dual point, or at <paramref name="dualPrediction"/> when one is given.</summary>
-    public Certificate Certify(ConvexPoint w, Vector<double>? dualPrediction) =>
-        dualPrediction is null ? Certify(w) : CertifyAt(w, dualPrediction);
 
     /// <summary>
     /// B of L^c_β(W) computed from W (THEORY.md §4.1): z_j sums the K blocks whose pattern contains row j,

@@ -166,8 +166,11 @@ public static class ConvexSolver
     /// A point with its independent certificate (THEORY.md §4), at the point's own dual vector or, when
     /// <paramref name="DualPrediction"/> is given, at v = −∇ℓ(z′) for that prediction z′ (<see cref="DualPointSearch"/>).
     /// </summary>
-    private sealed record Candidate(ConvexPoint Point, Certificate Certificate, bool Feasible, Vector<double>? DualPrediction = null)
+    private sealed record Candidate(ConvexPoint Point, Certificate Certificate, double ConeViolation, Vector<double>? DualPrediction = null)
     {
+        /// <summary>The point lies in its cones: max relative cone violation ≤ <see cref="Numerics.Tolerances.Cone"/> at scale 1.</summary>
+        public bool Feasible => ConeViolation <= Numerics.Tolerances.Cone.At(1);
+
         /// <summary>
         /// This candidate replaces <paramref name="than"/> as the best point: it is feasible and either the other is not or
         /// this one's certified gap is smaller. An infeasible point's objective is no upper bound on P*_c, so its
@@ -436,7 +439,7 @@ public static class ConvexSolver
 
         /// <summary>Objective L^c_β(W) and its independent certificate over every block of the program (THEORY.md §4).</summary>
         private Candidate Evaluate(ConvexPoint w) =>
-            new(w, _problem.Certify(w), w.MaxConeViolation(_problem.Data.X) <= Numerics.Tolerances.Cone.At(1));
+            new(w, _problem.Certify(w), w.MaxConeViolation(_problem.Data.X));
 
         /// <summary>
         /// The status a solve ends with. One that would end uncertified first takes the quick attempt's point when that was
@@ -496,7 +499,7 @@ public static class ConvexSolver
 
         private SolverResult Result(SolverStatus status) =>
             new(status, _iteration, _newtonTotal, _best.Certificate.Objective, _best.Certificate.Lower,
-                _best.Point.MaxConeViolation(_problem.Data.X), _clock.Elapsed.TotalSeconds, _best.Point, _best.Certificate, _working.Count)
+                _best.ConeViolation, _clock.Elapsed.TotalSeconds, _best.Point, _best.Certificate, _working.Count)
             { DualPrediction = _best.DualPrediction };
 
         private void Report(string stage, int added, int newton, Candidate c, string? note) =>

@@ -35,7 +35,8 @@ internal static class DualPointSearch
 
     /// <summary>
     /// The prediction z′ whose certificate of W has the largest lower bound found, with that certificate; null when no
-    /// trial improved on W's own certificate <paramref name="own"/>.
+    /// trial improved on W's own certificate <paramref name="own"/>. W's objective and its rounding bound are those of
+    /// <paramref name="own"/> (they do not depend on the dual point), so a trial is one pricing and nothing of W is recomputed.
     /// </summary>
     public static (Vector<double> Prediction, Certificate Certificate)? Search(ConvexProblem problem, ConvexPoint w, Certificate own,
         double tolerance, DateTime deadline)
@@ -60,7 +61,8 @@ internal static class DualPointSearch
                         if (DateTime.UtcNow > deadline) return improved ? (best, bestCertificate) : null;
                         var trial = best.Clone();
                         trial[j] += sign * Math.ScaleB(vj, k) / curvature;
-                        var certificate = problem.CertifyAt(w, trial);
+                        var certificate = CertificateChecker.ForPrediction(data, loss, problem.Beta, problem.Oracle, trial,
+                            own.Objective, own.ObjectiveRounding);
                         if (!(certificate.Lower > bestCertificate.Lower)) continue;
                         (best, bestCertificate, improved) = (trial, certificate, true);
                         if (certificate.WithinGap(tolerance)) return (best, bestCertificate);

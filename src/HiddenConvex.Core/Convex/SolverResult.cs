@@ -41,7 +41,7 @@ public sealed record SolverResult(
     /// <summary>
     /// The prediction z′ whose dual vector v = −∇ℓ(z′) gives <see cref="Lower"/> (THEORY.md §4.2), when that is not W's own
     /// prediction (null): a solve whose point misses ε at its own dual vector searches a better one. The certificate is
-    /// recomputed from (W, z′) by <see cref="SolutionCheck"/> and <see cref="ConvexProblem.CertifyAt"/>.
+    /// recomputed from (W, z′) by <see cref="SolutionCheck"/> and <see cref="ConvexProblem.Certify(ConvexPoint, MathNet.Numerics.LinearAlgebra.Vector{double})"/>.
     /// </summary>
     public MathNet.Numerics.LinearAlgebra.Vector<double>? DualPrediction { get; init; }
 

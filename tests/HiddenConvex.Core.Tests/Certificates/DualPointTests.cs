@@ -25,7 +25,7 @@ public class DualPointTests
         for (int i = 0; i < 50; i++)
         {
             var z = Vector<double>.Build.Dense(problem.Data.N, _ => 3 * (rng.NextDouble() - 0.5));
-            var c = problem.CertifyAt(r.W, z);
+            var c = problem.Certify(r.W, z);
             Assert.True(Tolerances.Objective.AtMost(c.Lower, r.Objective),
                 $"lower bound {c.Lower:R} at a random dual point exceeds the certified objective {r.Objective:R} (tolerance {Tolerances.Objective})");
         }
@@ -37,7 +37,7 @@ public class DualPointTests
         var problem = Problem();
         var w = ConvexSolver.Solve(problem).W;
         var own = problem.Certify(w);
-        var at = problem.CertifyAt(w, w.Predict(problem.Data.X));
+        var at = problem.Certify(w, w.Predict(problem.Data.X));
         Assert.Equal(own.Lower, at.Lower);
         Assert.Equal(own.ProvenGap, at.ProvenGap);
     }
