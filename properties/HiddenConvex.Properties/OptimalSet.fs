@@ -71,13 +71,13 @@ let supportBound solver (c: OptCase) =
     let cols = [| for i in 0 .. t.Count - 1 do if t[i] > 0.0 then yield os.A.Column(i) |]
     let independent =
         cols.Length = 0
-        || (let sv = Matrix<float>.Build.DenseOfColumnVectors(cols).Svd(false).S in sv[sv.Count - 1] > 1e-10 * sv[0])
+        || (let sv = Matrix<float>.Build.DenseOfColumnVectors(cols).Svd(false).S in sv[sv.Count - 1] > Tolerances.RelativeRank * sv[0])
     let mstar = os.MinimumSupport()
     verdict (solvedStamps c.Problem regime r os @ [ sizeStamp "support" s; sizeStamp "rank" os.Rank ])
         ([ exact "the solver certifies the optimum" (r.Status = SolverStatus.Optimal) r.StatusName "optimal"
            atMost "|supp(prune(W*))| ≤ rank(A)" (tol "exact" (Tolerance(0.0, 0.0))) (float s) (float os.Rank)
            atMost "rank(A) ≤ n (so m* ≤ n + 1)" (tol "exact" (Tolerance(0.0, 0.0))) (float os.Rank) (float p.Data.N)
-           exact "the pruned point is a vertex: its columns of A are linearly independent (σmin/σmax > 1e-10)" independent (string independent) "true"
+           exact (sprintf "the pruned point is a vertex: its columns of A are linearly independent (σmin/σmax > Tolerances.RelativeRank = %g)" Tolerances.RelativeRank) independent (string independent) "true"
            vecAgree "the pruned point reproduces z*: A t = z*" predictionTol (os.A * t) os.Z ]
          @ (match Option.ofNullable mstar with
             | Some (m, _) -> [ atMost "m* ≤ |supp(prune(W*))|" (tol "exact" (Tolerance(0.0, 0.0))) (float m) (float s) ]

@@ -28,7 +28,7 @@ public sealed partial class OptimalSet
     public IReadOnlyList<ActiveBlock> Active { get; }
     /// <summary>A = [γ_b diag(s_b) X d_b]_b (n × |active|).</summary>
     public Matrix<double> A { get; }
-    /// <summary>rank(A) (singular values above 1e-10·σ_max).</summary>
+    /// <summary>rank(A) (singular values above <see cref="RankTolerance"/>·σ_max).</summary>
     public int Rank { get; }
     /// <summary>
     /// A point t ≥ 0 of the polytope {t ≥ 0 : A t = z*}: the non-negative least-squares (Lawson–Hanson) point, or W's own
@@ -38,7 +38,7 @@ public sealed partial class OptimalSet
     /// <summary>‖A·Point − z*‖ / ‖z*‖: how well the active directions reproduce z* (0 when z* = 0 is reproduced).</summary>
     public double Residual { get; }
 
-    private const double RankTolerance = 1e-10;
+    private const double RankTolerance = Tolerances.RelativeRank;
 
     /// <summary>A support's coefficient below −this·max|coefficient| is negative: the support carries no point of 𝒲*.</summary>
     private const double NegativeCoefficient = 1e-12;
@@ -334,11 +334,14 @@ public sealed partial class OptimalSet
         return s.Count(v => v > RankTolerance * s[0]);
     }
 
-    /// <summary>A unit null vector of m (columns dependent), or null when the columns are independent.</summary>
+    /// <summary>
+    /// The unit null vector of m with the smallest singular value (the most nearly exact: an exact one when m has more
+    /// columns than rows), or null when the columns are independent.
+    /// </summary>
     private static Vector<double>? NullVector(Matrix<double> m)
     {
         var basis = NullBasis(m);
-        return basis.ColumnCount == 0 ? null : basis.Column(0);
+        return basis.ColumnCount == 0 ? null : basis.Column(basis.ColumnCount - 1);
     }
 
     private static Matrix<double> NullBasis(Matrix<double> m)

@@ -99,6 +99,16 @@ public static class Tolerances
     /// </summary>
     public const double SampledDirectionMargin = 1e-9;
 
+    /// <summary>
+    /// Relative rank threshold of the optimal set's matrix A (THEORY.md §6: rank(A), Carathéodory pruning, the m*
+    /// search): singular values at most this times σ_max count as zero. Why 1e-12 and not looser: a null vector of
+    /// relative size σ/σ_max moves A t by about σ·τ per pruning step; next to columns a thousand times longer than a
+    /// short row's entries (near-duplicate rows), columns independent at σ/σ_max = 7.6e-12 were pruned at 1e-10 and the
+    /// only block on the short row was dropped with its entry 4.4e-9 of z*. Singular values of these small matrices are
+    /// exact to about 1e-15·σ_max, so 1e-12 stays far above rounding.
+    /// </summary>
+    public const double RelativeRank = 1e-12;
+
     /// <summary>Splitting weights γ_j (THEORY.md §5) must sum to 1 within this; they are then renormalised exactly.</summary>
     public static readonly Tolerance SplitWeights = new(1e-12, 0);
 
