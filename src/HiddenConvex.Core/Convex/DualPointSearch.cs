@@ -36,15 +36,16 @@ internal static class DualPointSearch
 
     /// <summary>
     /// The prediction z′ whose certificate of W has the largest lower bound found, with that certificate; null when no
-    /// trial improved on W's own certificate <paramref name="own"/>. W's objective and its rounding bound are those of
-    /// <paramref name="own"/> (they do not depend on the dual point), so a trial is one pricing and nothing of W is recomputed.
+    /// trial improved on the certificate <paramref name="own"/> of W at <paramref name="start"/> (W's own prediction when
+    /// null). W's objective and its rounding bound are those of <paramref name="own"/> (they do not depend on the dual
+    /// point), so a trial is one pricing and nothing of W is recomputed.
     /// </summary>
     public static (Vector<double> Prediction, Certificate Certificate)? Search(ConvexProblem problem, ConvexPoint w, Certificate own,
-        double tolerance, DateTime deadline)
+        double tolerance, DateTime deadline, Vector<double>? start = null)
     {
         var data = problem.Data;
         var loss = problem.Loss;
-        var best = w.Predict(data.X);
+        var best = start ?? w.Predict(data.X);
         var bestCertificate = own;
         bool improved = false;
         double curvature = loss.CurvatureBound;
