@@ -465,6 +465,7 @@ public static class ConvexSolver
             if (_quickPoint is { } quick && quick.Improves(_best)) _best = quick;
             if (!IsCertified(_best.Certificate, Tolerance)) LeaveKinkRowsOut();
             if (!IsCertified(_best.Certificate, Tolerance)) PairBestBounds();
+            if (!IsCertified(_best.Certificate, Tolerance)) PolishDualPoint();
             if (!IsCertified(_best.Certificate, Tolerance)) SearchDualPoint();
             return IsCertified(_best.Certificate, Tolerance) ? CertifiedStatus() : status;
         }
@@ -505,6 +506,21 @@ public static class ConvexSolver
             if (!(paired.Certificate.ProvenGap < _best.Certificate.ProvenGap)) return;
             _best = paired;
             Report("paired", 0, 0, _best, $"{_clock.Elapsed.TotalSeconds:F2}s");
+        }
+
+        /// <summary>
+        /// The best point certified at a dual point solved for by Newton on the dual's conditions on its own blocks and faces
+        /// (<see cref="DualPolish"/>, THEORY.md §4.2), from its certificate's prediction; same scope and deadline as
+        /// <see cref="SearchDualPoint"/>, which then starts from the polished prediction.
+        /// </summary>
+        private void PolishDualPoint()
+        {
+            if (!_problem.Oracle.ListsEveryBlock) return;
+            var start = _best.DualPrediction ?? _best.Point.Predict(_problem.Data.X);
+            if (DualPolish.Polish(_problem, _best.Point, _best.Certificate, start, Tolerance, DualSearchDeadline()) is not { } found) return;
+            if (!(found.Certificate.ProvenGap < _best.Certificate.ProvenGap)) return;
+            _best = _best with { Certificate = found.Certificate, DualPrediction = found.Prediction };
+            Report("dual-newton", 0, 0, _best, $"{_clock.Elapsed.TotalSeconds:F2}s");
         }
 
         /// <summary>

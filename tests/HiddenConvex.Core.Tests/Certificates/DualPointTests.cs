@@ -57,6 +57,38 @@ public class DualPointTests
         Assert.False(check.Of(SolutionAspect.Lower).Ok);
     }
 
+    /// <summary>
+    /// Rows of norm 0.004, 0.03 and 23 000: the optimum fits y = (3, 2, 0) with blocks whose terms x_3·w_b of size 1e7
+    /// cancel on the long row, so W's own v_3 carries an error of about 1e-9 and prices the blocks 1e-3 away from β.
+    /// </summary>
+    private static ConvexProblem CancellingProblem()
+    {
+        var data = Dataset.Create([[-0.00390625, 0], [0, 0.03125], [-16384, -16384]], [3, 2, 0], "cancelling long row");
+        return new ConvexProblem(data, new SquaredLoss(), 0.00081143066968778334, CellEnumerator.Enumerate(data.X));
+    }
+
+    [Fact]
+    public void NewtonOnTheDualConditionsCertifiesAPointWhosePredictionCancelsOnALongRow()
+    {
+        var problem = CancellingProblem();
+        var w = ConvexSolver.Solve(problem, new SolverSettings()).W;
+        var own = problem.Certify(w);
+        Assert.False(own.WithinGap(Tolerances.DefaultSolverGap), $"W's own certificate already proves {own.RelativeGap:E2}");
+        var found = DualPolish.Polish(problem, w, own, w.Predict(problem.Data.X), Tolerances.DefaultSolverGap, DateTime.UtcNow.AddSeconds(30));
+        Assert.NotNull(found);
+        Assert.True(found.Value.Certificate.WithinGap(Tolerances.DefaultSolverGap),
+            $"relative gap {found.Value.Certificate.RelativeGap:E2} at the polished dual point, ε = {Tolerances.DefaultSolverGap}");
+        Assert.Equal(found.Value.Certificate.Lower, problem.Certify(w, found.Value.Prediction).Lower);
+    }
+
+    [Fact]
+    public void TheSolverCertifiesThePointWhosePredictionCancelsOnALongRow()
+    {
+        var r = ConvexSolver.Solve(CancellingProblem());
+        Assert.Equal(SolverStatus.Optimal, r.Status);
+        Assert.NotNull(r.DualPrediction);
+    }
+
     [Fact]
     public void AClaimedDualPointOfTheWrongLengthIsRefusedWithItsName()
     {

@@ -1,0 +1,138 @@
+using HiddenConvex.Core.Certificates;
+using HiddenConvex.Core.Numerics;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace HiddenConvex.Core.Convex;
+
+/// <summary>
+/// A dual point for the certificate of W found by Newton's method on the dual's optimality conditions restricted to W's
+/// blocks and their faces (THEORY.md §4.2): every prediction z′ gives a lower bound, and this one is solved for instead of
+/// read off W.
+/// <para>
+/// Why: where the optimum cancels large terms on a long row (two blocks whose contributions x_j·w_b of size 1e7 cancel to
+/// fit y_j = 0), W's own prediction z_j carries an error of about 1e-16·1e7 from the rounding of W's entries, so v_j =
+/// −∇ℓ(z)_j is off by as much and prices the blocks on that row 1e-3 away from β; a coordinate search over single entries
+/// of z′ (<see cref="DualPointSearch"/>) cannot follow the ridge where several blocks price at β together. In v-space the
+/// conditions ‖π_b(v)‖ = β pin v_j on the long row to its own precision, whatever the cancellation in z.
+/// </para>
+/// <para>
+/// Conditions, for the blocks b of W with mass, their faces F_b (the rows on whose kink w_b lies) and
+/// M_b = D_b X P_b Xᵀ D_b (P_b the orthogonal projector onto the complement of span{x_j : j ∈ F_b}, so that
+/// π_b(v) = P_b s_b Xᵀ D_b v on the face): with v = −∇ℓ(z) (so that ∇_v[−ℓ*(−v)] = z),
+/// z − Σ_b λ_b M_b v = 0 and ½(vᵀ M_b v − β²) = 0, unknowns (z, λ) from (z_W, ‖w_b‖/β) — the KKT system of
+/// max −ℓ*(−v) s.t. ‖π_b(v)‖ ≤ β on W's blocks, with w_b = λ_b π_b(v). Full Newton steps (dense, n + |blocks| unknowns, least squares: blocks on one face share M_b);
+/// each iterate's z is certified over every block of the program and the best lower bound is kept, so the result is never
+/// worse than the start. Stops at a certificate within ε, after <see cref="MaxSteps"/> steps, after
+/// <see cref="StallSteps"/> steps that did not raise the lower bound, or at the deadline.
+/// </para>
+/// </summary>
+internal static class DualPolish
+{
+    /// <summary>Most Newton steps.</summary>
+    internal const int MaxSteps = 30;
+
+    /// <summary>The polish stops after this many steps in a row that did not raise the lower bound.</summary>
+    internal const int StallSteps = 3;
+
+    /// <summary>Largest system (n + number of W's blocks) solved densely; larger programs are not polished.</summary>
+    internal const int MaxUnknowns = 600;
+
+    /// <summary>
+    /// The prediction z′ whose certificate of W has the largest lower bound found, with that certificate; null when no
+    /// iterate improved on <paramref name="own"/> (W's certificate at <paramref name="start"/>).
+    /// </summary>
+    public static (Vector<double> Prediction, Certificate Certificate)? Polish(ConvexProblem problem, ConvexPoint w, Certificate own,
+        Vector<double> start, double tolerance, DateTime deadline)
+    {
+        var data = problem.Data;
+        var blocks = w.NonZeroBlocks.ToList();
+        int n = data.N, k = blocks.Count;
+        if (k == 0 || n + k > MaxUnknowns) return null;
+        var operators = blocks.Select(b => FaceOperator(data.X, b)).ToList();
+        var z = start.Clone();
+        var lambda = Vector<double>.Build.Dense(k, b => blocks[b].W.L2Norm() / problem.Beta);
+        (Vector<double> Prediction, Certificate Certificate)? best = null;
+        double bestLower = own.Lower;
+        int stalled = 0;
+        for (int step = 0; step < MaxSteps && stalled < StallSteps && DateTime.UtcNow <= deadline; step++)
+        {
+            if (NewtonStep(problem, operators, z, lambda) is not var (dz, dl)) break;
+            z += dz;
+            lambda += dl;
+            if (!z.All(double.IsFinite)) break;
+            var certificate = CertificateChecker.ForPrediction(data, problem.Loss, problem.Beta, problem.Oracle, z,
+                own.Objective, own.ObjectiveRounding);
+            if (!(certificate.Lower > bestLower)) { stalled++; continue; }
+            (best, bestLower, stalled) = ((z.Clone(), certificate), certificate.Lower, 0);
+            if (certificate.WithinGap(tolerance)) break;
+        }
+        return best;
+    }
+
+    /// <summary>One Newton step (δz, δλ) on the conditions of the class comment, or null when it is not finite.</summary>
+    private static (Vector<double> Dz, Vector<double> Dl)? NewtonStep(ConvexProblem problem, IReadOnlyList<Matrix<double>> operators,
+        Vector<double> z, Vector<double> lambda)
+    {
+        int n = z.Count, k = operators.Count;
+        var y = problem.Data.Y;
+        var v = -problem.Loss.Gradient(z, y);
+        var h = problem.Loss.HessianDiagonal(z, y);
+        var jacobian = Matrix<double>.Build.Dense(n + k, n + k);
+        var residual = Vector<double>.Build.Dense(n + k);
+        var sum = Vector<double>.Build.Dense(n);
+        for (int i = 0; i < n; i++) jacobian[i, i] = 1;
+        for (int b = 0; b < k; b++)
+        {
+            var mv = operators[b] * v;
+            sum += lambda[b] * mv;
+            // d/dz of λ_b M_b v(z) = −λ_b M_b H, and of ½ vᵀ M_b v = −(M_b v)ᵀ H (H = ∇²ℓ diagonal, dv/dz = −H).
+            for (int i = 0; i < n; i++)
+            {
+                for (int j = 0; j < n; j++) jacobian[i, j] += lambda[b] * operators[b][i, j] * h[j];
+                jacobian[i, n + b] = -mv[i];
+                jacobian[n + b, i] = -mv[i] * h[i];
+            }
+            residual[n + b] = 0.5 * (v.DotProduct(mv) - problem.Beta * problem.Beta);
+        }
+        for (int i = 0; i < n; i++) residual[i] = z[i] - sum[i];
+        var delta = MinimumNormSolve(jacobian, -residual);
+        if (!delta.All(double.IsFinite)) return null;
+        return (delta.SubVector(0, n), delta.SubVector(n, k));
+    }
+
+    /// <summary>
+    /// The minimum-norm least-squares solution, singular values at most <see cref="Tolerances.RelativeRank"/>·σ_max taken as 0:
+    /// two blocks of W on the same face have the same M_b, and the system is then singular.
+    /// </summary>
+    private static Vector<double> MinimumNormSolve(Matrix<double> a, Vector<double> b)
+    {
+        var svd = a.Svd(true);
+        var s = svd.S;
+        var coefficients = svd.U.TransposeThisAndMultiply(b);
+        for (int i = 0; i < s.Count; i++)
+            coefficients[i] = s[i] > Tolerances.RelativeRank * s[0] ? coefficients[i] / s[i] : 0;
+        return svd.VT.TransposeThisAndMultiply(coefficients.SubVector(0, s.Count));
+    }
+
+    /// <summary>M_b = D_b X P_b Xᵀ D_b for a block of W, its face read off the rows on whose kink w_b lies (<see cref="Tolerances.Kink"/>).</summary>
+    private static Matrix<double> FaceOperator(Matrix<double> x, BlockValue block)
+    {
+        int n = x.RowCount, d = x.ColumnCount;
+        double norm = block.W.L2Norm();
+        var kinkRows = Enumerable.Range(0, n)
+            .Where(j => Math.Abs(x.Row(j).DotProduct(block.W)) <= Tolerances.Kink.At(x.Row(j).L2Norm() * norm) && x.Row(j).L2Norm() > 0)
+            .Select(j => x.Row(j)).ToList();
+        var projector = Matrix<double>.Build.DenseIdentity(d);
+        if (kinkRows.Count > 0)
+        {
+            var svd = Matrix<double>.Build.DenseOfColumnVectors(kinkRows).Svd(true);
+            int rank = svd.S.Count(s => s > Tolerances.RelativeRank * svd.S[0]);
+            var basis = svd.U.SubMatrix(0, d, 0, rank);
+            projector -= basis * basis.Transpose();
+        }
+        var masked = x.Clone();
+        for (int j = 0; j < n; j++)
+            if (!block.Pattern[j]) masked.ClearRow(j);
+        return masked * projector * masked.Transpose();
+    }
+}
