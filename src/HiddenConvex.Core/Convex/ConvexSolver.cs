@@ -73,7 +73,7 @@ public static class ConvexSolver
     /// <summary>Polish rounds of one polish (each from the last round's result, while that improves the gap).</summary>
     internal const int PolishRounds = 3;
 
-    /// <summary>Time the dual point search may take at least (<see cref="DualPointSearch"/>), in seconds.</summary>
+    /// <summary>Time the dual point search may take at least (<see cref="DualPoints"/>), in seconds.</summary>
     internal const double MinDualSearchSeconds = 0.5;
 
     /// <summary>Narrower active margins a thorough polish tries after the default one.</summary>
@@ -164,7 +164,7 @@ public static class ConvexSolver
 
     /// <summary>
     /// A point with its independent certificate (THEORY.md §4), at the point's own dual vector or, when
-    /// <paramref name="DualPrediction"/> is given, at v = −∇ℓ(z′) for that prediction z′ (<see cref="DualPointSearch"/>).
+    /// <paramref name="DualPrediction"/> is given, at v = −∇ℓ(z′) for that prediction z′ (<see cref="DualPoints"/>).
     /// </summary>
     private sealed record Candidate(ConvexPoint Point, Certificate Certificate, double ConeViolation, Vector<double>? DualPrediction = null)
     {
@@ -465,8 +465,7 @@ public static class ConvexSolver
             if (_quickPoint is { } quick && quick.Improves(_best)) _best = quick;
             if (!IsCertified(_best.Certificate, Tolerance)) LeaveKinkRowsOut();
             if (!IsCertified(_best.Certificate, Tolerance)) PairBestBounds();
-            if (!IsCertified(_best.Certificate, Tolerance)) PolishDualPoint();
-            if (!IsCertified(_best.Certificate, Tolerance)) SearchDualPoint();
+            if (!IsCertified(_best.Certificate, Tolerance)) ImproveDualPoint();
             return IsCertified(_best.Certificate, Tolerance) ? CertifiedStatus() : status;
         }
 
@@ -509,30 +508,16 @@ public static class ConvexSolver
         }
 
         /// <summary>
-        /// The best point certified at a dual point solved for by Newton on the dual's conditions on its own blocks and faces
-        /// (<see cref="DualPolish"/>, THEORY.md §4.2), from its certificate's prediction; same scope and deadline as
-        /// <see cref="SearchDualPoint"/>, which then starts from the polished prediction.
+        /// The best point certified at a better dual point (<see cref="DualPoints"/>, THEORY.md §4.2: Newton on the dual's
+        /// conditions, then the coordinate search) when its own misses ε, from its certificate's prediction, on programs
+        /// whose oracle lists every block (a trial is one pricing; by branch and bound that can take seconds) and within
+        /// <see cref="DualSearchDeadline"/>: the point is kept, only its lower bound improves, and the result carries the
+        /// prediction z′ whose dual vector proves it, so that the certificate is recomputed independently from (W, z′).
         /// </summary>
-        private void PolishDualPoint()
+        private void ImproveDualPoint()
         {
-            if (!_problem.Oracle.ListsEveryBlock) return;
             var start = _best.DualPrediction ?? _best.Point.Predict(_problem.Data.X);
-            if (DualPolish.Polish(_problem, _best.Point, _best.Certificate, start, Tolerance, DualSearchDeadline()) is not { } found) return;
-            if (!(found.Certificate.ProvenGap < _best.Certificate.ProvenGap)) return;
-            _best = _best with { Certificate = found.Certificate, DualPrediction = found.Prediction };
-            Report("dual-newton", 0, 0, _best, $"{_clock.Elapsed.TotalSeconds:F2}s");
-        }
-
-        /// <summary>
-        /// The best point certified at a better dual point (<see cref="DualPointSearch"/>, THEORY.md §4.2) when its own dual
-        /// vector misses ε, on programs whose oracle lists every block (a trial is one pricing; by branch and bound that
-        /// can take seconds) and within <see cref="DualSearchDeadline"/>: the point is kept, only its lower bound improves, and the result carries the prediction z′ whose
-        /// dual vector proves it, so that the certificate is recomputed independently from (W, z′).
-        /// </summary>
-        private void SearchDualPoint()
-        {
-            if (!_problem.Oracle.ListsEveryBlock) return;
-            if (DualPointSearch.Search(_problem, _best.Point, _best.Certificate, Tolerance, DualSearchDeadline(), _best.DualPrediction) is not { } found) return;
+            if (DualPoints.Improve(_problem, _best.Point, _best.Certificate, start, Tolerance, DualSearchDeadline()) is not { } found) return;
             if (!(found.Certificate.ProvenGap < _best.Certificate.ProvenGap)) return;
             _best = _best with { Certificate = found.Certificate, DualPrediction = found.Prediction };
             Report("dual", 0, 0, _best, $"{_clock.Elapsed.TotalSeconds:F2}s");

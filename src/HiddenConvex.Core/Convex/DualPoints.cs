@@ -1,0 +1,27 @@
+using HiddenConvex.Core.Certificates;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace HiddenConvex.Core.Convex;
+
+/// <summary>
+/// A point W certified at a better dual point (THEORY.md §4.2), for the solver's end and for the check of a network:
+/// Newton on the dual's conditions on W's blocks (<see cref="DualPolish"/>), then the coordinate search
+/// (<see cref="DualPointSearch"/>) from the best prediction so far, both within one deadline.
+/// </summary>
+internal static class DualPoints
+{
+    /// <summary>
+    /// The prediction z′ whose certificate of W has the largest lower bound found, with that certificate; null when nothing
+    /// improved on <paramref name="own"/>, the certificate of W at <paramref name="start"/>. Only for oracles that list
+    /// every block (each trial is one pricing of the whole program).
+    /// </summary>
+    public static (Vector<double> Prediction, Certificate Certificate)? Improve(ConvexProblem problem, ConvexPoint w, Certificate own,
+        Vector<double> start, double tolerance, DateTime deadline)
+    {
+        if (!problem.Oracle.ListsEveryBlock) return null;
+        var polished = DualPolish.Polish(problem, w, own, start, tolerance, deadline);
+        if (polished is { } p && p.Certificate.WithinGap(tolerance)) return p;
+        var (from, fromCertificate) = polished ?? (start, own);
+        return DualPointSearch.Search(problem, w, fromCertificate, tolerance, deadline, from) ?? polished;
+    }
+}
