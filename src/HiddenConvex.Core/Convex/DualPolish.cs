@@ -95,9 +95,20 @@ internal static class DualPolish
             residual[n + b] = 0.5 * (v.DotProduct(mv) - problem.Beta * problem.Beta);
         }
         for (int i = 0; i < n; i++) residual[i] = z[i] - sum[i];
+        // In units of the problem (z by its size, ½ vᵀMv − ½β² by β², λ as it is), so that the threshold of the least-squares
+        // solve, and with it the step, do not change with the units of y: under (y, β) → (ky, kβ) the unscaled columns of λ
+        // shrink by k and rows by k², and at k = 1e-3 a λ fell under the threshold and was never moved.
+        double zScale = z.AbsoluteMaximum() > 0 ? z.AbsoluteMaximum() : problem.Beta;
+        double conditionScale = problem.Beta * problem.Beta;
+        for (int i = 0; i < n + k; i++)
+        {
+            double row = i < n ? 1 / zScale : 1 / conditionScale;
+            residual[i] *= row;
+            for (int j = 0; j < n + k; j++) jacobian[i, j] *= row * (j < n ? zScale : 1);
+        }
         var delta = MinimumNormSolve(jacobian, -residual);
         if (!delta.All(double.IsFinite)) return null;
-        return (delta.SubVector(0, n), delta.SubVector(n, k));
+        return (delta.SubVector(0, n) * zScale, delta.SubVector(n, k));
     }
 
     /// <summary>
