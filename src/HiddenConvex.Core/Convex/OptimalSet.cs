@@ -303,7 +303,8 @@ public sealed partial class OptimalSet
     /// vertices of the polytope {t ≥ 0 : A t = z*}. A vertex is found by Lawson–Hanson on randomly rescaled
     /// columns, t = D s with s = argmin_{s ≥ 0} ‖A D s − z*‖: the scaling changes which column enters first and
     /// so which vertex is reached. A vertex that does not reproduce z* entrywise within
-    /// <see cref="Tolerances.Prediction"/> is left out; 𝒲* is convex, so the result is in it.
+    /// <see cref="Tolerances.Prediction"/>, or whose objective exceeds the stored point's (<see cref="RandomVertex"/>), is
+    /// left out; 𝒲* is convex, so the result is in it.
     /// </summary>
     public Vector<double> Sample(Random rng, int vertices = 4)
     {
@@ -318,14 +319,27 @@ public sealed partial class OptimalSet
         return t;
     }
 
-    /// <summary>The Lawson–Hanson vertex for column scales e^{U(−2, 2)}, or null when it misses z*.</summary>
+    /// <summary>
+    /// The Lawson–Hanson vertex for column scales e^{U(−2, 2)}, or null when it misses z* or its objective exceeds the stored
+    /// point's by more than <see cref="Tolerances.Objective"/> — the test <see cref="Inconsistency"/> applies to the stored
+    /// point. Why the objective too: an active block priced at β(1 − δ) costs δβ per unit of t_b more than its share of
+    /// v*·z*, so a vertex that loads it heavily (t_b in the thousands next to near-duplicate rows) lies above P*
+    /// (measured 6e-9 relative). The objective is convex, so a mix of accepted points stays within the tolerance.
+    /// </summary>
     private Vector<double>? RandomVertex(Random rng)
     {
         var scale = Vector<double>.Build.Dense(Active.Count, _ => Math.Exp(4 * (rng.NextDouble() - 0.5)));
         var t = NonNegativeSolve(A * Matrix<double>.Build.DiagonalOfDiagonalVector(scale), Z).PointwiseMultiply(scale);
         double deviation = (A * t - Z).AbsoluteMaximum();
-        return deviation <= Tolerances.Prediction.At(Z.AbsoluteMaximum()) ? t : null;
+        if (deviation > Tolerances.Prediction.At(Z.AbsoluteMaximum())) return null;
+        double pointObjective = PointObjective;
+        return Problem.Objective(ToPoint(t)) - pointObjective <= Tolerances.Objective.At(pointObjective) ? t : null;
     }
+
+    private double? _pointObjective;
+
+    /// <summary>L^c_β of the stored point (computed once).</summary>
+    private double PointObjective => _pointObjective ??= Problem.Objective(ToPoint(Point));
 
     private static int NumericalRank(Matrix<double> m)
     {
