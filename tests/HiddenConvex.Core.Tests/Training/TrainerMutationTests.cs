@@ -366,7 +366,12 @@ public class TrainerMutationTests
     /// halves from 1 under Armijo's condition with a strict decrease (60 trials), a pair is kept only when
     /// s·y &gt; 1e-12‖s‖‖y‖, and the oldest pair is dropped beyond the memory. Returns θ after each iteration.
     /// </summary>
-    private static List<double[]> ReferenceLbfgs(Dataset data, double beta, Network start, int memory, int steps)
+    /// <remarks>
+    /// When no step along the direction is accepted, the pairs are dropped and the step is taken along −m, m the
+    /// minimum-norm Clarke element, from max(<paramref name="fallbackStart"/>, 1e-3) with slope −‖m‖² (80 trials), if a
+    /// fallback start is given; otherwise the instance is expected to need none.
+    /// </remarks>
+    private static List<double[]> ReferenceLbfgs(Dataset data, double beta, Network start, int memory, int steps, double? fallbackStart = null)
     {
         int m = start.Width;
         var theta = Theta(start);
@@ -401,8 +406,21 @@ public class TrainerMutationTests
                 }
                 d = r.Select(e => -e).ToArray();
             }
-            double step = FirstArmijoStep(data, beta, theta, d, 1, 60)
-                ?? throw new InvalidOperationException($"iteration {it}: no Armijo step along the L-BFGS direction (the instance must keep it)");
+            double? accepted = FirstArmijoStep(data, beta, theta, d, 1, 60);
+            if (accepted is null)
+            {
+                if (fallbackStart is not { } s0)
+                    throw new InvalidOperationException($"iteration {it}: no Armijo step along the L-BFGS direction (the instance must keep it)");
+                pairs.Clear();
+                var report = Stationarity.Measure(FromTheta(theta, m, data.D), data, Squared, beta, new Tolerance(0, 0));
+                var minusM = Theta(Network.Create(report.MinNormGradU, report.MinNormGradAlpha)).Select(e => -e).ToArray();
+                double kink = FirstArmijoStep(data, beta, theta, minusM, Math.Max(s0, 1e-3), 80, -report.Measure * report.Measure)
+                    ?? throw new InvalidOperationException($"iteration {it}: no step along −m either");
+                theta = Along(theta, minusM, kink);
+                path.Add(theta);
+                continue;
+            }
+            double step = accepted.Value;
             var next = Along(theta, d, step);
             var sk = next.Select((e, k) => e - theta[k]).ToArray();
             var yk = Gradient(data, Squared, beta, next, m).Select((e, k) => e - g[k]).ToArray();
@@ -459,6 +477,10 @@ public class TrainerMutationTests
         var more = Run(data, beta, start, settings, 5);
         Assert.Equal(TrainingStatus.MaxIterations, more.Status);
         Assert.True(more.History[^1] < one.History[^1], "L-BFGS goes on after the kink step");
+        // The whole run against the reference that falls back the same way (dropping its pairs).
+        var expected = ReferenceLbfgs(data, beta, start, 10, 12, 0.25);
+        for (int k = 1; k < expected.Count; k++)
+            AssertClose(expected[k], Theta(Run(data, beta, start, settings, k).Network), 1e-9, $"θ_{k} of L-BFGS with its fallback");
     }
 
     [Theory]
