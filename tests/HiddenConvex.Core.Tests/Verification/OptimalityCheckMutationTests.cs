@@ -115,6 +115,12 @@ public class OptimalityCheckMutationTests
         Assert.Null(report.Escape);
         Assert.Null(report.PathToNearlyMinimal);
         Assert.Equal(net.Width, report.Width);
+        // Optimal on its own slots: its active blocks price at β (ρ_S(v) = β) and the slot-restricted bound −ℓ*(−t v),
+        // t ≤ β/ρ_S, meets the objective within the local tolerance, from below up to rounding.
+        Assert.True(Tolerances.Pricing.Agree(r.Beta, report.LocalRho), $"ρ_S = {report.LocalRho:R}, β = {r.Beta:R} (tolerance {Tolerances.Pricing})");
+        Assert.True(report.LocalRelativeGap <= settings.LocalGapTolerance, $"local relative gap {report.LocalRelativeGap:G3}");
+        Assert.True(report.LocalLower <= report.Objective + report.ObjectiveRounding,
+            $"slot-restricted bound {report.LocalLower:R} above the objective {report.Objective:R} (rounding {report.ObjectiveRounding:G3})");
     }
 
     [Fact]
@@ -135,6 +141,8 @@ public class OptimalityCheckMutationTests
         Assert.Null(report.Improved);
         Assert.Null(report.ImprovedBy);
         Assert.Contains($"P* lies in the proven bracket [{report.Lower:G10}, {report.Objective:G10}]", report.Explanation);
+        // The §8 path is a witness only when it moves (more than its starting point).
+        Assert.Equal(report.PathToNearlyMinimal!.Points.Count > 1 ? 1 : 0, report.Witnesses.Count(w => w.Kind == Decision.PathToNearlyMinimal));
     }
 
     [Fact]
@@ -151,6 +159,18 @@ public class OptimalityCheckMutationTests
         AssertDerivedFields(report);
         Assert.True(report.LocalRelativeGap > settings.LocalGapTolerance);
         Assert.Null(report.Convex);
+        // Far from the optimum (relative gap above 1e-3) the slot-restricted solve is not worth its cost: θ's own certificate.
+        Assert.True(report.OwnCertificate.RelativeGap > settings.TightenBelowRelativeGap);
+        Assert.Same(report.OwnCertificate, report.Certificate);
+        // The end of the §8 path as a witness: its decrease L̂(θ) − L̂(θ') and rounding bound B(θ) + B(θ').
+        var path = report.PathToNearlyMinimal!;
+        var pw = report.Witnesses.Single(w => w.Kind == Decision.PathToNearlyMinimal);
+        double after = NetworkObjective.Value(path.End, r.Data, Squared, r.Beta);
+        Assert.Same(path.End, pw.Network);
+        Assert.Equal(after, pw.Objective);
+        Assert.Equal(report.Objective - after, pw.Decrease);
+        Assert.Equal(report.ObjectiveRounding + NetworkObjective.Rounding(path.End, r.Data, Squared, r.Beta), pw.Rounding);
+        Assert.Equal("end of the THEORY.md §8 path to a nearly minimal network", pw.Description);
         // The improvement is the refuting witness with the lowest objective.
         var best = report.Witnesses.Where(w => w.Refutes).MinBy(w => w.Objective)!;
         Assert.Same(best.Network, report.Improved);
@@ -173,6 +193,13 @@ public class OptimalityCheckMutationTests
         Assert.Equal(e.ObjectiveAfter, witness.Objective);
         Assert.Equal("escape neuron added (THEORY.md §9)", witness.Description);
         Assert.Equal(report.Width + 1, witness.Network.Width);
+        // θ's neurons first, the escape neuron appended; its rounding bound is B(θ) + B(θ + neuron).
+        var neurons = witness.Network.Neurons().ToList();
+        Assert.Equal(e.U.ToArray(), neurons[^1].U.ToArray());
+        Assert.Equal(e.Alpha, neurons[^1].Alpha);
+        Assert.Equal(WeakRefutationTests.Theta.Neurons().First().U.ToArray(), neurons[0].U.ToArray());
+        Assert.Equal(NetworkObjective.Rounding(WeakRefutationTests.Theta, WeakRefutationTests.Data, WeakRefutationTests.Loss, WeakRefutationTests.Beta)
+            + NetworkObjective.Rounding(witness.Network, WeakRefutationTests.Data, WeakRefutationTests.Loss, WeakRefutationTests.Beta), e.Rounding, 15);
         Assert.True(Tolerances.Objective.Agree(e.ObjectiveAfter, NetworkObjective.Value(witness.Network, WeakRefutationTests.Data,
             WeakRefutationTests.Loss, WeakRefutationTests.Beta)));
     }
@@ -187,6 +214,56 @@ public class OptimalityCheckMutationTests
         Assert.Equal("minimal equivalent network (already optimal)", report.ImprovedBy);
         Assert.Equal(ExpectedExplanation(report, settings), report.Explanation);
         AssertDerivedFields(report);
+    }
+
+    [Fact]
+    public void The_convex_optimum_is_a_witness_with_its_own_decrease_and_rounding_bound()
+    {
+        var r = ReferenceInstance.Load("ref04_n7_d3_int_f0.1");
+        var p = CellEnumerator.Enumerate(r.Data.X);
+        var report = OptimalityCheck.Check(Trainer.Initialise(6, r.Data.D, 4), r.Data, Squared, r.Beta, p, new CheckSettings { SolveConvex = true });
+        Assert.NotNull(report.Convex);
+        var cw = report.Witnesses.Single(w => w.Kind == Decision.ConvexOptimum);
+        double after = NetworkObjective.Value(cw.Network, r.Data, Squared, r.Beta);
+        Assert.Equal(after, cw.Objective);
+        Assert.Equal(report.Objective - after, cw.Decrease);
+        Assert.Equal(report.ObjectiveRounding + NetworkObjective.Rounding(cw.Network, r.Data, Squared, r.Beta), cw.Rounding);
+        Assert.StartsWith($"end of the THEORY.md §8 path to the global minimum (convex solution, status {report.Convex!.StatusName}", cw.Description);
+        Assert.EndsWith(")", cw.Description);
+        // The lowest refuting witness is written.
+        Assert.Same(report.Witnesses.Where(w => w.Refutes).MinBy(w => w.Objective)!.Network, report.Improved);
+    }
+
+    [Fact]
+    public void The_column_rounds_before_a_weak_refutation_are_logged_in_order_and_stop_at_the_first_certificate()
+    {
+        var log = new StringWriter();
+        var report = WeakRefutationTests.ViaBranchAndBound(new CheckSettings { Log = log });
+        Assert.Equal(Verdict.Optimal, report.Verdict);
+        var rounds = log.ToString().Split('\n').Where(l => l.Contains("column generation before refuting")).ToList();
+        Assert.NotEmpty(rounds);
+        Assert.True(rounds.Count <= new CheckSettings().ProofColumns);
+        for (int k = 0; k < rounds.Count; k++)
+            Assert.StartsWith($"  column generation before refuting, round {k + 1} (THEORY.md §4a) (", rounds[k]);
+        Assert.EndsWith($"from θ itself", rounds[^1].TrimEnd('\r'));
+    }
+
+    [Fact]
+    public void A_network_near_the_optimum_is_tightened_by_the_slot_restricted_solve_and_the_log_says_so()
+    {
+        var r = ReferenceInstance.Load("ref05_n8_d3_gauss_f0.1");
+        var p = CellEnumerator.Enumerate(r.Data.X);
+        var optimum = Maps.Psi(ConvexSolver.Solve(new ConvexProblem(r.Data, Squared, r.Beta, p)).W);
+        var rng = new Random(3);
+        var noisy = Network.Create(optimum.U.Map(v => v * (1 + 1e-5 * (2 * rng.NextDouble() - 1))), optimum.Alpha);
+        var log = new StringWriter();
+        var report = OptimalityCheck.Check(noisy, r.Data, Squared, r.Beta, p, new CheckSettings { Log = log });
+        Assert.True(report.Lower > report.OwnCertificate.Lower, "the slot-restricted dual point gives the better bound here");
+        Assert.Contains($"  slot-restricted solve (", log.ToString());
+        Assert.Contains($"lower bound {report.Lower:G12} vs {report.OwnCertificate.Lower:G12} from θ itself", log.ToString());
+        // Without the tightening, θ's own certificate.
+        var plain = OptimalityCheck.Check(noisy, r.Data, Squared, r.Beta, p, new CheckSettings { TightenWithSlotSolve = false, ProofColumns = 0 });
+        Assert.Same(plain.OwnCertificate, plain.Certificate);
     }
 
     [Fact]
