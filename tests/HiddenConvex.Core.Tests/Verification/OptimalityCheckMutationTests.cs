@@ -193,6 +193,16 @@ public class OptimalityCheckMutationTests
         Assert.Equal(e.ObjectiveAfter, witness.Objective);
         Assert.Equal("escape neuron added (THEORY.md §9)", witness.Description);
         Assert.Equal(report.Width + 1, witness.Network.Width);
+        // t² minimises φ(s) = ℓ(z + s h) + β s, h = γσ(Xu*) (logistic loss: φ is not quadratic, so the bracket by doubling and
+        // the bisection both matter): φ'(t²) = h·∇ℓ(z + t² h) + β = 0 up to the bisection's width.
+        var d = WeakRefutationTests.Data;
+        var h = Network.FromNeurons([(e.Direction, (double)e.Block.Sign)], d.D).Predict(d.X);
+        var z = WeakRefutationTests.Theta.Predict(d.X);
+        double s = e.Scale * e.Scale;
+        double Slope(double x) => h.DotProduct(WeakRefutationTests.Loss.Gradient(z + x * h, d.Y)) + WeakRefutationTests.Beta;
+        Assert.True(Slope(s * (1 - 1e-9)) < 0 && Slope(s * (1 + 1e-9)) > 0,
+            $"φ' changes sign away from t² = {s:R}: φ'(t²(1 ∓ 1e-9)) = {Slope(s * (1 - 1e-9)):G3}, {Slope(s * (1 + 1e-9)):G3}");
+        Assert.Equal(s * (e.FirstOrderRate), e.PredictedDecrease, 12);
         // θ's neurons first, the escape neuron appended; its rounding bound is B(θ) + B(θ + neuron).
         var neurons = witness.Network.Neurons().ToList();
         Assert.Equal(e.U.ToArray(), neurons[^1].U.ToArray());
