@@ -330,6 +330,28 @@ public class TrainerMutationTests
             Trainer.Initialise(2, 3, 1, double.PositiveInfinity)).Message);
     }
 
+    [Theory]
+    [InlineData(OptimizerKind.GradientDescent)]
+    [InlineData(OptimizerKind.Lbfgs)]
+    public void At_a_kink_whose_minimum_norm_Clarke_element_is_exactly_zero_the_run_stalls_and_is_reported_stationary(OptimizerKind kind)
+    {
+        // u = (1, 0), α = 1, β = ½, rows x₀ = (1, 0), x₂ = (1, 1) active and x₁ = (0, −1) a kink (x₁·u = 0), with ∇ℓ =
+        // (−1, 1, ½) (every figure a dyadic rational): ∂L/∂α = −1 + ½ + ½ = 0 and ∂L/∂u = (0, ½) + c₁(0, −1) = 0 at c₁ = ½,
+        // while the gradient (c₁ = 0) is (0, ½). Along −∇L row 1 turns active and L rises (slope −¼ + ½ = ¼), so no step
+        // is accepted; the fallback's slope −‖m‖² is 0, so it gives up at once; the run stalls after one iteration with θ
+        // unchanged, and the final measure (0) makes it stationary.
+        var x = Matrix<double>.Build.DenseOfArray(new double[,] { { 1, 0 }, { 0, -1 }, { 1, 1 } });
+        var data = Dataset.Create(x, Vector<double>.Build.DenseOfArray([2.0, -1.0, 0.5]));
+        var start = Network.Create(Matrix<double>.Build.DenseOfArray(new double[,] { { 1, 0 } }), Vector<double>.Build.DenseOfArray([1.0]));
+        Assert.Equal([0, 0.5, 0], Gradient(data, Squared, 0.5, Theta(start), 1));
+        Assert.Equal(0, Stationarity.Measure(start, data, Squared, 0.5).Measure);
+        var res = Trainer.Train(data, Squared, 0.5, start, new TrainingSettings { Optimizer = kind, MaxIterations = 20, CheckEvery = 0 });
+        Assert.Equal(TrainingStatus.Stationary, res.Status);
+        Assert.Equal(1, res.Iterations);
+        Assert.Equal(Theta(start), Theta(res.Network));
+        Assert.Equal(0, res.Stationarity.Measure);
+    }
+
     // ---------------------------------------------------------------- the progress log
 
     [Fact]
