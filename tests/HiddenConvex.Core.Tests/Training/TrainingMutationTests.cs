@@ -15,7 +15,7 @@ namespace HiddenConvex.Core.Tests.Training;
 /// </summary>
 public class TrainingMutationTests
 {
-    private static Dataset RandomData(int seed, int n, int d, bool labels = false)
+    internal static Dataset RandomData(int seed, int n, int d, bool labels = false)
     {
         var rng = new Random(seed);
         var x = Matrix<double>.Build.Dense(n, d, (_, _) => LossNumerics.Gaussian(rng, 1)[0]);
@@ -23,29 +23,29 @@ public class TrainingMutationTests
         return Dataset.Create(x, y);
     }
 
-    private static Network RandomNetwork(Random rng, int m, int d) =>
+    internal static Network RandomNetwork(Random rng, int m, int d) =>
         Network.Create(Matrix<double>.Build.Dense(m, d, (_, _) => LossNumerics.Gaussian(rng, 1)[0]), LossNumerics.Gaussian(rng, m));
 
     /// <summary>The parameters θ = (U row-major, α) as one vector.</summary>
-    private static double[] Theta(Network n) =>
+    internal static double[] Theta(Network n) =>
         Enumerable.Range(0, n.Width).SelectMany(i => n.U.Row(i).ToArray()).Concat(n.Alpha.ToArray()).ToArray();
 
-    private static Network FromTheta(double[] theta, int m, int d) =>
+    internal static Network FromTheta(double[] theta, int m, int d) =>
         Network.Create(Matrix<double>.Build.Dense(m, d, (i, k) => theta[i * d + k]), Vector<double>.Build.Dense(m, i => theta[m * d + i]));
 
-    private static double[] Gradient(Dataset data, Loss loss, double beta, double[] theta, int m)
+    internal static double[] Gradient(Dataset data, Loss loss, double beta, double[] theta, int m)
     {
         var (_, gu, ga) = ObjectiveGradient.Evaluate(FromTheta(theta, m, data.D), data, loss, beta);
         return Theta(Network.Create(gu, ga));
     }
 
     /// <summary>L_β(θ) as the trainer evaluates it (<see cref="ObjectiveGradient"/>), so that comparisons agree to the bit.</summary>
-    private static double Objective(Dataset data, Loss loss, double beta, double[] theta, int m) =>
+    internal static double Objective(Dataset data, Loss loss, double beta, double[] theta, int m) =>
         ObjectiveGradient.Evaluate(FromTheta(theta, m, data.D), data, loss, beta).Value;
 
-    private static double Norm(double[] a) => Math.Sqrt(a.Sum(e => e * e));
+    internal static double Norm(double[] a) => Math.Sqrt(a.Sum(e => e * e));
 
-    private static void AssertClose(double[] expected, double[] actual, double relative, string what)
+    internal static void AssertClose(double[] expected, double[] actual, double relative, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
         double scale = Norm(expected);
@@ -166,7 +166,7 @@ public class TrainingMutationTests
 
     // ---------------------------------------------------------------- Trainer: statuses
 
-    private static TrainingSettings Exact(OptimizerKind kind, int iterations) => new()
+    internal static TrainingSettings Exact(OptimizerKind kind, int iterations) => new()
     {
         Optimizer = kind, MaxIterations = iterations, Seed = 1,
         // Never stationary before the budget: threshold 0 and no periodic Clarke measure.
@@ -216,7 +216,7 @@ public class TrainingMutationTests
     /// ∂L/∂α = x_0·u ∇ℓ_0 + βα = 0 and ∂L/∂u = α∇ℓ_0 x_0 + c α∇ℓ_1 x_1 + βu vanishes for c = β/(√2∇ℓ_1) ∈ [0, 1], while the
     /// gradient's c = 0 leaves βu_2 = ½.
     /// </summary>
-    private static (Dataset Data, Network Net) ClarkeStationaryAtAKink()
+    internal static (Dataset Data, Network Net) ClarkeStationaryAtAKink()
     {
         double a = Math.Sqrt(2);
         var x = Matrix<double>.Build.DenseOfArray(new double[,] { { 1, 0 }, { 1, -1 } });

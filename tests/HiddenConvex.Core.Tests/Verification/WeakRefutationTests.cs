@@ -20,7 +20,7 @@ public class WeakRefutationTests
 {
     // 5×2 Gaussian data, logistic loss c = 0.4, β = 0.0481·β_max; θ = ψ of a restricted optimum, written with every bit.
     // Neuron 0 lies on the kink of the fifth row (x_5·u = −1.4e-17): the cells 10010 and 10011 both hold it.
-    private static readonly Dataset Data = Dataset.Create(
+    internal static readonly Dataset Data = Dataset.Create(
         [
             [-0.7990106892377099, -1.6234960722725973],
             [0.0835616129625429, 1.3955364964797126],
@@ -30,22 +30,22 @@ public class WeakRefutationTests
         ],
         [-1, -1, -1, 1, -1], "b3 kink-neuron regression");
 
-    private static readonly LogisticLoss Loss = new(0.4);
-    private const double Beta = 0.02059592485883802;
+    internal static readonly LogisticLoss Loss = new(0.4);
+    internal const double Beta = 0.02059592485883802;
 
-    private static readonly Network Theta = Network.FromNeurons(
+    internal static readonly Network Theta = Network.FromNeurons(
         [
             (Vector<double>.Build.DenseOfArray([0.3215735165587139, -0.785998826852511]), 0.8492371178684202),
             (Vector<double>.Build.DenseOfArray([-3.2425823611227296, 1.1485728486128197]), -3.43999417982572),
         ], 2);
 
     /// <summary>The check as `hcv check --patterns bnb` runs it: the oracle seeded with θ's neurons and told β, slots in θ's own cells.</summary>
-    private static OptimalityReport ViaBranchAndBound(CheckSettings settings) =>
+    internal static OptimalityReport ViaBranchAndBound(CheckSettings settings) =>
         OptimalityCheck.Check(Theta, Data, Loss, Beta,
             new BranchAndBoundOracle(Data.X, Theta.Neurons().Select(nu => nu.U), new BranchAndBoundOracleSettings { Beta = Beta }),
             NetworkCells.Of(Theta, Data.X), settings);
 
-    private static OptimalityReport ViaEnumeration(CheckSettings settings) =>
+    internal static OptimalityReport ViaEnumeration(CheckSettings settings) =>
         OptimalityCheck.Check(Theta, Data, Loss, Beta, CellEnumerator.Enumerate(Data.X), settings);
 
     [Fact]
