@@ -42,7 +42,12 @@ public class BarrierMutationTests
     private static InnerRequest Request(double target, int steps = 400, WarmStart? warm = null) =>
         new(target, steps, DateTime.UtcNow.AddMinutes(2), CancellationToken.None, warm);
 
-    /// <summary>Asserts the outcome is in the cones, its epigraph variables bound ‖w_b‖, and it is certified within <paramref name="gap"/>.</summary>
+    /// <summary>
+    /// Asserts the outcome is in the cones, its epigraph variables bound ‖w_b‖, and it is certified within <paramref name="gap"/>:
+    /// the request's target, since the stopping rule is ν/t ≤ target·|objective| and ν/t is the duality gap of a centred point
+    /// (an accurate solve centres its last stage to λ²/2 ≤ 1e-10; measured certified gaps at target 1e-10: 1.6e-11 … 4.2e-11,
+    /// against 2.7e-10 when the last stage is centred only loosely).
+    /// </summary>
     private static void AssertSolved(Instance instance, InnerOutcome outcome, double gap, string what)
     {
         Assert.Equal(InnerStatus.ReachedTarget, outcome.Status);
@@ -72,7 +77,7 @@ public class BarrierMutationTests
         var form = Enum.Parse<NewtonForm>(formName);
         var instance = Make(seed, n, d, blocks, loss, form);
         var outcome = BarrierSolver.Instance.Solve(instance.Program, Request(1e-10));
-        AssertSolved(instance, outcome, 1e-8, $"seed {seed}, {loss}, {form}");
+        AssertSolved(instance, outcome, 1e-10, $"seed {seed}, {loss}, {form}");
     }
 
     [Theory]
@@ -83,7 +88,7 @@ public class BarrierMutationTests
         var instance = Make(seed, n, d, blocks, loss, NewtonForm.Cheaper);
         var loose = BarrierSolver.Instance.Solve(instance.Program, Request(1e-2));
         var tight = BarrierSolver.Instance.Solve(instance.Program, Request(1e-10));
-        AssertSolved(instance, loose, 1e-1, "loose");
+        AssertSolved(instance, loose, 1e-2, "loose");
         Assert.True(loose.NewtonSteps < tight.NewtonSteps, $"loose solve took {loose.NewtonSteps} Newton steps, tight {tight.NewtonSteps}");
     }
 
@@ -94,11 +99,11 @@ public class BarrierMutationTests
     {
         var instance = Make(seed, n, d, blocks, loss, NewtonForm.Cheaper);
         var cold = BarrierSolver.Instance.Solve(instance.Program, Request(1e-10));
-        AssertSolved(instance, cold, 1e-8, "cold");
+        AssertSolved(instance, cold, 1e-10, "cold");
         var points = instance.Program.Blocks.Select((b, i) => (b.Block, W: cold.W.Skip(i * instance.Program.D).Take(instance.Program.D).ToArray(), S: cold.S[i]))
             .ToDictionary(p => p.Block, p => (p.W, p.S));
         var warm = BarrierSolver.Instance.Solve(instance.Program, Request(1e-10, warm: new WarmStart(points, 1e-6)));
-        AssertSolved(instance, warm, 1e-8, "warm");
+        AssertSolved(instance, warm, 1e-10, "warm");
         Assert.True(warm.NewtonSteps < cold.NewtonSteps, $"warm start took {warm.NewtonSteps} Newton steps, cold {cold.NewtonSteps}");
     }
 
