@@ -129,4 +129,28 @@ public class FacePolisherMutationTests
         double objective = problem.Objective(point);
         Assert.True(objective < startObjective, $"{name}: polished objective {objective:R} not below the start's {startObjective:R}");
     }
+
+    [Fact]
+    public void Newton_steps_that_would_leave_the_cone_are_cut_back_inside_it()
+    {
+        // One block of the cone {w : w_1 ≥ 0, w_2 ≥ 0} (rows e_1, e_2, both active) started inside it at (0.5, 0.5). Its face
+        // on its own rows is all of R² (no row is nearly met), and with y = (1, −1) the minimiser of F over R² has w_2 < 0:
+        // Newton heads out of the cone, and the line search must keep every trial inside (THEORY.md §6: points are kept
+        // feasible for every row of every cone).
+        var x = Matrix<double>.Build.DenseOfArray(new double[,] { { 1, 0 }, { 0, 1 } });
+        var y = Vector<double>.Build.DenseOfArray(new[] { 1.0, -1.0 });
+        var block = new Block(ActivationPattern.OfDirection(x, Vector<double>.Build.DenseOfArray(new[] { 1.0, 1.0 })), +1);
+        var start = new Dictionary<Block, Vector<double>> { [block] = Vector<double>.Build.DenseOfArray(new[] { 0.5, 0.5 }) };
+        var loss = new SquaredLoss();
+        double beta = 0.1;
+        var polished = FacePolisher.PolishOnOwnFaces(x, y, loss, beta, start);
+        Assert.NotNull(polished);
+        var point = Point(polished, 2);
+        var startPoint = Point(start.Select(kv => (kv.Key, kv.Value)), 2);
+        double violation = point.MaxConeViolation(x);
+        Assert.True(violation <= Tolerances.Cone.At(1), $"polished point ({point.Blocks[0].W[0]:R}, {point.Blocks[0].W[1]:R}) leaves its cone by {violation:E3} (tolerance {Tolerances.Cone})");
+        double objective = loss.Value(point.Predict(x), y) + beta * point.GroupNorm();
+        double startObjective = loss.Value(startPoint.Predict(x), y) + beta * startPoint.GroupNorm();
+        Assert.True(objective < startObjective, $"polished objective {objective:R} not below the start's {startObjective:R}");
+    }
 }
