@@ -516,6 +516,7 @@ public static class ConvexSolver
         /// </summary>
         private void ImproveDualPoint()
         {
+            if (!_problem.Oracle.ListsEveryBlock) return;
             var start = _best.DualPrediction ?? _best.Point.Predict(_problem.Data.X);
             if (DualPoints.Improve(_problem, _best.Point, _best.Certificate, start, Tolerance, DualSearchDeadline()) is not { } found) return;
             if (!(found.Certificate.ProvenGap < _best.Certificate.ProvenGap)) return;

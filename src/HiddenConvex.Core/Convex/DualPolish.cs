@@ -106,44 +106,29 @@ internal static class DualPolish
             residual[i] *= row;
             for (int j = 0; j < n + k; j++) jacobian[i, j] *= row * (j < n ? zScale : 1);
         }
-        var delta = MinimumNormSolve(jacobian, -residual);
+        // Least squares: two blocks of W on the same face have the same M_b, and the system is then singular.
+        var delta = MinimumNormLeastSquares.Solve(jacobian, -residual, Tolerances.RelativeRank);
         if (!delta.All(double.IsFinite)) return null;
         return (delta.SubVector(0, n) * zScale, delta.SubVector(n, k));
     }
 
     /// <summary>
-    /// The minimum-norm least-squares solution, singular values at most <see cref="Tolerances.RelativeRank"/>·σ_max taken as 0:
-    /// two blocks of W on the same face have the same M_b, and the system is then singular.
+    /// M_b = D_b X P_b Xᵀ D_b = G Gᵀ with G = D_b X B_b, B_b an orthonormal basis of the block's face
+    /// (<see cref="FacePolisher.FaceBasis"/>), the face read off the rows on whose kink w_b lies (<see cref="Tolerances.Kink"/>).
     /// </summary>
-    private static Vector<double> MinimumNormSolve(Matrix<double> a, Vector<double> b)
-    {
-        var svd = a.Svd(true);
-        var s = svd.S;
-        var coefficients = svd.U.TransposeThisAndMultiply(b);
-        for (int i = 0; i < s.Count; i++)
-            coefficients[i] = s[i] > Tolerances.RelativeRank * s[0] ? coefficients[i] / s[i] : 0;
-        return svd.VT.TransposeThisAndMultiply(coefficients.SubVector(0, s.Count));
-    }
-
-    /// <summary>M_b = D_b X P_b Xᵀ D_b for a block of W, its face read off the rows on whose kink w_b lies (<see cref="Tolerances.Kink"/>).</summary>
     private static Matrix<double> FaceOperator(Matrix<double> x, BlockValue block)
     {
-        int n = x.RowCount, d = x.ColumnCount;
+        int n = x.RowCount;
         double norm = block.W.L2Norm();
-        var kinkRows = Enumerable.Range(0, n)
-            .Where(j => Math.Abs(x.Row(j).DotProduct(block.W)) <= Tolerances.Kink.At(x.Row(j).L2Norm() * norm) && x.Row(j).L2Norm() > 0)
-            .Select(j => x.Row(j)).ToList();
-        var projector = Matrix<double>.Build.DenseIdentity(d);
-        if (kinkRows.Count > 0)
+        var kinkRows = Enumerable.Range(0, n).Where(j =>
         {
-            var svd = Matrix<double>.Build.DenseOfColumnVectors(kinkRows).Svd(true);
-            int rank = svd.S.Count(s => s > Tolerances.RelativeRank * svd.S[0]);
-            var basis = svd.U.SubMatrix(0, d, 0, rank);
-            projector -= basis * basis.Transpose();
-        }
-        var masked = x.Clone();
+            double rowNorm = x.Row(j).L2Norm();
+            return rowNorm > 0 && Math.Abs(x.Row(j).DotProduct(block.W)) <= Tolerances.Kink.At(rowNorm * norm);
+        }).ToArray();
+        var signs = Enumerable.Range(0, n).Select(block.Pattern.Sign).ToArray();
+        var g = x * FacePolisher.FaceBasis(x, signs, kinkRows, x.ColumnCount);
         for (int j = 0; j < n; j++)
-            if (!block.Pattern[j]) masked.ClearRow(j);
-        return masked * projector * masked.Transpose();
+            if (!block.Pattern[j]) g.ClearRow(j);
+        return g.TransposeAndMultiply(g);
     }
 }

@@ -363,7 +363,7 @@ internal static class FacePolisher
     }
 
     /// <summary>Orthonormal basis of {u : a_j·u = 0 for the face rows} (the face's linear span).</summary>
-    private static Matrix<double> FaceBasis(Matrix<double> x, double[] signs, int[] faceRows, int d)
+    internal static Matrix<double> FaceBasis(Matrix<double> x, double[] signs, int[] faceRows, int d)
     {
         if (faceRows.Length == 0) return Matrix<double>.Build.DenseIdentity(d);
         var a = Matrix<double>.Build.Dense(faceRows.Length, d, (i, k) => signs[faceRows[i]] * x[faceRows[i], k]);

@@ -223,24 +223,11 @@ internal static class BoxLeastSquares
         int r = s.Count;
         if (r == 1) return [1.0];
         var diff = Matrix<double>.Build.Dense(s[0].Count, r - 1, (k, i) => s[i + 1][k] - s[0][k]);
-        var xi = PseudoInverseSolve(diff, -s[0]);
+        var xi = MinimumNormLeastSquares.Solve(diff, -s[0], 1e-12);
         var mu = new double[r];
         mu[0] = 1 - xi.Sum();
         for (int i = 1; i < r; i++) mu[i] = xi[i - 1];
         return mu;
-    }
-
-    /// <summary>Minimum-norm least-squares solution by the SVD, ignoring singular values below 1e-12·σ_max.</summary>
-    private static Vector<double> PseudoInverseSolve(Matrix<double> m, Vector<double> rhs)
-    {
-        var svd = m.Svd(true);
-        var s = svd.S;
-        double cutoff = 1e-12 * (s.Count > 0 ? s.Maximum() : 0);
-        var utb = svd.U.TransposeThisAndMultiply(rhs);
-        var w = Vector<double>.Build.Dense(m.ColumnCount);
-        for (int i = 0; i < s.Count; i++)
-            if (s[i] > cutoff) w[i] = utb[i] / s[i];
-        return svd.VT.TransposeThisAndMultiply(w);
     }
 
     private static Vector<double> Combine(List<Vector<double>> vs, List<double> weights, int dim)

@@ -383,9 +383,8 @@ public static class OptimalityCheck
     }
 
     /// <summary>
-    /// θ certified at a better dual point (THEORY.md §4.2): Newton on the dual's conditions on the blocks of φ(θ)
-    /// (<see cref="DualPolish"/>) from θ's own prediction, then, when the oracle lists every block, the coordinate search
-    /// (<see cref="DualPoints"/>; over branch and bound a pricing can take seconds, and the search makes thousands); the
+    /// θ certified at a better dual point (THEORY.md §4.2, <see cref="DualPoints"/>): Newton on the dual's conditions on the
+    /// blocks of φ(θ) from θ's own prediction, then, when the oracle lists every block, the coordinate search; the
     /// better of that and <paramref name="current"/>. The objective stays L_β(θ) with its rounding bound. Within max(0.5 s,
     /// the time the check has taken so far). Why: next to a long row that θ leaves on its kink with y_j = 0, θ's own v_j is
     /// 0 and prices the blocks activating row j far above β (ρ/β = 7.1 on an optimal network of two rows), while the
@@ -398,10 +397,7 @@ public static class OptimalityCheck
     {
         var problem = new ConvexProblem(data, loss, beta, oracle);
         var deadline = DateTime.UtcNow.AddSeconds(Math.Max(ConvexSolver.MinDualSearchSeconds, elapsed.TotalSeconds));
-        var w = Maps.Phi(network, data, patterns);
-        var found = oracle.ListsEveryBlock
-            ? DualPoints.Improve(problem, w, own, z, settings.GapTolerance, deadline)
-            : DualPolish.Polish(problem, w, own, z, settings.GapTolerance, deadline);
+        var found = DualPoints.Improve(problem, Maps.Phi(network, data, patterns), own, z, settings.GapTolerance, deadline);
         if (found is not { } f || !(f.Certificate.Lower > current.Lower)) return current;
         settings.Log?.WriteLine($"  better dual point: lower bound {f.Certificate.Lower:G12} vs {current.Lower:G12}");
         return f.Certificate;
