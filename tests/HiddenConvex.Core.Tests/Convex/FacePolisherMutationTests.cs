@@ -17,12 +17,6 @@ public class FacePolisherMutationTests
     /// <summary>Relative certified gap a polished point reaches (the quick attempt keeps a point only at this accuracy).</summary>
     private const double PolishedGap = 1e-12;
 
-    private static ConvexProblem Exact(string name)
-    {
-        var instance = ReferenceInstance.Load(name);
-        return new ConvexProblem(instance.Data, instance.Loss, instance.Beta, CellEnumerator.Enumerate(instance.Data.X));
-    }
-
     private static ConvexPoint Point(IEnumerable<(Block Block, Vector<double> W)> blocks, int d) =>
         new(blocks.Select(b => new BlockValue(b.Block, b.W)), d);
 
@@ -57,7 +51,7 @@ public class FacePolisherMutationTests
     [MemberData(nameof(Instances))]
     public void A_start_off_the_optimum_is_polished_to_a_point_certified_at_rounding_level(string name)
     {
-        var problem = Exact(name);
+        var problem = ReferenceInstance.Load(name).ExactProblem();
         var (optimum, start) = OptimumAndStart(problem, 1.05);
         double startObjective = problem.Objective(Point(start.Select(kv => (kv.Key, kv.Value)), problem.Data.D));
         var polished = FacePolisher.Polish(problem.Oracle, problem.Data.X, problem.Data.Y, problem.Loss, problem.Beta,
@@ -69,7 +63,7 @@ public class FacePolisherMutationTests
     [MemberData(nameof(Instances))]
     public void Without_a_start_the_active_blocks_read_off_the_dual_grow_to_the_optimum(string name)
     {
-        var problem = Exact(name);
+        var problem = ReferenceInstance.Load(name).ExactProblem();
         var (optimum, _) = OptimumAndStart(problem, 1);
         var polished = FacePolisher.Polish(problem.Oracle, problem.Data.X, problem.Data.Y, problem.Loss, problem.Beta,
             Dual(problem, optimum), new Dictionary<Block, Vector<double>>());
@@ -81,7 +75,7 @@ public class FacePolisherMutationTests
     [MemberData(nameof(Instances))]
     public void On_the_start_points_own_faces_the_polish_reaches_the_optimum(string name)
     {
-        var problem = Exact(name);
+        var problem = ReferenceInstance.Load(name).ExactProblem();
         var (_, start) = OptimumAndStart(problem, 1.05);
         double startObjective = problem.Objective(Point(start.Select(kv => (kv.Key, kv.Value)), problem.Data.D));
         var polished = FacePolisher.PolishOnOwnFaces(problem.Data.X, problem.Data.Y, problem.Loss, problem.Beta, start);
@@ -91,7 +85,7 @@ public class FacePolisherMutationTests
     [Fact]
     public void A_dual_vector_priced_below_half_of_beta_has_nothing_to_polish()
     {
-        var problem = Exact("ref02_n5_d3_gauss_f0.1");
+        var problem = ReferenceInstance.Load("ref02_n5_d3_gauss_f0.1").ExactProblem();
         var (optimum, _) = OptimumAndStart(problem, 1);
         var v = Dual(problem, optimum);
         double rho = problem.Oracle.Price(v).Rho;
@@ -117,7 +111,7 @@ public class FacePolisherMutationTests
         // kept and returns the better point: here it ends below the start. Not on ref01: there both retries end above the
         // start too (0.6728456601713124 against the start's 0.6678799539466119; the caller keeps the better of the polish
         // and its own point), so ref01 is left out.
-        var problem = Exact(name);
+        var problem = ReferenceInstance.Load(name).ExactProblem();
         var (_, start) = OptimumAndStart(problem, 1.05);
         var startPoint = Point(start.Select(kv => (kv.Key, kv.Value)), problem.Data.D);
         double startObjective = problem.Objective(startPoint);

@@ -139,7 +139,7 @@ public class OptimalSetMutationTests
     public void Directions_read_off_W_are_unit_and_W_lies_in_its_own_optimal_set()
     {
         var r = ReferenceInstance.Load("ref02_n5_d3_gauss_f0.1");
-        var problem = new ConvexProblem(r.Data, r.Loss, r.Beta, CellEnumerator.Enumerate(r.Data.X));
+        var problem = r.ExactProblem();
         var w = TestProblems.Scaled(ConvexSolver.Solve(problem).W, 1 + 1e-6);
         var set = OptimalSet.FromSolution(problem, w, 1e-2);
         foreach (var a in set.Active)

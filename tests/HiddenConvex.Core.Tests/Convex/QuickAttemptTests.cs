@@ -1,4 +1,3 @@
-using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Numerics;
@@ -10,12 +9,6 @@ namespace HiddenConvex.Core.Tests.Convex;
 /// <summary>The quick attempt of <see cref="ConvexSolver"/> on small programs (<see cref="ConvexSolver.IsSmallProgram"/>).</summary>
 public class QuickAttemptTests
 {
-    private static ConvexProblem Reference(string name)
-    {
-        var instance = ReferenceInstance.Load(name);
-        return new ConvexProblem(instance.Data, instance.Loss, instance.Beta, CellEnumerator.Enumerate(instance.Data.X));
-    }
-
     [Theory]
     [InlineData("ref00_n3_d2_gauss_f0.5")]
     [InlineData("ref01_n5_d2_int_f0.1")]
@@ -23,7 +16,7 @@ public class QuickAttemptTests
     [InlineData("ref06_n6_d1_gauss_f0.1")]
     public void TheQuickAttemptCertifiesWithFewerNewtonStepsAndTheSameOptimum(string name)
     {
-        var problem = Reference(name);
+        var problem = ReferenceInstance.Load(name).ExactProblem();
         Assert.True(ConvexSolver.IsSmallProgram(problem.Oracle, problem.Data.D));
         var quick = ConvexSolver.Solve(problem);
         var usual = ConvexSolver.Solve(problem, new SolverSettings { QuickAttempt = false });
@@ -41,7 +34,7 @@ public class QuickAttemptTests
     public void AProgramIsSmallWhenAllItsBlocksFitOnePolish()
     {
         // 2p·d: 12 blocks in R^2 fit; the arrangement of 30 generic rows in R^3 has 2p = 1 744 blocks, 5 232 variables.
-        var small = Reference("ref00_n3_d2_gauss_f0.1");
+        var small = ReferenceInstance.Load("ref00_n3_d2_gauss_f0.1").ExactProblem();
         Assert.True(ConvexSolver.IsSmallProgram(small.Oracle, small.Data.D));
         var (data, patterns) = TestProblems.GaussianProblem(7, 30, 3, labels: false);
         var large = new ConvexProblem(data, new SquaredLoss(), 0.1, patterns);
@@ -51,7 +44,7 @@ public class QuickAttemptTests
     [Fact]
     public void AQuickPointIsKeptOnlyWhenCertifiedToRoundingLevel()
     {
-        var problem = Reference("ref00_n3_d2_gauss_f0.1");
+        var problem = ReferenceInstance.Load("ref00_n3_d2_gauss_f0.1").ExactProblem();
         var solved = ConvexSolver.Solve(problem);
         Assert.True(ConvexSolver.AcceptsQuickAttempt(solved.Certificate, Tolerances.DefaultSolverGap, needsAccuracy: false));
         Assert.False(ConvexSolver.AcceptsQuickAttempt(solved.Certificate, Tolerances.DefaultSolverGap, needsAccuracy: true));

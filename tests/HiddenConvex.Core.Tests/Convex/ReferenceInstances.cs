@@ -40,4 +40,7 @@ internal sealed record ReferenceInstance(string Name, Dataset Data, Loss Loss, d
 
     /// <summary>The instance's program over its (sampled, asserted complete) pattern set.</summary>
     public ConvexProblem Problem() => new(Data, Loss, Beta, Patterns());
+
+    /// <summary>The instance's program over the exact enumeration of S(X) (<see cref="CellEnumerator"/>).</summary>
+    public ConvexProblem ExactProblem() => new(Data, Loss, Beta, CellEnumerator.Enumerate(Data.X));
 }

@@ -1,4 +1,3 @@
-using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Certificates;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Numerics;
@@ -12,12 +11,6 @@ namespace HiddenConvex.Core.Tests.Convex;
 /// </summary>
 public class SolverMutationTests
 {
-    private static ConvexProblem Exact(string name)
-    {
-        var instance = ReferenceInstance.Load(name);
-        return new ConvexProblem(instance.Data, instance.Loss, instance.Beta, CellEnumerator.Enumerate(instance.Data.X));
-    }
-
     /// <summary>The optimum scaled by 1 + δ (still in its cones) with its own certificate, and the optimum's objective.</summary>
     private static (ConvexPoint W, Certificate Own, double Optimum) ScaledOptimum(ConvexProblem problem, double delta)
     {
@@ -32,7 +25,7 @@ public class SolverMutationTests
     [InlineData("ref04_n7_d3_int_f0.5")]
     public void The_dual_point_search_raises_a_valid_lower_bound_and_returns_the_certificate_of_its_prediction(string name)
     {
-        var problem = Exact(name);
+        var problem = ReferenceInstance.Load(name).ExactProblem();
         var (w, own, optimum) = ScaledOptimum(problem, 1e-3);
         var found = DualPointSearch.Search(problem, w, own, 1e-300, DateTime.UtcNow.AddMinutes(5));
         Assert.NotNull(found);
@@ -55,7 +48,7 @@ public class SolverMutationTests
     [Fact]
     public void The_search_stops_at_the_first_certificate_within_the_tolerance()
     {
-        var problem = Exact("ref02_n5_d3_gauss_f0.1");
+        var problem = ReferenceInstance.Load("ref02_n5_d3_gauss_f0.1").ExactProblem();
         var (w, own, _) = ScaledOptimum(problem, 1e-3);
         // Any raise of the lower bound is within a relative gap of 1: the first improving trial is returned, a single
         // step on one row.
@@ -73,7 +66,7 @@ public class SolverMutationTests
     [Fact]
     public void A_search_past_its_deadline_returns_nothing()
     {
-        var problem = Exact("ref02_n5_d3_gauss_f0.1");
+        var problem = ReferenceInstance.Load("ref02_n5_d3_gauss_f0.1").ExactProblem();
         var (w, own, _) = ScaledOptimum(problem, 1e-3);
         Assert.Null(DualPointSearch.Search(problem, w, own, 1e-300, DateTime.UtcNow.AddSeconds(-1)));
     }
