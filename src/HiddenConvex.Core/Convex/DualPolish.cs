@@ -125,8 +125,7 @@ internal static class DualPolish
             double rowNorm = x.Row(j).L2Norm();
             return rowNorm > 0 && Math.Abs(x.Row(j).DotProduct(block.W)) <= Tolerances.Kink.At(rowNorm * norm);
         }).ToArray();
-        var signs = Enumerable.Range(0, n).Select(block.Pattern.Sign).ToArray();
-        var g = x * FacePolisher.FaceBasis(x, signs, kinkRows, x.ColumnCount);
+        var g = x * FacePolisher.FaceBasis(x, Pricing.BlockGeometry.Signs(block.Pattern), kinkRows, x.ColumnCount);
         for (int j = 0; j < n; j++)
             if (!block.Pattern[j]) g.ClearRow(j);
         return g.TransposeAndMultiply(g);

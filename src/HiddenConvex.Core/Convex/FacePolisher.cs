@@ -92,7 +92,6 @@ internal static class FacePolisher
     {
         public required Block Block;
         public int Sign => Block.Sign;
-        public required int[] ActiveRows;
         public required double[] Signs;
         public required Matrix<double> Basis; // d×r
         public required double[] Y;
@@ -358,7 +357,6 @@ internal static class FacePolisher
         return new FaceBlock
         {
             Block = block, Signs = signs, Basis = basis, Y = y0,
-            ActiveRows = Enumerable.Range(0, x.RowCount).Where(j => signs[j] > 0).ToArray(),
         };
     }
 
