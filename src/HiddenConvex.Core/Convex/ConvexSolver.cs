@@ -27,7 +27,8 @@ namespace HiddenConvex.Core.Convex;
 /// Stopping rule (the certificate decides, never the inner solver): with lower = −ℓ*(−t v) the THEORY.md §4 certificate of
 /// the best point computed over every block of the program (<see cref="ConvexProblem.Certify(ConvexPoint)"/>) with its rounding bounds
 /// (THEORY.md §4.1), the solve stops when
-/// <see cref="IsCertified"/> holds and the point is accurate or no tighter inner target is left
+/// <see cref="IsCertified"/> holds and the point is accurate — its polish did not fail and, on a working set that can be
+/// polished, its relative gap is ≤ <see cref="AccurateRelativeGap"/> — or no tighter inner target is left
 /// (<see cref="StopsCertified"/>), with <see cref="SolverStatus.Optimal"/> when the oracle bounds the full program and
 /// <see cref="SolverStatus.OptimalRestricted"/> otherwise. Otherwise it ends on the iteration or time limit, on
 /// cancellation, or with <see cref="SolverStatus.NumericalError"/> when nothing can be added or tightened and the thorough
@@ -70,6 +71,23 @@ public static class ConvexSolver
     /// </summary>
     internal const int PolishVariableLimit = 600;
 
+    /// <summary>
+    /// Relative certified gap of an accurate point (<see cref="IsAccurate"/>). A point certified at ε is known only to about
+    /// √ε in the directions the objective hardly sees (a block's component along a face costs β‖δ‖²/(2‖w_b‖)): measured, a
+    /// point certified at 1.1e-11 had a block 1e-4 off the face of its optimum, and its network ψ(W) a Clarke measure 2.6×
+    /// the stationarity threshold, where the optimum is stationary to 1e-12.
+    /// </summary>
+    internal const double AccurateRelativeGap = 1e-12;
+
+    /// <summary>
+    /// The point is accurate: relative gap ≤ <see cref="AccurateRelativeGap"/>, or it cannot be polished — the oracle does not
+    /// list every block (branch and bound: each further iteration is one more search, and no optimal set is read) or the
+    /// working set is too large (K·d &gt; <see cref="PolishVariableLimit"/>); there only the barrier's own tightening is left,
+    /// and ε decides.
+    /// </summary>
+    internal static bool IsAccurate(Certificate c, int variables, bool listsEveryBlock) =>
+        c.RelativeGap <= AccurateRelativeGap || !listsEveryBlock || !IsPolishable(variables);
+
     /// <summary>Polish rounds of one polish (each from the last round's result, while that improves the gap).</summary>
     internal const int PolishRounds = 3;
 
@@ -89,7 +107,8 @@ public static class ConvexSolver
     /// <summary>
     /// Stop with a certified point: <see cref="IsCertified"/>(best) ∧ (¬needsAccuracy ∨ target ≤ <see cref="MinBarrierRelativeGap"/>),
     /// where needsAccuracy says that the face polish of the last certified point failed (its v* is then only as accurate as
-    /// the barrier left it, and the optimal set of THEORY.md §6 is read off v*).
+    /// the barrier left it, and the optimal set of THEORY.md §6 is read off v*) or that the point is not accurate
+    /// (<see cref="IsAccurate"/>; THEORY.md §6, accuracy of what is read off a certified point).
     /// </summary>
     internal static bool StopsCertified(Certificate best, double tolerance, bool needsAccuracy, double tightTarget) =>
         IsCertified(best, tolerance) && (!needsAccuracy || tightTarget <= MinBarrierRelativeGap);
@@ -234,7 +253,8 @@ public static class ConvexSolver
         private SolverStatus? StopBeforeIteration()
         {
             bool certified = IsCertified(_best.Certificate, Tolerance);
-            if (StopsCertified(_best.Certificate, Tolerance, _needsAccuracy, _tightTarget)) return CertifiedStatus();
+            bool accurate = IsAccurate(_best.Certificate, _working.Count * D, _problem.Oracle.ListsEveryBlock);
+            if (StopsCertified(_best.Certificate, Tolerance, _needsAccuracy || !accurate, _tightTarget)) return CertifiedStatus();
             SolverStatus? limit = _ct.IsCancellationRequested ? SolverStatus.Cancelled
                 : DateTime.UtcNow > _deadline ? SolverStatus.TimeLimit
                 : _iteration >= _settings.MaxIterations ? SolverStatus.MaxIterations

@@ -9,7 +9,9 @@ public sealed record SolverSettings
     /// Target relative certified gap ε (default 1e-9, <see cref="Numerics.Tolerances.DefaultSolverGap"/>): the
     /// solver stops with <see cref="SolverStatus.Optimal"/> when the proven gap Ḡ = (objective − lower) + B + B_low satisfies
     /// Ḡ ≤ ε (objective − B), lower being the THEORY.md §4 certificate over every block of the program and B, B_low the rounding
-    /// bounds of THEORY.md §4.1 (relative to the objective: no unit-dependent floor).
+    /// bounds of THEORY.md §4.1 (relative to the objective: no unit-dependent floor). While the working set can be
+    /// polished, a certified point is first made accurate to relative 1e-12 when a tighter inner target is left
+    /// (<see cref="ConvexSolver.AccurateRelativeGap"/>, THEORY.md §6): the optimal set and ψ are read off it.
     /// </summary>
     public double Tolerance { get; init; } = Numerics.Tolerances.DefaultSolverGap;
 

@@ -124,4 +124,22 @@ public class ConvexSolverBehaviourTests
         Assert.Throws<InvalidInputException>(() => new SolverSettings { Tolerance = 0 }.Validated());
         Assert.Throws<InvalidInputException>(() => new SolverSettings { MaxIterations = 0 }.Validated());
     }
+
+    /// <summary>
+    /// A certified point is accurate (THEORY.md §6) at relative gap ≤ 1e-12, or when it cannot be polished: the oracle does
+    /// not list every block, or K·d exceeds the polish limit. Objective 1 with the lower bound 1 − gap.
+    /// </summary>
+    [Theory]
+    [InlineData(1e-11, 600, true, false)]
+    [InlineData(0.9e-12, 600, true, true)]
+    [InlineData(1e-13, 600, true, true)]
+    [InlineData(1e-11, 601, true, true)]
+    [InlineData(1e-11, 600, false, true)]
+    public void ACertifiedPointIsAccurateAtOneInATrillionOrWhenItCannotBePolished(double gap, int variables, bool listsEveryBlock, bool accurate)
+    {
+        var c = new HiddenConvex.Core.Certificates.Certificate(Vector<double>.Build.Dense(1, 1), 1, 1, Lower: 1 - gap, Objective: 1, LowerProven: true);
+        Assert.True(ConvexSolver.IsAccurate(c, variables, listsEveryBlock) == accurate,
+            $"relative gap {c.RelativeGap:E3} (accurate at ≤ {ConvexSolver.AccurateRelativeGap:E0}), {variables} variables " +
+            $"(polish limit {ConvexSolver.PolishVariableLimit}), lists every block {listsEveryBlock}: expected accurate = {accurate}");
+    }
 }
