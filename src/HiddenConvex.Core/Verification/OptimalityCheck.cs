@@ -384,7 +384,7 @@ public static class OptimalityCheck
 
     /// <summary>
     /// θ certified at a better dual point (THEORY.md §4.2, <see cref="DualPoints"/>): Newton on the dual's conditions on the
-    /// blocks of φ(θ) from θ's own prediction, then, when the oracle lists every block, the coordinate search; the
+    /// blocks of φ(θ) from θ's own prediction, then the coordinate search (over either oracle); the
     /// better of that and <paramref name="current"/>. The objective stays L_β(θ) with its rounding bound. Within max(0.5 s,
     /// the time the check has taken so far). Why: next to a long row that θ leaves on its kink with y_j = 0, θ's own v_j is
     /// 0 and prices the blocks activating row j far above β (ρ/β = 7.1 on an optimal network of two rows), while the
