@@ -46,6 +46,9 @@ public sealed class SolveCommand : HcvCommand
     private readonly Option<bool> _force = Opts.Flag("--force", "allow --out to overwrite an existing file");
     private readonly Option<bool> _json = Opts.Flag("--json", "one line of JSON on stdout; its \"network\" {\"U\", \"alpha\"} is a NET file for 'hcv check'");
     private readonly Option<bool> _quiet = Opts.Flag("--quiet", "no progress lines on stderr");
+    private readonly Option<string?> _init = Opts.Text("--init", "NET",
+        "start column generation from the blocks of this network's neurons (a NET file as 'hcv check' reads, e.g. a " +
+        "PyTorch-trained network): changes where the solve starts, never what it certifies");
 
     /// <inheritdoc />
     public override string Name => "solve";
@@ -55,7 +58,7 @@ public sealed class SolveCommand : HcvCommand
 
     /// <inheritdoc />
     public override IEnumerable<Symbol> Symbols =>
-        [_data, .. _problem.Symbols, _tolerance, _patterns, _seed, _maxIterations, _timeLimit, _out, _force, _json, _quiet];
+        [_data, .. _problem.Symbols, _tolerance, _patterns, _seed, _maxIterations, _timeLimit, _init, _out, _force, _json, _quiet];
 
     /// <inheritdoc />
     protected override IReadOnlyList<(int Code, string Meaning)> OwnExitCodes =>
@@ -81,6 +84,11 @@ public sealed class SolveCommand : HcvCommand
         certified by the proven bound ρ̄ over all of S(X). At the time limit the best point is returned with status
         time-limit and its proven bracket [lower, objective]. The optimal set, pruning and m* need every block priced near
         β and are not computed then.
+
+        --init NET: the working set starts with the block (cell of u_i, sign of α_i) of each neuron of NET (THEORY.md §5;
+        over branch and bound, together with the sampled warm start's blocks, and NET's neurons also seed the searches).
+        A trained network's neurons lie in or next to the cells of the optimum, which column generation from W = 0 finds a
+        few per iteration. The certificate still prices every block.
         """;
 
     /// <inheritdoc />
@@ -101,8 +109,9 @@ public sealed class SolveCommand : HcvCommand
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var log = quiet ? null : Console.Error;
         if (!quiet) Console.Error.WriteLine($"solve: patterns {choice.Spec} for n = {data.N}, d = {data.D} ...");
+        var init = InitialNetwork(parse.GetValue(_init), data, parse.GetValue(_problem.HiddenBias));
         var bnb = PatternChoice.OracleSettings(beta, settings.Tolerance, settings.TimeLimitSeconds, log, "solve: ", PricingShareOfBudget);
-        var setup = choice.Build(data, parse.GetValue(_seed), null, bnb, log, "solve: ");
+        var setup = choice.Build(data, parse.GetValue(_seed), init, bnb, log, "solve: ");
         if (!quiet) Console.Error.WriteLine($"solve: {setup.Description} in {Fmt.Seconds(clock.Elapsed.TotalSeconds)} s");
 
         if (setup.Oracle is BranchAndBoundOracle)
@@ -114,6 +123,12 @@ public sealed class SolveCommand : HcvCommand
                 Console.Error.WriteLine($"solve: warm start over {warm.Patterns} sampled cells: {warm.Blocks.Count} blocks, objective " +
                                         $"{Fmt.Value(warm.Solve.Objective)} ({warm.Solve.StatusName}) in {Fmt.Seconds(warm.Seconds)} s");
             settings = settings with { InitialBlocks = warm.Blocks, TimeLimitSeconds = Math.Max(1, settings.TimeLimitSeconds - warm.Seconds) };
+        }
+        if (init is not null)
+        {
+            var own = NetworkWarmStart.Blocks(init, data.X);
+            settings = settings with { InitialBlocks = [.. own, .. settings.InitialBlocks] };
+            if (!quiet) Console.Error.WriteLine($"solve: starting from the {own.Count} blocks of the neurons of {parse.GetValue(_init)}");
         }
         var problem = new ConvexProblem(data, loss, beta, setup.Oracle);
         var solution = CertifiedPipeline.Run(problem, new PipelineSettings
@@ -165,6 +180,17 @@ public sealed class SolveCommand : HcvCommand
 
     /// <summary>One block of W: pattern (row 0 first), sign γ and w.</summary>
     public sealed record BlockJson(string Pattern, int Sign, double[] W);
+
+    /// <summary>The network of --init (null without it); its U must have the data's d columns (d + 1 with --hidden-bias).</summary>
+    private static Network? InitialNetwork(string? path, Dataset data, bool hiddenBias)
+    {
+        if (path is null) return null;
+        var network = NetworkIO.Load(path);
+        InvalidInputException.Require(network.InputDim == data.D,
+            $"--init {path}: U has {network.InputDim} columns but the data has d = {data.D}" +
+            (hiddenBias ? " (with the ones column of --hidden-bias)" : network.InputDim == data.D + 1 ? " (did you forget --hidden-bias?)" : ""));
+        return network;
+    }
 
     private static void WriteNetwork(string path, bool force, CertifiedSolution s, SolveJson report)
     {

@@ -18,21 +18,30 @@ public static class NetworkCells
     /// <summary>The cells of the network's active neurons, one per distinct pattern, ordered by pattern string.</summary>
     public static PatternSet Of(Network network, Matrix<double> x)
     {
+        var found = new Dictionary<ActivationPattern, Vector<double>>();
+        foreach (var (cell, _) in NeuronCells(network, x)) found.TryAdd(cell.Pattern, cell.Witness);
+        var cells = found.Select(kv => new Cell(kv.Key, kv.Value)).OrderBy(c => c.Pattern.ToString(), StringComparer.Ordinal).ToList();
+        return new PatternSet(cells, isExact: false, RowSpace.Of(x).Rank, "cells of the network's neurons", x.RowCount);
+    }
+
+    /// <summary>
+    /// Each active neuron's cell (its pattern and an interior witness near u_i; THEORY.md §5: the neuron lies in the closed
+    /// cone of that cell) with the sign of α_i, in neuron order.
+    /// </summary>
+    public static IEnumerable<(Cell Cell, int Sign)> NeuronCells(Network network, Matrix<double> x)
+    {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(x);
         InvalidInputException.Require(network.InputDim == x.ColumnCount,
             $"network has input dimension {network.InputDim} but the data has d = {x.ColumnCount} columns");
         var rowNorms = Enumerable.Range(0, x.RowCount).Select(j => x.Row(j).L2Norm()).ToArray();
-        var found = new Dictionary<ActivationPattern, Vector<double>>();
         for (int i = 0; i < network.Width; i++)
         {
             var (u, alpha) = network.Neuron(i);
             if (alpha == 0 || u.L2Norm() == 0) continue;
             var witness = InteriorNear(x, rowNorms, u.Normalize(2));
-            found.TryAdd(ActivationPattern.OfDirection(x, witness), witness);
+            yield return (new Cell(ActivationPattern.OfDirection(x, witness), witness), Math.Sign(alpha));
         }
-        var cells = found.Select(kv => new Cell(kv.Key, kv.Value)).OrderBy(c => c.Pattern.ToString(), StringComparer.Ordinal).ToList();
-        return new PatternSet(cells, isExact: false, RowSpace.Of(x).Rank, "cells of the network's neurons", x.RowCount);
     }
 
     /// <summary>

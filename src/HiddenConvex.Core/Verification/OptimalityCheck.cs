@@ -111,6 +111,12 @@ public sealed record CheckSettings
     /// refuted as fast as before.
     /// </summary>
     public int ProofColumns { get; init; } = 3;
+    /// <summary>
+    /// Certify θ at a better dual point (THEORY.md §4.2, §9: Newton on the dual's conditions on φ(θ)'s blocks, then the
+    /// coordinate search) when its certificate misses ε_gap and no strong refutation stands (default true; false skips it,
+    /// and only the column rounds of <see cref="ProofColumns"/> may then prove the gap).
+    /// </summary>
+    public bool ImproveDualPoint { get; init; } = true;
     /// <summary>Settings of the convex solves.</summary>
     public SolverSettings Solver { get; init; } = new();
     /// <summary>Progress lines (stderr in the CLI); null for silence.</summary>
@@ -261,7 +267,7 @@ public static class OptimalityCheck
         var escape = certified || own.Rho <= beta * (1 + settings.Pricing.Relative) ? null
             : EscapeFor(network, data, loss, beta, oracle, own, objective);
         // A better dual point can change the verdict only where no strong refutation stands (THEORY.md §9).
-        if (!certified && (escape is null || MayBeWithinGap(escape, objective, rounding, settings)))
+        if (settings.ImproveDualPoint && !certified && (escape is null || MayBeWithinGap(escape, objective, rounding, settings)))
         {
             certificate = AtBetterDualPoint(certificate, own, network, z, data, loss, beta, oracle, patterns, settings, clock.Elapsed);
             certified = certificate.CertifiedAt(settings.GapTolerance);

@@ -248,7 +248,8 @@ public class OptimalityCheckMutationTests
     public void The_column_rounds_before_a_weak_refutation_are_logged_in_order_and_stop_at_the_first_certificate()
     {
         var log = new StringWriter();
-        var report = WeakRefutationTests.ViaBranchAndBound(new CheckSettings { Log = log });
+        // Without the better dual point, which now certifies this θ first over branch and bound too (THEORY.md §9).
+        var report = WeakRefutationTests.ViaBranchAndBound(new CheckSettings { Log = log, ImproveDualPoint = false });
         Assert.Equal(Verdict.Optimal, report.Verdict);
         var rounds = log.ToString().Split('\n').Where(l => l.Contains("column generation before refuting")).ToList();
         Assert.NotEmpty(rounds);
