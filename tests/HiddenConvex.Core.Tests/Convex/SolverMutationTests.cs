@@ -142,10 +142,10 @@ public class SolverMutationTests
         var ws = new WorkingSet();
         ws.AddInitial(problem.Oracle, [heavy, light, small]);
         Assert.Equal(0, ws.Prune(geometry, 1e6 * value, v));   // no inner solution yet
-        // ‖w‖: 4, 1e-3 (≤ 1e-3 of the largest, 4e-3), 5e-3 (above it).
-        ws.Remember(new InnerOutcome([4, 0, 0, 1e-3, 0, 0, 0, 5e-3, 0], [4, 1e-3, 5e-3], 0, InnerStatus.ReachedTarget, 0), d);
+        // ‖w‖: 5, 1e-3 (≤ 1e-3 of the largest, 5e-3), 5.2e-3 (above it, while its largest entry is below).
+        ws.Remember(new InnerOutcome([3, 4, 0, 6e-4, 8e-4, 0, 3e-3, 3e-3, 3e-3], [5, 1e-3, 5.2e-3], 0, InnerStatus.ReachedTarget, 0), d);
         Assert.Equal(3, ws.LastSolution!.Count);
-        Assert.Equal([0, 5e-3, 0], ws.LastSolution[small.Block].W);
+        Assert.Equal([3e-3, 3e-3, 3e-3], ws.LastSolution[small.Block].W);
         Assert.Equal(1e-3, ws.LastSolution[light.Block].S);
 
         double ulp = 1e-12;
@@ -168,7 +168,7 @@ public class SolverMutationTests
         {
             Assert.Equal(1, set.AddInitial(problem.Oracle, [light]));
             // [heavy, small, light]: the light block is now third; remember it light again.
-            set.Remember(new InnerOutcome([4, 0, 0, 0, 5e-3, 0, 1e-3, 0, 0], [4, 5e-3, 1e-3], 0, InnerStatus.ReachedTarget, 0), d);
+            set.Remember(new InnerOutcome([3, 4, 0, 3e-3, 3e-3, 3e-3, 6e-4, 8e-4, 0], [5, 5.2e-3, 1e-3], 0, InnerStatus.ReachedTarget, 0), d);
         }
     }
 
