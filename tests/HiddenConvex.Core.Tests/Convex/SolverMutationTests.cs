@@ -1,6 +1,8 @@
+using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Certificates;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Numerics;
+using HiddenConvex.Core.Pricing;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Tests.Convex;
@@ -69,5 +71,117 @@ public class SolverMutationTests
         var problem = ReferenceInstance.Load("ref02_n5_d3_gauss_f0.1").ExactProblem();
         var (w, own, _) = ScaledOptimum(problem, 1e-3);
         Assert.Null(DualPointSearch.Search(problem, w, own, 1e-300, DateTime.UtcNow.AddSeconds(-1)));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // WorkingSet: which blocks enter (priced above β, largest first, once), which are pruned (empty and priced below
+    // β(1 − δ_b), δ_b doubling with every drop), and what an inner solution becomes.
+
+    /// <summary>ref02 over the exact enumeration with the dual vector of W = 0 and every block priced there, largest first.</summary>
+    private static (ConvexProblem Problem, Vector<double> V, List<PricedBlock> Priced) PricedAtZero()
+    {
+        var problem = ReferenceInstance.Load("ref02_n5_d3_gauss_f0.1").ExactProblem();
+        var v = -problem.Loss.Gradient(Vector<double>.Build.Dense(problem.Data.N), problem.Data.Y);
+        var priced = problem.Oracle.BlocksAbove(v, 0).Blocks.OrderByDescending(b => b.Value).ToList();
+        return (problem, v, priced);
+    }
+
+    private static double Price(ConvexProblem problem, Block block, Vector<double> v)
+    {
+        problem.Oracle.Geometry.Projection(block, v.ToArray(), out double value);
+        return value;
+    }
+
+    [Fact]
+    public void The_working_set_adds_the_blocks_priced_strictly_above_beta_largest_first_and_each_once()
+    {
+        var (problem, v, priced) = PricedAtZero();
+        var values = priced.Select(b => b.Value).ToList();
+        Assert.True(values.Count >= 5 && values[0] > values[1] && values[1] > values[2] && values[2] > values[3],
+            $"the test needs five blocks, the first four of distinct values: {string.Join(", ", values.Take(5))}");
+        // β at the fourth value: three blocks price above it, the fourth at it (it cannot lower the objective).
+        double beta = values[3];
+        var ws = new WorkingSet();
+        Assert.Equal(2, ws.AddViolated(problem.Oracle, beta, v, 2));
+        Assert.Equal(priced.Take(2).Select(b => b.Block), ws.Blocks.Select(b => b.Block));
+        Assert.Equal(1, ws.AddViolated(problem.Oracle, beta, v, int.MaxValue));
+        Assert.Equal(0, ws.AddViolated(problem.Oracle, beta, v, int.MaxValue));
+        Assert.Equal(priced.Take(3).Select(b => b.Block), ws.Blocks.Select(b => b.Block));
+        Assert.Equal(3, ws.Count);
+    }
+
+    [Fact]
+    public void Initial_blocks_enter_once_and_only_when_they_belong_to_the_program()
+    {
+        var (problem, _, priced) = PricedAtZero();
+        var restricted = new ConvexProblem(problem.Data, problem.Loss, problem.Beta, CellEnumerator.Enumerate(problem.Data.X),
+            [priced[0].Block, priced[1].Block]);
+        Assert.False(restricted.Oracle.Includes(priced[2].Block));
+        var ws = new WorkingSet();
+        Assert.Equal(1, ws.AddInitial(restricted.Oracle, [priced[0], priced[2], priced[0]]));
+        Assert.Equal(1, ws.AddInitial(restricted.Oracle, [priced[0], priced[1]]));
+        Assert.Equal([priced[0].Block, priced[1].Block], ws.Blocks.Select(b => b.Block));
+        // A block whose sibling was built shares its cone and keeps its own sign.
+        var sibling = priced.First(b => b.Block == priced[0].Block.Sibling);
+        Assert.Equal(1, ws.AddInitial(problem.Oracle, [sibling]));
+        Assert.Equal(sibling.Block, ws.Blocks[2].Block);
+        Assert.Equal(ws.Blocks[0].ActiveRows, ws.Blocks[2].ActiveRows);
+    }
+
+    [Fact]
+    public void Pruning_drops_only_empty_blocks_priced_below_the_margin_which_doubles_with_every_drop()
+    {
+        var (problem, v, priced) = PricedAtZero();
+        int d = problem.Data.D;
+        var heavy = priced[0];
+        var light = priced[1];
+        var small = priced.Last(b => b.Value > 0 && b.Value < light.Value);   // priced below the light block
+        double value = Price(problem, light.Block, v);
+        Assert.True(Price(problem, small.Block, v) < value);
+        var geometry = problem.Oracle.Geometry;
+        var ws = new WorkingSet();
+        ws.AddInitial(problem.Oracle, [heavy, light, small]);
+        Assert.Equal(0, ws.Prune(geometry, 1e6 * value, v));   // no inner solution yet
+        // ‖w‖: 5, 1e-3 (≤ 1e-3 of the largest, 5e-3), 5.2e-3 (above it, while its largest entry is below).
+        ws.Remember(new InnerOutcome([3, 4, 0, 6e-4, 8e-4, 0, 3e-3, 3e-3, 3e-3], [5, 1e-3, 5.2e-3], 0, InnerStatus.ReachedTarget, 0), d);
+        Assert.Equal(3, ws.LastSolution!.Count);
+        Assert.Equal([3e-3, 3e-3, 3e-3], ws.LastSolution[small.Block].W);
+        Assert.Equal(1e-3, ws.LastSolution[light.Block].S);
+
+        double ulp = 1e-12;
+        // δ = 0.2, 0.4, 0.8 for the first, second and third drop: kept just above β(1 − δ), dropped just below.
+        foreach (double margin in new[] { 0.2, 0.4, 0.8 })
+        {
+            Assert.Equal(0, ws.Prune(geometry, value / (1 - margin) * (1 - ulp), v));
+            Assert.Equal(1, ws.Prune(geometry, value / (1 - margin) * (1 + ulp), v));
+            Assert.Equal([heavy.Block, small.Block], ws.Blocks.Select(b => b.Block));
+                Readd(ws);
+        }
+        // Dropped three times: δ = 1.6, never dropped again; a block the last inner solution does not hold is kept too.
+        var unsolved = priced.First(b => b != heavy && b != light && b != small);
+        Assert.Equal(1, ws.AddInitial(problem.Oracle, [unsolved]));
+        Assert.Equal(0, ws.Prune(geometry, 1e6 * value, v));
+        Assert.Equal(4, ws.Count);
+
+        // It re-enters (through pricing, or here as an initial block) after the others, and is empty again.
+        void Readd(WorkingSet set)
+        {
+            Assert.Equal(1, set.AddInitial(problem.Oracle, [light]));
+            // [heavy, small, light]: the light block is now third; remember it light again.
+            set.Remember(new InnerOutcome([3, 4, 0, 3e-3, 3e-3, 3e-3, 6e-4, 8e-4, 0], [5, 5.2e-3, 1e-3], 0, InnerStatus.ReachedTarget, 0), d);
+        }
+    }
+
+    [Fact]
+    public void An_inner_solution_becomes_a_point_of_its_nonzero_blocks()
+    {
+        var (problem, _, priced) = PricedAtZero();
+        var ws = new WorkingSet();
+        ws.AddInitial(problem.Oracle, priced.Take(3));
+        var point = ws.ToPoint([1, 2, 3, 0, 0, 0, 0, -5e-300, 0], 3);
+        Assert.Equal([priced[0].Block, priced[2].Block], point.Blocks.Select(b => b.Block));
+        Assert.Equal(Vector<double>.Build.Dense([1.0, 2, 3]), point.Blocks[0].W);
+        Assert.Equal(Vector<double>.Build.Dense([0, -5e-300, 0]), point.Blocks[1].W);
+        Assert.Equal(3, point.InputDim);
     }
 }
