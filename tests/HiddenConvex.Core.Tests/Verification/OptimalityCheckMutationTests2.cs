@@ -239,18 +239,26 @@ public class OptimalityCheckMutationTests2
     [Fact]
     public void The_convex_solve_is_logged_with_the_solvers_progress_and_its_witness_names_how_its_point_was_chosen()
     {
+        // Run to the end, the pipeline reports the pruned vertex; stopped after one iteration it has no optimal set to
+        // prune, and reports the solver's point. The same pipeline run on its own says which it was.
         var r = ReferenceInstance.Load("ref04_n7_d3_int_f0.1");
         var p = CellEnumerator.Enumerate(r.Data.X);
-        var (report, log) = Logged(s => OptimalityCheck.Check(Trainer.Initialise(6, r.Data.D, 4), r.Data, Squared, r.Beta, p, s),
-            new CheckSettings { SolveConvex = true });
-        Assert.Single(Lines(log, ConvexSolveLine));
-        Assert.Single(Lines(log, $"solve: n={r.Data.N} d={r.Data.D} "));
-        var cw = report.Witnesses.Single(w => w.Kind == Decision.ConvexOptimum);
-        // The same pipeline run on its own says whether the pruned vertex was used.
-        var alone = CertifiedPipeline.Run(new ConvexProblem(r.Data, Squared, r.Beta, p), new PipelineSettings { MaxSupportsForMStar = 0 });
-        Assert.Equal($"end of the THEORY.md §8 path to the global minimum (convex solution, status {report.Convex!.StatusName}" +
-            (alone.UsedPruned ? ", pruned to a vertex of the optimal set" : "") + ")", cw.Description);
-        Assert.Equal(alone.Network.Width, cw.Network.Width);
+        var used = new List<bool>();
+        foreach (var solver in new[] { new SolverSettings(), new SolverSettings { MaxIterations = 1 } })
+        {
+            var (report, log) = Logged(s => OptimalityCheck.Check(Trainer.Initialise(6, r.Data.D, 4), r.Data, Squared, r.Beta, p, s),
+                new CheckSettings { SolveConvex = true, Solver = solver });
+            Assert.Single(Lines(log, ConvexSolveLine));
+            Assert.Single(Lines(log, $"solve: n={r.Data.N} d={r.Data.D} "));
+            var cw = report.Witnesses.Single(w => w.Kind == Decision.ConvexOptimum);
+            var alone = CertifiedPipeline.Run(new ConvexProblem(r.Data, Squared, r.Beta, p), new PipelineSettings { Solver = solver, MaxSupportsForMStar = 0 });
+            Assert.Equal(alone.Solve.StatusName, report.Convex!.StatusName);
+            Assert.Equal($"end of the THEORY.md §8 path to the global minimum (convex solution, status {report.Convex.StatusName}" +
+                (alone.UsedPruned ? ", pruned to a vertex of the optimal set" : "") + ")", cw.Description);
+            Assert.Equal(alone.Network.Width, cw.Network.Width);
+            used.Add(alone.UsedPruned);
+        }
+        Assert.Equal([true, false], used);
     }
 
     [Fact]
@@ -283,5 +291,54 @@ public class OptimalityCheckMutationTests2
         Assert.Contains($"the best witness decreases L_beta by {decreases.Max():G3}, within the rounding bound", report.Explanation);
         Assert.Equal(OptimalityCheckMutationTests.ExpectedExplanation(report, settings), report.Explanation);
         OptimalityCheckMutationTests.AssertDerivedFields(report);
+    }
+    [Fact]
+    public void A_column_round_that_adds_no_block_still_solves_the_slot_program_when_no_slot_solve_ran()
+    {
+        // ψ(W*) on ref02 with output weights ×1.001: its own relative gaps (5.9e-3) are above the slot-solve threshold, and
+        // its escape neuron's block is one of its own slot cells, so round 1 adds nothing and solves the slot program.
+        var (r, p, opt) = Optimum("ref02_n5_d3_gauss_f0.1");
+        var net = Network.Create(opt.U, opt.Alpha * 1.001);
+        var settings = new CheckSettings();
+        var (report, log) = Logged(s => OptimalityCheck.Check(net, r.Data, Squared, r.Beta, p, s), settings);
+        var e = report.Escape!;
+        Assert.True(e.ActualDecrease - e.Rounding <= settings.GapTolerance * (report.Objective - report.ObjectiveRounding),
+            $"escape decrease {e.ActualDecrease:G3} is a strong refutation here");
+        var slotPatterns = NeuronOps.Slots(net, r.Data, p).Select(s => s.Block.Pattern).Distinct().ToList();
+        Assert.Contains(e.Block.Pattern, slotPatterns);
+        Assert.Empty(Lines(log, SlotSolveLine));
+        var round = Assert.Single(Lines(log, ColumnRoundLine));
+        Assert.StartsWith($"{ColumnRoundLine}1 (THEORY.md §4a) ({slotPatterns.Count} patterns, ", round);
+        Assert.True(report.Lower > report.OwnCertificate.Lower, $"lower {report.Lower:R} not above θ's own {report.OwnCertificate.Lower:R}");
+    }
+
+    [Fact]
+    public void Without_column_rounds_an_escape_neuron_stands_and_no_better_dual_point_is_sought()
+    {
+        // ProofColumns = 0: no escape neuron counts as weak, so neither the column rounds nor the dual polish run.
+        var (report, log) = Logged(WeakRefutationTests.ViaBranchAndBound, new CheckSettings { ProofColumns = 0 });
+        Assert.Equal(Verdict.StationaryNotOptimal, report.Verdict);
+        Assert.Empty(Lines(log, BetterDualPointLine));
+        Assert.Empty(Lines(log, ColumnRoundLine));
+        // θ's slot program was solved (the slot-restricted solve), and its bound is the report's.
+        Assert.Single(Lines(log, SlotSolveLine));
+    }
+
+    [Fact]
+    public void When_the_escape_neuron_and_the_path_both_refute_the_escape_neuron_decides_and_the_lowest_network_is_the_improvement()
+    {
+        // ψ(W*) on ref02 with output weights ×(1 + 3e-6) and ε_gap = 0: stationary on its own slots, refuted by both.
+        var (r, p, opt) = Optimum("ref02_n5_d3_gauss_f0.1");
+        var net = Network.Create(opt.U, opt.Alpha * (1 + 3e-6));
+        var settings = new CheckSettings { GapTolerance = 0 };
+        var report = OptimalityCheck.Check(net, r.Data, Squared, r.Beta, p, settings);
+        Assert.Equal(Verdict.StationaryNotOptimal, report.Verdict);
+        Assert.Equal([Decision.EscapeNeuron, Decision.PathToNearlyMinimal], report.Witnesses.Where(w => w.Refutes).Select(w => w.Kind));
+        Assert.Equal(Decision.EscapeNeuron, report.DecidedBy);
+        Assert.Equal(OptimalityCheckMutationTests.ExpectedExplanation(report, settings), report.Explanation);
+        OptimalityCheckMutationTests.AssertDerivedFields(report);
+        var lowest = report.Witnesses.MinBy(w => w.Objective)!;
+        Assert.Same(lowest.Network, report.Improved);
+        Assert.Equal(lowest.Description, report.ImprovedBy);
     }
 }
