@@ -98,7 +98,8 @@ public class OptimalityCheckMutationTests2
 
         var (report, log) = Logged(s => OptimalityCheck.Check(net, r.Data, Squared, r.Beta, p, s), new CheckSettings { TightenBelowRelativeGap = 1 });
         var line = Assert.Single(Lines(log, SlotSolveLine));
-        Assert.StartsWith($"{SlotSolveLine}{cells.Distinct().Count()} patterns, ", line);
+        // The program over the slot cells is a restricted one: its solve ends "optimal-restricted", never "optimal".
+        Assert.StartsWith($"{SlotSolveLine}{cells.Distinct().Count()} patterns, optimal-restricted): ", line);
         Assert.True(report.Lower > report.OwnCertificate.Lower, $"slot bound {report.Lower:R} not above θ's own {report.OwnCertificate.Lower:R}");
         Assert.EndsWith($"lower bound {report.Lower:G12} vs {report.OwnCertificate.Lower:G12} from θ itself", line);
     }
@@ -320,8 +321,11 @@ public class OptimalityCheckMutationTests2
         Assert.Equal(Verdict.StationaryNotOptimal, report.Verdict);
         Assert.Empty(Lines(log, BetterDualPointLine));
         Assert.Empty(Lines(log, ColumnRoundLine));
-        // θ's slot program was solved (the slot-restricted solve), and its bound is the report's.
+        // θ is optimal on its slot program: the slot-restricted solve's bound is no better than θ's own (the log prints both
+        // as 0.546943925541), and θ's own certificate is kept.
         Assert.Single(Lines(log, SlotSolveLine));
+        Assert.Equal(report.OwnCertificate.Lower, report.Lower);
+        Assert.Same(report.OwnCertificate, report.Certificate);
     }
 
     [Fact]
@@ -340,5 +344,54 @@ public class OptimalityCheckMutationTests2
         var lowest = report.Witnesses.MinBy(w => w.Objective)!;
         Assert.Same(lowest.Network, report.Improved);
         Assert.Equal(lowest.Description, report.ImprovedBy);
+    }
+    [Fact]
+    public void The_column_rounds_stop_at_ProofColumns_when_every_round_adds_a_block()
+    {
+        // ψ(W*) on ref05 with every input weight perturbed by up to 1e-3 (relative): two rounds add a block each before the
+        // rule stops them; a cap of one round stops them after the first.
+        var (r, p, opt) = Optimum("ref05_n8_d3_gauss_f0.1");
+        var rng = new Random(5);
+        var net = Network.Create(opt.U.Map(v => v * (1 + 1e-3 * (2 * rng.NextDouble() - 1))), opt.Alpha);
+        var free = new CheckSettings { ProofColumns = 10 };
+        var (_, freeLog) = Logged(s => OptimalityCheck.Check(net, r.Data, Squared, r.Beta, p, s), free);
+        var rounds = Lines(freeLog, ColumnRoundLine);
+        Assert.True(rounds.Count >= 2 && rounds.Count < free.ProofColumns, $"{rounds.Count} rounds");
+        for (int k = 0; k < rounds.Count; k++)
+            Assert.StartsWith($"{ColumnRoundLine}{k + 1} (THEORY.md §4a) (", rounds[k]);
+        var (_, cappedLog) = Logged(s => OptimalityCheck.Check(net, r.Data, Squared, r.Beta, p, s), new CheckSettings { ProofColumns = 1 });
+        Assert.Equal(rounds[0], Assert.Single(Lines(cappedLog, ColumnRoundLine)));
+    }
+
+    [Fact]
+    public void A_Clarke_stationary_network_refuted_by_the_path_only_is_not_sent_to_the_convex_solve()
+    {
+        // ψ(W*) on ref02 with output weights ×(1 + 1e-6) and ε_gap = 0: its Clarke measure is below ε_stat, its escape
+        // neuron decreases L_β by less than rounding and the §8 path refutes it.
+        var (r, p, opt) = Optimum("ref02_n5_d3_gauss_f0.1");
+        var net = Network.Create(opt.U, opt.Alpha * (1 + 1e-6));
+        var settings = new CheckSettings { GapTolerance = 0, SolveConvex = true };
+        var (report, log) = Logged(s => OptimalityCheck.Check(net, r.Data, Squared, r.Beta, p, s), settings);
+        Assert.True(report.Stationarity.IsStationary, $"Clarke measure {report.Stationarity.Measure:G3} > {report.Stationarity.Threshold:G3}");
+        Assert.Equal(Verdict.StationaryNotOptimal, report.Verdict);
+        Assert.Equal(Decision.PathToNearlyMinimal, report.DecidedBy);
+        Assert.False(report.Witnesses.Single(w => w.Kind == Decision.EscapeNeuron).Refutes);
+        Assert.Null(report.Convex);
+        Assert.Empty(Lines(log, ConvexSolveLine));
+        Assert.StartsWith($"Stationary but not optimal: Clarke stationarity measure ", report.Explanation);
+        Assert.Equal(OptimalityCheckMutationTests.ExpectedExplanation(report, settings with { Log = null }), report.Explanation);
+    }
+
+    [Fact]
+    public void An_undecided_network_stationary_only_on_its_own_slots_is_explained_by_its_local_gap()
+    {
+        // The weak-refutation network with a pricing tolerance above its ρ/β − 1 (1.7e-5): no escape neuron; ε_gap = 0.
+        var settings = new CheckSettings { GapTolerance = 0, Pricing = new Tolerance(0, 1e-4) };
+        var report = WeakRefutationTests.ViaBranchAndBound(settings);
+        Assert.False(report.Stationarity.IsStationary, $"Clarke measure {report.Stationarity.Measure:G3} ≤ {report.Stationarity.Threshold:G3}");
+        Assert.Equal(Verdict.Undecided, report.Verdict);
+        Assert.Null(report.Escape);
+        Assert.EndsWith($"; relative gap on its own slots {report.LocalRelativeGap:G3} (tolerance {settings.LocalGapTolerance:G3}).", report.Explanation);
+        Assert.Equal(OptimalityCheckMutationTests.ExpectedExplanation(report, settings), report.Explanation);
     }
 }
