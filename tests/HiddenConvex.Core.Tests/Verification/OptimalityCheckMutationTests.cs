@@ -58,7 +58,7 @@ public class OptimalityCheckMutationTests
     }
 
     /// <summary>The explanation of a report, as <see cref="OptimalityCheck"/>'s decision rule documents it, from the report's own figures.</summary>
-    private static string ExpectedExplanation(OptimalityReport r, CheckSettings s)
+    internal static string ExpectedExplanation(OptimalityReport r, CheckSettings s)
     {
         string G(double x, string f) => x.ToString(f, CultureInfo.CurrentCulture);
         var c = r.Certificate;
@@ -84,7 +84,7 @@ public class OptimalityCheckMutationTests
     }
 
     /// <summary>The figures every report derives from its own: gap, local gap, refutation, exit code, verdict name.</summary>
-    private static void AssertDerivedFields(OptimalityReport r)
+    internal static void AssertDerivedFields(OptimalityReport r)
     {
         Assert.Equal(r.Objective - r.LocalLower, r.LocalGap);
         Assert.Equal(Relative.To(r.Objective - r.LocalLower, r.Objective), r.LocalRelativeGap);
@@ -138,6 +138,10 @@ public class OptimalityCheckMutationTests
         Assert.Equal(ExpectedExplanation(report, settings), report.Explanation);
         AssertDerivedFields(report);
         Assert.Null(report.Refutation);
+        // ρ(v) exceeds β only within the pricing tolerance: no escape neuron is sought.
+        Assert.True(report.Rho > report.Beta && report.Rho <= report.Beta * (1 + settings.Pricing.Relative),
+            $"ρ/β − 1 = {report.Rho / report.Beta - 1:G3} (pricing tolerance {settings.Pricing})");
+        Assert.Null(report.Escape);
         Assert.Null(report.Improved);
         Assert.Null(report.ImprovedBy);
         Assert.Contains($"P* lies in the proven bracket [{report.Lower:G10}, {report.Objective:G10}]", report.Explanation);
