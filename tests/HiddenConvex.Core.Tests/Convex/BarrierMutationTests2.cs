@@ -1,0 +1,262 @@
+using HiddenConvex.Core.Convex;
+using HiddenConvex.Core.Losses;
+using MathNet.Numerics.LinearAlgebra;
+using static HiddenConvex.Core.Tests.Convex.BarrierMutationTests;
+
+namespace HiddenConvex.Core.Tests.Convex;
+
+/// <summary>
+/// The barrier method (THEORY.md §3 restricted to a working set) judged by what its path must be: the reported gap ν/t on
+/// the ladder of t from the cold or warm start, the returned point centred for that t (checked with a Newton decrement
+/// assembled here), the Woodbury and dense forms taking the same path, and the dense fallback of a Woodbury solve that lost
+/// every digit. Written against the survivors of a mutation run (docs/mutation/barrier.md).
+/// </summary>
+public class BarrierMutationTests2
+{
+    /// <summary>ν = Σ_b (2 + f_b).</summary>
+    private static double Nu(ReducedProgram p) => p.Blocks.Sum(b => 2.0 + b.FacetCount);
+
+    private static Vector<double> Stacked(ReducedProgram p, double[] w, double[] s)
+    {
+        int d = p.D, m = d + 1;
+        var v = Vector<double>.Build.Dense(p.Blocks.Count * m);
+        for (int b = 0; b < p.Blocks.Count; b++)
+        {
+            for (int k = 0; k < d; k++) v[b * m + k] = w[b * d + k];
+            v[b * m + d] = s[b];
+        }
+        return v;
+    }
+
+    /// <summary>The prediction map M: stacked (w_b, s_b) ↦ Σ_b γ_b diag(s_b) X w_b.</summary>
+    private static Matrix<double> PredictionMap(ReducedProgram p)
+    {
+        int d = p.D, m = d + 1;
+        var map = Matrix<double>.Build.Dense(p.N, p.Blocks.Count * m);
+        for (int b = 0; b < p.Blocks.Count; b++)
+            foreach (int j in p.Blocks[b].ActiveRows)
+                for (int k = 0; k < d; k++) map[j, b * m + k] = p.Blocks[b].Sign * p.X[j * d + k];
+        return map;
+    }
+
+    /// <summary>
+    /// Gradient and Hessian of f_t = t(ℓ(Mv) + βΣs) − Σ log(s_b² − ‖w_b‖²) − Σ log(a·w_b) at the stacked point v, assembled
+    /// here from the formulas (dense, MathNet), independently of the solver's Newton systems.
+    /// </summary>
+    private static (Vector<double> Gradient, Matrix<double> Hessian) Centring(ReducedProgram p, Vector<double> v, double t)
+    {
+        int d = p.D, m = d + 1, size = p.Blocks.Count * m;
+        var map = PredictionMap(p);
+        var z = map * v;
+        var g = t * (map.TransposeThisAndMultiply(p.Loss.Gradient(z, p.Y)));
+        var h = t * map.TransposeThisAndMultiply(Matrix<double>.Build.DenseOfDiagonalVector(p.Loss.HessianDiagonal(z, p.Y)) * map);
+        for (int b = 0; b < p.Blocks.Count; b++)
+        {
+            var blk = p.Blocks[b];
+            int o = b * m;
+            var w = v.SubVector(o, d);
+            double sv = v[o + d], q = sv * sv - w.DotProduct(w);
+            g[o + d] += t * p.Beta;
+            var dq = Vector<double>.Build.Dense(m);
+            for (int k = 0; k < d; k++) dq[k] = -2 * w[k];
+            dq[d] = 2 * sv;
+            for (int a = 0; a < m; a++)
+            {
+                g[o + a] -= dq[a] / q;
+                for (int c = 0; c < m; c++) h[o + a, o + c] += dq[a] * dq[c] / (q * q);
+                h[o + a, o + a] += (a < d ? 2 : -2) / q;
+            }
+            for (int i = 0; i < blk.FacetCount; i++)
+            {
+                var f = Vector<double>.Build.Dense(d, k => blk.Facets[i * d + k]);
+                double r = f.DotProduct(w);
+                for (int a = 0; a < d; a++)
+                {
+                    g[o + a] -= f[a] / r;
+                    for (int c = 0; c < d; c++) h[o + a, o + c] += f[a] * f[c] / (r * r);
+                }
+            }
+        }
+        return (g, h);
+    }
+
+    /// <summary>λ² = ∇f_tᵀ H⁻¹ ∇f_t at the outcome's point, for t = ν/(its estimated gap).</summary>
+    private static double Decrement(ReducedProgram p, InnerOutcome o)
+    {
+        double t = Nu(p) / o.EstimatedGap;
+        var (g, h) = Centring(p, Stacked(p, o.W, o.S), t);
+        // Jacobi-equilibrated: H's diagonal spans many orders of magnitude at the end of the path.
+        var e = Vector<double>.Build.Dense(h.RowCount, i => 1 / Math.Sqrt(h[i, i]));
+        var hs = Matrix<double>.Build.Dense(h.RowCount, h.ColumnCount, (i, j) => e[i] * h[i, j] * e[j]);
+        var gs = g.PointwiseMultiply(e);
+        return gs.DotProduct(hs.Cholesky().Solve(gs));
+    }
+
+    /// <summary>f_0 = ℓ(z_0) + βΣs at the cold start: w_b = κ·u_b, s_b = 2κ, κ = 0.1·max|y|/(max|x|·K).</summary>
+    private static double ColdObjective(ReducedProgram p)
+    {
+        int d = p.D, k = p.Blocks.Count;
+        double kappa = 0.1 * p.Y.AbsoluteMaximum() / (p.X.Max(Math.Abs) * Math.Max(1, k));
+        var w = new double[k * d];
+        var s = new double[k];
+        for (int b = 0; b < k; b++)
+        {
+            for (int c = 0; c < d; c++) w[b * d + c] = kappa * p.Blocks[b].Interior[c];
+            s[b] = 2 * kappa;
+        }
+        return Objective(p, w, s);
+    }
+
+    private static double Objective(ReducedProgram p, double[] w, double[] s)
+    {
+        var z = PredictionMap(p) * Stacked(p, w, s);
+        return p.Loss.Value(z, p.Y) + p.Beta * s.Sum();
+    }
+
+    /// <summary>The instance's working set: seed, rows, dimension, blocks, loss.</summary>
+    public static TheoryData<int, int, int, int, string> Instances => new()
+    {
+        { 1, 12, 3, 6, "squared" },
+        { 2, 30, 2, 5, "logistic" },
+        { 3, 9, 4, 10, "squared" },
+        { 4, 15, 2, 8, "squared" },
+    };
+
+    /// <summary>
+    /// The deviation allowed between the two forms' points, relative to max|w| (and max s_b): they differ by rounding only
+    /// (measured 7e-17 … 4e-14 at the target 1e-6), while a wrong Newton system changes the path.
+    /// </summary>
+    private const double FormsAgree = 1e-12;
+
+    /// <summary>
+    /// The stopping rule ν/t ≤ target·|objective| with t = ν/f_0 at the cold start and t ← 20 t per stage: the reported gap is
+    /// f_0/20^k for a whole number of stages k, it meets the target at the returned point, and the stage before did not
+    /// (the objective decreases along the central path, so gap·20 above target·objective at the end means the solve did
+    /// not run a stage past the target).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Instances))]
+    public void The_gap_is_the_cold_start_objective_over_a_whole_power_of_the_growth_and_stops_at_the_first_stage_meeting_the_target(
+        int seed, int n, int d, int blocks, string loss)
+    {
+        var instance = Make(seed, n, d, blocks, loss, NewtonForm.Cheaper);
+        var p = instance.Program;
+        double f0 = ColdObjective(p);
+        foreach (double target in new[] { 1e-10, 1e-6, 1e-2 })
+        {
+            var outcome = BarrierSolver.Instance.Solve(p, Request(target));
+            AssertSolved(instance, outcome, target, $"seed {seed}, target {target:E0}");
+            double stages = Math.Log(f0 / outcome.EstimatedGap) / Math.Log(BarrierRun.Growth);
+            Assert.True(Math.Abs(stages - Math.Round(stages)) <= WholeStages && stages > 0.5,
+                $"target {target:E0}: gap {outcome.EstimatedGap:R} is f_0 = {f0:R} over {stages:R} stages of growth {BarrierRun.Growth} (not a whole number ≥ 1; allowed {WholeStages:E0})");
+            double objective = Objective(p, outcome.W, outcome.S);
+            Assert.True(outcome.EstimatedGap * BarrierRun.Growth > target * objective,
+                $"target {target:E0}: the stage before the last had gap {outcome.EstimatedGap * BarrierRun.Growth:E3}, already below target·objective {target * objective:E3}");
+        }
+    }
+
+    /// <summary>log_20 of a ratio of gaps is a whole number up to the rounding of the logarithm.</summary>
+    private const double WholeStages = 1e-9;
+
+    /// <summary>
+    /// A warm start sets t = ν/gapEstimate: the reported gap is the estimate over a whole power of the growth; from the accurate
+    /// solve's own point and gap the first stage already meets the target.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Instances))]
+    public void A_warm_start_begins_at_t_equal_nu_over_the_gap_estimate(int seed, int n, int d, int blocks, string loss)
+    {
+        var instance = Make(seed, n, d, blocks, loss, NewtonForm.Cheaper);
+        var p = instance.Program;
+        foreach (double target in new[] { 1e-10, 1e-2 })
+        {
+            var start = BarrierSolver.Instance.Solve(p, Request(target));
+            var warm = BarrierSolver.Instance.Solve(p, Request(1e-10, warm: new WarmStart(Points(p, start), start.EstimatedGap)));
+            AssertSolved(instance, warm, 1e-10, $"seed {seed}, warm from target {target:E0}");
+            double stages = Math.Log(start.EstimatedGap / warm.EstimatedGap) / Math.Log(BarrierRun.Growth);
+            Assert.True(Math.Abs(stages - Math.Round(stages)) <= WholeStages,
+                $"warm from target {target:E0}: gap {warm.EstimatedGap:R} is the estimate {start.EstimatedGap:R} over {stages:R} stages (allowed {WholeStages:E0})");
+            if (target == 1e-10)
+                Assert.True(Math.Round(stages) == 0, $"warm from the accurate solve's own point ran {stages:R} more stages");
+        }
+    }
+
+    private static Dictionary<HiddenConvex.Core.Pricing.Block, (double[] W, double S)> Points(ReducedProgram p, InnerOutcome o) =>
+        p.Blocks.Select((b, i) => (b.Block, W: o.W.Skip(i * p.D).Take(p.D).ToArray(), S: o.S[i])).ToDictionary(q => q.Block, q => (q.W, q.S));
+
+    /// <summary>
+    /// The returned point is the centre of f_t for t = ν/gap: its Newton decrement, from a gradient and Hessian assembled here
+    /// (not the solver's), is within the last stage's centring tolerance (an accurate solve; target 1e-6, where t is small
+    /// enough for the check's own rounding) or the loose one (target 1e-2).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Instances))]
+    public void The_returned_point_is_centred_for_t_equal_nu_over_the_reported_gap(int seed, int n, int d, int blocks, string loss)
+    {
+        foreach (var form in new[] { NewtonForm.Woodbury, NewtonForm.Dense })
+        {
+            var p = Make(seed, n, d, blocks, loss, form).Program;
+            var accurate = BarrierSolver.Instance.Solve(p, Request(1e-6));
+            Assert.Equal(InnerStatus.ReachedTarget, accurate.Status);
+            double lambda2 = Decrement(p, accurate);
+            Assert.True(lambda2 / 2 <= BarrierRun.CenteringTolerance,
+                $"{form}, target 1e-6: λ²/2 = {lambda2 / 2:E3} at t = ν/gap, above the last stage's tolerance {BarrierRun.CenteringTolerance:E0}");
+            var loose = BarrierSolver.Instance.Solve(p, Request(1e-2));
+            Assert.Equal(InnerStatus.ReachedTarget, loose.Status);
+            lambda2 = Decrement(p, loose);
+            Assert.True(lambda2 / 2 <= BarrierRun.LooseCentering,
+                $"{form}, target 1e-2: λ²/2 = {lambda2 / 2:E3} at t = ν/gap, above the loose tolerance {BarrierRun.LooseCentering:E0}");
+        }
+    }
+
+    /// <summary>
+    /// The Woodbury and the dense Newton systems are two solves of one system: the path is the same, step for step (the same
+    /// Newton steps, the same stages, the same point up to rounding).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Instances))]
+    public void Both_forms_take_the_same_Newton_steps_to_the_same_point(int seed, int n, int d, int blocks, string loss)
+    {
+        foreach (double target in new[] { 1e-6, 1e-2 })
+        {
+            var woodbury = BarrierSolver.Instance.Solve(Make(seed, n, d, blocks, loss, NewtonForm.Woodbury).Program, Request(target));
+            var dense = BarrierSolver.Instance.Solve(Make(seed, n, d, blocks, loss, NewtonForm.Dense).Program, Request(target));
+            Assert.Equal(InnerStatus.ReachedTarget, woodbury.Status);
+            Assert.Equal(InnerStatus.ReachedTarget, dense.Status);
+            Assert.True(woodbury.NewtonSteps == dense.NewtonSteps && woodbury.EstimatedGap == dense.EstimatedGap,
+                $"target {target:E0}: Woodbury {woodbury.NewtonSteps} steps to gap {woodbury.EstimatedGap:R}, dense {dense.NewtonSteps} to {dense.EstimatedGap:R}");
+            double scale = woodbury.W.Max(Math.Abs);
+            double dw = woodbury.W.Zip(dense.W, (a, b) => Math.Abs(a - b)).Max();
+            double ds = woodbury.S.Zip(dense.S, (a, b) => Math.Abs(a - b)).Max() / woodbury.S.Max();
+            Assert.True(dw <= FormsAgree * scale && ds <= FormsAgree,
+                $"target {target:E0}: the forms' points differ by {dw / scale:E2} in w (relative to max|w|) and {ds:E2} in s (relative to max s_b; allowed {FormsAgree:E0})");
+        }
+    }
+
+    /// <summary>
+    /// Near-parallel rows of norm ~3 600 in three dimensions (the regression NearParallelRowsOfNormThreeThousandInThreeDimensions):
+    /// near t ≈ 1e9 the Woodbury solve loses every digit (non-positive Newton decrement) and the step is taken from the
+    /// equilibrated dense Hessian. On these working sets (random halves of the 32 blocks) the solve in the Woodbury form reaches
+    /// its target; without the fallback three of the four end on a singular system.
+    /// </summary>
+    [Fact]
+    public void Near_parallel_long_rows_reach_the_target_in_the_Woodbury_form_through_the_dense_fallback()
+    {
+        double[][] rows = [[-3, -2, 2], [-3000, -2001, 2001], [0, -1, 1], [-2999, -2001, 2001], [-2, 1, 1]];
+        var x = Matrix<double>.Build.DenseOfRowArrays(rows);
+        var y = Vector<double>.Build.DenseOfArray([-1, -1, 1, 1, 1]);
+        var patterns = HiddenConvex.Core.Arrangements.CellEnumerator.Enumerate(x);
+        var oracle = new HiddenConvex.Core.Pricing.EnumeratedPricing(x, patterns);
+        var all = Enumerable.Range(0, oracle.BlockCount).Select(b => oracle.BlockAt(new HiddenConvex.Core.Pricing.BlockId(b)))
+            .Select(b => ReducedBlock.Create(oracle.Geometry, b, patterns.Cells[patterns.IndexOf(b.Pattern)].Witness)).ToList();
+        var rng = new Random(1);
+        for (int trial = 0; trial < 4; trial++)
+        {
+            var subset = all.Where(_ => rng.Next(2) == 0).ToList();
+            var p = new ReducedProgram(oracle.Geometry.XRowMajor, 5, 3, y, new SquaredLoss(), 0.018432537180746392, subset, NewtonForm.Woodbury);
+            var o = BarrierSolver.Instance.Solve(p, Request(1e-10));
+            Assert.True(o.Status == InnerStatus.ReachedTarget,
+                $"working set {trial} ({subset.Count} blocks): {o.Status} after {o.NewtonSteps} Newton steps at gap {o.EstimatedGap:E3}");
+        }
+    }
+}
