@@ -233,6 +233,182 @@ public class BarrierMutationTests2
         }
     }
 
+    /// <summary>f_t = t(ℓ(Mv) + βΣs) − Σ log(s_b² − ‖w_b‖²) − Σ log(a·w_b) at the stacked point v (+∞ outside the interior).</summary>
+    private static double CentringValue(ReducedProgram p, Vector<double> v, double t)
+    {
+        int d = p.D, m = d + 1;
+        double barrier = 0, sum = 0;
+        for (int b = 0; b < p.Blocks.Count; b++)
+        {
+            var w = v.SubVector(b * m, d);
+            double sv = v[b * m + d], q = sv * sv - w.DotProduct(w);
+            if (!(q > 0) || !(sv > 0)) return double.PositiveInfinity;
+            barrier -= Math.Log(q);
+            sum += sv;
+            for (int i = 0; i < p.Blocks[b].FacetCount; i++)
+            {
+                double r = 0;
+                for (int k = 0; k < d; k++) r += p.Blocks[b].Facets[i * d + k] * w[k];
+                if (!(r > 0)) return double.PositiveInfinity;
+                barrier -= Math.Log(r);
+            }
+        }
+        return t * (p.Loss.Value(PredictionMap(p) * v, p.Y) + p.Beta * sum) + barrier;
+    }
+
+    /// <summary>The Newton step −H⁻¹∇f_t at v (Jacobi-equilibrated Cholesky) and λ² = −∇f_tᵀ step.</summary>
+    private static (Vector<double> Step, double Lambda2) NewtonStep(ReducedProgram p, Vector<double> v, double t)
+    {
+        var (g, h) = Centring(p, v, t);
+        var e = Vector<double>.Build.Dense(h.RowCount, i => 1 / Math.Sqrt(h[i, i]));
+        var hs = Matrix<double>.Build.Dense(h.RowCount, h.ColumnCount, (i, j) => e[i] * h[i, j] * e[j]);
+        var step = -hs.Cholesky().Solve(g.PointwiseMultiply(e)).PointwiseMultiply(e);
+        return (step, -g.DotProduct(step));
+    }
+
+    /// <summary>
+    /// Agreement of a step with the Newton step computed here, relative to the step's size, early on a loose path (t small,
+    /// H well conditioned: the two solves differ by rounding).
+    /// </summary>
+    private const double StepsAgree = 1e-6;
+
+    /// <summary>
+    /// Step by step (the point after k Newton steps is the outcome of a budget of k steps; its gap gives the stage's t): the
+    /// w-part of every step is the Newton step of f_t computed here times α = 2^−j, the first of 1, 1/2, 1/4, … that the line
+    /// search accepts (Armijo's decrease f_t(α) ≤ f_t − α λ²/4, or near the centre, λ &lt; 0.2, no increase beyond rounding; the
+    /// trial 2α was infeasible or not accepted), and each s_b moved with it or was reset to its exact minimiser
+    /// (1 + √(1 + (tβ‖w_b‖)²))/(tβ) by the epigraph centring.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Instances))]
+    public void Every_step_is_the_Newton_step_of_f_t_cut_back_by_the_first_power_of_one_half_the_line_search_accepts(
+        int seed, int n, int d, int blocks, string loss)
+    {
+        foreach (var form in new[] { NewtonForm.Woodbury, NewtonForm.Dense })
+        {
+            var p = Make(seed, n, d, blocks, loss, form).Program;
+            int m = d + 1, size = p.Blocks.Count * m;
+            var start = BarrierSolver.Instance.Solve(p, Request(1e-2, steps: 0));
+            Assert.Equal(0, start.NewtonSteps);
+            var previous = Stacked(p, start.W, start.S);
+            int k = 1;
+            for (; k <= 400; k++)
+            {
+                var o = BarrierSolver.Instance.Solve(p, Request(1e-2, steps: k));
+                if (o.NewtonSteps < k) break;
+                string what = $"{form}, step {k}";
+                double t = Nu(p) / o.EstimatedGap;
+                var next = Stacked(p, o.W, o.S);
+                var (step, lambda2) = NewtonStep(p, previous, t);
+                var taken = next - previous;
+                var wMask = Vector<double>.Build.Dense(size, i => i % m < d ? 1 : 0);
+                var stepW = step.PointwiseMultiply(wMask);
+                var takenW = taken.PointwiseMultiply(wMask);
+                double alpha = takenW.DotProduct(stepW) / stepW.DotProduct(stepW);
+                int halvings = (int)Math.Round(-Math.Log2(alpha));
+                double power = Math.Pow(0.5, halvings);
+                double off = (takenW - power * stepW).L2Norm();
+                Assert.True(halvings >= 0 && off <= StepsAgree * power * stepW.L2Norm(),
+                    $"{what}: the w-step is {alpha:R} times the Newton step, off a power of 1/2 (2^-{halvings}) by {off:E3} (allowed {StepsAgree:E0} of |α Δw| = {power * stepW.L2Norm():E3})");
+                for (int b = 0; b < p.Blocks.Count; b++)
+                {
+                    double moved = previous[b * m + d] + power * step[b * m + d];
+                    double wn = next.SubVector(b * m, d).L2Norm(), tb = t * p.Beta;
+                    double centred = (1 + Math.Sqrt(1 + tb * wn * tb * wn)) / tb;
+                    double sb = next[b * m + d], scale = Math.Abs(power * step[b * m + d]) + (centred - wn);
+                    // Pressed: the moved slack below a tenth of its central value (clear of that boundary by the steps' rounding).
+                    double pressedBy = (moved - wn) - PressedSlack * (centred - wn);
+                    if (Math.Abs(pressedBy) <= StepsAgree * scale) continue;
+                    if (pressedBy < 0)
+                        Assert.True(Math.Abs(sb - centred) <= StepsAgree * (centred - wn),
+                            $"{what}: s_{b} = {sb:R} was pressed against its cone (moved to {moved:R}, ‖w_b‖ = {wn:R}) and not reset to its minimiser {centred:R}");
+                    else
+                        Assert.True(Math.Abs(sb - moved) <= StepsAgree * scale,
+                            $"{what}: s_{b} = {sb:R} did not move with the step to {moved:R} (its slack was not pressed; minimiser {centred:R})");
+                }
+                double f0 = CentringValue(p, previous, t), f1 = CentringValue(p, previous + power * step, t);
+                double rounding = StepsAgree * Math.Abs(f0);
+                bool quadratic = Math.Sqrt(lambda2) < 0.2;
+                Assert.True(f1 <= f0 - 0.25 * power * lambda2 + rounding || quadratic,
+                    $"{what}: f_t went from {f0:R} to {f1:R} at α = {power:R}, short of Armijo's decrease α λ²/4 = {0.25 * power * lambda2:E3} outside the quadratic region (λ = {Math.Sqrt(lambda2):E3})");
+                if (halvings > 0 && !quadratic)
+                {
+                    double f2 = CentringValue(p, previous + 2 * power * step, t);
+                    Assert.True(!(f2 < f0 - 0.25 * 2 * power * lambda2 - rounding),
+                        $"{what}: the trial α = {2 * power:R} decreased f_t from {f0:R} to {f2:R}, beyond Armijo's α λ²/4, and was passed over");
+                }
+                previous = next;
+            }
+            Assert.True(k > MinimumPath, $"{form}: the loose path has only {k - 1} Newton steps, fewer than {MinimumPath}");
+        }
+    }
+
+    /// <summary>The epigraph centring's threshold: a slack below this fraction of its central value is pressed (BarrierRun.PressedSlack).</summary>
+    private const double PressedSlack = 0.1;
+
+    /// <summary>A loose path on these instances takes 25–34 Newton steps (measured): fewer would check almost nothing.</summary>
+    private const int MinimumPath = 10;
+
+    /// <summary>
+    /// A budget of no Newton step returns the start point. Cold: w_b = κ u_b, s_b = 2κ with κ = 0.1·max|y|/(max|x|·K) (u_b the
+    /// block's interior direction). Warm: t = ν/gapEstimate, scale 1/(tβ); a known block at w_b + scale·u_b with
+    /// s_b = max(s_b, ‖w_b + scale·u_b‖) + 2·scale, a block without a warm value at scale·u_b with s_b = ‖scale·u_b‖ + 2·scale.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Instances))]
+    public void No_Newton_step_returns_the_cold_or_warm_start_point(int seed, int n, int d, int blocks, string loss)
+    {
+        var p = Make(seed, n, d, blocks, loss, NewtonForm.Cheaper).Program;
+        int k = p.Blocks.Count;
+        var cold = BarrierSolver.Instance.Solve(p, Request(1e-6, steps: 0));
+        Assert.True(cold.Status == InnerStatus.StepLimit && cold.NewtonSteps == 0, $"cold, no step: {cold.Status} after {cold.NewtonSteps} steps");
+        double kappa = 0.1 * p.Y.AbsoluteMaximum() / (p.X.Max(Math.Abs) * k);
+        var expectedW = new double[k * d];
+        var expectedS = new double[k];
+        for (int b = 0; b < k; b++)
+        {
+            for (int c = 0; c < d; c++) expectedW[b * d + c] = kappa * p.Blocks[b].Interior[c];
+            expectedS[b] = 2 * kappa;
+        }
+        AssertPoint(expectedW, expectedS, cold, "cold start");
+        Assert.True(Math.Abs(cold.EstimatedGap - ColdObjective(p)) <= StartAgrees * ColdObjective(p),
+            $"cold start: gap ν/t = {cold.EstimatedGap:R}, not the start's objective {ColdObjective(p):R} (t = ν/f_0)");
+
+        // Warm from the accurate solve, every other block without a warm value.
+        var solved = BarrierSolver.Instance.Solve(p, Request(1e-6));
+        var points = Points(p, solved);
+        var known = p.Blocks.Where((_, b) => b % 2 == 0).Select(r => r.Block).ToHashSet();
+        foreach (var block in points.Keys.Where(key => !known.Contains(key)).ToList()) points.Remove(block);
+        double estimate = 1e-3;
+        var warm = BarrierSolver.Instance.Solve(p, Request(1e-6, steps: 0, warm: new WarmStart(points, estimate)));
+        Assert.True(warm.Status == InnerStatus.StepLimit && warm.NewtonSteps == 0, $"warm, no step: {warm.Status} after {warm.NewtonSteps} steps");
+        Assert.True(Math.Abs(warm.EstimatedGap - estimate) <= StartAgrees * estimate, $"warm start: gap ν/t = {warm.EstimatedGap:R}, not the estimate {estimate:R}");
+        double scale = estimate / (Nu(p) * p.Beta);
+        for (int b = 0; b < k; b++)
+        {
+            bool has = points.TryGetValue(p.Blocks[b].Block, out var start);
+            double norm = 0;
+            for (int c = 0; c < d; c++)
+            {
+                expectedW[b * d + c] = (has ? start.W[c] : 0) + scale * p.Blocks[b].Interior[c];
+                norm += expectedW[b * d + c] * expectedW[b * d + c];
+            }
+            expectedS[b] = Math.Max(has ? start.S : 0, Math.Sqrt(norm)) + 2 * scale;
+        }
+        AssertPoint(expectedW, expectedS, warm, "warm start");
+    }
+
+    /// <summary>The start points are formulas: the solver's and this test's evaluation differ by rounding only.</summary>
+    private const double StartAgrees = 1e-12;
+
+    private static void AssertPoint(double[] w, double[] s, InnerOutcome o, string what)
+    {
+        double wScale = w.Max(Math.Abs), sScale = s.Max(Math.Abs);
+        double dw = w.Zip(o.W, (a, b) => Math.Abs(a - b)).Max(), ds = s.Zip(o.S, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(dw <= StartAgrees * wScale && ds <= StartAgrees * sScale,
+            $"{what}: w off by {dw:E3} (scale {wScale:E3}), s off by {ds:E3} (scale {sScale:E3}); allowed {StartAgrees:E0} of the scale");
+    }
+
     /// <summary>
     /// Near-parallel rows of norm ~3 600 in three dimensions (the regression NearParallelRowsOfNormThreeThousandInThreeDimensions):
     /// near t ≈ 1e9 the Woodbury solve loses every digit (non-positive Newton decrement) and the step is taken from the
