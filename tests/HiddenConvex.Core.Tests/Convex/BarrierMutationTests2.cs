@@ -414,6 +414,23 @@ public class BarrierMutationTests2
     }
 
     /// <summary>
+    /// The form's cost model near its crossover (documented on BarrierRun: Woodbury ≈ n³/3 + K n² d/4 per step, dense
+    /// ≈ n (K d)²/4 + (K (d + 1))³/3): at (n, d, K) = (10, 5, 2) the dense form costs 1.42 times Woodbury's (Woodbury is
+    /// chosen), at (20, 3, 5) 0.91 times (dense is chosen); every term matters on one side or the other.
+    /// </summary>
+    [Theory]
+    [InlineData(10, 5, 2, false)]
+    [InlineData(20, 3, 5, true)]
+    public void The_cost_model_chooses_the_cheaper_form_near_the_crossover(int n, int d, int blocks, bool dense)
+    {
+        double woodbury = Math.Pow(n, 3) / 3 + (double)blocks * n * n * d / 4;
+        double denseCost = n * Math.Pow(blocks * d, 2) / 4 + Math.Pow(blocks * (d + 1), 3) / 3;
+        Assert.True(denseCost < woodbury == dense, $"the case ({n}, {d}, {blocks}) is on the other side of the documented crossover");
+        Assert.True(BarrierRun.UsesDenseForm(n, d, blocks) == dense,
+            $"(n, d, K) = ({n}, {d}, {blocks}): dense costs {denseCost:R}, Woodbury {woodbury:R}; expected the {(dense ? "dense" : "Woodbury")} form");
+    }
+
+    /// <summary>
     /// Near-parallel rows of norm ~3 600 in three dimensions (the regression NearParallelRowsOfNormThreeThousandInThreeDimensions):
     /// near t ≈ 1e9 the Woodbury solve loses every digit (non-positive Newton decrement) and the step is taken from the
     /// equilibrated dense Hessian. On these working sets (random halves of the 32 blocks) the solve in the Woodbury form reaches
