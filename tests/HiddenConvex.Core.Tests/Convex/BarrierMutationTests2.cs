@@ -431,6 +431,40 @@ public class BarrierMutationTests2
     }
 
     /// <summary>
+    /// A working set too large for the block factors (2 100 000 blocks × 32²: past 2³¹ − 1 entries) is refused with an error
+    /// that names the array, not only its counts.
+    /// </summary>
+    [Fact]
+    public void Too_many_block_variables_are_refused_naming_the_block_factors()
+    {
+        var rng = new Random(3);
+        int n = 2, d = 31;
+        var xm = TestProblems.Gaussian(rng, n, d);
+        var engine = new HiddenConvex.Core.Pricing.EnumeratedPricing(xm, HiddenConvex.Core.Arrangements.CellEnumerator.Enumerate(xm));
+        var block = ReducedBlock.Create(engine.Geometry, engine.BlockAt(new HiddenConvex.Core.Pricing.BlockId(0)), engine.Patterns.Cells[0].Witness);
+        var blocks = Enumerable.Repeat(block, 2_100_000).ToList();
+        var e = Assert.Throws<HiddenConvex.Core.Data.InvalidInputException>(() =>
+            new BarrierRun(new ReducedProgram(engine.Geometry.XRowMajor, n, d, TestProblems.Gaussian(rng, n), new SquaredLoss(), 1.0, blocks)));
+        Assert.True(e.Message.Contains("block factors") && e.Message.Contains("2100000×32×32"), $"the error does not name the block factors: {e.Message}");
+    }
+
+    /// <summary>
+    /// The requested form is the one used: the dense form allocates no n×n coupling (so 46 341 rows, past the coupling's
+    /// 2³¹ − 1 entries, are accepted in it), the Woodbury form does (refused, naming the coupling).
+    /// </summary>
+    [Fact]
+    public void The_requested_form_decides_whether_the_n_by_n_coupling_is_allocated()
+    {
+        int n = 46_341, d = 1;
+        var x = Enumerable.Range(0, n).Select(j => 1.0 + j).ToArray();
+        var y = Vector<double>.Build.Dense(n, 1.0);
+        _ = new BarrierRun(new ReducedProgram(x, n, d, y, new SquaredLoss(), 1.0, [], NewtonForm.Dense));
+        var e = Assert.Throws<HiddenConvex.Core.Data.InvalidInputException>(() =>
+            new BarrierRun(new ReducedProgram(x, n, d, y, new SquaredLoss(), 1.0, [], NewtonForm.Woodbury)));
+        Assert.True(e.Message.Contains("n×n"), $"the Woodbury form's error does not name the coupling: {e.Message}");
+    }
+
+    /// <summary>
     /// Near-parallel rows of norm ~3 600 in three dimensions (the regression NearParallelRowsOfNormThreeThousandInThreeDimensions):
     /// near t ≈ 1e9 the Woodbury solve loses every digit (non-positive Newton decrement) and the step is taken from the
     /// equilibrated dense Hessian. On these working sets (random halves of the 32 blocks) the solve in the Woodbury form reaches
