@@ -14,9 +14,9 @@ namespace HiddenConvex.Core.Tests.Convex;
 /// </summary>
 public class BarrierMutationTests
 {
-    private sealed record Instance(ReducedProgram Program, ConvexProblem Restricted);
+    internal sealed record Instance(ReducedProgram Program, ConvexProblem Restricted);
 
-    private static Instance Make(int seed, int n, int d, int blocks, string lossName, NewtonForm form, double beta = 0.05)
+    internal static Instance Make(int seed, int n, int d, int blocks, string lossName, NewtonForm form, double beta = 0.05)
     {
         var loss = Loss.Parse(lossName);
         var rng = new Random(seed);
@@ -35,11 +35,11 @@ public class BarrierMutationTests
         return new Instance(program, restricted);
     }
 
-    private static ConvexPoint Point(ReducedProgram program, InnerOutcome outcome) =>
+    internal static ConvexPoint Point(ReducedProgram program, InnerOutcome outcome) =>
         new(program.Blocks.Select((b, i) => new BlockValue(b.Block,
             Vector<double>.Build.DenseOfArray(outcome.W.Skip(i * program.D).Take(program.D).ToArray()))), program.D);
 
-    private static InnerRequest Request(double target, int steps = 400, WarmStart? warm = null) =>
+    internal static InnerRequest Request(double target, int steps = 400, WarmStart? warm = null) =>
         new(target, steps, DateTime.UtcNow.AddMinutes(2), CancellationToken.None, warm);
 
     /// <summary>
@@ -48,7 +48,7 @@ public class BarrierMutationTests
     /// (an accurate solve centres its last stage to λ²/2 ≤ 1e-10; measured certified gaps at target 1e-10: 1.6e-11 … 4.2e-11,
     /// against 2.7e-10 when the last stage is centred only loosely).
     /// </summary>
-    private static void AssertSolved(Instance instance, InnerOutcome outcome, double gap, string what)
+    internal static void AssertSolved(Instance instance, InnerOutcome outcome, double gap, string what)
     {
         Assert.Equal(InnerStatus.ReachedTarget, outcome.Status);
         var point = Point(instance.Program, outcome);
