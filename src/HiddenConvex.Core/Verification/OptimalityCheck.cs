@@ -108,7 +108,8 @@ public sealed record CheckSettings
     /// before a refutation too weak to exclude ε_gap-optimality is accepted (default 3; 0 disables it). A round adds the
     /// best block priced above β at the last dual point, solves the small restricted program and prices its dual point; the
     /// rounds run only when the escape neuron's proven decrease is at most ε_gap (L̂ − B), so a network far from optimal is
-    /// refuted as fast as before.
+    /// refuted as fast as before. With 0, a refutation stands as soon as an escape neuron exists: the better dual point of
+    /// <see cref="ImproveDualPoint"/> is then tried only when there is none.
     /// </summary>
     public int ProofColumns { get; init; } = 3;
     /// <summary>
