@@ -28,20 +28,23 @@ public static class NetworkCells
     /// Each active neuron's cell (its pattern and an interior witness near u_i; THEORY.md §5: the neuron lies in the closed
     /// cone of that cell) with the sign of α_i, in neuron order.
     /// </summary>
-    public static IEnumerable<(Cell Cell, int Sign)> NeuronCells(Network network, Matrix<double> x)
+    /// <exception cref="InvalidInputException">The network's input dimension is not the data's d (raised at the call).</exception>
+    public static IReadOnlyList<(Cell Cell, int Sign)> NeuronCells(Network network, Matrix<double> x)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(x);
         InvalidInputException.Require(network.InputDim == x.ColumnCount,
             $"network has input dimension {network.InputDim} but the data has d = {x.ColumnCount} columns");
         var rowNorms = Enumerable.Range(0, x.RowCount).Select(j => x.Row(j).L2Norm()).ToArray();
+        var cells = new List<(Cell, int)>();
         for (int i = 0; i < network.Width; i++)
         {
             var (u, alpha) = network.Neuron(i);
             if (alpha == 0 || u.L2Norm() == 0) continue;
             var witness = InteriorNear(x, rowNorms, u.Normalize(2));
-            yield return (new Cell(ActivationPattern.OfDirection(x, witness), witness), Math.Sign(alpha));
+            cells.Add((new Cell(ActivationPattern.OfDirection(x, witness), witness), Math.Sign(alpha)));
         }
+        return cells;
     }
 
     /// <summary>

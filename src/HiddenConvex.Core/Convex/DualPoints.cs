@@ -7,10 +7,10 @@ namespace HiddenConvex.Core.Convex;
 /// A point W certified at a better dual point (THEORY.md §4.2), for the solver's end and for the check of a network:
 /// Newton on the dual's conditions on W's blocks (<see cref="DualPolish"/>, a few pricings), then the coordinate search
 /// (<see cref="DualPointSearch"/>, thousands of pricings) from the best prediction so far, both within one deadline, which
-/// the search checks between trials. Over branch and bound a trial is one bracket, bounded by the oracle's own budget: the
-/// check passes here with either oracle (law B3: on two rows 10¹⁰ apart in norm the polish left θ's dual vector pricing at
-/// 1.41β over branch and bound, where the search over the enumerated cells certified θ at 4.3e-9; the search certifies it
-/// over branch and bound too). The solver searches only over oracles that list every block (its own guard).
+/// the search checks between trials. Over branch and bound a trial is one bracket, bounded by the oracle's own budget. The
+/// check calls it with either oracle (law B3: on two rows 10¹⁰ apart in norm the polish left θ's dual vector pricing at
+/// 1.41β, and only the search certified θ, at 4.3e-9, which it now does over branch and bound too); the solver calls it
+/// only over oracles that list every block (its own guard).
 /// </summary>
 internal static class DualPoints
 {
