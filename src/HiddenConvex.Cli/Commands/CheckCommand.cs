@@ -99,7 +99,7 @@ public sealed class CheckCommand : HcvCommand
     {
         var loss = _problem.ReadLoss(parse);
         double beta = _problem.ReadBeta(parse);
-        bool hiddenBias = parse.GetValue(_problem.HiddenBias), force = parse.GetValue(_force);
+        bool force = parse.GetValue(_force);
         var choice = PatternChoice.Parse(parse.GetValue(_patterns)!);
         string? improve = OutputTarget.Check(parse.GetValue(_improve), force);
         var settings = new CheckSettings
@@ -115,10 +115,7 @@ public sealed class CheckCommand : HcvCommand
         var dataPath = parse.GetValue(_data)!;
         var netPath = parse.GetValue(_net)!;
         var data = _problem.LoadData(parse, dataPath, loss);
-        var network = NetworkIO.Load(netPath);
-        InvalidInputException.Require(network.InputDim == data.D,
-            $"{netPath}: U has {network.InputDim} columns but the data has d = {data.D}" +
-            (hiddenBias ? " (with the ones column of --hidden-bias)" : network.InputDim == data.D + 1 ? " (did you forget --hidden-bias?)" : ""));
+        var network = _problem.LoadNetwork(parse, netPath, data, netPath);
 
         Console.Error.WriteLine($"hcv check: n = {data.N}, d = {data.D}, width {network.Width}, {loss}, beta = {Fmt.Value(beta)}");
         double timeLimit = settings.Solver.TimeLimitSeconds;

@@ -109,7 +109,8 @@ public sealed class SolveCommand : HcvCommand
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var log = quiet ? null : Console.Error;
         if (!quiet) Console.Error.WriteLine($"solve: patterns {choice.Spec} for n = {data.N}, d = {data.D} ...");
-        var init = InitialNetwork(parse.GetValue(_init), data, parse.GetValue(_problem.HiddenBias));
+        string? initPath = parse.GetValue(_init);
+        var init = initPath is null ? null : _problem.LoadNetwork(parse, initPath, data, $"--init {initPath}");
         var bnb = PatternChoice.OracleSettings(beta, settings.Tolerance, settings.TimeLimitSeconds, log, "solve: ", PricingShareOfBudget);
         var setup = choice.Build(data, parse.GetValue(_seed), init, bnb, log, "solve: ");
         if (!quiet) Console.Error.WriteLine($"solve: {setup.Description} in {Fmt.Seconds(clock.Elapsed.TotalSeconds)} s");
@@ -128,7 +129,7 @@ public sealed class SolveCommand : HcvCommand
         {
             var own = NetworkWarmStart.Blocks(init, data.X);
             settings = settings with { InitialBlocks = [.. own, .. settings.InitialBlocks] };
-            if (!quiet) Console.Error.WriteLine($"solve: starting from the {own.Count} blocks of the neurons of {parse.GetValue(_init)}");
+            if (!quiet) Console.Error.WriteLine($"solve: starting from the {own.Count} blocks of the neurons of {initPath}");
         }
         var problem = new ConvexProblem(data, loss, beta, setup.Oracle);
         var solution = CertifiedPipeline.Run(problem, new PipelineSettings
@@ -180,17 +181,6 @@ public sealed class SolveCommand : HcvCommand
 
     /// <summary>One block of W: pattern (row 0 first), sign γ and w.</summary>
     public sealed record BlockJson(string Pattern, int Sign, double[] W);
-
-    /// <summary>The network of --init (null without it); its U must have the data's d columns (d + 1 with --hidden-bias).</summary>
-    private static Network? InitialNetwork(string? path, Dataset data, bool hiddenBias)
-    {
-        if (path is null) return null;
-        var network = NetworkIO.Load(path);
-        InvalidInputException.Require(network.InputDim == data.D,
-            $"--init {path}: U has {network.InputDim} columns but the data has d = {data.D}" +
-            (hiddenBias ? " (with the ones column of --hidden-bias)" : network.InputDim == data.D + 1 ? " (did you forget --hidden-bias?)" : ""));
-        return network;
-    }
 
     private static void WriteNetwork(string path, bool force, CertifiedSolution s, SolveJson report)
     {

@@ -44,4 +44,18 @@ public sealed class ProblemOptions
         loss.ValidateTargets(data.Y, path);
         return data;
     }
+
+    /// <summary>
+    /// Loads a NET file for the loaded data: its U must have the data's d columns (d + 1 with --hidden-bias), else an error
+    /// that starts with <paramref name="what"/> and says which option is likely missing.
+    /// </summary>
+    public Network LoadNetwork(ParseResult parse, string path, Dataset data, string what)
+    {
+        var network = NetworkIO.Load(path);
+        InvalidInputException.Require(network.InputDim == data.D,
+            $"{what}: U has {network.InputDim} columns but the data has d = {data.D}" +
+            (parse.GetValue(HiddenBias) ? " (with the ones column of --hidden-bias)"
+                : network.InputDim == data.D + 1 ? " (did you forget --hidden-bias?)" : ""));
+        return network;
+    }
 }
