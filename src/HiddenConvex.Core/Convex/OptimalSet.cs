@@ -223,7 +223,7 @@ public sealed partial class OptimalSet
         double deviation = (t.Predict(Problem.Data.X) - Z).AbsoluteMaximum();
         if (deviation > Tolerances.Prediction.At(scale))
             return $"with {Active.Count} active blocks A t reproduces z* only to {deviation:E3} (Tolerances.Prediction {Tolerances.Prediction}, scale {scale:E3})";
-        double l = Problem.Objective(t);
+        double l = PointObjective;
         if (l - objective > Tolerances.Objective.At(objective))
             return $"with {Active.Count} active blocks the NNLS point has objective {l:R} above {objective:R} (Tolerances.Objective {Tolerances.Objective})";
         return "";
@@ -338,7 +338,7 @@ public sealed partial class OptimalSet
 
     private double? _pointObjective;
 
-    /// <summary>L^c_β of the stored point (computed once).</summary>
+    /// <summary>L^c_β of the stored point, computed once for the consistency test and every sampled vertex.</summary>
     private double PointObjective => _pointObjective ??= Problem.Objective(ToPoint(Point));
 
     private static int NumericalRank(Matrix<double> m)
