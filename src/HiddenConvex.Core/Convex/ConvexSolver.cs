@@ -32,7 +32,9 @@ namespace HiddenConvex.Core.Convex;
 /// (<see cref="StopsCertified"/>), with <see cref="SolverStatus.Optimal"/> when the oracle bounds the full program and
 /// <see cref="SolverStatus.OptimalRestricted"/> otherwise. Otherwise it ends on the iteration or time limit, on
 /// cancellation, or with <see cref="SolverStatus.NumericalError"/> when nothing can be added or tightened and the thorough
-/// polish no longer lowers the certified gap — always returning the best certified point seen.
+/// polish no longer lowers the certified gap — always returning the best certified point seen. An oracle that stops at a
+/// limit before it finds a block above β or proves that none exists (<see cref="PricedBlocks.Undecided"/>) has not shown
+/// that nothing can be added: the same v is priced again, longer, until a limit ends the solve.
 /// </para>
 /// </summary>
 public static class ConvexSolver
@@ -269,10 +271,12 @@ public static class ConvexSolver
             // Price at the reduced optimum (the last inner solution): column generation needs its dual vector.
             var v = _last.Certificate.V;
             int pruned = _working.Prune(_problem.Oracle.Geometry, Beta, v);
-            int added = _working.AddViolated(_problem.Oracle, Beta, v, _perIteration);
+            var column = _working.AddViolated(_problem.Oracle, Beta, v, _perIteration);
+            int added = column.Added;
             bool retighten = !_resumeTight && ShouldRetighten(added, _solvedOnce, _lastWasLoose, _tightTarget);
             if (retighten) _tightTarget /= RetightenFactor;
-            if (!(added > 0 || !_solvedOnce || _lastWasLoose || retighten || _resumeTight)) return LastResortPolish();
+            if (!(added > 0 || !_solvedOnce || _lastWasLoose || retighten || _resumeTight))
+                return column.PricingUndecided ? PriceAgain() : LastResortPolish();
             _resumeTight = false;
             return InnerSolvePhase(added, pruned);
         }
@@ -355,6 +359,17 @@ public static class ConvexSolver
             bool polishFailed = polishable && !(refined is not null && refined.Certificate.Gap <= _best.Certificate.Gap);
             if (refined is not null && refined.Improves(_best)) _best = refined;
             _needsAccuracy = polishFailed;
+        }
+
+        /// <summary>
+        /// The oracle stopped at a limit before it found a block above β or proved that none exists: nothing is known to be
+        /// missing or complete, so the next iteration prices the same v again (the oracle searches longer there) until a
+        /// block is found, the bound certifies, or a limit ends the solve — never a numerical error.
+        /// </summary>
+        private SolverStatus? PriceAgain()
+        {
+            _progress?.WriteLine($"solve: pricing undecided at a limit (rho <= {_last.Certificate.Rho:G6}, beta = {Beta:G6}); searching longer at the same v");
+            return null;
         }
 
         /// <summary>

@@ -37,22 +37,24 @@ internal sealed class WorkingSet
 
     /// <summary>
     /// Adds up to k blocks with ‖Π_b(v)‖ &gt; β not yet in the working set, largest first (THEORY.md §4: a block priced above
-    /// β can lower the objective). Returns how many were added.
+    /// β can lower the objective). Returns how many were added, and whether the oracle could neither find a block above β
+    /// nor prove that none exists (<see cref="PricedBlocks.Undecided"/>).
     /// </summary>
-    public int AddViolated(IPricingOracle oracle, double beta, Vector<double> v, int k)
+    public ColumnAddition AddViolated(IPricingOracle oracle, double beta, Vector<double> v, int k)
     {
+        var priced = oracle.BlocksAbove(v, beta);
         var candidates = new List<(double Value, PricedBlock Block)>();
-        foreach (var priced in oracle.BlocksAbove(v, beta).Blocks)
-            if (priced.Value > beta && !_members.Contains(priced.Block)) candidates.Add((priced.Value, priced));
+        foreach (var block in priced.Blocks)
+            if (block.Value > beta && !_members.Contains(block.Block)) candidates.Add((block.Value, block));
         candidates.Sort((a, c) => c.Value.CompareTo(a.Value));
         int added = 0;
-        foreach (var (_, priced) in candidates.Take(k))
+        foreach (var (_, block) in candidates.Take(k))
         {
-            _blocks.Add(Build(oracle.Geometry, priced));
-            _members.Add(priced.Block);
+            _blocks.Add(Build(oracle.Geometry, block));
+            _members.Add(block.Block);
             added++;
         }
-        return added;
+        return new ColumnAddition(added, priced.Undecided);
     }
 
     /// <summary>Adds the given blocks (the oracle's program's, not yet in the working set); returns how many were added.</summary>
@@ -133,3 +135,6 @@ internal sealed class WorkingSet
 
     private static double Norm(double[] w) => Math.Sqrt(w.Sum(a => a * a));
 }
+
+/// <summary>What one round of column generation did: blocks added, and whether the pricing was left undecided at a limit.</summary>
+internal readonly record struct ColumnAddition(int Added, bool PricingUndecided);

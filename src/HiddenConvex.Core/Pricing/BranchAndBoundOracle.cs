@@ -123,6 +123,8 @@ public sealed class BranchAndBoundOracle : IPricingOracle
     private double[]? _lastV;
     private PricingBracket? _lastBracket;
     private PricingResult? _lastResult;
+    private double[]? _columnV;
+    private int _columnCallsAtV;
 
     /// <summary>Prepares the oracle for data X with seed directions (e.g. a network's neurons) and settings.</summary>
     /// <exception cref="InvalidInputException">X is empty or not finite, a seed has the wrong length, or a setting is out of range.</exception>
@@ -197,16 +199,52 @@ public sealed class BranchAndBoundOracle : IPricingOracle
     {
         ArgumentNullException.ThrowIfNull(v);
         var kept = KeptAt(v);
-        bool settled = kept is not null && (kept.Upper < threshold || _lastBracket!.Status is BracketStatus.Closed or BracketStatus.Exhausted);
-        var result = settled ? kept! : Remember(v, Bracket(v, ColumnSettings()), kept);
+        int repeat = CountColumnCall(v, kept is not null);
+        bool settled = kept is not null && (kept.Upper < threshold
+            || _lastBracket!.Status is BracketStatus.Exhausted or BracketStatus.ReachedStopAbove
+            || (repeat == 0 && _lastBracket.Status is BracketStatus.Closed));
+        var result = settled ? kept! : Remember(v, Bracket(v, repeat == 0 ? ColumnSettings() : DecisionSettings(threshold, repeat)), kept);
         var found = new List<PricedBlock>();
         if (result.Rho >= threshold) found.Add(result.Best);
         foreach (var b in _lastBracket!.Incumbents)
             if (b.Value >= threshold) found.Add(b.Priced);
         foreach (var b in SampledCells(v, threshold)) found.Add(b.Priced);
         found = found.DistinctBy(b => b.Block).OrderByDescending(b => b.Value).ToList();
-        return new PricedBlocks(found.Take(Math.Min(Math.Max(0, maxCount), _settings.ColumnBlocksPerCall)).ToList(), result.Upper < threshold);
+        bool complete = result.Upper < threshold;
+        bool undecided = found.Count == 0 && !complete && LongerSearchCanDecide(_lastBracket.Status);
+        return new PricedBlocks(found.Take(Math.Min(Math.Max(0, maxCount), _settings.ColumnBlocksPerCall)).ToList(), complete, undecided);
     }
+
+    /// <summary>
+    /// How many column searches ran at this v before this one (0 for a new v). A caller asks again at the same v only when
+    /// the last answer was <see cref="PricedBlocks.Undecided"/>, so each repeat searches twice as long as the one before.
+    /// </summary>
+    private int CountColumnCall(Vector<double> v, bool keptAtV)
+    {
+        _columnCallsAtV = keptAtV && _columnV is not null && SameVector(v, _columnV) ? _columnCallsAtV + 1 : 0;
+        _columnV = v.ToArray();
+        return _columnCallsAtV;
+    }
+
+    /// <summary>
+    /// A repeated column search at v decides whether a block reaches the threshold: it stops at the first such block or at a
+    /// proof that none does, within <see cref="BranchAndBoundOracleSettings.ColumnSearchSeconds"/>·2^repeat seconds (and the
+    /// budget) and the search's node limit times 2^repeat.
+    /// </summary>
+    private BranchAndBoundSettings DecisionSettings(double threshold, int repeat)
+    {
+        double growth = Math.Pow(2, Math.Min(repeat, 30));
+        var s = CallSettings(Math.Min(_settings.ColumnSearchSeconds * growth, _settings.Search.TimeLimitSeconds));
+        long nodes = (long)Math.Min(s.NodeLimit * growth, long.MaxValue / 2);
+        return s with { StopBelow = threshold, StopAbove = threshold, NodeLimit = nodes };
+    }
+
+    private static bool IsLimited(BracketStatus status) =>
+        status is BracketStatus.TimeLimit or BracketStatus.NodeLimit or BracketStatus.MemoryLimit;
+
+    /// <summary>Limits a longer search can pass: the open list's memory bound stays the same at every repeat.</summary>
+    private static bool LongerSearchCanDecide(BracketStatus status) =>
+        status is BracketStatus.TimeLimit or BracketStatus.NodeLimit;
 
     /// <summary>Every block of S(X) belongs to the program.</summary>
     public bool Includes(Block block) => true;
@@ -256,7 +294,7 @@ public sealed class BranchAndBoundOracle : IPricingOracle
     {
         Calls++;
         TotalNodes += bracket.Nodes;
-        if (bracket.Status is BracketStatus.TimeLimit or BracketStatus.NodeLimit or BracketStatus.MemoryLimit) LimitedCalls++;
+        if (IsLimited(bracket.Status)) LimitedCalls++;
         var best = bracket.Best ?? throw new InvalidOperationException(
             "branch-and-bound pricing found no cell with an interior witness (every tried direction lay on a hyperplane of X)");
         if (best.Value > 0 && _settings.RememberedSeeds > 0)

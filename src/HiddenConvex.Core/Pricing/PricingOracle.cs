@@ -25,8 +25,12 @@ public sealed record PricingResult(PricedBlock Best, Vector<double> Maximiser, d
     public Block BestBlock => Best.Block;
 }
 
-/// <summary>Blocks priced above a threshold, in the oracle's order; <see cref="Complete"/> when no other block of the oracle's program is above it.</summary>
-public sealed record PricedBlocks(IReadOnlyList<PricedBlock> Blocks, bool Complete);
+/// <summary>
+/// Blocks priced above a threshold, in the oracle's order; <see cref="Complete"/> when no other block of the oracle's program
+/// is above it. <see cref="Undecided"/> when none was found and none was proven absent because the search stopped at a
+/// time or node limit: asking again at the same v searches longer (<see cref="BranchAndBoundOracle.BlocksAbove"/>).
+/// </summary>
+public sealed record PricedBlocks(IReadOnlyList<PricedBlock> Blocks, bool Complete, bool Undecided = false);
 
 /// <summary>
 /// The seam between the convex program and the way its blocks are found (THEORY.md §4): an exact enumeration of S(X),

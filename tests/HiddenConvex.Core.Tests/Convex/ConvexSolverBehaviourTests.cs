@@ -142,4 +142,49 @@ public class ConvexSolverBehaviourTests
             $"relative gap {c.RelativeGap:E3} (accurate at ≤ {ConvexSolver.AccurateRelativeGap:E0}), {variables} variables " +
             $"(polish limit {ConvexSolver.PolishVariableLimit}), lists every block {listsEveryBlock}: expected accurate = {accurate}");
     }
+
+    /// <summary>
+    /// An oracle like branch and bound at its limits: it does not list every block, its first column round returns only the
+    /// best block, and the next <paramref name="undecidedRounds"/> rounds find nothing and prove nothing (undecided at a
+    /// limit); then it answers in full.
+    /// </summary>
+    private sealed class SlowToDecideOracle(IPricingOracle inner, int undecidedRounds) : IPricingOracle
+    {
+        public int Rounds { get; private set; }
+        public int N => inner.N;
+        public int D => inner.D;
+        public string Method => inner.Method;
+        public bool BoundsFullProgram => inner.BoundsFullProgram;
+        public bool ListsEveryBlock => false;
+        public BlockGeometry Geometry => inner.Geometry;
+        public bool Includes(Block block) => inner.Includes(block);
+        public PricingResult Price(Vector<double> v) => inner.Price(v);
+
+        public PricedBlocks BlocksAbove(Vector<double> v, double threshold, int maxCount = int.MaxValue)
+        {
+            Rounds++;
+            var all = inner.BlocksAbove(v, threshold, maxCount);
+            if (Rounds == 1) return new PricedBlocks(all.Blocks.Take(1).ToList(), Complete: all.Blocks.Count <= 1);
+            return Rounds <= 1 + undecidedRounds ? new PricedBlocks([], Complete: false, Undecided: true) : all;
+        }
+    }
+
+    [Fact]
+    public void APricingUndecidedAtItsLimitIsAskedAgainInsteadOfEndingTheSolveAsANumericalError()
+    {
+        var exactProblem = Problem(8, 9, 3, new SquaredLoss(), 0.01);
+        var exact = ConvexSolver.Solve(exactProblem);
+        AssertCertified(exactProblem, exact);
+        int support = exact.W.NonZeroBlocks.Count();
+        Assert.True(support >= 2, $"the test needs an optimum on at least two blocks, got {support}");
+        const int undecidedRounds = 8;
+        var oracle = new SlowToDecideOracle(exactProblem.Oracle, undecidedRounds);
+        var problem = new ConvexProblem(exactProblem.Data, exactProblem.Loss, exactProblem.Beta, oracle);
+        var r = ConvexSolver.Solve(problem);
+        Assert.True(r.Status == SolverStatus.Optimal,
+            $"status {r.StatusName} after {oracle.Rounds} column rounds ({undecidedRounds} undecided), relative gap {r.RelativeGap:E3}");
+        Assert.True(oracle.Rounds > 1 + undecidedRounds, $"the solve ended after {oracle.Rounds} column rounds, before the oracle decided");
+        Assert.True(Obj.Agree(r.Objective, exact.Objective), $"objective {r.Objective:R} against the exact solve's {exact.Objective:R} ({Obj})");
+    }
 }
+

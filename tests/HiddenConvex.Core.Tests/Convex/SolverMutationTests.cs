@@ -102,10 +102,10 @@ public class SolverMutationTests
         // β at the fourth value: three blocks price above it, the fourth at it (it cannot lower the objective).
         double beta = values[3];
         var ws = new WorkingSet();
-        Assert.Equal(2, ws.AddViolated(problem.Oracle, beta, v, 2));
+        Assert.Equal(2, ws.AddViolated(problem.Oracle, beta, v, 2).Added);
         Assert.Equal(priced.Take(2).Select(b => b.Block), ws.Blocks.Select(b => b.Block));
-        Assert.Equal(1, ws.AddViolated(problem.Oracle, beta, v, int.MaxValue));
-        Assert.Equal(0, ws.AddViolated(problem.Oracle, beta, v, int.MaxValue));
+        Assert.Equal(1, ws.AddViolated(problem.Oracle, beta, v, int.MaxValue).Added);
+        Assert.Equal(0, ws.AddViolated(problem.Oracle, beta, v, int.MaxValue).Added);
         Assert.Equal(priced.Take(3).Select(b => b.Block), ws.Blocks.Select(b => b.Block));
         Assert.Equal(3, ws.Count);
     }

@@ -51,6 +51,32 @@ public class BranchAndBoundOracleTests
         Assert.Equal(2, oracle.Calls);
     }
 
+    [Fact]
+    public void AColumnSearchUndecidedAtItsNodeLimitSearchesLongerWhenAskedAgainAtTheSameVectorUntilItDecides()
+    {
+        var inst = PricingInstances.Make("gaussian", 3);
+        // Just above ρ(v): no block reaches the threshold, and only a bracket closed to 1e-6 proves it.
+        double threshold = inst.Rho * (1 + 1e-6);
+        var settings = new BranchAndBoundOracleSettings
+        {
+            Search = new BranchAndBoundSettings { NodeLimit = 1 },
+            ColumnSampleDirections = 0,
+            RememberedSeeds = 0,
+        };
+        var oracle = new BranchAndBoundOracle(inst.X, settings: settings);
+        var answers = new List<(PricedBlocks Answer, long Nodes)>();
+        // Each repeat doubles the node limit.
+        for (int call = 0; call < 40 && !(answers.Count > 0 && answers[^1].Answer.Complete); call++)
+            answers.Add((oracle.BlocksAbove(inst.V, threshold), oracle.LastBracket!.Nodes));
+        string trace = string.Join("; ", answers.Select(a => $"{a.Nodes} nodes, complete {a.Answer.Complete}, undecided {a.Answer.Undecided}"));
+        Assert.True(answers[0].Answer.Undecided && !answers[0].Answer.Complete, $"{inst}: the first search (one node) should be undecided: {trace}");
+        Assert.True(answers[^1].Answer.Complete && !answers[^1].Answer.Undecided, $"{inst}: no repeat proved ρ(v) below the threshold: {trace}");
+        Assert.All(answers, a => Assert.Empty(a.Answer.Blocks));
+        Assert.True(answers.Count > 2 && answers[^1].Nodes > answers[1].Nodes, $"{inst}: the repeats did not search longer: {trace}");
+        var atNewVector = oracle.BlocksAbove(inst.V * 2, 2 * threshold);
+        Assert.True(oracle.LastBracket!.Nodes == answers[0].Nodes && atNewVector.Undecided, $"{inst}: a new vector starts again from the first search's limit: {oracle.LastBracket.Nodes} nodes, status {oracle.LastBracket.Status}, complete {atNewVector.Complete}, {atNewVector.Blocks.Count} blocks; {trace}");
+    }
+
     [Theory]
     [MemberData(nameof(Families))]
     public void BlocksForColumnGenerationAreAboveTheThresholdAndCompleteOnlyWhenNoneIs(string family)
