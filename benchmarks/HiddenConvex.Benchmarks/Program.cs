@@ -1,6 +1,8 @@
 using HiddenConvex.Benchmarks;
 
 // A benchmark program prints figures; it is not a test. Usage: dotnet run -c Release --project benchmarks/HiddenConvex.Benchmarks -- <name>
+// As in hcv (src/HiddenConvex.Cli/Program.cs): MathNet's managed provider runs single-threaded, so that the figures are hcv's.
+MathNet.Numerics.Control.UseSingleThread();
 var benchmarks = new Dictionary<string, (string Summary, Func<string[], int> Run)>
 {
     ["patterns"] = ("cells/second of exact enumeration at (n, d) = (100,3), (50,4), (200,3)", ArrangementBenchmark.Run),

@@ -78,6 +78,8 @@ let private failureText (p: PropertyReport) =
 
 [<EntryPoint>]
 let main argv =
+    // As in hcv (src/HiddenConvex.Cli/Program.cs): the laws run the core as the tool ships it.
+    MathNet.Numerics.Control.UseSingleThread()
     let parsed =
         try
             Ok (parse { Config = Catalogue.standard; Profile = "default"; Families = None; Report = None; NoReport = false
