@@ -242,4 +242,24 @@ public class ConvexSolverRegressionTests
         Assert.True(stationarity.IsStationary,
             $"Clarke measure {stationarity.Measure:E3} > threshold {stationarity.Threshold:E3} ({Tolerances.Stationarity})");
     }
+
+    /// <summary>
+    /// Rows of norm ~3000 nearly parallel (catalogue case t1-near-duplicate-polish-at-the-best-dual-point): the barrier stalls
+    /// near a relative gap of 6e-8 and every polish read its faces off an iterate's dual vector that priced a needed block
+    /// 36 % above β, so the solve ended numerical-error at 1.13e-9 against ε = 1e-9. The last polish reads the faces off
+    /// the best dual point found and certifies, with a lower objective than the stalled primal point's.
+    /// </summary>
+    [Fact]
+    public void NearDuplicateRowsAreCertifiedByAPolishAtTheBestDualPoint()
+    {
+        double[][] x = [[999, -1, -3000], [-1, 1, 3], [-2999, 2999, -2000], [1001, -1, -3000]];
+        var problem = Problem(x, [-1, 0, 0, 1], "squared", 0.028675522645093043);
+        var r = ConvexSolver.Solve(problem);
+        Assert.True(r.Status == SolverStatus.Optimal,
+            $"status {r.StatusName}, relative gap {r.RelativeGap:E3} (tolerance {Tolerances.DefaultSolverGap:E1})");
+        const double stalledPrimal = 5.955600819250e-2;
+        Assert.True(r.Objective < stalledPrimal,
+            $"objective {r.Objective:R} not below the stalled primal point's {stalledPrimal:R}: the certificate came from the dual side only");
+    }
 }
+
