@@ -261,5 +261,24 @@ public class ConvexSolverRegressionTests
         Assert.True(r.Objective < stalledPrimal,
             $"objective {r.Objective:R} not below the stalled primal point's {stalledPrimal:R}: the certificate came from the dual side only");
     }
+
+    /// <summary>
+    /// Rows 2²⁰ and 2⁻¹⁰ long, y = (0, −1) (README's known-limits example; catalogue case
+    /// d2-widely-scaled-polish-paired-with-the-best-dual-point is its kind): the face polish at the best dual point reaches
+    /// the optimum to rounding, but its own dual vector is off on the long row (ρ/β − 1 = 0.41), so only the pair with the
+    /// best dual point certifies it; the solve ended numerical-error at 6.6e-6 before.
+    /// </summary>
+    [Fact]
+    public void AWidelyScaledPolishedPointIsCertifiedAtTheBestDualPoint()
+    {
+        double[][] x = [[1048576, 1048576], [0.0009765625, 0]];
+        var problem = Problem(x, [0, -1], "squared", 0.021);
+        var r = ConvexSolver.Solve(problem);
+        Assert.True(r.Status == SolverStatus.Optimal,
+            $"status {r.StatusName}, relative gap {r.RelativeGap:E3} (tolerance {Tolerances.DefaultSolverGap:E1})");
+        Assert.NotNull(r.DualPrediction);
+        var check = SolutionCheck.Check(problem, ClaimedSolution.Of(r), Tolerances.DefaultSolverGap);
+        Assert.True(check.Passed, check.Failures);
+    }
 }
 
