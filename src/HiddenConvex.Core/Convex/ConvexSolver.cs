@@ -564,13 +564,13 @@ public static class ConvexSolver
 
         /// <summary>
         /// The thorough face polish once more, reading the faces off the best dual point found (a paired or improved
-        /// certificate's v, THEORY.md §4.2, §6) instead of an iterate's own; the better point is kept, and paired with the
-        /// best lower bound again. Why: on near-duplicate rows the barrier stalls near a relative gap of 1e-7 and every
-        /// earlier polish read its faces off an iterate's v that priced a needed block 36 % off; the dual point found by
-        /// Newton on the dual's conditions reads the right faces, and that polish certifies (8.3e-12 where the solve ended
-        /// numerical-error at 1.13e-9, the primal point being 1.1e-9 above P*). The polished point is certified at its own
-        /// dual vector or at the best dual point, whichever proves less (next to a long row its own v can be far off while
-        /// the point is optimal to rounding).
+        /// certificate's v, THEORY.md §4.2, §6) instead of an iterate's own; the polished point is kept when it proves a
+        /// smaller gap, and the dual point search runs again from it. Why: on near-duplicate rows the barrier stalls near a
+        /// relative gap of 1e-7 and every earlier polish read its faces off an iterate's v that priced a needed block 36 %
+        /// off; the dual point found by Newton on the dual's conditions reads the right faces, and that polish certifies
+        /// (8.3e-12 where the solve ended numerical-error at 1.13e-9, the primal point being 1.1e-9 above P*). The polished
+        /// point is certified at its own dual vector or at the best dual point, whichever proves less (next to a long row
+        /// its own v can be far off while the point is optimal to rounding).
         /// </summary>
         private void PolishAtBestDualPoint()
         {

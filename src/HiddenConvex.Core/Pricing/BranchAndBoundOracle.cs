@@ -201,7 +201,7 @@ public sealed class BranchAndBoundOracle : IPricingOracle
         var kept = KeptAt(v);
         int repeat = CountColumnCall(v, kept is not null);
         bool settled = kept is not null && (kept.Upper < threshold
-            || _lastBracket!.Status is BracketStatus.Exhausted or BracketStatus.ReachedStopAbove
+            || _lastBracket!.Status is BracketStatus.Exhausted
             || (repeat == 0 && _lastBracket.Status is BracketStatus.Closed));
         var result = settled ? kept! : Remember(v, Bracket(v, repeat == 0 ? ColumnSettings() : DecisionSettings(threshold, repeat)), kept);
         var found = new List<PricedBlock>();
