@@ -29,22 +29,24 @@ public sealed class LossNameAttribute(string name, params string[] aliases) : At
 /// <summary>The losses by name: every <see cref="Loss"/> subclass of this assembly carrying a <see cref="LossNameAttribute"/>.</summary>
 public static class LossRegistry
 {
-    private sealed record Entry(string Name, Type Type, Func<double, Loss> Create);
+    internal sealed record Entry(string Name, Type Type, Func<double, Loss> Create);
 
-    private static readonly IReadOnlyList<Entry> Entries = Discover();
+    private static readonly IReadOnlyList<Entry> Entries = Discover(typeof(Loss).Assembly.GetTypes());
 
     private static readonly Dictionary<string, Entry> ByName = Entries
         .SelectMany(e => e.Type.GetCustomAttribute<LossNameAttribute>()!.Aliases.Prepend(e.Name).Select(alias => (alias, e)))
         .ToDictionary(p => p.alias.ToLowerInvariant(), p => p.e);
 
-    private static IReadOnlyList<Entry> Discover() =>
-        typeof(Loss).Assembly.GetTypes()
+    /// <summary>The registered losses among <paramref name="types"/>: concrete <see cref="Loss"/> subclasses carrying <see cref="LossNameAttribute"/>, by name.</summary>
+    internal static IReadOnlyList<Entry> Discover(IEnumerable<Type> types) =>
+        types
             .Where(t => t.IsSubclassOf(typeof(Loss)) && !t.IsAbstract && t.GetCustomAttribute<LossNameAttribute>() is not null)
             .Select(t => new Entry(t.GetCustomAttribute<LossNameAttribute>()!.Name, t, ConstructorOf(t)))
             .OrderBy(e => e.Name, StringComparer.Ordinal)
             .ToList();
 
-    private static Func<double, Loss> ConstructorOf(Type t)
+    /// <summary>A loss type's constructor from its scale c; a type without one is a malformed registration.</summary>
+    internal static Func<double, Loss> ConstructorOf(Type t)
     {
         var ctor = t.GetConstructor([typeof(double)])
                    ?? throw new InvalidOperationException($"loss {t.Name} needs a public constructor taking its scale c");

@@ -44,4 +44,53 @@ public class LossMutationTests
         var e = Assert.Throws<InvalidInputException>(() => LossRegistry.Create("hinge"));
         Assert.Equal("unknown loss 'hinge': expected 'logistic' or 'squared'", e.Message);
     }
+
+    /// <summary>A loss whose members are never called: only its registration is tested.</summary>
+    private abstract class StubLoss(double scale) : Loss(scale)
+    {
+        public override TargetDomain Targets => throw new NotSupportedException();
+        public override double Value(Vector<double> z, Vector<double> y) => throw new NotSupportedException();
+        public override Vector<double> Gradient(Vector<double> z, Vector<double> y) => throw new NotSupportedException();
+        public override Vector<double> HessianDiagonal(Vector<double> z, Vector<double> y) => throw new NotSupportedException();
+        public override double NegConjugate(Vector<double> v, Vector<double> y) => throw new NotSupportedException();
+        public override double BestDualScale(Vector<double> v, Vector<double> y, double tMax) => throw new NotSupportedException();
+        public override double CurvatureBound => throw new NotSupportedException();
+        public override double LowerRounding(Vector<double> v, Vector<double> y, double t, double lower) => throw new NotSupportedException();
+        public override double DualScaleCap => throw new NotSupportedException();
+    }
+
+    [LossName("stub")] private sealed class NamedStub(double scale) : StubLoss(scale);
+    [LossName("abstract-stub")] private abstract class AbstractNamedStub(double scale) : StubLoss(scale);
+    [LossName("not-a-loss")] private sealed class NotALoss;
+    private sealed class UnnamedStub(double scale) : StubLoss(scale);
+    [LossName("no-scale")] private sealed class NoScaleStub() : StubLoss(1);
+
+    [Fact]
+    public void The_registry_takes_only_concrete_losses_that_carry_a_name()
+    {
+        var entries = LossRegistry.Discover([typeof(NotALoss), typeof(AbstractNamedStub), typeof(UnnamedStub), typeof(NamedStub)]);
+        Assert.Equal(["stub"], entries.Select(e => e.Name));
+        Assert.Equal(typeof(NamedStub), entries[0].Type);
+    }
+
+    [Fact]
+    public void A_registered_loss_is_built_with_its_scale_and_its_own_errors_are_not_wrapped()
+    {
+        var create = LossRegistry.ConstructorOf(typeof(NamedStub));
+        Assert.Equal(2.5, create(2.5).Scale);
+        var e = Assert.Throws<InvalidInputException>(() => create(-1));
+        Assert.Contains("loss scale c", e.Message);
+    }
+
+    [Fact]
+    public void A_malformed_registration_is_an_error_naming_the_type()
+    {
+        var noScale = Assert.Throws<InvalidOperationException>(() => LossRegistry.ConstructorOf(typeof(NoScaleStub)));
+        Assert.Equal("loss NoScaleStub needs a public constructor taking its scale c", noScale.Message);
+        Assert.Throws<InvalidOperationException>(() => LossRegistry.Discover([typeof(NoScaleStub)]));
+        var unnamed = Assert.Throws<InvalidOperationException>(() => LossRegistry.NameOf(typeof(UnnamedStub)));
+        Assert.Equal("loss UnnamedStub has no [LossName] attribute", unnamed.Message);
+        Assert.Equal("squared", LossRegistry.NameOf(typeof(SquaredLoss)));
+    }
 }
+
