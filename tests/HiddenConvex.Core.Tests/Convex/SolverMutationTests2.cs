@@ -1,0 +1,374 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using HiddenConvex.Core.Arrangements;
+using HiddenConvex.Core.Certificates;
+using HiddenConvex.Core.Convex;
+using HiddenConvex.Core.Data;
+using HiddenConvex.Core.Losses;
+using HiddenConvex.Core.Numerics;
+using HiddenConvex.Core.Pricing;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace HiddenConvex.Core.Tests.Convex;
+
+/// <summary>
+/// <see cref="ConvexSolver"/> judged by its documented rules and by what it returns (THEORY.md §3, §4, §4.1, §6): the
+/// stopping rule, the accuracy rule, the statuses of the limits, warm starts and the result record, written against the
+/// mutants of ConvexSolver.cs (docs/mutation/convex-solver.md).
+/// </summary>
+public class SolverMutationTests2
+{
+    private static readonly Tolerance Obj = Tolerances.Objective;
+
+    /// <summary>
+    /// The pricing of another oracle; it can hide that it lists every block (as branch and bound does) and run an action at
+    /// the first <see cref="IPricingOracle.BlocksAbove"/> call (the first outer iteration's pricing, just before its inner solve).
+    /// </summary>
+    private sealed class HookedOracle(IPricingOracle inner, bool listsEveryBlock = true, Action? atFirstListing = null) : IPricingOracle
+    {
+        private int _listings;
+        public int N => inner.N;
+        public int D => inner.D;
+        public string Method => inner.Method;
+        public bool BoundsFullProgram => inner.BoundsFullProgram;
+        public bool ListsEveryBlock => listsEveryBlock && inner.ListsEveryBlock;
+        public BlockGeometry Geometry => inner.Geometry;
+        public bool Includes(Block block) => inner.Includes(block);
+        public PricingResult Price(Vector<double> v) => inner.Price(v);
+
+        public PricedBlocks BlocksAbove(Vector<double> v, double threshold, int maxCount = int.MaxValue)
+        {
+            if (++_listings == 1) atFirstListing?.Invoke();
+            return inner.BlocksAbove(v, threshold, maxCount);
+        }
+    }
+
+    private static ConvexProblem Exact(string name) => ReferenceInstance.Load(name).ExactProblem();
+
+    private static ConvexProblem Hooked(string name, bool listsEveryBlock = true, Action? atFirstListing = null)
+    {
+        var exact = Exact(name);
+        return new ConvexProblem(exact.Data, exact.Loss, exact.Beta, new HookedOracle(exact.Oracle, listsEveryBlock, atFirstListing));
+    }
+
+    /// <summary>A certificate of objective 1 whose proven gap Ḡ is exactly <paramref name="provenGap"/> (all of it rounding), so its relative gap is that number.</summary>
+    private static Certificate WithRelativeGap(double provenGap) =>
+        new(Vector<double>.Build.Dense(1, 1), 1, 1, Lower: 1, Objective: 1, LowerProven: true, ObjectiveRounding: provenGap);
+
+    /// <summary>The bracket [lower, objective] of a result holds P* (within the objective tolerance).</summary>
+    private static void AssertBrackets(SolverResult r, double optimum)
+    {
+        Assert.True(Obj.AtMost(r.Lower, optimum) && Obj.AtMost(optimum, r.Objective),
+            $"[{r.Lower:R}, {r.Objective:R}] does not hold P* = {optimum:R} (tolerance {Obj}; status {r.StatusName})");
+    }
+
+    private static (SolverResult Result, string Log) SolveLogged(ConvexProblem problem, SolverSettings settings, CancellationToken ct = default)
+    {
+        var log = new StringWriter();
+        var r = ConvexSolver.Solve(problem, settings with { Verbose = true, Progress = log }, ct);
+        return (r, log.ToString());
+    }
+
+    /// <summary>The stages of the progress lines ("barrier", "polish", …) in order.</summary>
+    private static List<string> Stages(string log) =>
+        Regex.Matches(log, @"^solve: iter +\d+ (\S+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // The rules of the loop, at their boundaries.
+
+    [Fact]
+    public void The_working_set_is_far_from_optimal_when_blocks_were_added_or_none_solved_and_rho_is_strictly_above_beta_times_one_plus_1e_2()
+    {
+        const double beta = 2;
+        double edge = beta * (1 + ConvexSolver.FarFromOptimal);
+        double above = edge * (1 + 1e-12);
+        Assert.True(ConvexSolver.IsFarFromOptimal(1, true, above, beta), $"added 1, ρ = {above:R} > β(1 + {ConvexSolver.FarFromOptimal}) = {edge:R}");
+        Assert.True(ConvexSolver.IsFarFromOptimal(0, false, above, beta), "no inner solve yet, ρ above the edge");
+        Assert.True(ConvexSolver.IsFarFromOptimal(3, false, above, beta), "added 3, no inner solve yet, ρ above the edge");
+        Assert.False(ConvexSolver.IsFarFromOptimal(0, true, 1e6 * beta, beta), "nothing added after an inner solve: not far, whatever ρ");
+        Assert.False(ConvexSolver.IsFarFromOptimal(1, true, edge, beta), $"ρ exactly at the edge {edge:R} is not above it");
+        // Between β and the edge, and between β/(1 + 1e-2) and β: not far.
+        Assert.False(ConvexSolver.IsFarFromOptimal(1, false, beta * 1.005, beta), "ρ = 1.005 β");
+        Assert.False(ConvexSolver.IsFarFromOptimal(1, false, beta * 0.995, beta), "ρ = 0.995 β");
+    }
+
+    [Fact]
+    public void The_inner_target_is_tightened_only_after_a_tight_solve_that_added_nothing_while_above_1e_12()
+    {
+        double min = ConvexSolver.MinBarrierRelativeGap;
+        Assert.True(ConvexSolver.ShouldRetighten(0, true, false, 1e-10), "added 0 after a tight solve at 1e-10");
+        Assert.True(ConvexSolver.ShouldRetighten(0, true, false, min * (1 + 1e-12)), $"target just above {min:E0}");
+        Assert.False(ConvexSolver.ShouldRetighten(0, true, false, min), $"target at the tightest {min:E0}");
+        Assert.False(ConvexSolver.ShouldRetighten(1, true, false, 1e-10), "a block was added");
+        Assert.False(ConvexSolver.ShouldRetighten(-1, true, false, 1e-10), "added ≠ 0");
+        Assert.False(ConvexSolver.ShouldRetighten(0, false, false, 1e-10), "no inner solve yet");
+        Assert.False(ConvexSolver.ShouldRetighten(0, true, true, 1e-10), "the last solve was loose");
+    }
+
+    [Fact]
+    public void An_early_polish_needs_a_near_point_a_price_within_1e_4_of_beta_when_blocks_were_added_and_at_most_600_variables()
+    {
+        const double beta = 2;
+        int limit = ConvexSolver.PolishVariableLimit;
+        double edge = beta * (1 + ConvexSolver.PolishThreshold);
+        Assert.True(ConvexSolver.WorthEarlyPolish(false, 1, beta, beta, limit), "ρ = β, added 1, 600 variables");
+        Assert.True(ConvexSolver.WorthEarlyPolish(false, 1, edge, beta, limit), $"ρ at the edge {edge:R}");
+        Assert.False(ConvexSolver.WorthEarlyPolish(false, 1, edge * (1 + 1e-12), beta, limit), $"ρ just above the edge {edge:R}, added 1");
+        Assert.True(ConvexSolver.WorthEarlyPolish(false, 0, 10 * beta, beta, limit), "nothing added: ρ does not matter");
+        Assert.False(ConvexSolver.WorthEarlyPolish(true, 0, beta, beta, limit), "far from optimal");
+        Assert.False(ConvexSolver.WorthEarlyPolish(false, 0, beta, beta, limit + 1), "601 variables");
+        Assert.True(ConvexSolver.IsPolishable(limit), "600 variables are polishable");
+        Assert.False(ConvexSolver.IsPolishable(limit + 1), "601 variables are not");
+    }
+
+    [Fact]
+    public void The_solve_stops_on_a_certified_point_that_needs_no_accuracy_or_whose_target_is_the_tightest()
+    {
+        double eps = Tolerances.DefaultSolverGap;
+        var certified = WithRelativeGap(1e-10);
+        var uncertified = WithRelativeGap(1e-8);
+        double min = ConvexSolver.MinBarrierRelativeGap;
+        Assert.True(ConvexSolver.IsCertified(certified, eps) && !ConvexSolver.IsCertified(uncertified, eps), "certificates of relative gap 1e-10 and 1e-8 at ε = 1e-9");
+        Assert.True(ConvexSolver.StopsCertified(certified, eps, needsAccuracy: false, 1e-8), "certified, accurate");
+        Assert.False(ConvexSolver.StopsCertified(certified, eps, needsAccuracy: true, 1e-8), "certified, needs accuracy, target 1e-8 left");
+        Assert.True(ConvexSolver.StopsCertified(certified, eps, needsAccuracy: true, min), $"certified, needs accuracy, target at the tightest {min:E0}");
+        Assert.False(ConvexSolver.StopsCertified(certified, eps, needsAccuracy: true, min * (1 + 1e-12)), "target just above the tightest");
+        Assert.False(ConvexSolver.StopsCertified(uncertified, eps, needsAccuracy: false, min), "not certified");
+    }
+
+    [Fact]
+    public void Accuracy_and_the_quick_attempt_hold_at_a_relative_gap_of_exactly_1e_12_and_not_above()
+    {
+        double eps = Tolerances.DefaultSolverGap;
+        var at = WithRelativeGap(ConvexSolver.AccurateRelativeGap);
+        var above = WithRelativeGap(2 * ConvexSolver.AccurateRelativeGap);
+        Assert.Equal(ConvexSolver.AccurateRelativeGap, at.RelativeGap);
+        int limit = ConvexSolver.PolishVariableLimit;
+        Assert.True(ConvexSolver.IsAccurate(at, limit, listsEveryBlock: true), $"relative gap {at.RelativeGap:E3} is accurate");
+        Assert.False(ConvexSolver.IsAccurate(above, limit, listsEveryBlock: true), $"relative gap {above.RelativeGap:E3} is not");
+        Assert.True(ConvexSolver.AcceptsQuickAttempt(at, eps, needsAccuracy: false), $"quick point at {at.RelativeGap:E3} is kept");
+        Assert.False(ConvexSolver.AcceptsQuickAttempt(above, eps, needsAccuracy: false), $"quick point at {above.RelativeGap:E3} is set aside");
+    }
+
+    [Theory]
+    [InlineData(1, 10)]
+    [InlineData(9, 10)]
+    [InlineData(12, 11)]
+    [InlineData(16, 12)]
+    [InlineData(17, 13)]
+    [InlineData(100, 30)]
+    [InlineData(400, 60)]
+    public void Blocks_per_iteration_default_to_the_max_of_10_and_the_min_of_n_and_the_ceiling_of_3_sqrt_n(int n, int expected)
+    {
+        Assert.Equal(expected, ConvexSolver.DefaultBlocksPerIteration(n));
+    }
+
+    [Fact]
+    public void A_program_is_small_up_to_600_variables_and_only_over_an_enumeration()
+    {
+        // n rows in general position in R² cut it into 2n cells: 4n blocks, 8n variables; n = 75 gives exactly 600.
+        var rng = new Random(3);
+        foreach (var (n, small) in new[] { (75, true), (76, false) })
+        {
+            var x = TestProblems.Gaussian(rng, n, 2);
+            var problem = new ConvexProblem(Dataset.Create(x, TestProblems.Gaussian(rng, n)), new SquaredLoss(), 0.1, CellEnumerator.Enumerate(x));
+            var blocks = ((EnumeratedPricing)problem.Oracle).BlockCount;
+            Assert.Equal(4 * n, blocks);
+            Assert.True(ConvexSolver.IsSmallProgram(problem.Oracle, 2) == small, $"{blocks} blocks in R²: small = {small} expected (limit {ConvexSolver.PolishVariableLimit})");
+        }
+        var tiny = Exact("ref00_n3_d2_gauss_f0.1");
+        Assert.True(ConvexSolver.IsSmallProgram(tiny.Oracle, tiny.Data.D));
+        Assert.False(ConvexSolver.IsSmallProgram(new HookedOracle(tiny.Oracle), tiny.Data.D), "an oracle that is not an enumeration");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // The accuracy rule within a solve (THEORY.md §6), at a tolerance that the second inner solve of ref04 meets.
+
+    private const double Loose = 0.05;
+
+    [Fact]
+    public void A_loose_tolerance_still_makes_a_polishable_point_accurate_to_1e_12()
+    {
+        // ref04 without the quick attempt: the second (loose) inner solve is certified at 0.05 (relative gap 1.7e-2); the
+        // solve goes on until the point is accurate.
+        var problem = Exact("ref04_n7_d3_int_f0.1");
+        var (r, log) = SolveLogged(problem, new SolverSettings { Tolerance = Loose, QuickAttempt = false });
+        Assert.Equal(SolverStatus.Optimal, r.Status);
+        Assert.True(r.RelativeGap <= ConvexSolver.AccurateRelativeGap,
+            $"relative gap {r.RelativeGap:E3} above the accurate {ConvexSolver.AccurateRelativeGap:E0} at ε = {Loose}\n{log}");
+        Assert.True(r.Iterations > 2, $"{r.Iterations} iterations: the point certified at iteration 2 was not made accurate\n{log}");
+    }
+
+    [Fact]
+    public void Over_an_oracle_that_does_not_list_every_block_the_tolerance_alone_decides()
+    {
+        var problem = Hooked("ref04_n7_d3_int_f0.1", listsEveryBlock: false);
+        var (r, log) = SolveLogged(problem, new SolverSettings { Tolerance = Loose, QuickAttempt = false });
+        Assert.Equal(SolverStatus.Optimal, r.Status);
+        Assert.True(r.RelativeGap <= Loose && r.RelativeGap > ConvexSolver.AccurateRelativeGap,
+            $"relative gap {r.RelativeGap:E3}: expected the first point certified at {Loose}, which is not accurate to 1e-12\n{log}");
+        Assert.Equal(2, r.Iterations);
+        Assert.DoesNotContain("polish", Stages(log));
+    }
+
+    [Fact]
+    public void A_limit_reached_while_a_certified_point_is_made_accurate_returns_it_as_certified()
+    {
+        var problem = Exact("ref04_n7_d3_int_f0.1");
+        var (r, log) = SolveLogged(problem, new SolverSettings { Tolerance = Loose, QuickAttempt = false, MaxIterations = 2 });
+        Assert.Equal(SolverStatus.Optimal, r.Status);
+        Assert.Equal(2, r.Iterations);
+        Assert.True(r.RelativeGap <= Loose && r.RelativeGap > ConvexSolver.AccurateRelativeGap,
+            $"relative gap {r.RelativeGap:E3}: expected the point certified at {Loose} but not yet accurate\n{log}");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Statuses.
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void The_iteration_limit_stops_after_exactly_that_many_iterations_with_a_valid_bracket(int limit)
+    {
+        var problem = Exact("ref05_n8_d3_gauss_f0.1");
+        double optimum = ConvexSolver.Solve(problem).Objective;
+        var r = ConvexSolver.Solve(problem, new SolverSettings { MaxIterations = limit });
+        Assert.Equal(SolverStatus.MaxIterations, r.Status);
+        Assert.Equal(limit, r.Iterations);
+        AssertBrackets(r, optimum);
+        Assert.True(r.NewtonSteps > 0, $"{r.NewtonSteps} Newton steps after {limit} inner solves");
+    }
+
+    [Fact]
+    public void A_token_cancelled_before_the_solve_returns_zero_at_iteration_zero()
+    {
+        var problem = Exact("ref02_n5_d3_gauss_f0.1");
+        var r = ConvexSolver.Solve(problem, new SolverSettings(), new CancellationToken(canceled: true));
+        Assert.Equal(SolverStatus.Cancelled, r.Status);
+        Assert.Equal("cancelled", r.StatusName);
+        Assert.Equal(0, r.Iterations);
+        Assert.Equal(0, r.NewtonSteps);
+        Assert.Empty(r.W.Blocks);
+        Assert.Equal(problem.Objective(ConvexPoint.Zero(problem.Data.D)), r.Objective);
+    }
+
+    [Fact]
+    public void A_cancellation_during_the_first_inner_solve_ends_the_solve_at_once()
+    {
+        using var cts = new CancellationTokenSource();
+        var problem = Hooked("ref02_n5_d3_gauss_f0.1", atFirstListing: cts.Cancel);
+        var (r, log) = SolveLogged(problem, new SolverSettings { Tolerance = 1e-300 }, cts.Token);
+        Assert.True(r.Status == SolverStatus.Cancelled, $"status {r.StatusName}\n{log}");
+        Assert.Equal(1, r.Iterations);
+        // Nothing after the inner solve's report: no polish, no kink rows, no paired bounds, no dual point search.
+        Assert.Equal(["barrier"], Stages(log));
+    }
+
+    [Fact]
+    public void A_deadline_passed_during_the_first_inner_solve_ends_the_solve_on_the_time_limit()
+    {
+        var problem = Hooked("ref05_n8_d3_gauss_f0.1");
+        double optimum = ConvexSolver.Solve(problem).Objective;
+        var start = DateTime.UtcNow;
+        const double limit = 0.2;
+        var timed = Hooked("ref05_n8_d3_gauss_f0.1", atFirstListing: () =>
+        {
+            while (DateTime.UtcNow <= start.AddSeconds(limit + 0.05)) Thread.Sleep(5);
+        });
+        var (r, log) = SolveLogged(timed, new SolverSettings { TimeLimitSeconds = limit });
+        Assert.Equal(SolverStatus.TimeLimit, r.Status);
+        Assert.Equal(1, r.Iterations);
+        Assert.Equal("barrier", Stages(log)[0]);
+        Assert.DoesNotContain("polish", Stages(log));
+        AssertBrackets(r, optimum);
+    }
+
+    [Fact]
+    public void A_tolerance_no_point_can_meet_ends_with_numerical_error_and_the_best_point_accurate()
+    {
+        var problem = Exact("ref02_n5_d3_gauss_f0.1");
+        double optimum = ConvexSolver.Solve(problem).Objective;
+        var (r, log) = SolveLogged(problem, new SolverSettings { Tolerance = 1e-300 });
+        Assert.Equal(SolverStatus.NumericalError, r.Status);
+        Assert.Equal("numerical-error", r.StatusName);
+        Assert.True(r.Iterations < new SolverSettings().MaxIterations, $"{r.Iterations} iterations: the solve ran to the limit\n{log}");
+        Assert.True(r.RelativeGap <= ConvexSolver.AccurateRelativeGap, $"relative gap {r.RelativeGap:E3} of the best point\n{log}");
+        AssertBrackets(r, optimum);
+        // The inner target was tightened to the end before the last resort.
+        Assert.Contains("polish", Stages(log));
+        var again = problem.Certify(r.W, r.DualPrediction);
+        Assert.Equal(again.Lower, r.Lower);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Settings that shape the working set, and the result record.
+
+    [Fact]
+    public void Blocks_per_iteration_set_how_many_blocks_the_first_iteration_adds()
+    {
+        var problem = Exact("ref05_n8_d3_gauss_f0.1");
+        var v0 = -problem.Loss.Gradient(Vector<double>.Build.Dense(problem.Data.N), problem.Data.Y);
+        int violated = problem.Oracle.BlocksAbove(v0, problem.Beta).Blocks.Count(b => b.Value > problem.Beta);
+        int automatic = ConvexSolver.DefaultBlocksPerIteration(problem.Data.N);
+        Assert.True(violated > automatic, $"the test needs more than {automatic} blocks priced above β at W = 0, has {violated}");
+        foreach (int k in new[] { 1, 3 })
+            Assert.Equal(k, ConvexSolver.Solve(problem, new SolverSettings { MaxIterations = 1, BlocksPerIteration = k }).WorkingSetSize);
+        Assert.Equal(automatic, ConvexSolver.Solve(problem, new SolverSettings { MaxIterations = 1 }).WorkingSetSize);
+    }
+
+    [Fact]
+    public void Initial_blocks_start_the_working_set_and_the_solve_reaches_the_same_optimum()
+    {
+        var problem = Exact("ref05_n8_d3_gauss_f0.1");
+        var cold = ConvexSolver.Solve(problem);
+        var support = problem.Oracle.BlocksAbove(cold.Certificate.V, problem.Beta * (1 - 1e-6)).Blocks;
+        Assert.NotEmpty(support);
+        var first = ConvexSolver.Solve(problem, new SolverSettings { MaxIterations = 1, BlocksPerIteration = 1, InitialBlocks = support });
+        Assert.Equal(support.Count + 1, first.WorkingSetSize);
+        var warm = ConvexSolver.Solve(problem, new SolverSettings { InitialBlocks = support });
+        Assert.Equal(SolverStatus.Optimal, warm.Status);
+        Assert.True(Obj.Agree(warm.Objective, cold.Objective), $"warm {warm.Objective:R} vs cold {cold.Objective:R} (tolerance {Obj})");
+        Assert.True(warm.Iterations < cold.Iterations, $"warm start {warm.Iterations} iterations, cold {cold.Iterations}");
+    }
+
+    [Fact]
+    public void The_result_record_states_the_returned_points_certificate_and_the_solves_own_counts()
+    {
+        var problem = Exact("ref02_n5_d3_gauss_f0.1");
+        var clock = Stopwatch.StartNew();
+        var (r, log) = SolveLogged(problem, new SolverSettings());
+        double wall = clock.Elapsed.TotalSeconds;
+        Assert.Equal(SolverStatus.Optimal, r.Status);
+        Assert.Equal(r.Certificate.Objective, r.Objective);
+        Assert.Equal(r.Certificate.Lower, r.Lower);
+        Assert.True(r.LowerProven);
+        Assert.Equal(r.W.MaxConeViolation(problem.Data.X), r.MaxConeViolation);
+        var again = problem.Certify(r.W, r.DualPrediction);
+        Assert.Equal(again.Objective, r.Objective);
+        Assert.Equal(again.Lower, r.Lower);
+        Assert.True(r.Seconds > 0 && r.Seconds <= wall, $"{r.Seconds} s reported, {wall} s measured around the call");
+        // The counts agree with the progress lines: one per inner solve with its Newton steps and working-set size.
+        var barriers = Regex.Matches(log, @"^solve: iter +(\d+) barrier +working set +(\d+) \+\d+ +newton +(\d+)", RegexOptions.Multiline);
+        Assert.NotEmpty(barriers);
+        Assert.Equal(int.Parse(barriers[^1].Groups[1].Value), r.Iterations);
+        Assert.Equal(barriers.Sum(m => int.Parse(m.Groups[3].Value)), r.NewtonSteps);
+        Assert.Equal(int.Parse(barriers[^1].Groups[2].Value), r.WorkingSetSize);
+        Assert.True(r.W.NonZeroBlocks.Count() <= r.WorkingSetSize);
+    }
+
+    [Fact]
+    public void Progress_is_written_only_when_verbose_one_header_then_one_line_per_stage()
+    {
+        var problem = Exact("ref02_n5_d3_gauss_f0.1");
+        var silent = new StringWriter();
+        ConvexSolver.Solve(problem, new SolverSettings { Progress = silent });
+        Assert.Equal("", silent.ToString());
+        var (_, log) = SolveLogged(problem, new SolverSettings());
+        var lines = log.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
+        var blocks = ((EnumeratedPricing)problem.Oracle).BlockCount;
+        Assert.Equal(FormattableString.Invariant($"solve: n={problem.Data.N} d={problem.Data.D} blocks={blocks} β={problem.Beta:G6} loss={problem.Loss}"),
+            lines[0].Replace(',', '.'));
+        Assert.All(lines.Skip(1), l => Assert.StartsWith("solve: ", l));
+        Assert.Equal(["barrier", "barrier", "barrier", "polish"], Stages(log));
+    }
+}
