@@ -22,9 +22,10 @@ public class SolverMutationTests2
 
     /// <summary>
     /// The pricing of another oracle; it can hide that it lists every block (as branch and bound does) and run an action at
-    /// the first <see cref="IPricingOracle.BlocksAbove"/> call (the first outer iteration's pricing, just before its inner solve).
+    /// the <paramref name="atListing"/>-th <see cref="IPricingOracle.BlocksAbove"/> call (with no polish before it, that is
+    /// outer iteration <paramref name="atListing"/>'s pricing, just before its inner solve).
     /// </summary>
-    private sealed class HookedOracle(IPricingOracle inner, bool listsEveryBlock = true, Action? atFirstListing = null) : IPricingOracle
+    private sealed class HookedOracle(IPricingOracle inner, bool listsEveryBlock = true, Action? action = null, int atListing = 1) : IPricingOracle
     {
         private int _listings;
         public int N => inner.N;
@@ -38,17 +39,17 @@ public class SolverMutationTests2
 
         public PricedBlocks BlocksAbove(Vector<double> v, double threshold, int maxCount = int.MaxValue)
         {
-            if (++_listings == 1) atFirstListing?.Invoke();
+            if (++_listings == atListing) action?.Invoke();
             return inner.BlocksAbove(v, threshold, maxCount);
         }
     }
 
     private static ConvexProblem Exact(string name) => ReferenceInstance.Load(name).ExactProblem();
 
-    private static ConvexProblem Hooked(string name, bool listsEveryBlock = true, Action? atFirstListing = null)
+    private static ConvexProblem Hooked(string name, bool listsEveryBlock = true, Action? action = null, int atListing = 1)
     {
         var exact = Exact(name);
-        return new ConvexProblem(exact.Data, exact.Loss, exact.Beta, new HookedOracle(exact.Oracle, listsEveryBlock, atFirstListing));
+        return new ConvexProblem(exact.Data, exact.Loss, exact.Beta, new HookedOracle(exact.Oracle, listsEveryBlock, action, atListing));
     }
 
     /// <summary>A certificate of objective 1 whose proven gap Ḡ is exactly <paramref name="provenGap"/> (all of it rounding), so its relative gap is that number.</summary>
@@ -72,6 +73,26 @@ public class SolverMutationTests2
     /// <summary>The stages of the progress lines ("barrier", "polish", …) in order.</summary>
     private static List<string> Stages(string log) =>
         Regex.Matches(log, @"^solve: iter +\d+ (\S+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Inputs.
+
+    [Fact]
+    public void A_missing_problem_is_rejected_missing_settings_are_the_defaults_and_invalid_settings_are_rejected()
+    {
+        Assert.Throws<ArgumentNullException>(() => ConvexSolver.Solve(null!, new SolverSettings()));
+        Assert.Throws<ArgumentNullException>(() => ConvexSolver.Solve(null!));
+        var problem = Exact("ref02_n5_d3_gauss_f0.1");
+        var defaults = ConvexSolver.Solve(problem, new SolverSettings());
+        foreach (var r in new[] { ConvexSolver.Solve(problem, null!), ConvexSolver.Solve(problem) })
+        {
+            Assert.Equal(defaults.Status, r.Status);
+            Assert.Equal(defaults.Objective, r.Objective);
+            Assert.Equal(defaults.Iterations, r.Iterations);
+        }
+        var e = Assert.Throws<InvalidInputException>(() => ConvexSolver.Solve(problem, new SolverSettings { MaxIterations = 0 }));
+        Assert.Contains("max iterations", e.Message);
+    }
 
     // ---------------------------------------------------------------------------------------------------------------
     // The rules of the loop, at their boundaries.
@@ -252,34 +273,40 @@ public class SolverMutationTests2
         Assert.Equal(problem.Objective(ConvexPoint.Zero(problem.Data.D)), r.Objective);
     }
 
-    [Fact]
-    public void A_cancellation_during_the_first_inner_solve_ends_the_solve_at_once()
+    /// <summary>
+    /// On ref02 over an oracle that is not an enumeration (no quick attempt), the first two inner solves are loose (far from
+    /// optimal) and the third is tight and is followed by a polish when it is not certified (ε = 1e-300 here).
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void A_cancellation_during_an_inner_solve_ends_the_solve_at_once(int iteration)
     {
         using var cts = new CancellationTokenSource();
-        var problem = Hooked("ref02_n5_d3_gauss_f0.1", atFirstListing: cts.Cancel);
+        var problem = Hooked("ref02_n5_d3_gauss_f0.1", action: cts.Cancel, atListing: iteration);
         var (r, log) = SolveLogged(problem, new SolverSettings { Tolerance = 1e-300 }, cts.Token);
         Assert.True(r.Status == SolverStatus.Cancelled, $"status {r.StatusName}\n{log}");
-        Assert.Equal(1, r.Iterations);
+        Assert.Equal(iteration, r.Iterations);
         // Nothing after the inner solve's report: no polish, no kink rows, no paired bounds, no dual point search.
-        Assert.Equal(["barrier"], Stages(log));
+        Assert.Equal(Enumerable.Repeat("barrier", iteration), Stages(log));
     }
 
-    [Fact]
-    public void A_deadline_passed_during_the_first_inner_solve_ends_the_solve_on_the_time_limit()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void A_deadline_passed_during_an_inner_solve_ends_the_solve_on_the_time_limit(int iteration)
     {
-        var problem = Hooked("ref05_n8_d3_gauss_f0.1");
-        double optimum = ConvexSolver.Solve(problem).Objective;
-        var start = DateTime.UtcNow;
-        const double limit = 0.2;
-        var timed = Hooked("ref05_n8_d3_gauss_f0.1", atFirstListing: () =>
-        {
-            while (DateTime.UtcNow <= start.AddSeconds(limit + 0.05)) Thread.Sleep(5);
-        });
-        var (r, log) = SolveLogged(timed, new SolverSettings { TimeLimitSeconds = limit });
-        Assert.Equal(SolverStatus.TimeLimit, r.Status);
-        Assert.Equal(1, r.Iterations);
-        Assert.Equal("barrier", Stages(log)[0]);
-        Assert.DoesNotContain("polish", Stages(log));
+        double optimum = ConvexSolver.Solve(Exact("ref02_n5_d3_gauss_f0.1")).Objective;
+        const double limit = 0.5;
+        // The solve's deadline is set before its first pricing: waiting out the limit from a later pricing passes it.
+        var timed = Hooked("ref02_n5_d3_gauss_f0.1", action: () => Thread.Sleep(TimeSpan.FromSeconds(limit + 0.05)), atListing: iteration);
+        var (r, log) = SolveLogged(timed, new SolverSettings { TimeLimitSeconds = limit, Tolerance = 1e-300 });
+        Assert.True(r.Status == SolverStatus.TimeLimit, $"status {r.StatusName}\n{log}");
+        Assert.Equal("time-limit", r.StatusName);
+        Assert.Equal(iteration, r.Iterations);
+        // Past the deadline nothing is polished and no better dual point is searched (its search ends by the deadline).
+        var stages = Stages(log);
+        Assert.Equal(Enumerable.Repeat("barrier", iteration), stages.Where(s => s is "barrier" or "polish" or "dual"));
         AssertBrackets(r, optimum);
     }
 
@@ -356,19 +383,68 @@ public class SolverMutationTests2
         Assert.True(r.W.NonZeroBlocks.Count() <= r.WorkingSetSize);
     }
 
-    [Fact]
-    public void Progress_is_written_only_when_verbose_one_header_then_one_line_per_stage()
+    /// <summary>A progress line of one stage: iteration, stage, working set, blocks added, Newton steps, the point's figures, a note.</summary>
+    private static readonly Regex StageLine = new(
+        @"^solve: iter +(?<iter>\d+) (?<stage>barrier|polish|kinks|paired|dual) +working set +(?<size>\d+) \+(?<added>\d+) +newton +(?<newton>\d+)" +
+        @"  objective -?\d\.\d{12}E[+-]\d{3}  lower -?\d\.\d{12}E[+-]\d{3}  rel\.gap -?\d\.\d\dE[+-]\d{3}  ρ/β−1 -?\d\.\d\dE[+-]\d{3}" +
+        @"  \((?<seconds>\d+[.,]\d\d)s(?<rest>.*)\)$");
+
+    /// <summary>
+    /// Every line is the header, a stage line or the quick attempt's set-aside line; a barrier line's note names the blocks
+    /// pruned before it (the working set shrank by them), and only then.
+    /// </summary>
+    private static void AssertProgressLines(ConvexProblem problem, string log)
     {
-        var problem = Exact("ref02_n5_d3_gauss_f0.1");
+        var lines = log.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        Assert.Equal("", lines[^1]);
+        lines.RemoveAt(lines.Count - 1);
+        string blocks = problem.Oracle is EnumeratedPricing e ? e.BlockCount.ToString(System.Globalization.CultureInfo.InvariantCulture) : problem.Oracle.Method;
+        Assert.Equal($"solve: n={problem.Data.N} d={problem.Data.D} blocks={blocks} β={problem.Beta:G6} loss={problem.Loss}", lines[0]);
+        int size = 0;
+        foreach (var line in lines.Skip(1))
+        {
+            if (line.StartsWith("solve: quick attempt set aside (rel.gap ", StringComparison.Ordinal))
+            {
+                Assert.Matches(@"^solve: quick attempt set aside \(rel\.gap \d\.\d\dE[+-]\d{3}\); tight target 1E-008$", line);
+                continue;
+            }
+            var m = StageLine.Match(line);
+            Assert.True(m.Success, $"not a progress line: '{line}'\n{log}");
+            if (m.Groups["stage"].Value != "barrier") continue;
+            int now = int.Parse(m.Groups["size"].Value), added = int.Parse(m.Groups["added"].Value);
+            int pruned = size + added - now;
+            string rest = m.Groups["rest"].Value;
+            if (pruned > 0) Assert.StartsWith($", −{pruned} pruned", rest);
+            else Assert.DoesNotContain("pruned", rest);
+            size = now;
+        }
+    }
+
+    [Theory]
+    [InlineData("ref02_n5_d3_gauss_f0.1", false)]
+    [InlineData("ref04_n7_d3_int_f0.1", false)]
+    [InlineData("ref04_n7_d3_int_f0.1", true)]
+    public void Progress_is_written_only_when_verbose_one_header_then_one_line_per_stage(string name, bool hooked)
+    {
+        var problem = hooked ? Hooked(name) : Exact(name);
         var silent = new StringWriter();
         ConvexSolver.Solve(problem, new SolverSettings { Progress = silent });
         Assert.Equal("", silent.ToString());
         var (_, log) = SolveLogged(problem, new SolverSettings());
-        var lines = log.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
-        var blocks = ((EnumeratedPricing)problem.Oracle).BlockCount;
-        Assert.Equal(FormattableString.Invariant($"solve: n={problem.Data.N} d={problem.Data.D} blocks={blocks} β={problem.Beta:G6} loss={problem.Loss}"),
-            lines[0].Replace(',', '.'));
-        Assert.All(lines.Skip(1), l => Assert.StartsWith("solve: ", l));
-        Assert.Equal(["barrier", "barrier", "barrier", "polish"], Stages(log));
+        AssertProgressLines(problem, log);
+    }
+
+    [Fact]
+    public void The_progress_lines_of_a_solve_that_ends_uncertified_name_every_stage()
+    {
+        // ε = 1e-300: every stage of the end (kink rows, paired bounds, dual point search) is tried.
+        foreach (bool hooked in new[] { false, true })
+        {
+            var problem = hooked ? Hooked("ref02_n5_d3_gauss_f0.1") : Exact("ref02_n5_d3_gauss_f0.1");
+            var (r, log) = SolveLogged(problem, new SolverSettings { Tolerance = 1e-300 });
+            Assert.Equal(SolverStatus.NumericalError, r.Status);
+            AssertProgressLines(problem, log);
+            Assert.Contains("dual", Stages(log));
+        }
     }
 }
