@@ -577,7 +577,7 @@ public static class ConvexSolver
             if (_best.DualPrediction is not { } z || !_problem.Oracle.ListsEveryBlock || !IsPolishable(_best.Point.Blocks.Count * D)) return;
             var polished = PolishFrom(_best, thorough: true);
             if (polished is null) return;
-            Report("polish*", 0, 0, polished, $"{_clock.Elapsed.TotalSeconds:F2}s");
+            Report("polish", 0, 0, polished, $"{_clock.Elapsed.TotalSeconds:F2}s, faces of the best dual point");
             var paired = polished with { Certificate = _problem.Certify(polished.Point, z), DualPrediction = z };
             var better = paired.Certificate.ProvenGap < polished.Certificate.ProvenGap ? paired : polished;
             if (!(better.Certificate.ProvenGap < _best.Certificate.ProvenGap)) return;
