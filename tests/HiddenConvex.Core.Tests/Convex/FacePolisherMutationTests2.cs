@@ -398,4 +398,45 @@ public class FacePolisherMutationTests2
         Assert.True(candidates.Contains(nearBlock.Block) == near,
             $"{name}: block priced {1 - nearBlock.Value / rho:E3} below ρ, ρ/β − 1 = {rhoAboveBeta:E2}: {(near ? "not read" : "read")}, {candidates.Count} candidates");
     }
+
+    [Theory]
+    [InlineData("ref04_n7_d3_int_f0.5", true)]
+    [InlineData("ref04_n7_d3_int_f0.5", false)]
+    [InlineData("ref01_n5_d2_int_f0.1", true)]
+    [InlineData("ref01_n5_d2_int_f0.1", false)]
+    public void A_start_block_left_numerically_empty_is_dropped_only_when_asked(string name, bool dropEmpty)
+    {
+        // W* with one block shrunk to 1e-8 of its mass: v* still prices it at β, so it is read as active with that start.
+        // With dropEmpty it sits at the kink ‖w_b‖ = 0 and is left out before Newton; without, it is polished with the others.
+        var problem = ReferenceInstance.Load(name).ExactProblem();
+        var (optimum, start) = OptimumAndStart(problem, 1);
+        var light = start.Keys.OrderBy(b => start[b].L2Norm()).First();
+        start[light] = start[light] * 1e-8;
+        var polished = FacePolisher.Polish(problem.Oracle, problem.Data.X, problem.Data.Y, problem.Loss, problem.Beta, Dual(problem, optimum), start,
+            dropEmpty: dropEmpty);
+        Assert.NotNull(polished);
+        bool kept = polished.Any(b => b.Block == light);
+        Assert.True(kept != dropEmpty, $"{name}: the light start block was {(kept ? "kept" : "dropped")} with dropEmpty = {dropEmpty}");
+    }
+
+    public static IEnumerable<object[]> ScaledStartsReadOffTheDual() =>
+        from name in new[] { "ref00_n3_d2_gauss_f0.5", "ref04_n7_d3_int_f0.5", "ref06_n6_d1_gauss_f0.1" }
+        from scale in new[] { 0.5, 1.05, 2.0 }
+        select new object[] { name, scale };
+
+    [Theory]
+    [MemberData(nameof(ScaledStartsReadOffTheDual))]
+    public void On_the_faces_read_off_the_dual_a_polish_that_ends_below_the_start_is_not_repeated(string name, double scale)
+    {
+        // v* reads exactly W*'s blocks here (no other block is priced at β): the first polish converges below the start in a
+        // few steps and is returned; the retries with the start's support run only when it ends above the start.
+        var problem = ReferenceInstance.Load(name).ExactProblem();
+        var (optimum, start) = OptimumAndStart(problem, scale);
+        var loss = new CountingLoss(problem.Loss);
+        var polished = FacePolisher.Polish(problem.Oracle, problem.Data.X, problem.Data.Y, loss, problem.Beta, Dual(problem, optimum), start);
+        Assert.NotNull(polished);
+        Assert.True(loss.Hessians <= QuadraticSteps, $"{name} × {scale}: {loss.Hessians} Newton steps, wanted at most {QuadraticSteps} (one polish)");
+        double gap = Gap(problem, polished);
+        Assert.True(gap <= PolishedGap, $"{name} × {scale}: certified only to relative gap {gap:E3}, wanted {PolishedGap:E0}");
+    }
 }
