@@ -439,4 +439,26 @@ public class FacePolisherMutationTests2
         double gap = Gap(problem, polished);
         Assert.True(gap <= PolishedGap, $"{name} × {scale}: certified only to relative gap {gap:E3}, wanted {PolishedGap:E0}");
     }
+
+    [Fact]
+    public void Where_every_trial_of_the_line_search_leaves_the_cone_the_polish_stops_before_its_budget()
+    {
+        // One block of {w ≥ 0} (rows 2e_1, 3e_2 and a zero row) started inside at (0.5, 0.5), y = (1, −1, 0): the minimiser
+        // over the face R² has w_2 < 0. Newton's trials are cut back to the cone and approach the boundary w_2 = 0 (measured:
+        // 25 steps, w = (0.4818, −4.8e-14)); there no trial is feasible any more, and the polish stops instead of repeating
+        // the failed search for the rest of a budget of 100 steps.
+        const int budget = 100;
+        var x = Matrix<double>.Build.DenseOfArray(new double[,] { { 2, 0 }, { 0, 3 }, { 0, 0 } });
+        var y = Vector<double>.Build.DenseOfArray([1.0, -1.0, 0.0]);
+        var block = new Block(ActivationPattern.OfDirection(x, Vector<double>.Build.DenseOfArray([1.0, 1.0])), +1);
+        var start = new Dictionary<Block, Vector<double>> { [block] = Vector<double>.Build.DenseOfArray([0.5, 0.5]) };
+        var loss = new CountingLoss(new SquaredLoss());
+        var polished = FacePolisher.PolishOnOwnFaces(x, y, loss, 0.1, start, maxSteps: budget);
+        Assert.NotNull(polished);
+        var w = Assert.Single(polished).W;
+        var point = new ConvexPoint([new BlockValue(block, w)], 2);
+        double violation = point.MaxConeViolation(x);
+        Assert.True(violation <= Tolerances.Cone.At(1), $"polished w = ({w[0]:R}, {w[1]:R}) leaves its cone by {violation:E3} (tolerance {Tolerances.Cone})");
+        Assert.True(loss.Hessians < budget, $"{loss.Hessians} Newton steps: the polish ran its whole budget at w = ({w[0]:R}, {w[1]:R})");
+    }
 }
