@@ -460,4 +460,22 @@ public class FacePolisherMutationTests2
         Assert.True(violation <= Tolerances.Cone.At(1), $"polished w = ({w[0]:R}, {w[1]:R}) leaves its cone by {violation:E3} (tolerance {Tolerances.Cone})");
         Assert.True(loss.Hessians < budget, $"{loss.Hessians} Newton steps: the polish ran its whole budget at w = ({w[0]:R}, {w[1]:R})");
     }
+
+    [Theory]
+    [InlineData(1e-3, true)]
+    [InlineData(1e-6, false)]
+    public void An_explicit_margin_replaces_the_automatic_one(double margin, bool near)
+    {
+        // ref02 (f 0.5) at v*: ρ = β, so the automatic margin is its floor 1e-6, and the block priced 9.72e-5 below β is not
+        // read; an explicit margin of 1e-3 reads it.
+        var problem = ReferenceInstance.Load("ref02_n5_d3_gauss_f0.5").ExactProblem();
+        var (optimum, _) = OptimumAndStart(problem, 1);
+        var v = Dual(problem, optimum);
+        var priced = problem.Oracle.BlocksAbove(v, 0.5 * problem.Beta).Blocks.OrderByDescending(b => b.Value).ToList();
+        var nearBlock = priced.First(b => b.Value < priced[0].Value * (1 - 1e-6));
+        var candidates = FacePolisher.Polish(problem.Oracle, problem.Data.X, problem.Data.Y, problem.Loss, problem.Beta, v,
+            new Dictionary<Block, Vector<double>>(), maxSteps: 0, activeMargin: margin)!.Select(b => b.Block).ToHashSet();
+        Assert.True(candidates.Contains(nearBlock.Block) == near,
+            $"margin {margin:E0}: block priced {1 - nearBlock.Value / priced[0].Value:E3} below ρ {(near ? "not read" : "read")}, {candidates.Count} candidates");
+    }
 }
