@@ -478,4 +478,34 @@ public class FacePolisherMutationTests2
         Assert.True(candidates.Contains(nearBlock.Block) == near,
             $"margin {margin:E0}: block priced {1 - nearBlock.Value / priced[0].Value:E3} below ρ {(near ? "not read" : "read")}, {candidates.Count} candidates");
     }
+
+    [Fact]
+    public void The_retry_keeps_a_light_start_block_priced_near_beta_and_adds_blocks_priced_below_it_only_in_the_widest_retry()
+    {
+        // ref04 (f 0.1) at v*: W* has five blocks, two of them priced 4.4e-16 and 5.6e-16 below β; block N (not in W*) is
+        // priced 6.7e-4 below β and block H 3.3e-2 below. The start is W*, N with 1e-9 of the largest block's mass and H
+        // with 1e-3 of it. A margin of 1e-16 reads only three of W*'s blocks, so the first polish loses the other two's
+        // mass and ends above the start. The first retry adds the start blocks priced within 1e-3 below β, however light:
+        // W*'s other two and N. The second adds every start block priced above β/2 that is not numerically empty: H as
+        // well, which only costs (it is priced below β). With no Newton step (a budget of 0, nothing dropped) each
+        // attempt returns its blocks as they start, and the best is the first retry: W* and N, without H.
+        var problem = ReferenceInstance.Load("ref04_n7_d3_int_f0.1").ExactProblem();
+        var (optimum, start) = OptimumAndStart(problem, 1);
+        var v = Dual(problem, optimum);
+        var priced = problem.Oracle.BlocksAbove(v, 0.5 * problem.Beta).Blocks.OrderByDescending(b => b.Value).ToList();
+        var outside = priced.Where(b => !start.ContainsKey(b.Block)).ToList();
+        var (near, below) = (outside[0], outside[1]);
+        Assert.True(near.Value >= (1 - 1e-3) * problem.Beta && below.Value < (1 - 1e-3) * problem.Beta,
+            $"blocks priced {1 - near.Value / problem.Beta:E3} and {1 - below.Value / problem.Beta:E3} below β: the instance no longer has the shape this test needs");
+        double largest = start.Values.Max(w => w.L2Norm());
+        start[near.Block] = problem.Oracle.Geometry.Maximiser(near.Block, v.ToArray()) * (1e-9 * largest);
+        start[below.Block] = problem.Oracle.Geometry.Maximiser(below.Block, v.ToArray()) * (1e-3 * largest);
+        var polished = FacePolisher.Polish(problem.Oracle, problem.Data.X, problem.Data.Y, problem.Loss, problem.Beta, v, start,
+            dropEmpty: false, maxSteps: 0, activeMargin: 1e-16);
+        Assert.NotNull(polished);
+        var blocks = polished.Select(b => b.Block).ToHashSet();
+        var expected = optimum.NonZeroBlocks.Select(b => b.Block).Append(near.Block).ToHashSet();
+        Assert.True(blocks.SetEquals(expected),
+            $"returned {blocks.Count} blocks: W*'s {optimum.NonZeroBlocks.Count(b => blocks.Contains(b.Block))} of {optimum.NonZeroBlocks.Count()}, N {(blocks.Contains(near.Block) ? "in" : "out")}, H {(blocks.Contains(below.Block) ? "in" : "out")}; wanted W* and N");
+    }
 }
