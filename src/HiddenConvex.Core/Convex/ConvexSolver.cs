@@ -539,7 +539,7 @@ public static class ConvexSolver
         {
             if (_lowestObjective is not { } primal || _highestLower is not { } dual || ReferenceEquals(primal, dual)) return;
             var z = dual.DualPrediction ?? dual.Point.Predict(_problem.Data.X);
-            var paired = primal with { Certificate = _problem.Certify(primal.Point, z), DualPrediction = z };
+            var paired = CertifiedAt(primal, z);
             if (!(paired.Certificate.ProvenGap < _best.Certificate.ProvenGap)) return;
             _best = paired;
             Report("paired", 0, 0, _best, $"{_clock.Elapsed.TotalSeconds:F2}s");
@@ -578,13 +578,17 @@ public static class ConvexSolver
             var polished = PolishFrom(_best, thorough: true);
             if (polished is null) return;
             Report("polish", 0, 0, polished, $"{_clock.Elapsed.TotalSeconds:F2}s, faces of the best dual point");
-            var paired = polished with { Certificate = _problem.Certify(polished.Point, z), DualPrediction = z };
+            var paired = CertifiedAt(polished, z);
             var better = paired.Certificate.ProvenGap < polished.Certificate.ProvenGap ? paired : polished;
             if (!(better.Certificate.ProvenGap < _best.Certificate.ProvenGap)) return;
             _best = better;
             if (ReferenceEquals(better, paired)) Report("paired", 0, 0, _best, $"{_clock.Elapsed.TotalSeconds:F2}s");
             if (!IsCertified(_best.Certificate, Tolerance)) ImproveDualPoint();
         }
+
+        /// <summary>The candidate's point certified at the dual point of prediction z′ (THEORY.md §4.2), carrying z′.</summary>
+        private Candidate CertifiedAt(Candidate primal, MathNet.Numerics.LinearAlgebra.Vector<double> z) =>
+            primal with { Certificate = _problem.Certify(primal.Point, z), DualPrediction = z };
 
         private SolverStatus CertifiedStatus() =>
             _problem.BoundsFullProgram ? SolverStatus.Optimal : SolverStatus.OptimalRestricted;
