@@ -148,22 +148,14 @@ public class ConvexSolverBehaviourTests
     /// best block, and the next <paramref name="undecidedRounds"/> rounds find nothing and prove nothing (undecided at a
     /// limit); then it answers in full.
     /// </summary>
-    private sealed class SlowToDecideOracle(IPricingOracle inner, int undecidedRounds) : IPricingOracle
+    private sealed class SlowToDecideOracle(IPricingOracle inner, int undecidedRounds) : DelegatingOracle(inner, listsEveryBlock: false)
     {
         public int Rounds { get; private set; }
-        public int N => inner.N;
-        public int D => inner.D;
-        public string Method => inner.Method;
-        public bool BoundsFullProgram => inner.BoundsFullProgram;
-        public bool ListsEveryBlock => false;
-        public BlockGeometry Geometry => inner.Geometry;
-        public bool Includes(Block block) => inner.Includes(block);
-        public PricingResult Price(Vector<double> v) => inner.Price(v);
 
-        public PricedBlocks BlocksAbove(Vector<double> v, double threshold, int maxCount = int.MaxValue)
+        public override PricedBlocks BlocksAbove(Vector<double> v, double threshold, int maxCount = int.MaxValue)
         {
             Rounds++;
-            var all = inner.BlocksAbove(v, threshold, maxCount);
+            var all = Inner.BlocksAbove(v, threshold, maxCount);
             if (Rounds == 1) return new PricedBlocks(all.Blocks.Take(1).ToList(), Complete: all.Blocks.Count <= 1);
             return Rounds <= 1 + undecidedRounds ? new PricedBlocks([], Complete: false, Undecided: true) : all;
         }

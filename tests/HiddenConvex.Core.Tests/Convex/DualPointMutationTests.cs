@@ -21,26 +21,18 @@ public class DualPointMutationTests
     /// The pricing of another oracle, recording every dual vector priced; at call <see cref="StallAtCall"/> it waits until
     /// <see cref="StallUntil"/> has passed (a deadline reached at a known trial); it can hide that it lists every block.
     /// </summary>
-    private sealed class RecordingOracle(IPricingOracle inner, bool listsEveryBlock = true) : IPricingOracle
+    private sealed class RecordingOracle(IPricingOracle inner, bool listsEveryBlock = true) : DelegatingOracle(inner, listsEveryBlock)
     {
         public List<Vector<double>> Priced { get; } = [];
         public int StallAtCall { get; set; } = int.MaxValue;
         public DateTime StallUntil { get; set; }
-        public int N => inner.N;
-        public int D => inner.D;
-        public string Method => inner.Method;
-        public bool BoundsFullProgram => inner.BoundsFullProgram;
-        public bool ListsEveryBlock => listsEveryBlock && inner.ListsEveryBlock;
-        public BlockGeometry Geometry => inner.Geometry;
-        public bool Includes(Block block) => inner.Includes(block);
-        public PricedBlocks BlocksAbove(Vector<double> v, double threshold, int maxCount = int.MaxValue) => inner.BlocksAbove(v, threshold, maxCount);
 
-        public PricingResult Price(Vector<double> v)
+        public override PricingResult Price(Vector<double> v)
         {
             Priced.Add(v.Clone());
             if (Priced.Count == StallAtCall)
                 while (DateTime.UtcNow <= StallUntil) Thread.Sleep(5);
-            return inner.Price(v);
+            return Inner.Price(v);
         }
     }
 

@@ -25,22 +25,15 @@ public class SolverMutationTests2
     /// the <paramref name="atListing"/>-th <see cref="IPricingOracle.BlocksAbove"/> call (with no polish before it, that is
     /// outer iteration <paramref name="atListing"/>'s pricing, just before its inner solve).
     /// </summary>
-    private sealed class HookedOracle(IPricingOracle inner, bool listsEveryBlock = true, Action? action = null, int atListing = 1) : IPricingOracle
+    private sealed class HookedOracle(IPricingOracle inner, bool listsEveryBlock = true, Action? action = null, int atListing = 1)
+        : DelegatingOracle(inner, listsEveryBlock)
     {
         private int _listings;
-        public int N => inner.N;
-        public int D => inner.D;
-        public string Method => inner.Method;
-        public bool BoundsFullProgram => inner.BoundsFullProgram;
-        public bool ListsEveryBlock => listsEveryBlock && inner.ListsEveryBlock;
-        public BlockGeometry Geometry => inner.Geometry;
-        public bool Includes(Block block) => inner.Includes(block);
-        public PricingResult Price(Vector<double> v) => inner.Price(v);
 
-        public PricedBlocks BlocksAbove(Vector<double> v, double threshold, int maxCount = int.MaxValue)
+        public override PricedBlocks BlocksAbove(Vector<double> v, double threshold, int maxCount = int.MaxValue)
         {
             if (++_listings == atListing) action?.Invoke();
-            return inner.BlocksAbove(v, threshold, maxCount);
+            return Inner.BlocksAbove(v, threshold, maxCount);
         }
     }
 
