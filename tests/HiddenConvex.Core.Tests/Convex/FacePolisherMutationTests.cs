@@ -15,16 +15,16 @@ namespace HiddenConvex.Core.Tests.Convex;
 public class FacePolisherMutationTests
 {
     /// <summary>Relative certified gap a polished point reaches (the quick attempt keeps a point only at this accuracy).</summary>
-    private const double PolishedGap = 1e-12;
+    internal const double PolishedGap = 1e-12;
 
-    private static ConvexPoint Point(IEnumerable<(Block Block, Vector<double> W)> blocks, int d) =>
+    internal static ConvexPoint Point(IEnumerable<(Block Block, Vector<double> W)> blocks, int d) =>
         new(blocks.Select(b => new BlockValue(b.Block, b.W)), d);
 
-    private static Vector<double> Dual(ConvexProblem problem, ConvexPoint w) =>
+    internal static Vector<double> Dual(ConvexProblem problem, ConvexPoint w) =>
         -problem.Loss.Gradient(w.Predict(problem.Data.X), problem.Data.Y);
 
     /// <summary>The solver's optimum (certified to the default gap) with every block scaled by <paramref name="scale"/> (cones are cones).</summary>
-    private static (ConvexPoint Optimum, Dictionary<Block, Vector<double>> Start) OptimumAndStart(ConvexProblem problem, double scale)
+    internal static (ConvexPoint Optimum, Dictionary<Block, Vector<double>> Start) OptimumAndStart(ConvexProblem problem, double scale)
     {
         var solved = ConvexSolver.Solve(problem);
         Assert.Equal(SolverStatus.Optimal, solved.Status);

@@ -7,6 +7,8 @@ using HiddenConvex.Core.Numerics;
 using HiddenConvex.Core.Pricing;
 using MathNet.Numerics.LinearAlgebra;
 
+using static HiddenConvex.Core.Tests.Convex.FacePolisherMutationTests;
+
 namespace HiddenConvex.Core.Tests.Convex;
 
 /// <summary>
@@ -17,9 +19,6 @@ namespace HiddenConvex.Core.Tests.Convex;
 /// </summary>
 public class FacePolisherMutationTests2
 {
-    /// <summary>Relative certified gap a polished point reaches (as in <see cref="FacePolisherMutationTests"/>).</summary>
-    private const double PolishedGap = 1e-12;
-
     /// <summary>A loss that delegates to another and counts its Hessian diagonals: the polish evaluates one per Newton step.</summary>
     private sealed class CountingLoss(Loss inner) : Loss(inner.Scale)
     {
@@ -35,28 +34,11 @@ public class FacePolisherMutationTests2
         public override double DualScaleCap => inner.DualScaleCap;
     }
 
-    private static ConvexPoint Point(IEnumerable<(Block Block, Vector<double> W)> blocks, int d) =>
-        new(blocks.Select(b => new BlockValue(b.Block, b.W)), d);
-
-    private static Vector<double> Dual(ConvexProblem problem, ConvexPoint w) =>
-        -problem.Loss.Gradient(w.Predict(problem.Data.X), problem.Data.Y);
-
-    private static (ConvexPoint Optimum, Dictionary<Block, Vector<double>> Start) OptimumAndStart(ConvexProblem problem, double scale)
-    {
-        var solved = ConvexSolver.Solve(problem);
-        Assert.Equal(SolverStatus.Optimal, solved.Status);
-        return (solved.W, solved.W.NonZeroBlocks.ToDictionary(b => b.Block, b => b.W * scale));
-    }
-
     private static double Gap(ConvexProblem problem, List<(Block Block, Vector<double> W)> polished) =>
         problem.Certify(Point(polished, problem.Data.D)).RelativeGap;
 
-    public static IEnumerable<object[]> Instances() =>
-        new[] { "ref00_n3_d2_gauss_f0.5", "ref01_n5_d2_int_f0.1", "ref02_n5_d3_gauss_f0.1", "ref04_n7_d3_int_f0.5", "ref06_n6_d1_gauss_f0.1" }
-            .Select(n => new object[] { n });
-
     [Theory]
-    [MemberData(nameof(Instances))]
+    [MemberData(nameof(Instances), MemberType = typeof(FacePolisherMutationTests))]
     public void From_the_optimum_the_polish_on_its_own_faces_stops_after_one_Newton_step(string name)
     {
         // At W* the first Newton step is at rounding level (or the decrement is): the polish has converged and must stop
@@ -97,7 +79,7 @@ public class FacePolisherMutationTests2
     }
 
     [Theory]
-    [MemberData(nameof(Instances))]
+    [MemberData(nameof(Instances), MemberType = typeof(FacePolisherMutationTests))]
     public void A_step_budget_of_zero_returns_the_start_on_its_faces_unchanged(string name)
     {
         var problem = ReferenceInstance.Load(name).ExactProblem();
@@ -116,7 +98,7 @@ public class FacePolisherMutationTests2
     }
 
     [Theory]
-    [MemberData(nameof(Instances))]
+    [MemberData(nameof(Instances), MemberType = typeof(FacePolisherMutationTests))]
     public void A_step_budget_of_one_takes_exactly_one_Newton_step_that_lowers_the_objective(string name)
     {
         var problem = ReferenceInstance.Load(name).ExactProblem();
