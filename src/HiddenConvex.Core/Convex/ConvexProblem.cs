@@ -103,17 +103,23 @@ public sealed class ConvexProblem
     /// B of L^c_β(W) computed from W (THEORY.md §4.1): z_j sums the K blocks whose pattern contains row j,
     /// |x_j·w_b| ≤ ‖x_j‖‖w_b‖, and the penalty β Σ_b ‖w_b‖ has K(d + 1) terms.
     /// </summary>
-    public double ObjectiveRounding(ConvexPoint w, Vector<double> z, double objective)
+    public double ObjectiveRounding(ConvexPoint w, Vector<double> z, double objective) =>
+        RoundingBound.Objective(Loss, z, Data.Y, PredictionRounding(w), Beta * w.GroupNorm(), (long)w.Blocks.Count * (Data.D + 1), objective);
+
+    /// <summary>
+    /// e_j, a bound on the rounding error of the computed prediction ẑ_j of W (THEORY.md §4.1): z_j sums the K blocks whose
+    /// pattern contains row j, and |x_j·w_b| ≤ ‖x_j‖‖w_b‖.
+    /// </summary>
+    public double[] PredictionRounding(ConvexPoint w)
     {
-        int blocks = w.Blocks.Count;
-        var rowNorms = new double[Data.N];
+        ArgumentNullException.ThrowIfNull(w);
+        var rowMagnitudes = new double[Data.N];
         foreach (var b in w.Blocks)
         {
             double norm = b.W.L2Norm();
-            for (int j = 0; j < rowNorms.Length; j++)
-                if (b.Pattern[j]) rowNorms[j] += norm;
+            for (int j = 0; j < rowMagnitudes.Length; j++)
+                if (b.Pattern[j]) rowMagnitudes[j] += norm;
         }
-        var errors = RoundingBound.PredictionErrors(Data.X, blocks, j => rowNorms[j]);
-        return RoundingBound.Objective(Loss, z, Data.Y, errors, Beta * w.GroupNorm(), (long)blocks * (Data.D + 1), objective);
+        return RoundingBound.PredictionErrors(Data.X, w.Blocks.Count, j => rowMagnitudes[j]);
     }
 }

@@ -102,9 +102,15 @@ public sealed partial class OptimalSet
             lastCount = active.Count;
             if (reader.TryActiveSet(active, threshold, out failure) is { } set) return set;
         }
+        // Last: W's own blocks whose price rounding cannot tell from β (rows of very different norms), with the widest set.
+        double widest = beta * (1 - WidenedActiveMargins[^1]);
+        var undetermined = reader.WithOwnBlocksAtBetaUpToRounding(reader.ActiveAbove(widest));
+        bool withRounding = undetermined.Count > lastCount;
+        if (withRounding && reader.TryActiveSet(undetermined, widest, out failure) is { } roundingSet) return roundingSet;
         throw new OptimalSetException(
             $"the optimal set cannot be read off this point (THEORY.md §6): {failure}; active blocks were tried down to " +
-            $"‖π_b‖ ≥ β(1 − {WidenedActiveMargins[^1]:G2}) with β = {beta:R}, ρ(v) = {problem.Oracle.Price(reader.V).Rho:R}");
+            $"‖π_b‖ ≥ β(1 − {WidenedActiveMargins[^1]:G2})" + (withRounding ? ", then with W's blocks priced within their rounding of β," : "") +
+            $" with β = {beta:R}, ρ(v) = {problem.Oracle.Price(reader.V).Rho:R}");
     }
 
     /// <summary>
@@ -139,6 +145,34 @@ public sealed partial class OptimalSet
             foreach (var bv in w.NonZeroBlocks)
                 if (problem.Oracle.Includes(bv.Block))
                     _own[bv.Block] = _own.TryGetValue(bv.Block, out var sum) ? sum + bv.W : bv.W;
+        }
+
+        /// <summary>
+        /// The given active blocks and W's own blocks b whose computed price is within its rounding bound r_b of β
+        /// (THEORY.md §6, "Active blocks in floating point"): ‖π_b(v̂)‖ ≥ β(1 − <see cref="WidenedActiveMargins"/>[^1]) − r_b,
+        /// r_b = Σ_{j ∈ D_b} ℓ''_max e_j ‖x_j‖ with e_j the rounding bound of W's prediction (§4.1). Next to a row thousands
+        /// of times longer than the others, r_b can exceed β: the price of such a block says nothing, and only the
+        /// polytope's checks decide.
+        /// </summary>
+        public List<Block> WithOwnBlocksAtBetaUpToRounding(List<Block> active)
+        {
+            var errors = _problem.PredictionRounding(_w);
+            var x = _problem.Data.X;
+            var priceRounding = new double[errors.Length];
+            for (int j = 0; j < errors.Length; j++) priceRounding[j] = _problem.Loss.CurvatureBound * errors[j] * x.Row(j).L2Norm();
+            double widest = _problem.Beta * (1 - WidenedActiveMargins[^1]);
+            var result = new List<Block>(active);
+            var listed = active.ToHashSet();
+            foreach (var block in _own.Keys)
+            {
+                if (listed.Contains(block)) continue;
+                double margin = 0;
+                for (int j = 0; j < errors.Length; j++)
+                    if (block.Pattern[j]) margin += priceRounding[j];
+                _problem.Oracle.Geometry.Projection(block, _v, out double price);
+                if (price >= widest - margin) result.Add(block);
+            }
+            return result;
         }
 
         /// <summary>The priced blocks with ‖π_b‖ ≥ threshold, in the oracle's order.</summary>

@@ -41,11 +41,20 @@ public class OptimalSetRegressionTests
             double dev = (w.Predict(problem.Data.X) - set.Z).AbsoluteMaximum();
             Assert.True(dev <= pred.At(scale), $"{what}: A t deviates from z* by {dev:E3} (tolerance {pred})");
             double l = NetworkObjective.Value(Maps.Psi(w), problem.Data, problem.Loss, problem.Beta);
-            double eps = Tolerances.DefaultSolverGap * Math.Max(1, Math.Abs(result.Objective));
+            double eps = Tolerances.DefaultSolverGap * Math.Abs(result.Objective);
             Assert.True(l >= result.Lower - Tolerances.Objective.At(result.Lower) && l <= result.Objective + eps,
                 $"{what}: L_β(ψ(W)) = {l:R} outside [lower {result.Lower:R}, objective {result.Objective:R} + {eps:E2}]");
         }
     }
+
+    /// <summary>
+    /// Rows 5e7 apart in norm (catalogue case t1-widely-scaled-own-blocks-priced-within-rounding): the optimum lies on the
+    /// long row's hyperplane, split between the cells on either side, and a block containing that row has a price rounding
+    /// bound above β itself. It priced below β(1 − 1e-5), dropping it raised the objective, and no optimal set was read.
+    /// </summary>
+    [Fact]
+    public void OwnBlocksWhosePriceRoundingCannotTellFromBetaAreReadAsActive() =>
+        AssertOptimalSetIsOptimal(Problem([[-0.0001220703125, 0], [-2048, -6144]], [3, 0], 9.339594053885035, beta: 0.0004500362007286902));
 
     /// <summary>Two nearly opposite-scaled rows: the barrier point is certified (gap 4.6e-10) with ρ/β − 1 = −1.3e-3.</summary>
     [Fact]
