@@ -40,12 +40,18 @@ public sealed partial class OptimalSet
 
     private const double RankTolerance = Tolerances.RelativeRank;
 
+
+    /// <summary>L^c_β of the point the set was read from (W restricted to the active blocks): every point of the set is within <see cref="Tolerances.SetObjective"/> of it.</summary>
+    private readonly double _referenceObjective;
+
+
     /// <summary>A support's coefficient below −this·max|coefficient| is negative: the support carries no point of 𝒲*.</summary>
     private const double NegativeCoefficient = 1e-12;
 
-    private OptimalSet(ConvexProblem problem, Vector<double> z, Vector<double> v, List<ActiveBlock> active, Vector<double>? point = null)
+    private OptimalSet(ConvexProblem problem, Vector<double> z, Vector<double> v, List<ActiveBlock> active, double referenceObjective,
+        Vector<double>? point = null)
     {
-        Problem = problem; Z = z; V = v; Active = active;
+        Problem = problem; Z = z; V = v; Active = active; _referenceObjective = referenceObjective;
         int n = z.Count;
         A = active.Count == 0 ? Matrix<double>.Build.Dense(n, 0) : Matrix<double>.Build.DenseOfColumnVectors(active.Select(a => a.Column));
         Rank = active.Count == 0 ? 0 : NumericalRank(A);
@@ -60,7 +66,7 @@ public sealed partial class OptimalSet
     /// that threshold, the polytope {t ≥ 0 : A t = z*} comes out empty, so the threshold is widened step by step
     /// (<see cref="WidenedActiveMargins"/>) and the first active set whose polytope reproduces z* (entrywise within
     /// <see cref="Tolerances.Prediction"/> at the scale ‖z*‖∞) and whose NNLS point attains L^c_β(W) (within
-    /// <see cref="Tolerances.Objective"/>) is kept.
+    /// <see cref="Tolerances.SetObjective"/>) is kept.
     /// </summary>
     /// <exception cref="OptimalSetException">No active set passes both checks: W is not accurate enough to read 𝒲* off
     /// its dual vector (e.g. not certified optimal, or certified only with a coarse gap).</exception>
@@ -89,12 +95,27 @@ public sealed partial class OptimalSet
             throw new OptimalSetException($"the optimal set cannot be read off this point (THEORY.md §6): its certified relative gap " +
                                           $"{certificate.RelativeGap:E3} exceeds {gapTolerance:E3}");
         var reader = new ActiveSetReader(problem, w, certificate.V);
+        return Read(reader, out string failure)
+               ?? throw new OptimalSetException($"the optimal set cannot be read off this point (THEORY.md §6): {failure}");
+    }
+
+    /// <summary>
+    /// The active set read off the reader's dual vector: the blocks priced within <see cref="RoundingActiveMargin"/> of β, then the
+    /// wider <see cref="Thresholds"/>, then W's own blocks whose price rounding cannot tell from β; null with the reason when
+    /// none passes the checks.
+    /// </summary>
+    private static OptimalSet? Read(ActiveSetReader reader, out string failure)
+    {
         // Blocks priced at β up to rounding first: a block priced visibly below β is not active (RoundingActiveMargin).
-        double beta = problem.Beta;
+        double beta = reader.Beta;
         double exact = beta * (1 - RoundingActiveMargin);
-        if (reader.TryActiveSet(reader.ActiveAbove(exact), exact, out _) is { } exactSet) return exactSet;
+        if (reader.TryActiveSet(reader.ActiveAbove(exact), exact, out _) is { } exactSet)
+        {
+            failure = "";
+            return exactSet;
+        }
         int lastCount = -1;
-        string failure = "";
+        failure = "";
         foreach (double threshold in Thresholds(beta))
         {
             var active = reader.ActiveAbove(threshold);
@@ -107,10 +128,27 @@ public sealed partial class OptimalSet
         var undetermined = reader.WithOwnBlocksAtBetaUpToRounding(reader.ActiveAbove(widest));
         bool withRounding = undetermined.Count > lastCount;
         if (withRounding && reader.TryActiveSet(undetermined, widest, out failure) is { } roundingSet) return roundingSet;
-        throw new OptimalSetException(
-            $"the optimal set cannot be read off this point (THEORY.md §6): {failure}; active blocks were tried down to " +
-            $"‖π_b‖ ≥ β(1 − {WidenedActiveMargins[^1]:G2})" + (withRounding ? ", then with W's blocks priced within their rounding of β," : "") +
-            $" with β = {beta:R}, ρ(v) = {problem.Oracle.Price(reader.V).Rho:R}");
+        failure = $"{failure}; active blocks were tried down to ‖π_b‖ ≥ β(1 − {WidenedActiveMargins[^1]:G2})" +
+                  (withRounding ? ", then with W's blocks priced within their rounding of β," : "") +
+                  $" with β = {beta:R}, ρ(v) = {reader.Rho:R}";
+        return null;
+    }
+
+    /// <summary>A point's nonzero blocks summed by block (the oracle's blocks only).</summary>
+    private static Dictionary<Block, Vector<double>> OwnBlocks(ConvexProblem problem, ConvexPoint point)
+    {
+        var own = new Dictionary<Block, Vector<double>>();
+        foreach (var bv in point.NonZeroBlocks)
+            if (problem.Oracle.Includes(bv.Block))
+                own[bv.Block] = own.TryGetValue(bv.Block, out var sum) ? sum + bv.W : bv.W;
+        return own;
+    }
+
+    /// <summary>A point polished on its own faces (<see cref="FacePolisher.PolishOnOwnFaces"/>), or null when the polish returns nothing.</summary>
+    private static ConvexPoint? PolishedOnOwnFaces(ConvexProblem problem, ConvexPoint point)
+    {
+        var polished = FacePolisher.PolishOnOwnFaces(problem.Data.X, problem.Data.Y, problem.Loss, problem.Beta, OwnBlocks(problem, point));
+        return polished is null ? null : new ConvexPoint(polished.Select(p => new BlockValue(p.Block, p.W)), problem.Data.D);
     }
 
     /// <summary>
@@ -124,7 +162,7 @@ public sealed partial class OptimalSet
         private readonly double _objective;
         private readonly double[] _v;
         private readonly IReadOnlyList<PricedBlock> _priced;
-        private readonly Dictionary<Block, Vector<double>> _own = new();
+        private readonly Dictionary<Block, Vector<double>> _own;
 
         /// <summary>The dual vector the active set is read from: the certificate's, v = −∇ℓ(z_W) or the certifying dual point's.</summary>
         public Vector<double> V { get; }
@@ -142,9 +180,7 @@ public sealed partial class OptimalSet
                     $"the optimal set is not read with {problem.Oracle.Method} pricing (THEORY.md §6 needs every block priced near β, " +
                     "and this oracle lists only some of them)");
             _priced = problem.Oracle.BlocksAbove(V, Math.Min(widest, beta - Tolerances.Pricing.At(beta))).Blocks;
-            foreach (var bv in w.NonZeroBlocks)
-                if (problem.Oracle.Includes(bv.Block))
-                    _own[bv.Block] = _own.TryGetValue(bv.Block, out var sum) ? sum + bv.W : bv.W;
+            _own = OwnBlocks(problem, w);
         }
 
         /// <summary>
@@ -175,24 +211,41 @@ public sealed partial class OptimalSet
             return result;
         }
 
+        /// <summary>β of the program.</summary>
+        public double Beta => _problem.Beta;
+
+        /// <summary>ρ(v) at the dual vector the set is read from.</summary>
+        public double Rho => _problem.Oracle.Price(V).Rho;
+
         /// <summary>The priced blocks with ‖π_b‖ ≥ threshold, in the oracle's order.</summary>
         public List<Block> ActiveAbove(double threshold) => _priced.Where(p => p.Value >= threshold).Select(p => p.Block).ToList();
 
         /// <summary>
         /// 𝒲* over the given active blocks, or null with the reason: blocks W leaves nonzero but that price below the
         /// threshold are off the support of 𝒲*, so W restricted to the active blocks is the point 𝒲* is read from,
-        /// provided that does not raise the objective.
+        /// provided that does not raise the objective — or, when it does, that restriction polished on its own faces
+        /// (<see cref="FacePolisher.PolishOnOwnFaces"/>) is, provided that attains L^c_β(W). Why: with β small, a point
+        /// certified at gap G may carry weight up to G/(βδ) on a block priced β(1 − δ) (THEORY.md §6), which the
+        /// active blocks take over at the optimum.
         /// </summary>
         public OptimalSet? TryActiveSet(List<Block> active, double threshold, out string failure)
         {
             var activeSet = active.ToHashSet();
             var kept = new ConvexPoint(_w.NonZeroBlocks.Where(bv => activeSet.Contains(bv.Block)), _problem.Data.D);
             double keptObjective = _problem.Objective(kept);
-            if (keptObjective - _objective > Tolerances.Objective.At(_objective))
+            if (keptObjective - _objective > Tolerances.SetObjective.At(_objective))
             {
-                failure = $"dropping the blocks of W priced below β(1 − {1 - threshold / _problem.Beta:G2}) raises the objective from {_objective:R} to {keptObjective:R}";
-                return null;
+                var polished = PolishedOnOwnFaces(_problem, kept);
+                double polishedObjective = polished is null ? double.NaN : _problem.Objective(polished);
+                if (!(polishedObjective - _objective <= Tolerances.SetObjective.At(_objective)))
+                {
+                    failure = $"dropping the blocks of W priced below β(1 − {1 - threshold / _problem.Beta:G2}) raises the objective from {_objective:R} to {keptObjective:R}" +
+                              (polished is null ? "" : $" ({polishedObjective:R} polished on its own faces)");
+                    return null;
+                }
+                (kept, keptObjective) = (polished!, polishedObjective);
             }
+            var ownKept = OwnBlocks(_problem, kept);
             var x = _problem.Data.X;
             var z = kept.Predict(x);
             var v = -_problem.Loss.Gradient(z, _problem.Data.Y);
@@ -200,13 +253,13 @@ public sealed partial class OptimalSet
             // norms make π_b ill-conditioned in v, or many nearly dependent columns limit Lawson–Hanson, W's own block
             // directions and norms are a point of the polytope exact to rounding (for an optimal W, w_b ∥ π_b(v*)).
             var dual = active.Select(b => ActiveBlockOf(b, null)).ToList();
-            var primal = active.Select(b => ActiveBlockOf(b, _own)).ToList();
-            var own = Vector<double>.Build.Dense(primal.Count, i => _own.TryGetValue(active[i], out var wb) ? wb.L2Norm() : 0);
+            var primal = active.Select(b => ActiveBlockOf(b, ownKept)).ToList();
+            var own = Vector<double>.Build.Dense(primal.Count, i => ownKept.TryGetValue(active[i], out var wb) ? wb.L2Norm() : 0);
             failure = "";
             foreach (var (blocks, point) in new[] { (dual, (Vector<double>?)null), (primal, own), (primal, null) })
             {
-                var set = new OptimalSet(_problem, z, v, blocks, point);
-                failure = set.Inconsistency(keptObjective);
+                var set = new OptimalSet(_problem, z, v, blocks, keptObjective, point);
+                failure = set.Inconsistency();
                 if (failure.Length == 0) return set;
             }
             return null;
@@ -250,16 +303,17 @@ public sealed partial class OptimalSet
     }
 
     /// <summary>Empty when the NNLS point reproduces z* and attains the (certified) objective of the point 𝒲* was read from; else why not.</summary>
-    private string Inconsistency(double objective)
+    private string Inconsistency()
     {
+        double objective = _referenceObjective;
         var t = ToPoint(Point);
         double scale = Z.AbsoluteMaximum();
         double deviation = (t.Predict(Problem.Data.X) - Z).AbsoluteMaximum();
         if (deviation > Tolerances.Prediction.At(scale))
             return $"with {Active.Count} active blocks A t reproduces z* only to {deviation:E3} (Tolerances.Prediction {Tolerances.Prediction}, scale {scale:E3})";
         double l = PointObjective;
-        if (l - objective > Tolerances.Objective.At(objective))
-            return $"with {Active.Count} active blocks the NNLS point has objective {l:R} above {objective:R} (Tolerances.Objective {Tolerances.Objective})";
+        if (l - objective > Tolerances.SetObjective.At(objective))
+            return $"with {Active.Count} active blocks the NNLS point has objective {l:R} above {objective:R} (Tolerances.SetObjective {Tolerances.SetObjective})";
         return "";
     }
 
@@ -337,7 +391,7 @@ public sealed partial class OptimalSet
     /// vertices of the polytope {t ≥ 0 : A t = z*}. A vertex is found by Lawson–Hanson on randomly rescaled
     /// columns, t = D s with s = argmin_{s ≥ 0} ‖A D s − z*‖: the scaling changes which column enters first and
     /// so which vertex is reached. A vertex that does not reproduce z* entrywise within
-    /// <see cref="Tolerances.Prediction"/>, or whose objective exceeds the stored point's (<see cref="RandomVertex"/>), is
+    /// <see cref="Tolerances.Prediction"/>, or whose objective is not within <see cref="Tolerances.SetObjective"/> of L^c_β(W) (<see cref="RandomVertex"/>), is
     /// left out; 𝒲* is convex, so the result is in it.
     /// </summary>
     public Vector<double> Sample(Random rng, int vertices = 4)
@@ -354,10 +408,9 @@ public sealed partial class OptimalSet
     }
 
     /// <summary>
-    /// The Lawson–Hanson vertex for column scales e^{U(−2, 2)}, or null when it misses z* or its objective exceeds the stored
-    /// point's by more than <see cref="Tolerances.Objective"/> — the test <see cref="Inconsistency"/> applies to the stored
-    /// point. Why the objective too: an active block priced at β(1 − δ) costs δβ per unit of t_b more than its share of
-    /// v*·z*, so a vertex that loads it heavily (t_b in the thousands next to near-duplicate rows) lies above P*
+    /// The Lawson–Hanson vertex for column scales e^{U(−2, 2)}, or null when it misses z* or its objective exceeds L^c_β(W)
+    /// by more than <see cref="Tolerances.SetObjective"/> — the test <see cref="Inconsistency"/> applies to the stored point.
+    /// Why the objective too: an active block priced at β(1 − δ) costs δβ per unit of t_b more than its share of v*·z*, so a vertex that loads it heavily (t_b in the thousands next to near-duplicate rows) lies above P*
     /// (measured 6e-9 relative). The objective is convex, so a mix of accepted points stays within the tolerance.
     /// </summary>
     private Vector<double>? RandomVertex(Random rng)
@@ -366,13 +419,12 @@ public sealed partial class OptimalSet
         var t = NonNegativeSolve(A * Matrix<double>.Build.DiagonalOfDiagonalVector(scale), Z).PointwiseMultiply(scale);
         double deviation = (A * t - Z).AbsoluteMaximum();
         if (deviation > Tolerances.Prediction.At(Z.AbsoluteMaximum())) return null;
-        double pointObjective = PointObjective;
-        return Problem.Objective(ToPoint(t)) - pointObjective <= Tolerances.Objective.At(pointObjective) ? t : null;
+        return Problem.Objective(ToPoint(t)) - _referenceObjective <= Tolerances.SetObjective.At(_referenceObjective) ? t : null;
     }
 
     private double? _pointObjective;
 
-    /// <summary>L^c_β of the stored point, computed once for the consistency test and every sampled vertex.</summary>
+    /// <summary>L^c_β of the stored point, computed once.</summary>
     private double PointObjective => _pointObjective ??= Problem.Objective(ToPoint(Point));
 
     private static int NumericalRank(Matrix<double> m)

@@ -33,6 +33,13 @@ public static class Tolerances
     /// <summary>Equality of objective values computed two ways (ψ, φ, splitting, invariances).</summary>
     public static readonly Tolerance Objective = new(1e-10, 1e-9);
 
+    /// <summary>
+    /// How far above L^c_β(W) a point read off the optimal set of W may lie (THEORY.md §6): relative only, so that the
+    /// set's checks do not change with the units of y (an absolute part let the NNLS point of a set read at an objective of
+    /// 0.023 lie 1.3e-9 above it, outside the solve's ε).
+    /// </summary>
+    public static readonly Tolerance SetObjective = new(0, 1e-9);
+
     /// <summary>Equality of predictions f_θ(X) computed two ways, entrywise, at the scale of ‖z‖∞.</summary>
     public static readonly Tolerance Prediction = new(1e-10, 1e-9);
 

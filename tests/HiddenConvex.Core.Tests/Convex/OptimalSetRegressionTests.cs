@@ -56,6 +56,24 @@ public class OptimalSetRegressionTests
     public void OwnBlocksWhosePriceRoundingCannotTellFromBetaAreReadAsActive() =>
         AssertOptimalSetIsOptimal(Problem([[-0.0001220703125, 0], [-2048, -6144]], [3, 0], 9.339594053885035, beta: 0.0004500362007286902));
 
+    /// <summary>
+    /// β = 1.6e-7 next to rows 2⁻¹⁹ and 16 long: W is certified at 1.2e-11 yet carries weight on a block priced below
+    /// β(1 − 1e-5) (a gap G allows weight G/(βδ) there), and W without it is 1.9e-7 above. The restriction polished on its
+    /// own faces attains L^c_β(W), and the set is read off it.
+    /// </summary>
+    [Fact]
+    public void WeightOnANearlyActiveBlockIsPolishedIntoTheActiveBlocks() =>
+        AssertOptimalSetIsOptimal(Problem([[0, 16], [7.62939453125E-06, 0], [0, 1.9073486328125E-06]], [0, -2, 1], 1, beta: 1.5806966879292096e-07));
+
+    /// <summary>
+    /// An objective of 0.023 with rows 2⁻¹⁹ and 48 long: the NNLS point of the dual directions was 2.9e-11 (1.3e-9 relative)
+    /// above L^c_β(W), inside the absolute 1e-10 of Tolerances.Objective but outside the solve's ε = 1e-9; the set's points
+    /// must be within the relative ε the solve was certified at, whatever the units of y.
+    /// </summary>
+    [Fact]
+    public void PointsOfTheSetAreWithinTheSolvesRelativeGap() =>
+        AssertOptimalSetIsOptimal(Problem([[0, 48], [1.9073486328125E-06, 3.814697265625E-06]], [0, 1], 1, beta: 4.4181815575231055e-08));
+
     /// <summary>Two nearly opposite-scaled rows: the barrier point is certified (gap 4.6e-10) with ρ/β − 1 = −1.3e-3.</summary>
     [Fact]
     public void NearDuplicateLargeRowsKeepTheActiveBlock() =>
