@@ -71,6 +71,19 @@ let vecAgree what (name, tol: Tolerance) (observed: Vector<float>) (expected: Ve
           Observed = vecText observed; Expected = vecText expected
           Tolerance = tolText name tol; Ok = dev <= tol.At scale }
 
+/// Entrywise agreement as in vecAgree, each entry j also allowed rounding[j]: the proven rounding bound of the two
+/// computed vectors there (THEORY.md §4.1), which a product of long rows and large weights can put above the tolerance.
+let vecAgreeWithRounding what (name, tol: Tolerance) (rounding: float[]) (observed: Vector<float>) (expected: Vector<float>) =
+    if observed.Count <> expected.Count || rounding.Length <> observed.Count then
+        exact what false (sprintf "length %d" observed.Count) (sprintf "length %d" expected.Count)
+    else
+        let scale = max (observed.InfinityNorm()) (expected.InfinityNorm())
+        let excess = Array.init observed.Count (fun j -> abs (observed[j] - expected[j]) - rounding[j])
+        let worst = if excess.Length = 0 then 0.0 else Array.max excess
+        { What = sprintf "%s (max deviation beyond the rounding bound %s)" what (fmt worst)
+          Observed = vecText observed; Expected = vecText expected
+          Tolerance = tolText name tol + " + the rounding bound e_j of §4.1 per entry"; Ok = worst <= tol.At scale }
+
 let verdict stamps checks = { Checks = checks; Stamps = stamps }
 let passes (v: Verdict) = v.Checks |> List.forall (fun c -> c.Ok)
 let firstFailure (v: Verdict) = v.Checks |> List.tryFind (fun c -> not c.Ok)

@@ -64,6 +64,11 @@ let widthMStar solver (c: OptCase) =
          @ [ atMost "D1: the certified lower bound is ≤ L_β of a random network of width m" objectiveTol r.Lower
                  (NetworkObjective.Value(other, p.Data, p.Loss, beta)) ])
 
+/// The rounding bounds of A t and of z* added, per row (THEORY.md §4.1): next to a row 10⁵ long carrying a block of
+/// norm 10³ on its hyperplane, each is computed only to about 10⁻⁸.
+let private predictionRounding (os: OptimalSet) (t: Vector<float>) =
+    Array.map2 (+) (os.Problem.PredictionRounding(os.ToPoint t)) (Seq.toArray os.ZRounding)
+
 let supportBound solver (c: OptCase) =
     let p, _, regime, cp, r, os = solved solver c
     let t = os.Prune os.Point
@@ -78,7 +83,7 @@ let supportBound solver (c: OptCase) =
            atMost "|supp(prune(W*))| ≤ rank(A)" (tol "exact" (Tolerance(0.0, 0.0))) (float s) (float os.Rank)
            atMost "rank(A) ≤ n (so m* ≤ n + 1)" (tol "exact" (Tolerance(0.0, 0.0))) (float os.Rank) (float p.Data.N)
            exact (sprintf "the pruned point is a vertex: its columns of A are linearly independent (σmin/σmax > Tolerances.RelativeRank = %g)" Tolerances.RelativeRank) independent (string independent) "true"
-           vecAgree "the pruned point reproduces z*: A t = z*" predictionTol (os.A * t) os.Z ]
+           vecAgreeWithRounding "the pruned point reproduces z*: A t = z*" predictionTol (predictionRounding os t) (os.A * t) os.Z ]
          @ (match Option.ofNullable mstar with
             | Some (m, _) -> [ atMost "m* ≤ |supp(prune(W*))|" (tol "exact" (Tolerance(0.0, 0.0))) (float m) (float s) ]
             | None -> []))
