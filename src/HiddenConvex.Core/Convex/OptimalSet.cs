@@ -40,7 +40,6 @@ public sealed partial class OptimalSet
 
     private const double RankTolerance = Tolerances.RelativeRank;
 
-
     /// <summary>e_j, the rounding bound of the computed z*_j (THEORY.md §4.1), for the prediction checks.</summary>
     public IReadOnlyList<double> ZRounding => _zRounding;
 
@@ -48,7 +47,6 @@ public sealed partial class OptimalSet
 
     /// <summary>L^c_β of the point the set was read from (W restricted to the active blocks): every point of the set is within <see cref="Tolerances.SetObjective"/> of it.</summary>
     private readonly double _referenceObjective;
-
 
     /// <summary>A support's coefficient below −this·max|coefficient| is negative: the support carries no point of 𝒲*.</summary>
     private const double NegativeCoefficient = 1e-12;
@@ -114,13 +112,9 @@ public sealed partial class OptimalSet
         // Blocks priced at β up to rounding first: a block priced visibly below β is not active (RoundingActiveMargin).
         double beta = reader.Beta;
         double exact = beta * (1 - RoundingActiveMargin);
-        if (reader.TryActiveSet(reader.ActiveAbove(exact), exact, out _) is { } exactSet)
-        {
-            failure = "";
-            return exactSet;
-        }
-        int lastCount = -1;
         failure = "";
+        if (reader.TryActiveSet(reader.ActiveAbove(exact), exact, out _) is { } exactSet) return exactSet;
+        int lastCount = -1;
         foreach (double threshold in Thresholds(beta))
         {
             var active = reader.ActiveAbove(threshold);
