@@ -168,6 +168,53 @@ public class CellEnumeratorMutationTests2
     }
 
     [Fact]
+    public void ARowMergedPastTheBisectorGivesAWitnessOnItsOtherSideAndTheNextToleranceIsUsed()
+    {
+        // Lines at 0, 0.7e-10 and 1.05e-10 from the normal (0, 1) (rows 2, 3, 4; rows 0 and 1 fail the first enumeration).
+        // At 1e-10 row 3 joins row 2 and takes its signs, row 4 stays; the witness of the thin cell between rows 2 and 4 is
+        // their bisector at 0.525e-10, short of row 3's line by 0.175e-10 — far above the witness floor — so row 3's sign
+        // there is not the one its merge gave it: the pattern differs from the cell's exactly at row 3.
+        var x = Rows([1, 0], [1, 1e-14], [0, 1], [0.7e-10, 1], [1.05e-10, 1]);
+        var set = CellEnumerator.Enumerate(x);
+        Assert.False(set.IsExact, set.Method);
+        var m = Regex.Match(set.Method,
+            @"^exact with hyperplanes within 1E-08 merged \(at 1E-10: the witness of cell (?<cell>[01]{5}) has pattern (?<actual>[01]{5})\); thinner cells may be missing$");
+        Assert.True(m.Success, set.Method);
+        var differing = Enumerable.Range(0, 5).Where(j => m.Groups["cell"].Value[j] != m.Groups["actual"].Value[j]).ToList();
+        Assert.Equal([3], differing);
+        Assert.Equal(PlanarPatterns(Rows([1, 0], [1, 0], [0, 1], [0, 1], [0, 1])).ToList(), set.Patterns.Select(p => p.ToString()).ToList());
+        AssertGenuineCells(x, set);
+    }
+
+    [Fact]
+    public void AnInconsistentInsertionIsNamedAsTheFailure()
+    {
+        // Twelve Gaussian rows in R⁴, some replaced by copies of others turned by 0.3e-10 … 2.3e-10 or
+        // 0.3e-8 … 2.3e-8 (seeded): at 1e-10 the restricted arrangement of an inserted hyperplane disagrees with the cells
+        // already built, and the enumeration says so; a coarser tolerance succeeds.
+        const int d = 4;
+        var rng = new Random(6 * 7 + d);
+        int n = 6 + rng.Next(8);
+        var x = ArrangementData.Gaussian(n, d, 1006);
+        int copies = 3 + rng.Next(4);
+        for (int c = 0; c < copies; c++)
+        {
+            int source = rng.Next(n);
+            double turn = (0.3 + 2.0 * rng.NextDouble()) * (rng.Next(3) == 0 ? 1e-8 : 1e-10);
+            var direction = ArrangementData.Direction(d, rng);
+            var row = x.Row(source) + turn * x.Row(source).L2Norm() * direction / direction.L2Norm();
+            x.SetRow(rng.Next(n), row);
+        }
+        var set = CellEnumerator.Enumerate(x);
+        Assert.False(set.IsExact, set.Method);
+        var m = Regex.Match(set.Method,
+            @"^exact with hyperplanes within (1E-08|1E-06) merged \(at 1E-10: (?<count>\d+) inconsistent split\(s\) while inserting hyperplanes\); thinner cells may be missing$");
+        Assert.True(m.Success, set.Method);
+        Assert.True(int.Parse(m.Groups["count"].Value, CultureInfo.InvariantCulture) > 0, set.Method);
+        AssertGenuineCells(x, set);
+    }
+
+    [Fact]
     public void ChainsAtEveryToleranceMakeTheEnumerationGiveUpNamingEachFailure()
     {
         // Chains of three rows with steps 0.9e-10, 0.9e-8 and 0.9e-6 fail at 1e-10, 1e-8 and 1e-6 in turn (a coarser
