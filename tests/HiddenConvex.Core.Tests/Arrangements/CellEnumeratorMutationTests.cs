@@ -17,7 +17,7 @@ public class CellEnumeratorMutationTests
     /// d = 2, independently of the enumerator: the cells are the open arcs between consecutive directions
     /// perpendicular to the nonzero rows on the circle; the pattern of an arc is that of its midpoint.
     /// </summary>
-    private static SortedSet<string> PlanarPatterns(Matrix<double> x)
+    internal static SortedSet<string> PlanarPatterns(Matrix<double> x)
     {
         var cuts = new List<double>();
         for (int j = 0; j < x.RowCount; j++)
