@@ -97,13 +97,19 @@ let optimalNetworks solver (c: OptimalNetwork) =
     let stat = Stationarity.Measure(net, p.Data, p.Loss, beta)
     let minimal = NeuronOps.Minimalise(net, p.Data, p.Patterns)
     let back = Maps.Phi(minimal, p.Data, p.Patterns)
-    let active = os.Active |> Seq.map (fun a -> a.Block, a.Direction) |> dict
+    let colinear (w: Vector<float>) (dir: Vector<float>) =
+        1.0 - w.DotProduct(dir) / (w.L2Norm() * dir.L2Norm()) <= Tolerances.Colinearity.At(1.0) + 1e-6
+    // A block whose pattern differs from an active block's only on rows where that block's direction has x_j·d = 0 is
+    // active too, along the same direction (THEORY.md §6): φ sends a neuron on such a row to its own pattern's block.
+    let onKinksOf (a: ActiveBlock) (b: BlockValue) =
+        a.Block.Sign = b.Block.Sign
+        && Seq.forall (fun j ->
+            a.Block.Pattern[j] = b.Block.Pattern[j]
+            || abs (p.Data.X.Row(j).DotProduct(a.Direction)) <= Tolerances.Kink.At(p.Data.X.Row(j).L2Norm() * a.Direction.L2Norm()))
+            (seq { 0 .. p.Data.N - 1 })
     let stray =
         back.NonZeroBlocks
-        |> Seq.tryFind (fun b ->
-            match active.TryGetValue b.Block with
-            | true, dir -> 1.0 - b.W.DotProduct(dir) / (b.W.L2Norm() * dir.L2Norm()) > Tolerances.Colinearity.At(1.0) + 1e-6
-            | _ -> true)
+        |> Seq.tryFind (fun b -> not (os.Active |> Seq.exists (fun a -> (a.Block = b.Block || onKinksOf a b) && colinear b.W a.Direction)))
     verdict (solvedStamps c.Problem regime r os @ [ sizeStamp "m" net.Width ])
         ([ exact "the solver certifies the optimum" (r.Status = SolverStatus.Optimal) r.StatusName "optimal" ]
          @ equalsOptimum "L_β(θ) for θ ∈ Θ*_m (sampled point of 𝒲*, split, padded, permuted)" r (objectiveRounding net p.Data p.Loss beta) l
@@ -111,7 +117,7 @@ let optimalNetworks solver (c: OptimalNetwork) =
              exact "θ is nearly minimal (NeuronOps.IsNearlyMinimal)" (NeuronOps.IsNearlyMinimal(net, p.Data, p.Patterns)) "false" "true"
              within "θ is scaled (oracle: max relative |‖u_i‖ − |α_i||)" balanceTol (Oracles.scaledDeviation spec)
              within "θ's slots are positively colinear (oracle: max 1 − cos within a slot)" colinearityTol (Oracles.slotColinearityDeviation c.Problem.Data.X spec)
-             exact "φ(minimalise θ) has its nonzero blocks on active blocks b, along d_b" stray.IsNone (match stray with Some b -> string b.Block | None -> "all on active directions") "all on active directions"
+             exact "φ(minimalise θ) has its nonzero blocks on active blocks b (or on their kink rows), along d_b" stray.IsNone (match stray with Some b -> string b.Block | None -> "all on active directions") "all on active directions"
              // θ's ReLUs follow the signs of x_j·u, 𝒲*'s prediction the patterns: they differ by the sampled point's cone
              // violation.
              vecAgree "φ(minimalise θ) predicts z*" (networkPredictionTol p.X [ back; point ] point) (back.Predict p.X) os.Z ]
