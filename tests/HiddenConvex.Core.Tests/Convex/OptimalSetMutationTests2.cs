@@ -64,4 +64,28 @@ public class OptimalSetMutationTests2
         Assert.Contains("active blocks were tried down to", e.Message);
         Assert.DoesNotContain("priced within their rounding", e.Message);
     }
+
+    /// <summary>
+    /// ref00 enlarged by 1 + 1e-5 is refused at the first threshold tried, β − Tolerances.Pricing (the wider margins add no block):
+    /// dropping W's blocks priced below it raises the objective from L^c_β(W) to L^c_β of W restricted to the blocks priced at
+    /// least that, both computed here, polishing on its own faces returns nothing, and the message says exactly that.
+    /// </summary>
+    [Fact]
+    public void A_refusal_reports_the_threshold_and_the_objectives_of_W_and_of_its_restriction()
+    {
+        var r = ReferenceInstance.Load("ref00_n3_d2_gauss_f0.1");
+        var problem = r.Problem();
+        var w = TestProblems.Scaled(ConvexSolver.Solve(problem).W, 1 + 1e-5);
+        double beta = problem.Beta, tight = beta - Tolerances.Pricing.At(beta);
+        var v = (-problem.Loss.Gradient(w.Predict(problem.Data.X), problem.Data.Y)).ToArray();
+        var geometry = new BlockGeometry(problem.Data.X);
+        var kept = new ConvexPoint(w.NonZeroBlocks.Where(bv => Price(geometry, bv.Block, v) >= tight), problem.Data.D);
+        double objective = problem.Objective(w), keptObjective = problem.Objective(kept);
+        Assert.True(keptObjective - objective > Tolerances.SetObjective.At(objective),
+            $"the instance is meant to raise the objective: {objective:R} → {keptObjective:R} (Tolerances.SetObjective {Tolerances.SetObjective})");
+        var e = Assert.Throws<OptimalSetException>(() => OptimalSet.FromSolution(problem, w, 1e-2));
+        string expected = $"dropping the blocks of W priced below β(1 − {1 - tight / beta:G2}) raises the objective from {objective:R} to {keptObjective:R}; " +
+                          $"active blocks were tried down to ‖π_b‖ ≥ β(1 − {OptimalSet.WidenedActiveMargins[^1]:G2}) with β = {beta:R}, ρ(v) = ";
+        Assert.Contains(expected, e.Message);
+    }
 }
