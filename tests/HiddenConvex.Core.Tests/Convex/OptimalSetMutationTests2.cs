@@ -88,4 +88,38 @@ public class OptimalSetMutationTests2
                           $"active blocks were tried down to ‖π_b‖ ≥ β(1 − {OptimalSet.WidenedActiveMargins[^1]:G2}) with β = {beta:R}, ρ(v) = ";
         Assert.Contains(expected, e.Message);
     }
+
+    /// <summary>
+    /// Rows x_1 = (L, 0), x_2 = (0, 1), y = (0, 2), β = 1, and W on block (11, +) with w = (0, 1.001): x_1·w = 0 exactly, so
+    /// z_W = (0, 1.001), v = (0, 0.999) and ‖π_b‖ = 0.999 exactly, below every threshold (no block is priced above β(1 − 1e-5),
+    /// and the empty set raises the objective). W's block contains the long row, so its price rounding bound r_b grows as L²:
+    /// with L = 2²⁴ it exceeds β·1e-3 and the set is read with W's block active (its polytope is W itself), with L = 1 it is
+    /// far below and the set is refused.
+    /// </summary>
+    [Theory]
+    [InlineData(16777216.0, true)]
+    [InlineData(1.0, false)]
+    public void An_own_block_priced_below_the_widest_margin_is_active_exactly_when_its_rounding_bound_reaches_it(double longRow, bool read)
+    {
+        var problem = Problem([[longRow, 0], [0, 1]], [0, 2], beta: 1);
+        var block = new Block(ActivationPattern.Parse("11"), 1);
+        var w = new ConvexPoint([new BlockValue(block, Vector<double>.Build.Dense([0, 1.001]))], 2);
+        var v = (-problem.Loss.Gradient(w.Predict(problem.Data.X), problem.Data.Y)).ToArray();
+        double price = Price(new BlockGeometry(problem.Data.X), block, v);
+        double widest = problem.Beta * (1 - OptimalSet.WidenedActiveMargins[^1]), rb = PriceRounding(problem, w, block);
+        Assert.True(price < widest, $"W's block is meant to price below β(1 − 1e-5) = {widest:R}: {price:R}");
+        Assert.Equal(read, price >= widest - rb);
+        if (!read)
+        {
+            var e = Assert.Throws<OptimalSetException>(() => OptimalSet.FromSolution(problem, w, 1e-2));
+            Assert.DoesNotContain("priced within their rounding", e.Message);
+            return;
+        }
+        var set = OptimalSet.FromSolution(problem, w, 1e-2);
+        var active = Assert.Single(set.Active);
+        Assert.Equal(block, active.Block);
+        Assert.Equal(price, active.Price);
+        Assert.True(Math.Abs(set.Point[0] - 1.001) <= Tolerances.Prediction.At(1.001),
+            $"t = {set.Point[0]:R}, W's norm 1.001 (Tolerances.Prediction {Tolerances.Prediction})");
+    }
 }
