@@ -122,4 +122,29 @@ public class OptimalSetMutationTests2
         Assert.True(Math.Abs(set.Point[0] - 1.001) <= Tolerances.Prediction.At(1.001),
             $"t = {set.Point[0]:R}, W's norm 1.001 (Tolerances.Prediction {Tolerances.Prediction})");
     }
+
+    /// <summary>
+    /// Rows x = (1, −1), y = (2, 2), β = 1 (squared loss): block (10, +) fits row 1, block (01, +) row 2. W = (1, −1.001) on
+    /// them gives v = (1, 0.999): the first block is priced at β, the second 1e-3 below it (far beyond every margin, r_b ≈ 1e-16).
+    /// Dropping the second raises L^c_β from ≈ 3 to ½·1 + ½·4 + 1 = 3.5, and polishing (10, +) alone on its own faces cannot
+    /// go below min_{w ≥ 0} ½(2 − w)² + 2 + w = 3.5: the refusal reports both objectives and the polished one.
+    /// </summary>
+    [Fact]
+    public void A_refusal_after_polishing_reports_the_polished_objective()
+    {
+        var problem = Problem([[1.0], [-1.0]], [2, 2], beta: 1);
+        var w = new ConvexPoint([
+            new BlockValue(new Block(ActivationPattern.Parse("10"), 1), Vector<double>.Build.Dense([1.0])),
+            new BlockValue(new Block(ActivationPattern.Parse("01"), 1), Vector<double>.Build.Dense([-1.001]))], 1);
+        double objective = problem.Objective(w), restricted = 3.5;
+        var e = Assert.Throws<OptimalSetException>(() => OptimalSet.FromSolution(problem, w, 1e-2));
+        string head = $"raises the objective from {objective:R} to {restricted:R} (";
+        const string tail = " polished on its own faces); active blocks were tried down to";
+        int start = e.Message.IndexOf(head, StringComparison.Ordinal), end = e.Message.IndexOf(tail, StringComparison.Ordinal);
+        Assert.True(start >= 0 && end > start + head.Length, $"message without '{head}…{tail}': {e.Message}");
+        double polished = double.Parse(e.Message[(start + head.Length)..end], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Tolerances.Objective.Agree(polished, restricted),
+            $"polished objective {polished:R}, min over (10, +) alone {restricted:R} (Tolerances.Objective {Tolerances.Objective})");
+        Assert.True(polished - objective > Tolerances.SetObjective.At(objective), $"polished {polished:R} is meant to exceed L^c_β(W) = {objective:R}");
+    }
 }
