@@ -139,7 +139,8 @@ public class OptimalSetMutationTests2
         double objective = problem.Objective(w), restricted = 3.5;
         var e = Assert.Throws<OptimalSetException>(() => OptimalSet.FromSolution(problem, w, 1e-2));
         string head = $"raises the objective from {objective:R} to {restricted:R} (";
-        const string tail = " polished on its own faces); active blocks were tried down to";
+        // W's block (10, +) is priced at β and listed: the pass over W's own blocks adds nothing and the message says so.
+        string tail = $" polished on its own faces); active blocks were tried down to ‖π_b‖ ≥ β(1 − {OptimalSet.WidenedActiveMargins[^1]:G2}) with β = {problem.Beta:R}, ρ(v) = ";
         int start = e.Message.IndexOf(head, StringComparison.Ordinal), end = e.Message.IndexOf(tail, StringComparison.Ordinal);
         Assert.True(start >= 0 && end > start + head.Length, $"message without '{head}…{tail}': {e.Message}");
         double polished = double.Parse(e.Message[(start + head.Length)..end], System.Globalization.CultureInfo.InvariantCulture);
