@@ -123,7 +123,7 @@ public sealed partial class OptimalSet
             if (reader.TryActiveSet(active, threshold, out failure) is { } set) return set;
         }
         // Last: W's own blocks whose price rounding cannot tell from β (rows of very different norms), with the widest set.
-        double widest = beta * (1 - WidenedActiveMargins[^1]);
+        double widest = WidestThreshold(beta);
         var undetermined = reader.WithOwnBlocksAtBetaUpToRounding(reader.ActiveAbove(widest));
         bool withRounding = undetermined.Count > lastCount;
         if (withRounding && reader.TryActiveSet(undetermined, widest, out failure) is { } roundingSet) return roundingSet;
@@ -173,7 +173,7 @@ public sealed partial class OptimalSet
             V = v;
             _v = V.AsArray() ?? V.ToArray();
             double beta = problem.Beta;
-            double widest = beta * (1 - WidenedActiveMargins[^1]);
+            double widest = WidestThreshold(beta);
             if (!problem.Oracle.ListsEveryBlock)
                 throw new OptimalSetException(
                     $"the optimal set is not read with {problem.Oracle.Method} pricing (THEORY.md §6 needs every block priced near β, " +
@@ -195,7 +195,7 @@ public sealed partial class OptimalSet
             var x = _problem.Data.X;
             var priceRounding = new double[errors.Length];
             for (int j = 0; j < errors.Length; j++) priceRounding[j] = _problem.Loss.CurvatureBound * errors[j] * x.Row(j).L2Norm();
-            double widest = _problem.Beta * (1 - WidenedActiveMargins[^1]);
+            double widest = WidestThreshold(_problem.Beta);
             var result = new List<Block>(active);
             var listed = active.ToHashSet();
             foreach (var block in _own.Keys)
@@ -293,6 +293,9 @@ public sealed partial class OptimalSet
     /// (THEORY.md §7): 2.9e-4 at δ = 5.8e-8, far above <see cref="Tolerances.Stationarity"/>.
     /// </summary>
     public const double RoundingActiveMargin = 1e-12;
+
+    /// <summary>β(1 − the widest of <see cref="WidenedActiveMargins"/>): the lowest price at which a block is read as active.</summary>
+    private static double WidestThreshold(double beta) => beta * (1 - WidenedActiveMargins[^1]);
 
     private static IEnumerable<double> Thresholds(double beta)
     {
