@@ -56,9 +56,12 @@ internal static class DualPolish
         int stalled = 0;
         for (int step = 0; step < MaxSteps && stalled < StallSteps && DateTime.UtcNow <= deadline; step++)
         {
-            if (NewtonStep(problem, operators, z, lambda) is not var (dz, dl)) break;
-            z += dz;
-            lambda += dl;
+            // A plain local, not a deconstruction pattern: mutation testing cannot compile mutants of a method whose
+            // pattern variables it cannot prove assigned, and this loop is the file's substance.
+            var newton = NewtonStep(problem, operators, z, lambda);
+            if (newton is null) break;
+            z += newton.Value.Dz;
+            lambda += newton.Value.Dl;
             if (!z.All(double.IsFinite)) break;
             var certificate = CertificateChecker.ForPrediction(data, problem.Loss, problem.Beta, problem.Oracle, z,
                 own.Objective, own.ObjectiveRounding);
