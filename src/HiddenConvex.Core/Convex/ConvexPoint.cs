@@ -46,7 +46,8 @@ public sealed class ConvexPoint
 
     /// <summary>
     /// The same point with every row j that a block's pattern contains but whose computed x_j·w_b is zero up to its own
-    /// rounding (|x̂_j·w_b| ≤ 2γ_d Σ_k |x_jk w_bk|) left out of that block's pattern, when <paramref name="includes"/> has the
+    /// rounding (|x̂_j·w_b| ≤ 2γ_d Σ_k |x_jk w_bk|, which holds with equality at 0 when x_j and w_b have disjoint supports)
+    /// left out of that block's pattern, when <paramref name="includes"/> has the
     /// resulting block; blocks that land on the same block are summed (both lie in its closed cone). On the kink w_b lies in
     /// both closed cones, so this is the same point of the program up to that rounding, but its prediction z_j no longer
     /// carries the rounding of terms of size ‖x_j‖‖w_b‖, which the objective's rounding bound B and the dual vector v_j
@@ -79,13 +80,16 @@ public sealed class ConvexPoint
         for (int j = 0; j < rows.Length; j++)
         {
             if (!rows[j]) continue;
-            double dot = 0, magnitude = 0;
+            double dot = 0, magnitude = 0, rowMagnitude = 0;
             for (int k = 0; k < x.ColumnCount; k++)
             {
                 dot += x[j, k] * b.W[k];
                 magnitude += Math.Abs(x[j, k] * b.W[k]);
+                rowMagnitude += Math.Abs(x[j, k]);
             }
-            if (magnitude > 0 && Math.Abs(dot) <= rounding * magnitude) { rows[j] = false; any = true; }
+            // A row whose support misses w_b's (every product exactly 0) is on the kink exactly; a zero row is left
+            // alone: it charges no rounding (‖x_j‖ = 0), so leaving it out would only change the block.
+            if (rowMagnitude > 0 && Math.Abs(dot) <= rounding * magnitude) { rows[j] = false; any = true; }
         }
         if (!any) return b.Block;
         var candidate = new Block(ActivationPattern.FromBools(rows), b.Sign);
