@@ -114,7 +114,8 @@ let optimalNetworks solver (c: OptimalNetwork) =
         ([ exact "the solver certifies the optimum" (r.Status = SolverStatus.Optimal) r.StatusName "optimal" ]
          @ equalsOptimum "L_β(θ) for θ ∈ Θ*_m (sampled point of 𝒲*, split, padded, permuted)" r (objectiveRounding net p.Data p.Loss beta) l
          @ [ atMost "θ is stationary: Clarke measure ≤ threshold" (tol "Tolerances.Stationarity at the gradient scale" stat.Tolerance) stat.Measure stat.Threshold
-             exact "θ is nearly minimal (NeuronOps.IsNearlyMinimal)" (NeuronOps.IsNearlyMinimal(net, p.Data, p.Patterns)) "false" "true"
+             (let why = NeuronOps.WhyNotNearlyMinimal(net, p.Data, p.Patterns) in
+              exact "θ is nearly minimal (NeuronOps.WhyNotNearlyMinimal)" (isNull why) (if isNull why then "nearly minimal" else why) "nearly minimal")
              within "θ is scaled (oracle: max relative |‖u_i‖ − |α_i||)" balanceTol (Oracles.scaledDeviation spec)
              within "θ's slots are positively colinear (oracle: max 1 − cos within a slot)" colinearityTol (Oracles.slotColinearityDeviation c.Problem.Data.X spec)
              exact "φ(minimalise θ) has its nonzero blocks on active blocks b (or on their kink rows), along d_b" stray.IsNone (match stray with Some b -> string b.Block | None -> "all on active directions") "all on active directions"

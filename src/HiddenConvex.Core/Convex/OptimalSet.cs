@@ -1,3 +1,4 @@
+using HiddenConvex.Core.Networks;
 using HiddenConvex.Core.Numerics;
 using HiddenConvex.Core.Pricing;
 using MathNet.Numerics.LinearAlgebra;
@@ -220,6 +221,19 @@ public sealed partial class OptimalSet
         public List<Block> ActiveAbove(double threshold) => _priced.Where(p => p.Value >= threshold).Select(p => p.Block).ToList();
 
         /// <summary>
+        /// 𝒲* over the given active blocks without those another of them shadows (<see cref="WithoutShadowedKinkNeighbours"/>),
+        /// or, when that set fails its checks, over all of them (<see cref="TryActiveSetOf"/>); null with the reason. Why the
+        /// second try: next to near-duplicate rows 2 000 long, W's weight 1.5e-5 on a shadowed block could not be polished
+        /// away within the set's objective tolerance, and the set with it passes every check.
+        /// </summary>
+        public OptimalSet? TryActiveSet(List<Block> active, double threshold, out string failure)
+        {
+            var unshadowed = WithoutShadowedKinkNeighbours(active);
+            if (unshadowed.Count < active.Count && TryActiveSetOf(unshadowed, threshold, out failure) is { } set) return set;
+            return TryActiveSetOf(active, threshold, out failure);
+        }
+
+        /// <summary>
         /// 𝒲* over the given active blocks, or null with the reason: blocks W leaves nonzero but that price below the
         /// threshold are off the support of 𝒲*, so W restricted to the active blocks is the point 𝒲* is read from,
         /// provided that does not raise the objective — or, when it does, that restriction polished on its own faces
@@ -227,7 +241,7 @@ public sealed partial class OptimalSet
         /// certified at gap G may carry weight up to G/(βδ) on a block priced β(1 − δ) (THEORY.md §6), which the
         /// active blocks take over at the optimum.
         /// </summary>
-        public OptimalSet? TryActiveSet(List<Block> active, double threshold, out string failure)
+        private OptimalSet? TryActiveSetOf(List<Block> active, double threshold, out string failure)
         {
             var activeSet = active.ToHashSet();
             var kept = new ConvexPoint(_w.NonZeroBlocks.Where(bv => activeSet.Contains(bv.Block)), _problem.Data.D);
@@ -263,6 +277,48 @@ public sealed partial class OptimalSet
                 if (failure.Length == 0) return set;
             }
             return null;
+        }
+
+        /// <summary>
+        /// The blocks without those that another listed block shadows (THEORY.md §6, "Blocks on an active direction's kink
+        /// rows", its converse): b' of b's sign whose pattern differs from b's only on b's direction's kink rows
+        /// (|x_j·d_b| ≤ <see cref="Tolerances.Kink"/>), with a direction that is not colinear with d_b
+        /// (<see cref="Tolerances.Colinearity"/>), prices strictly above b at this v, so b is not active along d_b. W's weight
+        /// on b is then treated as on any block below the threshold (<see cref="TryActiveSet"/>). Of two blocks that shadow
+        /// each other only the lower priced is left out.
+        /// </summary>
+        private List<Block> WithoutShadowedKinkNeighbours(List<Block> active)
+        {
+            var directions = new Vector<double>[active.Count];
+            var prices = new double[active.Count];
+            for (int i = 0; i < active.Count; i++) directions[i] = DualDirection(active[i], out prices[i]);
+            bool Shadows(int by, int of) =>
+                OnKinkRowsOf(active[of], directions[of], active[by])
+                && NeuronOps.OneMinusCos(directions[of], directions[by]) > Tolerances.Colinearity.At(1)
+                && (!OnKinkRowsOf(active[by], directions[by], active[of]) || prices[by] > prices[of]);
+            var kept = new List<Block>(active.Count);
+            for (int i = 0; i < active.Count; i++)
+                if (!Enumerable.Range(0, active.Count).Any(k => k != i && Shadows(k, i)))
+                    kept.Add(active[i]);
+            return kept;
+        }
+
+        /// <summary>b' has b's sign and its pattern differs from b's only on rows with x_j·d on the kink (<see cref="Tolerances.Kink"/>).</summary>
+        private bool OnKinkRowsOf(Block b, Vector<double> d, Block other)
+        {
+            if (other.Sign != b.Sign || other.Equals(b)) return false;
+            var x = _problem.Data.X;
+            for (int j = 0; j < x.RowCount; j++)
+                if (b.Pattern[j] != other.Pattern[j] && Math.Abs(x.Row(j).DotProduct(d)) > Tolerances.Kink.At(x.Row(j).L2Norm() * d.L2Norm()))
+                    return false;
+            return true;
+        }
+
+        /// <summary>π_b(v)/‖π_b(v)‖ with its price ‖π_b(v)‖.</summary>
+        private Vector<double> DualDirection(Block block, out double price)
+        {
+            var pi = _problem.Oracle.Geometry.Projection(block, _v, out price);
+            return Vector<double>.Build.DenseOfArray(pi) / price;
         }
 
         /// <summary>

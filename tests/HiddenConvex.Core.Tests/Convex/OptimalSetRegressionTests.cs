@@ -242,4 +242,41 @@ public class OptimalSetFailureTests
         var e = Assert.Throws<OptimalSetException>(() => OptimalSet.FromSolution(problem, half));
         Assert.Contains("THEORY.md §6", e.Message);
     }
+
+    /// <summary>
+    /// Rows 7.4e5 and 4e-6 long, logistic (seed 2130000028's T3; catalogue case
+    /// t3-widely-scaled-kink-neighbour-shadowed-by-a-tilted-block): block (01101, +) has its direction on row 3's kink and
+    /// prices β(1 − 1.9e-8), block (01111, +) differs from it only on row 3 and prices above it along a direction tilted
+    /// by 2e-4. Read with both, a sampled point put two non-colinear neurons into one slot (1 − cos = 2e-8); by THEORY.md
+    /// §6 the block so shadowed is not active along its direction.
+    /// </summary>
+    [Fact]
+    public void ABlockShadowedByAKinkNeighbourOfAnotherDirectionIsNotReadAsActive()
+    {
+        double[][] x = [[-524288, 524288], [393216, -393216], [3.814697265625E-06, -7.62939453125E-06], [0.0625, 0.0625], [0, -4]];
+        var data = Dataset.Create(x, [-1, 1, 1, -1, -1]);
+        var loss = new LogisticLoss(1.0 / 3);
+        var patterns = CellEnumerator.Enumerate(data.X);
+        double betaMax = ExactPricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
+        var problem = new ConvexProblem(data, loss, 0.018451180540537907 * betaMax, patterns);
+        var result = ConvexSolver.Solve(problem);
+        Assert.Equal(SolverStatus.Optimal, result.Status);
+        var set = OptimalSet.FromSolution(problem, result.W, Tolerances.DefaultSolverGap, result.DualPrediction);
+        foreach (var a in set.Active)
+            foreach (var b in set.Active)
+            {
+                if (a.Block.Equals(b.Block) || a.Block.Sign != b.Block.Sign) continue;
+                bool onKinkRows = Enumerable.Range(0, data.N).All(j => a.Block.Pattern[j] == b.Block.Pattern[j]
+                    || Math.Abs(data.X.Row(j).DotProduct(a.Direction)) <= Tolerances.Kink.At(data.X.Row(j).L2Norm() * a.Direction.L2Norm()));
+                double oneMinusCos = 1 - a.Direction.DotProduct(b.Direction) / (a.Direction.L2Norm() * b.Direction.L2Norm());
+                Assert.False(onKinkRows && oneMinusCos > Tolerances.Colinearity.At(1),
+                    $"{a.Block} (direction on the kink rows of {b.Block}) and {b.Block} are both read as active, 1 − cos = {oneMinusCos:E3} (tolerance {Tolerances.Colinearity})");
+            }
+        var rng = new Random(976122);
+        for (int k = 0; k < 10; k++)
+        {
+            var network = Maps.Psi(set.ToPoint(set.Sample(rng)));
+            Assert.True(NeuronOps.IsNearlyMinimal(network, data, patterns), NeuronOps.WhyNotNearlyMinimal(network, data, patterns));
+        }
+    }
 }
