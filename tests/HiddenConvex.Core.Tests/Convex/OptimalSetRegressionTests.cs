@@ -279,4 +279,34 @@ public class OptimalSetFailureTests
             Assert.True(NeuronOps.IsNearlyMinimal(network, data, patterns), NeuronOps.WhyNotNearlyMinimal(network, data, patterns));
         }
     }
+
+    /// <summary>
+    /// Near-duplicate rows 4 243 long, logistic (seed 2140000004's deep T3; catalogue case
+    /// t3-near-duplicate-shadowed-weight-moved-along-the-shadowing-direction): W carries weight on two direction families
+    /// 5e-8 apart, one along row 3's kink and one along row 1's; the first is shadowed by the second (THEORY.md §6) but,
+    /// colinear within Tolerances.Colinearity, was read as active, and networks built from it had Clarke measure 0.1
+    /// against 3.4e-4. The set now moves W's weight there along the shadowing direction, and its points give stationary
+    /// networks.
+    /// </summary>
+    [Fact]
+    public void WeightOnAShadowedBlockIsMovedAlongTheShadowingDirection()
+    {
+        double[][] x = [[-3, 0, 3], [-3000, 0, 3001], [-1, 1, -1], [-2999, 0, 3000], [999, -2000, 2999], [-999, -2001, 1]];
+        var data = Dataset.Create(x, [-1, -1, 1, -1, 1, -1]);
+        var loss = new LogisticLoss(1);
+        var patterns = CellEnumerator.Enumerate(data.X);
+        double betaMax = ExactPricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
+        var problem = new ConvexProblem(data, loss, 0.028439580767085332 * betaMax, patterns);
+        var result = ConvexSolver.Solve(problem);
+        Assert.Equal(SolverStatus.Optimal, result.Status);
+        var set = OptimalSet.FromSolution(problem, result.W, Tolerances.DefaultSolverGap, result.DualPrediction);
+        var rng = new Random(665268);
+        foreach (var (what, t) in new[] { ("NNLS point", set.Point), ("pruned vertex", set.Prune(set.Point)), ("sample", set.Sample(rng)) })
+        {
+            var network = Maps.Psi(set.ToPoint(t));
+            var stationarity = Stationarity.Measure(network, data, loss, problem.Beta);
+            Assert.True(stationarity.Measure <= stationarity.Threshold,
+                $"{what}: Clarke measure {stationarity.Measure:E3} above the threshold {stationarity.Threshold:E3} ({stationarity.Tolerance})");
+        }
+    }
 }
