@@ -47,6 +47,19 @@ public class OptimalSetRegressionTests
         }
     }
 
+    /// <summary>The optimal set read as the pipeline reads it (at the solve's dual point) for logistic data, β = ratio·β_max.</summary>
+    private static (ConvexProblem Problem, OptimalSet Set) LogisticSetOfASolve(double[][] x, double[] y, double scale, double betaRatio)
+    {
+        var data = Dataset.Create(x, y);
+        var loss = new LogisticLoss(scale);
+        var patterns = CellEnumerator.Enumerate(data.X);
+        double betaMax = ExactPricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
+        var problem = new ConvexProblem(data, loss, betaRatio * betaMax, patterns);
+        var result = ConvexSolver.Solve(problem);
+        Assert.Equal(SolverStatus.Optimal, result.Status);
+        return (problem, OptimalSet.FromSolution(problem, result.W, Tolerances.DefaultSolverGap, result.DualPrediction));
+    }
+
     /// <summary>
     /// Rows 5e7 apart in norm (catalogue case t1-widely-scaled-own-blocks-priced-within-rounding): the optimum lies on the
     /// long row's hyperplane, split between the cells on either side, and a block containing that row has a price rounding
@@ -208,6 +221,60 @@ public class OptimalSetRegressionTests
     [Fact]
     public void SingleRowSamplesAreOptimal() =>
         AssertOptimalSetIsOptimal(Problem([[-1]], [0.05215720655833854], 1, betaRatio: 0.012942881309100233));
+
+    /// <summary>
+    /// Rows 7.4e5 and 4e-6 long, logistic (seed 2130000028's T3; catalogue case
+    /// t3-widely-scaled-kink-neighbour-shadowed-by-a-tilted-block): block (01101, +) has its direction on row 3's kink and
+    /// prices β(1 − 1.9e-8), block (01111, +) differs from it only on row 3 and prices above it along a direction tilted
+    /// by 2e-4. Read with both, a sampled point put two non-colinear neurons into one slot (1 − cos = 2e-8); by THEORY.md
+    /// §6 the block so shadowed is not active along its direction.
+    /// </summary>
+    [Fact]
+    public void ABlockShadowedByAKinkNeighbourOfAnotherDirectionIsNotReadAsActive()
+    {
+        double[][] x = [[-524288, 524288], [393216, -393216], [3.814697265625E-06, -7.62939453125E-06], [0.0625, 0.0625], [0, -4]];
+        var (problem, set) = LogisticSetOfASolve(x, [-1, 1, 1, -1, -1], 1.0 / 3, 0.018451180540537907);
+        var (data, patterns) = (problem.Data, problem.Patterns!);
+        foreach (var a in set.Active)
+            foreach (var b in set.Active)
+            {
+                if (a.Block.Equals(b.Block) || a.Block.Sign != b.Block.Sign) continue;
+                bool onKinkRows = Enumerable.Range(0, data.N).All(j => a.Block.Pattern[j] == b.Block.Pattern[j]
+                    || Math.Abs(data.X.Row(j).DotProduct(a.Direction)) <= Tolerances.Kink.At(data.X.Row(j).L2Norm() * a.Direction.L2Norm()));
+                double oneMinusCos = 1 - a.Direction.DotProduct(b.Direction) / (a.Direction.L2Norm() * b.Direction.L2Norm());
+                Assert.False(onKinkRows && oneMinusCos > Tolerances.Colinearity.At(1),
+                    $"{a.Block} (direction on the kink rows of {b.Block}) and {b.Block} are both read as active, 1 − cos = {oneMinusCos:E3} (tolerance {Tolerances.Colinearity})");
+            }
+        var rng = new Random(976122);
+        for (int k = 0; k < 10; k++)
+        {
+            var network = Maps.Psi(set.ToPoint(set.Sample(rng)));
+            Assert.True(NeuronOps.IsNearlyMinimal(network, data, patterns), NeuronOps.WhyNotNearlyMinimal(network, data, patterns));
+        }
+    }
+
+    /// <summary>
+    /// Near-duplicate rows 4 243 long, logistic (seed 2140000004's deep T3; catalogue case
+    /// t3-near-duplicate-shadowed-weight-moved-along-the-shadowing-direction): W carries weight on two direction families
+    /// 5e-8 apart, one along row 3's kink and one along row 1's; the first is shadowed by the second (THEORY.md §6) but,
+    /// colinear within Tolerances.Colinearity, was read as active, and networks built from it had Clarke measure 0.1
+    /// against 3.4e-4. The set now moves W's weight there along the shadowing direction, and its points give stationary
+    /// networks.
+    /// </summary>
+    [Fact]
+    public void WeightOnAShadowedBlockIsMovedAlongTheShadowingDirection()
+    {
+        double[][] x = [[-3, 0, 3], [-3000, 0, 3001], [-1, 1, -1], [-2999, 0, 3000], [999, -2000, 2999], [-999, -2001, 1]];
+        var (problem, set) = LogisticSetOfASolve(x, [-1, -1, 1, -1, 1, -1], 1, 0.028439580767085332);
+        var rng = new Random(665268);
+        foreach (var (what, t) in new[] { ("NNLS point", set.Point), ("pruned vertex", set.Prune(set.Point)), ("sample", set.Sample(rng)) })
+        {
+            var network = Maps.Psi(set.ToPoint(t));
+            var stationarity = Stationarity.Measure(network, problem.Data, problem.Loss, problem.Beta);
+            Assert.True(stationarity.Measure <= stationarity.Threshold,
+                $"{what}: Clarke measure {stationarity.Measure:E3} above the threshold {stationarity.Threshold:E3} ({stationarity.Tolerance})");
+        }
+    }
 }
 
 public class DuplicateRowSolverTests
@@ -241,72 +308,5 @@ public class OptimalSetFailureTests
         var half = TestProblems.Scaled(result.W, 0.5);
         var e = Assert.Throws<OptimalSetException>(() => OptimalSet.FromSolution(problem, half));
         Assert.Contains("THEORY.md §6", e.Message);
-    }
-
-    /// <summary>
-    /// Rows 7.4e5 and 4e-6 long, logistic (seed 2130000028's T3; catalogue case
-    /// t3-widely-scaled-kink-neighbour-shadowed-by-a-tilted-block): block (01101, +) has its direction on row 3's kink and
-    /// prices β(1 − 1.9e-8), block (01111, +) differs from it only on row 3 and prices above it along a direction tilted
-    /// by 2e-4. Read with both, a sampled point put two non-colinear neurons into one slot (1 − cos = 2e-8); by THEORY.md
-    /// §6 the block so shadowed is not active along its direction.
-    /// </summary>
-    [Fact]
-    public void ABlockShadowedByAKinkNeighbourOfAnotherDirectionIsNotReadAsActive()
-    {
-        double[][] x = [[-524288, 524288], [393216, -393216], [3.814697265625E-06, -7.62939453125E-06], [0.0625, 0.0625], [0, -4]];
-        var data = Dataset.Create(x, [-1, 1, 1, -1, -1]);
-        var loss = new LogisticLoss(1.0 / 3);
-        var patterns = CellEnumerator.Enumerate(data.X);
-        double betaMax = ExactPricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
-        var problem = new ConvexProblem(data, loss, 0.018451180540537907 * betaMax, patterns);
-        var result = ConvexSolver.Solve(problem);
-        Assert.Equal(SolverStatus.Optimal, result.Status);
-        var set = OptimalSet.FromSolution(problem, result.W, Tolerances.DefaultSolverGap, result.DualPrediction);
-        foreach (var a in set.Active)
-            foreach (var b in set.Active)
-            {
-                if (a.Block.Equals(b.Block) || a.Block.Sign != b.Block.Sign) continue;
-                bool onKinkRows = Enumerable.Range(0, data.N).All(j => a.Block.Pattern[j] == b.Block.Pattern[j]
-                    || Math.Abs(data.X.Row(j).DotProduct(a.Direction)) <= Tolerances.Kink.At(data.X.Row(j).L2Norm() * a.Direction.L2Norm()));
-                double oneMinusCos = 1 - a.Direction.DotProduct(b.Direction) / (a.Direction.L2Norm() * b.Direction.L2Norm());
-                Assert.False(onKinkRows && oneMinusCos > Tolerances.Colinearity.At(1),
-                    $"{a.Block} (direction on the kink rows of {b.Block}) and {b.Block} are both read as active, 1 − cos = {oneMinusCos:E3} (tolerance {Tolerances.Colinearity})");
-            }
-        var rng = new Random(976122);
-        for (int k = 0; k < 10; k++)
-        {
-            var network = Maps.Psi(set.ToPoint(set.Sample(rng)));
-            Assert.True(NeuronOps.IsNearlyMinimal(network, data, patterns), NeuronOps.WhyNotNearlyMinimal(network, data, patterns));
-        }
-    }
-
-    /// <summary>
-    /// Near-duplicate rows 4 243 long, logistic (seed 2140000004's deep T3; catalogue case
-    /// t3-near-duplicate-shadowed-weight-moved-along-the-shadowing-direction): W carries weight on two direction families
-    /// 5e-8 apart, one along row 3's kink and one along row 1's; the first is shadowed by the second (THEORY.md §6) but,
-    /// colinear within Tolerances.Colinearity, was read as active, and networks built from it had Clarke measure 0.1
-    /// against 3.4e-4. The set now moves W's weight there along the shadowing direction, and its points give stationary
-    /// networks.
-    /// </summary>
-    [Fact]
-    public void WeightOnAShadowedBlockIsMovedAlongTheShadowingDirection()
-    {
-        double[][] x = [[-3, 0, 3], [-3000, 0, 3001], [-1, 1, -1], [-2999, 0, 3000], [999, -2000, 2999], [-999, -2001, 1]];
-        var data = Dataset.Create(x, [-1, -1, 1, -1, 1, -1]);
-        var loss = new LogisticLoss(1);
-        var patterns = CellEnumerator.Enumerate(data.X);
-        double betaMax = ExactPricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
-        var problem = new ConvexProblem(data, loss, 0.028439580767085332 * betaMax, patterns);
-        var result = ConvexSolver.Solve(problem);
-        Assert.Equal(SolverStatus.Optimal, result.Status);
-        var set = OptimalSet.FromSolution(problem, result.W, Tolerances.DefaultSolverGap, result.DualPrediction);
-        var rng = new Random(665268);
-        foreach (var (what, t) in new[] { ("NNLS point", set.Point), ("pruned vertex", set.Prune(set.Point)), ("sample", set.Sample(rng)) })
-        {
-            var network = Maps.Psi(set.ToPoint(t));
-            var stationarity = Stationarity.Measure(network, data, loss, problem.Beta);
-            Assert.True(stationarity.Measure <= stationarity.Threshold,
-                $"{what}: Clarke measure {stationarity.Measure:E3} above the threshold {stationarity.Threshold:E3} ({stationarity.Tolerance})");
-        }
     }
 }
