@@ -98,14 +98,14 @@ public class FacePolisherMutationTests3
     /// <paramref name="lightRatio"/> of the largest start block along e₂ (on their faces), both priced h. Only the retries with the start's support polish
     /// something; without a Newton step and with nothing dropped they return their blocks as they start.
     /// </summary>
-    private static List<(Block Block, Vector<double> W)>? SupportRetry(double rho, double h, double beta, double lightRatio) =>
+    private static List<(Block Block, Vector<double> W)>? SupportRetry(double rho, double h, double beta, double lightRatio, double? margin = null) =>
         FacePolisher.Polish(Subset2, Identity2, V(rho, -h), new SquaredLoss(), beta, V(rho, -h),
             new Dictionary<Block, Vector<double>>
             {
                 [TopOn] = V(0, StartLargest),
                 [LowOn] = V(0, 0.125), [LowOff] = V(0, lightRatio * StartLargest),
             },
-            dropEmpty: false, maxSteps: 0);
+            dropEmpty: false, maxSteps: 0, activeMargin: margin);
 
     [Theory]
     [InlineData(1e-9, false)]   // numerically empty and priced far below β: not kept
@@ -130,7 +130,8 @@ public class FacePolisherMutationTests3
     public void The_near_beta_fraction_is_taken_of_the_smaller_of_beta_and_rho()
     {
         // ρ = 1.2 above β = 1: a light start block priced 0.9995 is within 1e-3 below β (though not below ρ) and is kept.
-        AssertBlocks([LowOn, LowOff], SupportRetry(1.2, 0.9995, 1, 1e-9), "light start block priced 0.9995, β = 1, ρ = 1.2");
+        // A margin of 1e-6 keeps it out of the faces read off v (the automatic one, 1e-3 here, would read it there).
+        AssertBlocks([LowOn, LowOff], SupportRetry(1.2, 0.9995, 1, 1e-9, margin: 1e-6), "light start block priced 0.9995, β = 1, ρ = 1.2, margin 1e-6");
     }
 
     [Theory]
@@ -254,5 +255,85 @@ public class FacePolisherMutationTests3
     {
         int count = FacePolisher.MaxVariables / 50 + 1;
         Assert.True(OwnFacesOfFullBlocks(count) is null, $"{count} blocks of 50 variables ({50 * count} in all, above {FacePolisher.MaxVariables}) were polished");
+    }
+
+    [Fact]
+    public void A_start_block_read_off_v_with_exactly_a_millionth_of_the_largest_start_block_is_not_dropped()
+    {
+        // v = (1, −0.7): "11"+ (face span(e₁)) and "10"+ (face R²) are read at β = 1. The start puts them at e₁ and 1e-6·e₁:
+        // the lighter is not numerically empty (the polish drops only start blocks below 1e-6 of the largest).
+        var start = new Dictionary<Block, Vector<double>> { [TopOn] = V(1, 0), [TopOff] = V(EmptyStartRatio, 0) };
+        var polished = FacePolisher.Polish(Oracle2, Identity2, V(2, -1.4), new SquaredLoss(), 1, V(1, -0.7), start, maxSteps: 0);
+        AssertBlocks([TopOn, TopOff], polished, "start blocks of mass 1 and 1e-6 read off v");
+    }
+
+    /// <summary>
+    /// Ten rows e₁ … e₁₀ in R⁵⁰ and v = (1, 1, 1, 1, 1, −1, −1, −1, −1, −1). A block "+" whose pattern makes the first five
+    /// rows active and a set S of the last five, or a block "−" whose pattern makes the last five active and a set S of the
+    /// first five, is priced √5 with π on the face of the rows S (they are met), of dimension 50 − |S|. The program is
+    /// restricted to such blocks with |S| ∈ {0, 2, 3}: 2·(50 + 10·48 + 10·47) = 2000 face variables, plus the blocks
+    /// <paramref name="extra"/> (pattern, sign).
+    /// </summary>
+    private static (EnumeratedPricing Oracle, Matrix<double> X, Vector<double> V, Block[] Blocks) TwoThousandVariables(params (ActivationPattern Pattern, int Sign)[] extra)
+    {
+        const int n = 10, d = 50;
+        var x = Matrix<double>.Build.Dense(n, d, (j, k) => j == k ? 1 : 0);
+        var v = Vector<double>.Build.Dense(n, j => j < 5 ? 1 : -1);
+        var cells = new List<Cell>();
+        var blocks = new List<Block>();
+        for (int mask = 0; mask < 32; mask++)
+            foreach (int sign in new[] { +1, -1 })
+            {
+                // sign +1: the first five rows active and the rows 5 + k of the mask; sign −1 the other way round.
+                var active = Enumerable.Range(0, n).Select(j => sign > 0 ? j < 5 || (mask >> (j - 5) & 1) == 1 : j >= 5 || (mask >> j & 1) == 1).ToArray();
+                var pattern = ActivationPattern.FromBools(active);
+                if (cells.All(c => !c.Pattern.Equals(pattern)))
+                    cells.Add(new Cell(pattern, Vector<double>.Build.Dense(d, k => k < n ? (active[k] ? 1 : -1) : 0)));
+                int met = System.Numerics.BitOperations.PopCount((uint)mask);
+                if (met is 0 or 2 or 3) blocks.Add(new Block(pattern, sign));
+            }
+        blocks.AddRange(extra.Select(e => new Block(e.Pattern, e.Sign)));
+        var oracle = new EnumeratedPricing(x, new PatternSet(cells, true, n, "the patterns of the test", n), blocks);
+        return (oracle, x, v, blocks.ToArray());
+    }
+
+    [Fact]
+    public void Blocks_without_a_start_of_exactly_the_largest_size_are_polished()
+    {
+        var (oracle, x, v, blocks) = TwoThousandVariables();
+        double rho = oracle.Price(v).Rho;
+        var polished = FacePolisher.Polish(oracle, x, 2 * v, new SquaredLoss(), rho, v, new Dictionary<Block, Vector<double>>(), maxSteps: 0);
+        AssertBlocks(blocks, polished, $"{blocks.Length} blocks without a start, {FacePolisher.MaxVariables} face variables");
+    }
+
+    [Fact]
+    public void A_numerically_empty_start_block_does_not_count_towards_the_largest_size()
+    {
+        // The 2000 variables of the program plus a block of 49 (S of one row) whose start is numerically empty: the face set
+        // has 2049 variables until it is dropped, then 2000, and is polished.
+        var extraPattern = ActivationPattern.FromBools(Enumerable.Range(0, 10).Select(j => j <= 5).ToArray());
+        var (oracle, x, v, blocks) = TwoThousandVariables((extraPattern, +1));
+        double rho = oracle.Price(v).Rho;
+        var start = blocks.ToDictionary(b => b, b => oracle.Geometry.Maximiser(b, v.ToArray()));
+        var extra = blocks[^1];
+        start[extra] *= 1e-9;
+        var polished = FacePolisher.Polish(oracle, x, 2 * v, new SquaredLoss(), rho, v, start, maxSteps: 0);
+        AssertBlocks(blocks.SkipLast(1), polished, "2000 variables started at π/‖π‖ and 49 of a numerically empty start");
+    }
+
+    [Fact]
+    public void The_line_search_keeps_a_short_row_to_the_cones_relative_rounding()
+    {
+        // One block of the cone {w ≥ 0} with rows e₁ and 1e-4·e₂, started at (0.5, 0.5); y₂ = −1e-4 pulls w₂ to −1 and the
+        // line search must stop every trial at the row (relative to ‖x₂‖‖w‖, not to ‖w‖ alone or ‖x₂‖²).
+        var x = Matrix<double>.Build.DenseOfArray(new double[,] { { 1, 0 }, { 0, 1e-4 } });
+        var block = B("11", +1);
+        var start = new Dictionary<Block, Vector<double>> { [block] = V(0.5, 0.5) };
+        var polished = FacePolisher.PolishOnOwnFaces(x, V(1, -1e-4), new SquaredLoss(), 0.1, start, maxSteps: 100);
+        Assert.True(polished is not null, "nothing polished");
+        var w = Assert.Single(polished).W;
+        var point = new ConvexPoint([new BlockValue(block, w)], 2);
+        double violation = point.MaxConeViolation(x);
+        Assert.True(violation <= Tolerances.Cone.At(1), $"polished w = ({w[0]:R}, {w[1]:R}) leaves its cone by {violation:E3} relative (tolerance {Tolerances.Cone})");
     }
 }
