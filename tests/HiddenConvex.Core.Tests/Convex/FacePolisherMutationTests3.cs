@@ -16,8 +16,10 @@ namespace HiddenConvex.Core.Tests.Convex;
 public class FacePolisherMutationTests3
 {
     /// <summary>
-    /// X = I₂. At v = (ρ, −h) (h, ρ &gt; 0) the blocks are priced exactly: "11"+ and "10"+ at ρ, with π = (ρ, 0) on the
-    /// face span(e₁) (the row x₂ is met); "11"− and "01"− at h, with π = (0, h) on the face span(e₂); the others at 0.
+    /// X = I₂. At v = (ρ, −h) (h, ρ &gt; 0) the blocks are priced exactly: "11"+ and "10"+ at ρ with π = (ρ, 0), "11"− and
+    /// "01"− at h with π = (0, h), the others at 0. The projection of "11"+ meets the row x₂ (its face read off v is
+    /// span(e₁)) and that of "11"− the row x₁ (span(e₂)); those of "10"+ and "01"− meet no row (g_s lies in their cones
+    /// already), so their faces are R².
     /// </summary>
     private static readonly Matrix<double> Identity2 = Matrix<double>.Build.DenseIdentity(2);
 
@@ -95,8 +97,9 @@ public class FacePolisherMutationTests3
     /// <summary>
     /// <see cref="Subset2"/> at v = (ρ, −h). The start puts the block priced ρ ("11"+) at (0, 0.25), orthogonal to its face
     /// span(e₁), so the faces read off v polish nothing, and a heavy block "11"− (0.125) and a block "01"− of
-    /// <paramref name="lightRatio"/> of the largest start block along e₂ (on their faces), both priced h. Only the retries with the start's support polish
-    /// something; without a Newton step and with nothing dropped they return their blocks as they start.
+    /// <paramref name="lightRatio"/> of the largest start block along e₂ (on their faces), both priced h. Only the retries
+    /// with the start's support polish something; without a Newton step and with nothing dropped they return their blocks
+    /// as they start.
     /// </summary>
     private static List<(Block Block, Vector<double> W)>? SupportRetry(double rho, double h, double beta, double lightRatio, double? margin = null) =>
         FacePolisher.Polish(Subset2, Identity2, V(rho, -h), new SquaredLoss(), beta, V(rho, -h),
@@ -110,7 +113,7 @@ public class FacePolisherMutationTests3
     [Theory]
     [InlineData(1e-9, false)]   // numerically empty and priced far below β: not kept
     [InlineData(1e-6, true)]    // exactly the ratio: kept (at least 1e-6 of the largest)
-    [InlineData(4e-6, true)]
+    [InlineData(4e-6, true)]    // 1e-6 in mass: above 1e-6 of the largest (0.25), though below 1e-6 divided by it
     public void The_retry_keeps_a_start_block_priced_below_beta_only_when_it_carries_a_millionth_of_the_largest(double lightRatio, bool kept)
     {
         // h = 0.7: only the widest retry (start blocks priced at least β/2) adds anything: the heavy block, and the light one
@@ -191,7 +194,8 @@ public class FacePolisherMutationTests3
     [Fact]
     public void On_its_own_faces_a_start_block_of_exactly_a_millionth_of_the_largest_is_kept()
     {
-        // X = I₂, both blocks on the face span(e₁): "11"+ at e₁, "11"− at 1e-6·e₁ (exact: the lighter ones are dropped).
+        // X = I₂, both blocks on their own face span(e₁): "11"+ at e₁ and "11"− at 1e-6·e₁, exactly the ratio below which a
+        // start block is left out: it carries at least 1e-6 of the largest and is kept.
         var start = new Dictionary<Block, Vector<double>> { [B("11", +1)] = V(1, 0), [B("11", -1)] = V(EmptyStartRatio, 0) };
         Assert.Equal(EmptyStartRatio, start[B("11", -1)].L2Norm());
         var polished = FacePolisher.PolishOnOwnFaces(Identity2, V(1, 1), new SquaredLoss(), 0.1, start, maxSteps: 0);
