@@ -340,4 +340,16 @@ public class FacePolisherMutationTests3
         double violation = point.MaxConeViolation(x);
         Assert.True(violation <= Tolerances.Cone.At(1), $"polished w = ({w[0]:R}, {w[1]:R}) leaves its cone by {violation:E3} relative (tolerance {Tolerances.Cone})");
     }
+
+    [Fact]
+    public void The_face_of_zero_rows_is_the_whole_space()
+    {
+        // A zero row constrains nothing: its singular value 0 is no larger than 1e-12 of the largest (0 as well), so the
+        // face of two zero rows in R³ has rank 0 and is all of R³.
+        var x = Matrix<double>.Build.DenseOfArray(new double[,] { { 0, 0, 0 }, { 0, 0, 0 }, { 1, 2, 3 } });
+        var basis = FacePolisher.FaceBasis(x, [1.0, -1.0, 1.0], [0, 1], 3);
+        Assert.True(basis.ColumnCount == 3, $"the face of two zero rows has {basis.ColumnCount} dimensions, wanted 3");
+        double error = (basis.TransposeThisAndMultiply(basis) - Matrix<double>.Build.DenseIdentity(3)).InfinityNorm();
+        Assert.True(error <= Tolerances.RelativeRank, $"basis of the face of zero rows is not orthonormal: ‖NᵀN − I‖∞ = {error:E3} (tolerance {Tolerances.RelativeRank:E0})");
+    }
 }
