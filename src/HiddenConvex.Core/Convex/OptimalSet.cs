@@ -252,7 +252,8 @@ public sealed partial class OptimalSet
             var order = new List<Block>();
             foreach (var bv in _w.NonZeroBlocks)
             {
-                bool move = shadowing.TryGetValue(bv.Block, out var by) && OnKinkRowsOf(bv.Block, bv.W, by);
+                bool move = shadowing.TryGetValue(bv.Block, out var by)
+                            && DiffersOnlyOnKinks(bv.Block, (_problem.Data.X * bv.W).ToArray(), bv.W.L2Norm(), by);
                 var block = move ? by! : bv.Block;
                 var w = move ? bv.W.L2Norm() * DirectionOf(by!) : bv.W;
                 if (moved.TryGetValue(block, out var sum)) moved[block] = sum + w;
@@ -308,19 +309,22 @@ public sealed partial class OptimalSet
         }
 
         /// <summary>
-        /// The listed blocks that another listed block shadows, each with one that shadows it (THEORY.md §6, "Blocks on an active direction's kink
-        /// rows", its converse): b' of b's sign whose pattern differs from b's only on rows where d_b is on the kink
-        /// (|x_j·d_b| ≤ <see cref="Tolerances.Kink"/>) while d_b' is off the kink of one of them prices strictly above b at
-        /// this v (its direction differs from d_b), so b is not active along d_b. When both directions are on the kink of
-        /// every row where the patterns differ, the two blocks hold one direction and neither shadows the other.
+        /// The listed blocks that another listed block shadows, each with one that shadows it (THEORY.md §6, "Blocks on an
+        /// active direction's kink rows", its converse): b' of b's sign whose pattern differs from b's only on rows where
+        /// d_b is on the kink (|x_j·d_b| ≤ <see cref="Tolerances.Kink"/>) while d_b' is off the kink of one of them prices
+        /// strictly above b at this v (its direction differs from d_b), so b is not active along d_b. When both directions
+        /// are on the kink of every row where the patterns differ, the two blocks hold one direction and neither shadows
+        /// the other.
         /// </summary>
         private Dictionary<Block, Block> ShadowingBlocks(List<Block> active)
         {
             var directions = active.Select(DualDirection).ToList();
+            var products = directions.Select(d => (_problem.Data.X * d).ToArray()).ToList();
+            bool Differ(int of, int from) => DiffersOnlyOnKinks(active[of], products[of], directions[of].L2Norm(), active[from]);
             var shadowing = new Dictionary<Block, Block>();
             for (int i = 0; i < active.Count; i++)
                 for (int k = 0; k < active.Count; k++)
-                    if (k != i && OnKinkRowsOf(active[i], directions[i], active[k]) && !OnKinkRowsOf(active[k], directions[k], active[i]))
+                    if (k != i && Differ(i, k) && !Differ(k, i))
                     {
                         shadowing[active[i]] = active[k];
                         break;
@@ -328,16 +332,21 @@ public sealed partial class OptimalSet
             return shadowing;
         }
 
-        /// <summary>b' has b's sign and its pattern differs from b's only on rows with x_j·d on the kink (<see cref="Tolerances.Kink"/>).</summary>
-        private bool OnKinkRowsOf(Block b, Vector<double> d, Block other)
+        /// <summary>
+        /// <paramref name="other"/> has b's sign and its pattern differs from b's only on rows j whose product x_j·d (given
+        /// for every row, with ‖d‖) is on the kink (<see cref="Tolerances.Kink"/>).
+        /// </summary>
+        private bool DiffersOnlyOnKinks(Block b, double[] products, double norm, Block other)
         {
             if (other.Sign != b.Sign || other.Equals(b)) return false;
-            var x = _problem.Data.X;
-            for (int j = 0; j < x.RowCount; j++)
-                if (b.Pattern[j] != other.Pattern[j] && Math.Abs(x.Row(j).DotProduct(d)) > Tolerances.Kink.At(x.Row(j).L2Norm() * d.L2Norm()))
+            for (int j = 0; j < products.Length; j++)
+                if (b.Pattern[j] != other.Pattern[j] && Math.Abs(products[j]) > Tolerances.Kink.At(RowNorms[j] * norm))
                     return false;
             return true;
         }
+
+        private double[] RowNorms => _rowNorms ??= Enumerable.Range(0, _problem.Data.N).Select(j => _problem.Data.X.Row(j).L2Norm()).ToArray();
+        private double[]? _rowNorms;
 
         /// <summary>The unit direction of W's own block b, or π_b(v)/‖π_b(v)‖ when W does not use b.</summary>
         private Vector<double> DirectionOf(Block block) =>
