@@ -103,7 +103,8 @@ public class DualPointMutationTests3
         var w = Scaled(optimum, 1 + 1e-3);
         log.Priced.Clear();
         var own = problem.Certify(w);
-        var deadline = DateTime.UtcNow.AddMilliseconds(800);
+        // 2 s: the certificate and the first step must both end before the deadline, on a loaded machine too.
+        var deadline = DateTime.UtcNow.AddMilliseconds(2000);
         log.StallAtCall = 3; // the polish's second step
         log.StallUntil = deadline;
         var found = DualPolish.Polish(problem, w, own, w.Predict(problem.Data.X), 1e-300, deadline);
