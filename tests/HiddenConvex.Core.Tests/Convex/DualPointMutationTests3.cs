@@ -63,6 +63,19 @@ public class DualPointMutationTests3
         return (solved.W, solved.Objective);
     }
 
+    /// <summary>
+    /// ref02 f0.1 priced through a tightening log, W* scaled by 1 + 1e-3 and W's own certificate; the log is cleared before
+    /// that certificate, which is its first call.
+    /// </summary>
+    private static (ConvexProblem Problem, PricingLog Log, ConvexPoint W, Certificate Own) TighteningFromOffTheOptimum()
+    {
+        var (problem, log) = Logged("ref02_n5_d3_gauss_f0.1", tightens: true);
+        var (optimum, _) = Optimum(problem, log);
+        var w = Scaled(optimum, 1 + 1e-3);
+        log.Priced.Clear();
+        return (problem, log, w, problem.Certify(w));
+    }
+
     /// <summary>Every block of W scaled by <paramref name="factor"/> (a positive factor keeps each in its cone).</summary>
     private static ConvexPoint Scaled(ConvexPoint w, double factor) =>
         new(w.NonZeroBlocks.Select(b => new BlockValue(b.Block, b.W * factor)), w.InputDim);
@@ -82,11 +95,7 @@ public class DualPointMutationTests3
     public void Over_a_pricing_that_proves_more_at_every_call_the_polish_takes_MaxSteps_steps()
     {
         // Every step raises the bound (the pricing tightens), none reaches a relative gap of 1e-300: only the step limit ends it.
-        var (problem, log) = Logged("ref02_n5_d3_gauss_f0.1", tightens: true);
-        var (optimum, _) = Optimum(problem, log);
-        var w = Scaled(optimum, 1 + 1e-3);
-        log.Priced.Clear();
-        var own = problem.Certify(w);
+        var (problem, log, w, own) = TighteningFromOffTheOptimum();
         var found = DualPolish.Polish(problem, w, own, w.Predict(problem.Data.X), 1e-300, Later);
         Assert.NotNull(found);
         Assert.Equal(1 + DualPolish.MaxSteps, log.Priced.Count);
@@ -98,11 +107,7 @@ public class DualPointMutationTests3
     [Fact]
     public void A_deadline_passed_during_a_step_ends_the_polish_after_that_step()
     {
-        var (problem, log) = Logged("ref02_n5_d3_gauss_f0.1", tightens: true);
-        var (optimum, _) = Optimum(problem, log);
-        var w = Scaled(optimum, 1 + 1e-3);
-        log.Priced.Clear();
-        var own = problem.Certify(w);
+        var (problem, log, w, own) = TighteningFromOffTheOptimum();
         // 2 s: the certificate and the first step must both end before the deadline, on a loaded machine too.
         var deadline = DateTime.UtcNow.AddMilliseconds(2000);
         log.StallAtCall = 3; // the polish's second step
