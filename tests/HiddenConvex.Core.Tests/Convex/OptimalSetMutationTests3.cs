@@ -38,8 +38,13 @@ public class OptimalSetMutationTests3
         var problem = new ConvexProblem(data, loss, instance.BetaRatio * betaMax, patterns);
         var result = ConvexSolver.Solve(problem);
         Assert.Equal(SolverStatus.Optimal, result.Status);
-        var v = problem.Certify(result.W, result.DualPrediction).V.ToArray();
-        return new Reading(problem, result.W, v, OptimalSet.FromSolution(problem, result.W, Tolerances.DefaultSolverGap, result.DualPrediction));
+        return ReadAt(problem, result.W, result.DualPrediction);
+    }
+
+    private static Reading ReadAt(ConvexProblem problem, ConvexPoint w, Vector<double>? dualPrediction)
+    {
+        var v = problem.Certify(w, dualPrediction).V.ToArray();
+        return new Reading(problem, w, v, OptimalSet.FromSolution(problem, w, Tolerances.DefaultSolverGap, dualPrediction));
     }
 
     private static Vector<double> DualDirection(ConvexProblem problem, Block block, double[] v)
@@ -155,5 +160,31 @@ public class OptimalSetMutationTests3
         double objective = r.Problem.Objective(r.W), pointObjective = r.Problem.Objective(r.Set.ToPoint(r.Set.Point));
         Assert.True(Math.Abs(pointObjective - objective) <= Tolerances.SetObjective.At(objective),
             $"the set's point has objective {pointObjective:R}, W {objective:R} (Tolerances.SetObjective {Tolerances.SetObjective})");
+    }
+
+    /// <summary>
+    /// The near-duplicate instance's W with its weight on (000110, +) — the block shadowing (000010, +) and (000011, +) — put on
+    /// (010110, +), which differs from it only on row 2 (1-based), on whose kink that weight lies: the same prediction and objective, and the shadowing
+    /// block is no longer one of W's. The shadowed weight is then moved along the shadowing block's dual direction π_b'/‖π_b'‖
+    /// (a unit vector; THEORY.md §6), and the set is read without the shadowed blocks.
+    /// </summary>
+    [Fact]
+    public void Shadowed_weight_moves_along_the_unit_dual_direction_of_a_shadowing_block_W_does_not_use()
+    {
+        var r = Read(NearDuplicateRows);
+        var problem = r.Problem;
+        var shadowed = Shadowed(problem, ListedAtTheTightThreshold(r), r.V);
+        var shadowing = shadowed.Values.Distinct().Single();
+        var replacement = r.W.NonZeroBlocks.Single(bv => bv.Block.Equals(shadowing));
+        var target = new Block(ActivationPattern.FromBools(Enumerable.Range(0, problem.Data.N).Select(j => shadowing.Pattern[j] || j == 1).ToArray()), shadowing.Sign);
+        Assert.True(OnKinkRowsOf(problem, shadowing, replacement.W, target), $"W's own weight on {shadowing} is not on the kink of the row {target} adds");
+        Assert.DoesNotContain(r.W.NonZeroBlocks, bv => bv.Block.Equals(target));
+        var moved = new ConvexPoint(r.W.NonZeroBlocks.Select(bv => bv.Block.Equals(shadowing) ? new BlockValue(target, bv.W) : bv), r.W.InputDim);
+        double objective = problem.Objective(r.W), movedObjective = problem.Objective(moved);
+        Assert.True(Math.Abs(movedObjective - objective) <= Tolerances.SetObjective.At(objective),
+            $"moving W's block changed its objective from {objective:R} to {movedObjective:R}");
+        var reading = ReadAt(problem, moved, null);
+        Assert.Equal(shadowed.Keys.ToHashSet(), Shadowed(problem, ListedAtTheTightThreshold(reading), reading.V).Keys.ToHashSet());
+        AssertActiveAreTheListedBlocksNoneShadows(reading, expectedShadowed: 2);
     }
 }
