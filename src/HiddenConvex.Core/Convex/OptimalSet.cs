@@ -192,9 +192,8 @@ public sealed partial class OptimalSet
         public List<Block> WithOwnBlocksAtBetaUpToRounding(List<Block> active)
         {
             var errors = _problem.PredictionRounding(_w);
-            var x = _problem.Data.X;
             var priceRounding = new double[errors.Length];
-            for (int j = 0; j < errors.Length; j++) priceRounding[j] = _problem.Loss.CurvatureBound * errors[j] * x.Row(j).L2Norm();
+            for (int j = 0; j < errors.Length; j++) priceRounding[j] = _problem.Loss.CurvatureBound * errors[j] * RowNorms[j];
             double widest = WidestThreshold(_problem.Beta);
             var result = new List<Block>(active);
             var listed = active.ToHashSet();
@@ -349,14 +348,21 @@ public sealed partial class OptimalSet
         private double[]? _rowNorms;
 
         /// <summary>The unit direction of W's own block b, or π_b(v)/‖π_b(v)‖ when W does not use b.</summary>
-        private Vector<double> DirectionOf(Block block) =>
-            _own.TryGetValue(block, out var wb) && wb.L2Norm() > 0 ? wb / wb.L2Norm() : DualDirection(block);
+        private Vector<double> DirectionOf(Block block) => Direction(block, _own, out _);
 
         /// <summary>π_b(v)/‖π_b(v)‖.</summary>
-        private Vector<double> DualDirection(Block block)
+        private Vector<double> DualDirection(Block block) => Direction(block, null, out _);
+
+        /// <summary>
+        /// The unit direction of b in <paramref name="own"/> when given and it holds b with a nonzero sum, else
+        /// π_b(v)/‖π_b(v)‖; with the price ‖π_b(v)‖ either way.
+        /// </summary>
+        private Vector<double> Direction(Block block, Dictionary<Block, Vector<double>>? own, out double price)
         {
-            var pi = _problem.Oracle.Geometry.Projection(block, _v, out double price);
-            return Vector<double>.Build.DenseOfArray(pi) / price;
+            var pi = _problem.Oracle.Geometry.Projection(block, _v, out price);
+            return own is not null && own.TryGetValue(block, out var wb) && wb.L2Norm() > 0
+                ? wb / wb.L2Norm()
+                : Vector<double>.Build.DenseOfArray(pi) / price;
         }
 
         /// <summary>
@@ -365,8 +371,7 @@ public sealed partial class OptimalSet
         /// </summary>
         private ActiveBlock ActiveBlockOf(Block block, Dictionary<Block, Vector<double>>? own)
         {
-            var pi = _problem.Oracle.Geometry.Projection(block, _v, out double norm);
-            var dir = own is not null && own.TryGetValue(block, out var wb) ? wb / wb.L2Norm() : Vector<double>.Build.DenseOfArray(pi) / norm;
+            var dir = Direction(block, own, out double norm);
             return new ActiveBlock(block, dir, Arrangements.Cones.MaskedProduct(_problem.Data.X, block.Pattern, dir) * block.Sign, norm);
         }
     }
