@@ -1,7 +1,5 @@
 using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Convex;
-using HiddenConvex.Core.Data;
-using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Numerics;
 using HiddenConvex.Core.Pricing;
 using MathNet.Numerics.LinearAlgebra;
@@ -31,13 +29,7 @@ public class OptimalSetMutationTests3
     /// <summary>The set read as the pipeline reads it (logistic loss, β = ratio·β_max, at the solve's dual point).</summary>
     private static Reading Read((double[][] X, double[] Y, double Scale, double BetaRatio) instance)
     {
-        var data = Dataset.Create(instance.X, instance.Y);
-        var loss = new LogisticLoss(instance.Scale);
-        var patterns = CellEnumerator.Enumerate(data.X);
-        double betaMax = ExactPricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
-        var problem = new ConvexProblem(data, loss, instance.BetaRatio * betaMax, patterns);
-        var result = ConvexSolver.Solve(problem);
-        Assert.Equal(SolverStatus.Optimal, result.Status);
+        var (problem, result) = OptimalSetRegressionTests.LogisticSolve(instance.X, instance.Y, instance.Scale, instance.BetaRatio);
         return ReadAt(problem, result.W, result.DualPrediction);
     }
 

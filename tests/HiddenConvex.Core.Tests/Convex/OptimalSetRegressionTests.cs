@@ -47,8 +47,8 @@ public class OptimalSetRegressionTests
         }
     }
 
-    /// <summary>The optimal set read as the pipeline reads it (at the solve's dual point) for logistic data, β = ratio·β_max.</summary>
-    private static (ConvexProblem Problem, OptimalSet Set) LogisticSetOfASolve(double[][] x, double[] y, double scale, double betaRatio)
+    /// <summary>Logistic data at β = ratio·β_max over the exact enumeration, solved and certified optimal.</summary>
+    internal static (ConvexProblem Problem, SolverResult Result) LogisticSolve(double[][] x, double[] y, double scale, double betaRatio)
     {
         var data = Dataset.Create(x, y);
         var loss = new LogisticLoss(scale);
@@ -57,6 +57,13 @@ public class OptimalSetRegressionTests
         var problem = new ConvexProblem(data, loss, betaRatio * betaMax, patterns);
         var result = ConvexSolver.Solve(problem);
         Assert.Equal(SolverStatus.Optimal, result.Status);
+        return (problem, result);
+    }
+
+    /// <summary>The optimal set read as the pipeline reads it (at the solve's dual point) for logistic data, β = ratio·β_max.</summary>
+    private static (ConvexProblem Problem, OptimalSet Set) LogisticSetOfASolve(double[][] x, double[] y, double scale, double betaRatio)
+    {
+        var (problem, result) = LogisticSolve(x, y, scale, betaRatio);
         return (problem, OptimalSet.FromSolution(problem, result.W, Tolerances.DefaultSolverGap, result.DualPrediction));
     }
 
