@@ -33,7 +33,7 @@ core=../src/HiddenConvex.Core
 # Groups: files relative to src/HiddenConvex.Core. Every .cs file of the core belongs to exactly one group (--list says
 # which do not). The numeric core is every group but the last two (data and io).
 declare -A groups=(
-  [numerics]="Numerics/MinimumNormLeastSquares.cs Numerics/Tolerance.cs Numerics/Rounding.cs Numerics/Relative.cs Numerics/Combinations.cs Numerics/ArraySize.cs Numerics/WorkLoops.cs"
+  [numerics]="Numerics/MinimumNormLeastSquares.cs Numerics/Norms.cs Numerics/Tolerance.cs Numerics/Rounding.cs Numerics/Relative.cs Numerics/Combinations.cs Numerics/ArraySize.cs Numerics/WorkLoops.cs"
   [losses]="Losses/Loss.cs Losses/SquaredLoss.cs Losses/LogisticLoss.cs Losses/LossRegistry.cs"
   [certificates]="Certificates/Certificate.cs Certificates/CertificateChecker.cs Certificates/RoundingBound.cs"
   [arrangements]="Arrangements/ActivationPattern.cs Arrangements/Cones.cs Arrangements/CellEnumerator.cs Arrangements/IncrementalArrangement.cs Arrangements/UnitNormals.cs Arrangements/RowSpace.cs Arrangements/PatternSet.cs Arrangements/CoverCount.cs Arrangements/PatternSampler.cs Arrangements/NetworkCells.cs"

@@ -111,7 +111,7 @@ public static class CellEnumerator
         {
             var expected = RowPattern(arrangement.Signs(c), rowGroup, rowOpposite);
             var witness = space.FromCoordinates(arrangement.Witness(c));
-            witness = witness.Divide(witness.L2Norm());
+            witness = witness.Divide(Norms.Euclidean(witness));
             var actual = PatternOf(rows, rowNorms, witness.AsArray(), out int nearest, out double margin);
             if (margin < marginFloor)
                 return string.Create(CultureInfo.InvariantCulture,
@@ -140,7 +140,7 @@ public static class CellEnumerator
         double worst = 1;
         foreach (var cell in set.Cells)
         {
-            double un = cell.Witness.L2Norm();
+            double un = Norms.Euclidean(cell.Witness);
             for (int j = 0; j < x.RowCount; j++)
             {
                 if (rowNorms[j] == 0) continue;

@@ -1,4 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
+using HiddenConvex.Core.Numerics;
 
 namespace HiddenConvex.Core.Arrangements;
 
@@ -11,7 +12,7 @@ public static class Cones
     /// </summary>
     public static double RelativeViolation(Matrix<double> x, ActivationPattern s, Vector<double> u)
     {
-        double un = u.L2Norm();
+        double un = Norms.Euclidean(u);
         if (un == 0) return 0;
         double worst = 0;
         for (int j = 0; j < x.RowCount; j++)

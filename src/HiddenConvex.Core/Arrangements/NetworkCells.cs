@@ -35,12 +35,12 @@ public static class NetworkCells
         ArgumentNullException.ThrowIfNull(x);
         InvalidInputException.Require(network.InputDim == x.ColumnCount,
             $"network has input dimension {network.InputDim} but the data has d = {x.ColumnCount} columns");
-        var rowNorms = Enumerable.Range(0, x.RowCount).Select(j => x.Row(j).L2Norm()).ToArray();
+        var rowNorms = Enumerable.Range(0, x.RowCount).Select(j => Norms.OfRow(x, j)).ToArray();
         var cells = new List<(Cell, int)>();
         for (int i = 0; i < network.Width; i++)
         {
             var (u, alpha) = network.Neuron(i);
-            if (alpha == 0 || u.L2Norm() == 0) continue;
+            if (alpha == 0 || Norms.Euclidean(u) == 0) continue;
             var witness = InteriorNear(x, rowNorms, u.Normalize(2));
             cells.Add((new Cell(ActivationPattern.OfDirection(x, witness), witness), Math.Sign(alpha)));
         }
@@ -61,7 +61,7 @@ public static class NetworkCells
         // A step may not cross a hyperplane that u clears: the closed cone of the cell reached must contain u.
         double reach = ClearRowsMargin(x, rowNorms, u, kinks);
         double step = 16 * Tolerances.SampledDirectionMargin;
-        for (int attempt = 0; attempt < NudgeAttempts && push.L2Norm() > 0 && step * push.L2Norm() < reach; attempt++, step *= 2)
+        for (int attempt = 0; attempt < NudgeAttempts && Norms.Euclidean(push) > 0 && step * Norms.Euclidean(push) < reach; attempt++, step *= 2)
         {
             var moved = (u + step * push).Normalize(2);
             if (KinkRows(x, rowNorms, moved).Count == 0) return moved;

@@ -48,7 +48,7 @@ public static class RoundingBound
         ArgumentNullException.ThrowIfNull(magnitudeOfRow);
         double g = Rounding.Gamma(x.ColumnCount + terms + 1);
         var e = new double[x.RowCount];
-        for (int j = 0; j < e.Length; j++) e[j] = g * x.Row(j).L2Norm() * magnitudeOfRow(j);
+        for (int j = 0; j < e.Length; j++) e[j] = g * Norms.OfRow(x, j) * magnitudeOfRow(j);
         return e;
     }
 }

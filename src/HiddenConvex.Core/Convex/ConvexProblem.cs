@@ -4,6 +4,7 @@ using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Pricing;
 using MathNet.Numerics.LinearAlgebra;
+using HiddenConvex.Core.Numerics;
 
 namespace HiddenConvex.Core.Convex;
 
@@ -95,7 +96,7 @@ public sealed class ConvexProblem
     {
         ArgumentNullException.ThrowIfNull(w);
         var z = w.Predict(Data.X);
-        double objective = Objective(w);
+        double objective = Loss.Value(z, Data.Y) + Beta * w.GroupNorm(); // Objective(w), without predicting twice
         return CertificateChecker.ForPrediction(Data, Loss, Beta, Oracle, dualPrediction ?? z, objective, ObjectiveRounding(w, z, objective));
     }
 
@@ -116,7 +117,7 @@ public sealed class ConvexProblem
         var rowMagnitudes = new double[Data.N];
         foreach (var b in w.Blocks)
         {
-            double norm = b.W.L2Norm();
+            double norm = Norms.Euclidean(b.W);
             for (int j = 0; j < rowMagnitudes.Length; j++)
                 if (b.Pattern[j]) rowMagnitudes[j] += norm;
         }

@@ -1,5 +1,6 @@
 using HiddenConvex.Core.Certificates;
 using MathNet.Numerics.LinearAlgebra;
+using HiddenConvex.Core.Numerics;
 
 namespace HiddenConvex.Core.Convex;
 
@@ -86,6 +87,6 @@ internal static class DualPointSearch
 
     /// <summary>The nonzero rows in decreasing norm with their norms, at most <see cref="Rows"/> of them.</summary>
     private static IEnumerable<(int Row, double Norm)> LongestRows(Matrix<double> x) =>
-        Enumerable.Range(0, x.RowCount).Select(j => (Row: j, Norm: x.Row(j).L2Norm()))
+        Enumerable.Range(0, x.RowCount).Select(j => (Row: j, Norm: Norms.OfRow(x, j)))
             .Where(r => r.Norm > 0).OrderByDescending(r => r.Norm).ThenBy(r => r.Row).Take(Rows);
 }

@@ -50,7 +50,7 @@ internal static class DualPolish
         if (k == 0 || n + k > MaxUnknowns) return null;
         var operators = blocks.Select(b => FaceOperator(data.X, b)).ToList();
         var z = start.Clone();
-        var lambda = Vector<double>.Build.Dense(k, b => blocks[b].W.L2Norm() / problem.Beta);
+        var lambda = Vector<double>.Build.Dense(k, b => Norms.Euclidean(blocks[b].W) / problem.Beta);
         (Vector<double> Prediction, Certificate Certificate)? best = null;
         double bestLower = own.Lower;
         int stalled = 0;
@@ -122,10 +122,10 @@ internal static class DualPolish
     private static Matrix<double> FaceOperator(Matrix<double> x, BlockValue block)
     {
         int n = x.RowCount;
-        double norm = block.W.L2Norm();
+        double norm = Norms.Euclidean(block.W);
         var kinkRows = Enumerable.Range(0, n).Where(j =>
         {
-            double rowNorm = x.Row(j).L2Norm();
+            double rowNorm = Norms.OfRow(x, j);
             return rowNorm > 0 && Math.Abs(x.Row(j).DotProduct(block.W)) <= Tolerances.Kink.At(rowNorm * norm);
         }).ToArray();
         var g = x * FacePolisher.FaceBasis(x, Pricing.BlockGeometry.Signs(block.Pattern), kinkRows, x.ColumnCount);

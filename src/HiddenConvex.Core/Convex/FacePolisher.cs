@@ -148,14 +148,14 @@ internal static class FacePolisher
         IReadOnlyDictionary<Block, Vector<double>> start, int maxSteps = 30)
     {
         int n = x.RowCount;
-        double largest = start.Count == 0 ? 0 : start.Values.Max(w => w.L2Norm());
+        double largest = start.Count == 0 ? 0 : start.Values.Max(w => Norms.Euclidean(w));
         var blocks = new List<FaceBlock>();
         foreach (var (block, w0) in start)
         {
-            double mass = w0.L2Norm();
+            double mass = Norms.Euclidean(w0);
             if (mass == 0 || mass < EmptyStartRatio * largest) continue;
             var faceRows = Enumerable.Range(0, n)
-                .Where(j => Math.Abs(x.Row(j).DotProduct(w0)) <= OwnFaceRatio * x.Row(j).L2Norm() * mass && x.Row(j).L2Norm() > 0).ToArray();
+                .Where(j => Math.Abs(x.Row(j).DotProduct(w0)) <= OwnFaceRatio * Norms.OfRow(x, j) * mass && Norms.OfRow(x, j) > 0).ToArray();
             if (OnFace(x, block, faceRows, w0) is { } face) blocks.Add(face);
         }
         return PolishOn(blocks, x, y, loss, beta, start, dropEmpty: false, maxSteps, out _);
@@ -224,7 +224,7 @@ internal static class FacePolisher
         {
             listed.Add(block);
             var (pi, norm, faceRows) = oracle.Geometry.Face(block, vArr);
-            Vector<double> w0 = start.TryGetValue(block, out var w) && w.L2Norm() > 0
+            Vector<double> w0 = start.TryGetValue(block, out var w) && Norms.Euclidean(w) > 0
                 ? w
                 : Vector<double>.Build.DenseOfArray(pi) * (ColdStartLength / Math.Max(norm, Tolerances.ZeroNorm));
             if (OnFace(x, block, faceRows, w0) is not { } face) return true;
@@ -237,10 +237,10 @@ internal static class FacePolisher
         if (!keepStartSupport) return blocks;
         // The start's support: every block priced above startFloor·min(β, ρ(v)) (and CandidateFraction·β), whatever the
         // margin, that carries at least EmptyStartRatio of the largest start block's mass or prices near β.
-        double startLargest = start.Count == 0 ? 0 : start.Values.Max(w => w.L2Norm());
+        double startLargest = start.Count == 0 ? 0 : start.Values.Max(w => Norms.Euclidean(w));
         foreach (var (block, w) in start)
         {
-            double mass = w.L2Norm();
+            double mass = Norms.Euclidean(w);
             if (listed.Contains(block) || !oracle.Includes(block) || mass == 0) continue;
             oracle.Geometry.Projection(block, vArr, out double value);
             // A start block priced near β is kept however light: along rows a thousand times longer than the others an
@@ -262,7 +262,7 @@ internal static class FacePolisher
         for (int step = 0; step < maxSteps; step++)
         {
             var (grad, hess) = Derivatives(blocks, x, y, loss, beta);
-            if (grad.L2Norm() <= GradientAtRounding * Math.Abs(f)) break;
+            if (Norms.Euclidean(grad) <= GradientAtRounding * Math.Abs(f)) break;
             var dir = RegularisedNewtonStep(hess, grad);
             double decrease = -grad.DotProduct(dir);
             // λ² ≈ 2(F − F*): below the rounding of F there is nothing left to gain.
@@ -286,7 +286,7 @@ internal static class FacePolisher
         double beta, Vector<double> dir, double decrease, ref double f)
     {
         double yNorm = Math.Sqrt(blocks.Sum(bk => Dot(bk.Y, bk.Y)));
-        double dirNorm = dir.L2Norm();
+        double dirNorm = Norms.Euclidean(dir);
         bool tinyStep = dirNorm <= StepAtRounding * yNorm;
         // Judged at F before the step (the Armijo branch re-judges it at the accepted F).
         bool quadratic = decrease <= QuadraticRegionDecrement * Math.Abs(f);

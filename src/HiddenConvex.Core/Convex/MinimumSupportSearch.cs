@@ -103,7 +103,7 @@ public sealed partial class OptimalSet
 
         public MinimumSupportBounds Run()
         {
-            if (_set.Z.L2Norm() == 0) return Bounds(0, 0, Vector<double>.Build.Dense(_k), MinimumSupportStop.Exact);
+            if (Norms.Euclidean(_set.Z) == 0) return Bounds(0, 0, Vector<double>.Build.Dense(_k), MinimumSupportStop.Exact);
             var known = KnownPoint();
             int upper = Support(known);
             int lower = 1;

@@ -59,7 +59,7 @@ public sealed partial class OptimalSet
         A = active.Count == 0 ? Matrix<double>.Build.Dense(n, 0) : Matrix<double>.Build.DenseOfColumnVectors(active.Select(a => a.Column));
         Rank = active.Count == 0 ? 0 : NumericalRank(A);
         Point = point ?? NonNegativeSolve(A, z);
-        Residual = Relative.To(active.Count == 0 ? z.L2Norm() : (A * Point - z).L2Norm(), z.L2Norm());
+        Residual = Relative.To(active.Count == 0 ? Norms.Euclidean(z) : Norms.Euclidean(A * Point - z), Norms.Euclidean(z));
     }
 
     /// <summary>
@@ -252,9 +252,9 @@ public sealed partial class OptimalSet
             foreach (var bv in _w.NonZeroBlocks)
             {
                 bool move = shadowing.TryGetValue(bv.Block, out var by)
-                            && DiffersOnlyOnKinks(bv.Block, (_problem.Data.X * bv.W).ToArray(), bv.W.L2Norm(), by);
+                            && DiffersOnlyOnKinks(bv.Block, (_problem.Data.X * bv.W).ToArray(), Norms.Euclidean(bv.W), by);
                 var block = move ? by! : bv.Block;
-                var w = move ? bv.W.L2Norm() * DirectionOf(by!) : bv.W;
+                var w = move ? Norms.Euclidean(bv.W) * DirectionOf(by!) : bv.W;
                 if (moved.TryGetValue(block, out var sum)) moved[block] = sum + w;
                 else { moved[block] = w; order.Add(block); }
             }
@@ -296,7 +296,7 @@ public sealed partial class OptimalSet
             // directions and norms are a point of the polytope exact to rounding (for an optimal W, w_b ∥ π_b(v*)).
             var dual = active.Select(b => ActiveBlockOf(b, null)).ToList();
             var primal = active.Select(b => ActiveBlockOf(b, ownKept)).ToList();
-            var own = Vector<double>.Build.Dense(primal.Count, i => ownKept.TryGetValue(active[i], out var wb) ? wb.L2Norm() : 0);
+            var own = Vector<double>.Build.Dense(primal.Count, i => ownKept.TryGetValue(active[i], out var wb) ? Norms.Euclidean(wb) : 0);
             failure = "";
             foreach (var (blocks, point) in new[] { (dual, (Vector<double>?)null), (primal, own), (primal, null) })
             {
@@ -319,7 +319,7 @@ public sealed partial class OptimalSet
         {
             var directions = active.Select(DualDirection).ToList();
             var products = directions.Select(d => (_problem.Data.X * d).ToArray()).ToList();
-            bool Differ(int of, int from) => DiffersOnlyOnKinks(active[of], products[of], directions[of].L2Norm(), active[from]);
+            bool Differ(int of, int from) => DiffersOnlyOnKinks(active[of], products[of], Norms.Euclidean(directions[of]), active[from]);
             var shadowing = new Dictionary<Block, Block>();
             for (int i = 0; i < active.Count; i++)
                 for (int k = 0; k < active.Count; k++)
@@ -344,7 +344,7 @@ public sealed partial class OptimalSet
             return true;
         }
 
-        private double[] RowNorms => _rowNorms ??= Enumerable.Range(0, _problem.Data.N).Select(j => _problem.Data.X.Row(j).L2Norm()).ToArray();
+        private double[] RowNorms => _rowNorms ??= Enumerable.Range(0, _problem.Data.N).Select(j => Norms.OfRow(_problem.Data.X, j)).ToArray();
         private double[]? _rowNorms;
 
         /// <summary>The unit direction of W's own block b, or π_b(v)/‖π_b(v)‖ when W does not use b.</summary>
@@ -360,8 +360,8 @@ public sealed partial class OptimalSet
         private Vector<double> Direction(Block block, Dictionary<Block, Vector<double>>? own, out double price)
         {
             var pi = _problem.Oracle.Geometry.Projection(block, _v, out price);
-            return own is not null && own.TryGetValue(block, out var wb) && wb.L2Norm() > 0
-                ? wb / wb.L2Norm()
+            return own is not null && own.TryGetValue(block, out var wb) && Norms.Euclidean(wb) > 0
+                ? wb / Norms.Euclidean(wb)
                 : Vector<double>.Build.DenseOfArray(pi) / price;
         }
 

@@ -1,6 +1,7 @@
 using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Pricing;
 using MathNet.Numerics.LinearAlgebra;
+using HiddenConvex.Core.Numerics;
 
 namespace HiddenConvex.Core.Convex;
 
@@ -151,7 +152,7 @@ internal sealed class ReducedBlock
     private static double[] InteriorDirection(Vector<double> witness, double[] facets, int f, int d)
     {
         var u = new double[d];
-        double nrm = witness.L2Norm();
+        double nrm = Norms.Euclidean(witness);
         for (int k = 0; k < d; k++) u[k] = nrm > 0 ? witness[k] / nrm : 0;
         for (int attempt = 0; attempt < NudgeAttempts && MinMargin(facets, f, d, u) <= InteriorMargin; attempt++)
         {

@@ -1,5 +1,6 @@
 using HiddenConvex.Core.Pricing;
 using MathNet.Numerics.LinearAlgebra;
+using HiddenConvex.Core.Numerics;
 
 namespace HiddenConvex.Core.Convex;
 
@@ -127,7 +128,7 @@ internal sealed class WorkingSet
         for (int i = 0; i < _blocks.Count; i++)
         {
             var wb = Vector<double>.Build.Dense(d, k => w[i * d + k]);
-            if (wb.L2Norm() == 0) continue;
+            if (Norms.Euclidean(wb) == 0) continue;
             blocks.Add(new BlockValue(_blocks[i].Block, wb));
         }
         return new ConvexPoint(blocks, d);

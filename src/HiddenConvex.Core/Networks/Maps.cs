@@ -21,7 +21,7 @@ public static class Maps
         var neurons = new List<(Vector<double>, double)>();
         foreach (var b in w.Blocks)
         {
-            double norm = b.W.L2Norm();
+            double norm = Norms.Euclidean(b.W);
             if (!(norm > 0)) continue;
             double root = Math.Sqrt(norm);
             neurons.Add((b.W / root, b.Sign * root));

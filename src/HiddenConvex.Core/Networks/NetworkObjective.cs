@@ -5,6 +5,7 @@ using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Pricing;
 using MathNet.Numerics.LinearAlgebra;
+using HiddenConvex.Core.Numerics;
 
 namespace HiddenConvex.Core.Networks;
 
@@ -28,7 +29,7 @@ public static class NetworkObjective
         for (int i = 0; i < network.Width; i++)
         {
             var (u, alpha) = network.Neuron(i);
-            magnitude += Math.Abs(alpha) * u.L2Norm();
+            magnitude += Math.Abs(alpha) * Norms.Euclidean(u);
         }
         var errors = RoundingBound.PredictionErrors(data.X, network.Width, magnitude);
         return RoundingBound.Objective(loss, z, data.Y, errors, 0.5 * beta * network.SquaredNorm(), (long)network.Width * (data.D + 1), objective);

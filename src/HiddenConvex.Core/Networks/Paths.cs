@@ -107,7 +107,7 @@ public static class Paths
 
     private static (Vector<double> U, double Alpha) BalanceAt(Vector<double> u, double alpha, double t)
     {
-        double un = u.L2Norm();
+        double un = Norms.Euclidean(u);
         if (un == 0 || alpha == 0) return (u * (1 - t), alpha * (1 - t));
         double kappa = Math.Sqrt(Math.Abs(alpha) / un);
         double k = 1 + t * (kappa - 1);
@@ -135,7 +135,7 @@ public static class Paths
                         int i = members[a], j = members[b];
                         var wi = BlockOf(current, i);
                         var wj = BlockOf(current, j);
-                        if (wi.L2Norm() == 0 || wj.L2Norm() == 0) continue;
+                        if (Norms.Euclidean(wi) == 0 || Norms.Euclidean(wj) == 0) continue;
                         if (AreColinear(wi, wj) != colinear) continue;
                         if (!AbsorbsTheOther(wi, wj)) (i, j, wi, wj) = (j, i, wj, wi);
                         current = MergePair(current, i, j, wi, wj, slot.Block.Sign, builder, colinear ? MergeColinear : MergeNonColinear);
@@ -154,7 +154,7 @@ public static class Paths
     /// and the slope stays at most −‖w_2‖(1 − cos) with cos ≤ 0 or a perpendicular part of size ≥ √(1 − c²)‖w_2‖.
     /// </summary>
     internal static bool AbsorbsTheOther(Vector<double> w1, Vector<double> w2) =>
-        w1.DotProduct(w2) >= 0 || w1.L2Norm() >= w2.L2Norm();
+        w1.DotProduct(w2) >= 0 || Norms.Euclidean(w1) >= Norms.Euclidean(w2);
 
     private static Network MergePair(Network net, int i, int j, Vector<double> wi, Vector<double> wj, int sign, PathBuilder builder, string stage)
     {
@@ -176,7 +176,7 @@ public static class Paths
     /// <summary>ψ on one block (THEORY.md §5): u = w/√‖w‖, α = γ√‖w‖; the zero block gives the zero neuron.</summary>
     private static (Vector<double> U, double Alpha) NeuronOfBlock(Vector<double> w, int sign, int d)
     {
-        double norm = w.L2Norm();
+        double norm = Norms.Euclidean(w);
         if (norm == 0) return (Vector<double>.Build.Dense(d), 0.0);
         double r = Math.Sqrt(norm);
         return (w / r, sign * r);
@@ -184,7 +184,7 @@ public static class Paths
 
     /// <summary>1 − cos(w_1, w_2) ≤ <see cref="Tolerances.Colinearity"/> at scale 1.</summary>
     internal static bool AreColinear(Vector<double> w1, Vector<double> w2) =>
-        1 - w1.DotProduct(w2) / (w1.L2Norm() * w2.L2Norm()) <= Tolerances.Colinearity.At(1);
+        1 - w1.DotProduct(w2) / (Norms.Euclidean(w1) * Norms.Euclidean(w2)) <= Tolerances.Colinearity.At(1);
 
     /// <summary>Accumulates sampled segments; consecutive segments share their joining point.</summary>
     private sealed class PathBuilder(Dataset data, Loss loss, double beta, int pointsPerSegment)

@@ -60,7 +60,7 @@ public static class NeuronOps
         ArgumentNullException.ThrowIfNull(network);
         return Rebuild(network, network.Neurons().Select(n =>
         {
-            double norm = n.U.L2Norm();
+            double norm = Norms.Euclidean(n.U);
             if (!IsActive(n.U, n.Alpha)) return (Vector<double>.Build.Dense(network.InputDim), 0.0);
             // κ = √(|α|/‖u‖) computed as √|α| / √‖u‖ to avoid overflow of the ratio.
             double kappa = Math.Sqrt(Math.Abs(n.Alpha)) / Math.Sqrt(norm);
@@ -111,7 +111,7 @@ public static class NeuronOps
         {
             var (u, alpha) = network.Neuron(i);
             if (IsNeuronScaled(u, alpha)) continue;
-            double norm = u.L2Norm(), a = Math.Abs(alpha);
+            double norm = Norms.Euclidean(u), a = Math.Abs(alpha);
             if ((norm == 0) != (a == 0))
                 return $"neuron {i} has {(norm == 0 ? "u = 0" : "α = 0")} but {(norm == 0 ? $"|α| = {a:G6}" : $"‖u‖ = {norm:G6}")}";
             return $"neuron {i}: ‖u‖ = {norm:R} but |α| = {a:R} (tolerance {Tolerances.Balance})";
@@ -122,7 +122,7 @@ public static class NeuronOps
     /// <summary>One neuron is scaled (THEORY.md §5): u = 0 and α = 0, or |‖u‖ − |α|| within <see cref="Tolerances.Balance"/>.</summary>
     public static bool IsNeuronScaled(Vector<double> u, double alpha)
     {
-        double norm = u.L2Norm(), a = Math.Abs(alpha);
+        double norm = Norms.Euclidean(u), a = Math.Abs(alpha);
         if ((norm == 0) != (a == 0)) return false;
         return Tolerances.Balance.Agree(norm, a);
     }
@@ -194,7 +194,7 @@ public static class NeuronOps
     }
 
     /// <summary>u ≠ 0 and α ≠ 0: the neuron belongs to a slot.</summary>
-    internal static bool IsActive(Vector<double> u, double alpha) => alpha != 0 && u.L2Norm() > 0;
+    internal static bool IsActive(Vector<double> u, double alpha) => alpha != 0 && Norms.Euclidean(u) > 0;
 
     private static Network Rebuild(Network like, IEnumerable<(Vector<double> U, double Alpha)> neurons) =>
         Network.FromNeurons(neurons, like.InputDim);

@@ -78,7 +78,7 @@ public static class Stationarity
         var x = data.X;
         var z = network.Predict(x);
         var g = loss.Gradient(z, data.Y);
-        var rowNorms = Enumerable.Range(0, data.N).Select(j => x.Row(j).L2Norm()).ToArray();
+        var rowNorms = Enumerable.Range(0, data.N).Select(j => Norms.OfRow(x, j)).ToArray();
         var pre = x.TransposeAndMultiply(network.U);
         var neurons = new List<NeuronStationarity>(network.Width);
         var gradU = Matrix<double>.Build.Dense(network.Width, data.D);
@@ -96,7 +96,7 @@ public static class Stationarity
             normLower.Add(ns.AlphaPartial); normLower.Add(lowerU);
             kinks += ns.KinkRows;
         }
-        double scale = Math.Sqrt(network.SquaredNorm()) * (beta + x.L2Norm() * g.L2Norm());
+        double scale = Math.Sqrt(network.SquaredNorm()) * (beta + x.L2Norm() * Norms.Euclidean(g));
         return new StationarityReport(norm.Norm, normLower.Norm, scale, tolerance, neurons, kinks, gradU, gradAlpha);
     }
 
@@ -104,14 +104,14 @@ public static class Stationarity
     public static double GradientScale(Network network, Dataset data, Loss loss, double beta)
     {
         var g = loss.Gradient(network.Predict(data.X), data.Y);
-        return Math.Sqrt(network.SquaredNorm()) * (beta + data.X.L2Norm() * g.L2Norm());
+        return Math.Sqrt(network.SquaredNorm()) * (beta + data.X.L2Norm() * Norms.Euclidean(g));
     }
 
     private static (NeuronStationarity Neuron, double LowerU, Vector<double> ElementU, double ElementAlpha) OfNeuron(int index, Vector<double> u, double alpha,
         Vector<double> pre, Matrix<double> x, Vector<double> g, double[] rowNorms, double beta, Tolerance kink)
     {
         int d = u.Count;
-        double un = u.L2Norm();
+        double un = Norms.Euclidean(u);
         double dAlpha = beta * alpha;
         var a = u * beta;
         var kinkRows = new List<int>();
@@ -123,7 +123,7 @@ public static class Stationarity
                 for (int k = 0; k < d; k++) a[k] += alpha * g[j] * x[j, k];
         }
         if (kinkRows.Count == 0 || alpha == 0)
-            return (new NeuronStationarity(index, Math.Abs(dAlpha), a.L2Norm(), kinkRows.Count), a.L2Norm(), a, dAlpha);
+            return (new NeuronStationarity(index, Math.Abs(dAlpha), Norms.Euclidean(a), kinkRows.Count), Norms.Euclidean(a), a, dAlpha);
         var b = Matrix<double>.Build.Dense(d, kinkRows.Count, (k, c) => alpha * g[kinkRows[c]] * x[kinkRows[c], k]);
         var (norm, lower, coefficients) = BoxLeastSquares.MinNorm(a, b);
         return (new NeuronStationarity(index, Math.Abs(dAlpha), norm, kinkRows.Count), lower, a + b * coefficients, dAlpha);
@@ -187,7 +187,7 @@ internal static class BoxLeastSquares
             xpt = Combine(points.Select(q => q.P).ToList(), lambda, a.Count);
         }
         var cMix = Combine(points.Select(q => q.C).ToList(), lambda, k);
-        double norm = (a + b * cMix).L2Norm();
+        double norm = Norms.Euclidean(a + b * cMix);
         return (norm, Math.Min(lower, norm), cMix);
     }
 

@@ -48,12 +48,12 @@ public sealed record BalanceAtStationarity(IReadOnlyList<NeuronBalance> Neurons,
         ArgumentNullException.ThrowIfNull(stationarity);
         Guard.PositiveBeta(beta);
         var gradient = loss.Gradient(network.Predict(data.X), data.Y);
-        var rowNorms = Enumerable.Range(0, data.N).Select(j => data.X.Row(j).L2Norm()).ToArray();
+        var rowNorms = Enumerable.Range(0, data.N).Select(j => Norms.OfRow(data.X, j)).ToArray();
         var neurons = new List<NeuronBalance>(network.Width);
         for (int i = 0; i < network.Width; i++)
         {
             var (u, alpha) = network.Neuron(i);
-            double norm = u.L2Norm(), a = Math.Abs(alpha);
+            double norm = Norms.Euclidean(u), a = Math.Abs(alpha);
             double share = stationarity.Neurons[i].Norm;
             double omega = KinkTerm(data.X, u, norm, gradient, rowNorms, kink);
             double bound = share / beta + (norm + a > 0 ? a * omega / (beta * (norm + a)) : 0);
@@ -93,7 +93,7 @@ public sealed record BalanceAtStationarity(IReadOnlyList<NeuronBalance> Neurons,
                     int i = slot.Neurons[p], k = slot.Neurons[q];
                     var (ui, ai) = network.Neuron(i);
                     var (uk, ak) = network.Neuron(k);
-                    double ni = ui.L2Norm(), nk = uk.L2Norm();
+                    double ni = Norms.Euclidean(ui), nk = Norms.Euclidean(uk);
                     double r = stationarity.Neurons[i].Norm / (beta * Math.Abs(ai)) + stationarity.Neurons[k].Norm / (beta * Math.Abs(ak));
                     double allowance = r * r * Math.Abs(ai) * Math.Abs(ak) / (2 * ni * nk) + Tolerances.Colinearity.Relative;
                     maxAllowance = Math.Max(maxAllowance, allowance);

@@ -1,5 +1,6 @@
 using HiddenConvex.Core.Data;
 using MathNet.Numerics.LinearAlgebra;
+using HiddenConvex.Core.Numerics;
 
 namespace HiddenConvex.Core.Pricing;
 
@@ -134,7 +135,7 @@ public sealed class BranchAndBoundOracle : IPricingOracle
         N = x.RowCount;
         D = x.ColumnCount;
         _settings = (settings ?? new BranchAndBoundOracleSettings()).Validated(D);
-        _givenSeeds = (seeds ?? []).Where(s => s.L2Norm() > 0).ToList();
+        _givenSeeds = (seeds ?? []).Where(s => Norms.Euclidean(s) > 0).ToList();
         _ = (_settings.Search with { Seeds = _givenSeeds }).Validated(D);
         Geometry = new BlockGeometry(x);
         _directions = new Random(_settings.ColumnSampleSeed);

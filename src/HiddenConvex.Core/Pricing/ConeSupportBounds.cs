@@ -61,7 +61,7 @@ internal sealed class ConeSupportBounds
     private static void WitnessBasis(Vector<double> witness, Span<double> basis)
     {
         int d = witness.Count;
-        double norm = witness.L2Norm();
+        double norm = Norms.Euclidean(witness);
         basis.Clear();
         if (!(norm > 0) || double.IsInfinity(norm))
         {

@@ -2,6 +2,7 @@ using System.Globalization;
 using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Data;
 using MathNet.Numerics.LinearAlgebra;
+using HiddenConvex.Core.Numerics;
 
 namespace HiddenConvex.Core.Pricing;
 
@@ -91,7 +92,7 @@ public static class ExactPathGuard
         for (int j = 0; j < x.RowCount; j++)
         {
             var row = x.Row(j);
-            double norm = row.L2Norm();
+            double norm = Norms.Euclidean(row);
             if (norm == 0) continue;
             int lead = 0;
             while (row[lead] == 0) lead++;
