@@ -575,9 +575,27 @@ public static class ConvexSolver
             if (!_problem.Oracle.ListsEveryBlock) return;
             var start = _best.DualPrediction ?? _best.Point.Predict(_problem.Data.X);
             if (DualPoints.Improve(_problem, _best.Point, _best.Certificate, start, Tolerance, DualSearchDeadline()) is not { } found) return;
-            if (!(found.Certificate.ProvenGap < _best.Certificate.ProvenGap)) return;
-            _best = _best with { Certificate = found.Certificate, DualPrediction = found.Prediction };
-            Report("dual", 0, 0, _best, $"{_clock.Elapsed.TotalSeconds:F2}s");
+            if (found.Certificate.ProvenGap < _best.Certificate.ProvenGap)
+            {
+                _best = _best with { Certificate = found.Certificate, DualPrediction = found.Prediction };
+                Report("dual", 0, 0, _best, $"{_clock.Elapsed.TotalSeconds:F2}s");
+            }
+            if (!IsCertified(_best.Certificate, Tolerance) && found.Primal is { } primal) TakePrimalOfTheDualConditions(primal, found.Prediction);
+        }
+
+        /// <summary>
+        /// The primal point of the dual's conditions (<see cref="DualPolish"/>: the optimum restricted to the best point's
+        /// blocks and faces, built from (z′, λ) instead of iterated in W), certified at its own dual vector and at z′, kept
+        /// when it is feasible and proves a smaller gap than the best point.
+        /// </summary>
+        private void TakePrimalOfTheDualConditions(ConvexPoint primal, MathNet.Numerics.LinearAlgebra.Vector<double> z)
+        {
+            var candidate = Evaluate(primal);
+            if (!candidate.Feasible) return;
+            candidate = WithSmallerGap(candidate, CertifiedAt(candidate, z));
+            if (!(candidate.Certificate.ProvenGap < _best.Certificate.ProvenGap)) return;
+            _best = candidate;
+            Report("primal", 0, 0, _best, $"{_clock.Elapsed.TotalSeconds:F2}s, from the dual's conditions");
         }
 
         /// <summary>

@@ -15,15 +15,19 @@ namespace HiddenConvex.Core.Convex;
 internal static class DualPoints
 {
     /// <summary>
-    /// The prediction z′ whose certificate of W has the largest lower bound found, with that certificate; null when nothing
-    /// improved on <paramref name="own"/>, the certificate of W at <paramref name="start"/>.
+    /// The prediction z′ whose certificate of W has the largest lower bound found, with that certificate and, when Newton's
+    /// method on the dual's conditions found it, the primal point of those conditions (<see cref="DualPolish"/>); null when
+    /// nothing improved on <paramref name="own"/>, the certificate of W at <paramref name="start"/>.
     /// </summary>
-    public static (Vector<double> Prediction, Certificate Certificate)? Improve(ConvexProblem problem, ConvexPoint w, Certificate own,
-        Vector<double> start, double tolerance, DateTime deadline)
+    public static (Vector<double> Prediction, Certificate Certificate, ConvexPoint? Primal)? Improve(ConvexProblem problem, ConvexPoint w,
+        Certificate own, Vector<double> start, double tolerance, DateTime deadline)
     {
         var polished = DualPolish.Polish(problem, w, own, start, tolerance, deadline);
         if (polished is { } p && p.Certificate.WithinGap(tolerance)) return polished;
-        var (from, fromCertificate) = polished ?? (start, own);
-        return DualPointSearch.Search(problem, w, fromCertificate, tolerance, deadline, from) ?? polished;
+        var from = polished is { } q ? q.Prediction : start;
+        var fromCertificate = polished is { } r ? r.Certificate : own;
+        return DualPointSearch.Search(problem, w, fromCertificate, tolerance, deadline, from) is { } searched
+            ? (searched.Prediction, searched.Certificate, polished?.Primal)
+            : polished;
     }
 }

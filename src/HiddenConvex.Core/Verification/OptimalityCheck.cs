@@ -416,15 +416,18 @@ public static class OptimalityCheck
 
     /// <summary>
     /// THEORY.md §4a (certificate from an upper bound): θ's certificate at the dual point v = −∇ℓ(z_R) of the solution z_R
-    /// of the convex program restricted to <paramref name="cells"/> (both signs of each), priced by the full oracle, so its
-    /// lower bound holds for P*_c whatever the cells are. The objective stays L_β(θ) with its rounding bound.
+    /// of the convex program restricted to <paramref name="cells"/> (both signs of each; z_R the solve's dual prediction when
+    /// it certified at one, §4.2), priced by the full oracle, so its lower bound holds for P*_c whatever the cells are. The objective stays L_β(θ) with its rounding bound.
     /// </summary>
     private static Certificate RestrictedCertificate(Certificate own, Dataset data, Loss loss, double beta, IReadOnlyList<Cell> cells,
         PatternSet patterns, IPricingOracle oracle, CheckSettings settings, string what)
     {
         var restricted = new PatternSet(cells, false, patterns.Rank, "slots of the checked network", patterns.N);
         var solved = ConvexSolver.Solve(new ConvexProblem(data, loss, beta, restricted), settings.Solver with { MaxIterations = 20 });
-        var other = CertificateChecker.ForPrediction(data, loss, beta, oracle, solved.W.Predict(data.X), own.Objective, own.ObjectiveRounding);
+        // The solve's own dual point when it has one (THEORY.md §4.2: the prediction whose v proves its bound): next to a long
+        // row whose blocks cancel, W_R's prediction carries their rounding and its v prices far above β (seed 2160000005's T6).
+        var zR = solved.DualPrediction ?? solved.W.Predict(data.X);
+        var other = CertificateChecker.ForPrediction(data, loss, beta, oracle, zR, own.Objective, own.ObjectiveRounding);
         settings.Log?.WriteLine($"  {what} ({cells.Count} patterns, {solved.StatusName}): lower bound {other.Lower:G12} vs {own.Lower:G12} from θ itself");
         return other;
     }

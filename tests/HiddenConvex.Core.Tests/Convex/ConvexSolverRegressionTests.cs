@@ -299,4 +299,32 @@ public class ConvexSolverRegressionTests
         var check = SolutionCheck.Check(problem, ClaimedSolution.Of(r), Tolerances.DefaultSolverGap);
         Assert.True(check.Passed, check.Failures);
     }
+    /// <summary>
+    /// Two rows of norm ~1e-5 fit with blocks of norm 1e5 that cancel 1e7 on a row 202 long (seed 2160000005's T6, widely
+    /// scaled): the dual polish's Newton system had singular values from 1.4e16 to 6e-13 and its relative cutoff kept only
+    /// the long row's direction, so the best dual point stayed 3.6e-9 short (numerical-error at ε = 1e-9). Solved
+    /// equilibrated, it converges (THEORY.md §4.2).
+    /// </summary>
+    [Fact]
+    public void BlocksCancellingOnALongRowAreCertifiedAtTheEquilibratedDualPolish() =>
+        AssertCertified(Problem([[64, -192], [-1.9073486328125E-06, -9.5367431640625E-07], [-1.1444091796875E-05, 3.814697265625E-06]],
+            [0, -2, 2], "squared", 0.056542684048472736));
+
+    /// <summary>
+    /// The same rows in three dimensions (catalogue case t6-widely-scaled-cancellation-certified-by-the-dual-conditions): the
+    /// barrier and the face polish end 4.1e-9 above the dual bound (their Newton systems in W see cond(X)²); the primal point
+    /// of the dual's conditions, w′_b = λ_b π_b(v′), built from (z′, λ), meets the bound (THEORY.md §4.2).
+    /// </summary>
+    [Fact]
+    public void BlocksCancellingOnALongRowAreCertifiedByThePrimalOfTheDualConditions()
+    {
+        var problem = Problem([[192, 64, -192], [9.5367431640625E-07, -1.9073486328125E-06, -9.5367431640625E-07],
+            [-7.62939453125E-06, -1.1444091796875E-05, 3.814697265625E-06]], [0, -2, 2], "squared", 0.056542684048472736);
+        var r = ConvexSolver.Solve(problem);
+        Assert.True(r.Status == SolverStatus.Optimal,
+            $"status {r.StatusName}, relative gap {r.RelativeGap:E3} (tolerance {Tolerances.DefaultSolverGap:E1})");
+        Assert.True(r.RelativeGap <= 1e-12, $"relative gap {r.RelativeGap:E3}: the primal of the dual's conditions meets its bound");
+        var check = SolutionCheck.Check(problem, ClaimedSolution.Of(r), Tolerances.DefaultSolverGap);
+        Assert.True(check.Passed, check.Failures);
+    }
 }

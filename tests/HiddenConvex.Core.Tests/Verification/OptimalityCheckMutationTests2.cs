@@ -256,7 +256,10 @@ public class OptimalityCheckMutationTests2
             Assert.Equal(alone.Solve.StatusName, report.Convex!.StatusName);
             Assert.Equal($"end of the THEORY.md §8 path to the global minimum (convex solution, status {report.Convex.StatusName}" +
                 (alone.UsedPruned ? ", pruned to a vertex of the optimal set" : "") + ")", cw.Description);
-            Assert.Equal(alone.Network.Width, cw.Network.Width);
+            // Stopped after one iteration the solve ends uncertified, and its end (the dual point search, bounded by time,
+            // then the polish on the faces of the best dual point) can differ between two runs: there the witness is compared
+            // with ψ of the check's own solve, which is the network the pipeline reports when it prunes nothing.
+            Assert.Equal(alone.UsedPruned ? alone.Network.Width : Maps.Psi(report.Convex.W).Width, cw.Network.Width);
             used.Add(alone.UsedPruned);
         }
         Assert.Equal([true, false], used);

@@ -7,6 +7,7 @@ using HiddenConvex.Core.Numerics;
 using HiddenConvex.Core.Tests.Networks;
 using HiddenConvex.Core.Training;
 using HiddenConvex.Core.Verification;
+using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Tests.Verification;
 
@@ -97,6 +98,31 @@ public class OptimalityCheckTests
         var ex = Assert.Throws<InvalidInputException>(() => OptimalityCheck.Check(net, r.Data, Loss, r.Beta));
         Assert.Contains("hidden-layer bias", ex.Message); // the core names the cause; the CLI names its option
         Assert.Throws<InvalidInputException>(() => OptimalityCheck.Check(Trainer.Initialise(2, 3, 0), r.Data, Loss, -1));
+    }
+
+    /// <summary>
+    /// The network the pipeline ships on seed 2160000005's T6 instance (rows 202 and ~1e-5 long, blocks cancelling 1e7 on the
+    /// long row; optimal to a relative 3e-14): its own v prices 14.9β and the dual polish from its own prediction converges
+    /// to multipliers of the wrong sign, so the check was undecided at a proven gap of 1.25e-2. The §4a certificate at the
+    /// slot-restricted solve's dual prediction (THEORY.md §4.2, the point whose v proves that solve), not at its W's own
+    /// prediction (which carries the cancellation's rounding), proves it.
+    /// </summary>
+    [Fact]
+    public void ANetworkCancellingOnALongRowIsCertifiedAtTheRestrictedSolvesDualPoint()
+    {
+        var data = Dataset.Create(
+            [[192, 64, -192], [9.5367431640625E-07, -1.9073486328125E-06, -9.5367431640625E-07],
+             [-7.62939453125E-06, -1.1444091796875E-05, 3.814697265625E-06]], [0, -2, 2], "seed 2160000005 T6");
+        var theta = Network.FromNeurons(
+            [
+                (Vector<double>.Build.DenseOfArray([-254.37698193646622, -203.50158554917292, 152.62618916187964]), 359.7433778100863),
+                (Vector<double>.Build.DenseOfArray([-254.37648168358535, -203.50118534686823, 152.62588901015116]), 359.74267034567754),
+                (Vector<double>.Build.DenseOfArray([323.50546821695275, -495.63362525129196, -150.75467640320863]), -610.7662817342197),
+                (Vector<double>.Build.DenseOfArray([152.81540752231365, 152.81540752231362, -152.81540752231362]), 264.6840500079904),
+                (Vector<double>.Build.DenseOfArray([152.81562216707857, 152.81562216707854, -152.81562216707852]), 264.68442178362886),
+            ], 3);
+        var report = OptimalityCheck.Check(theta, data, Loss, 1.5478900655375634E-06, CellEnumerator.Enumerate(data.X), Quiet);
+        Assert.True(report.Verdict == Verdict.Optimal, report.Explanation);
     }
 }
 
