@@ -41,26 +41,26 @@ internal static class MinimumNormLeastSquares
         var c = Vector<double>.Build.Dense(cols, 1.0);
         for (int sweep = 0; sweep < EquilibrationSweeps; sweep++)
         {
-            bool changed = false;
-            for (int i = 0; i < rows; i++)
-            {
-                double f = ScaleOf(scaled.Row(i).AbsoluteMaximum());
-                if (f == 1) continue;
-                scaled.SetRow(i, scaled.Row(i) * f);
-                r[i] *= f;
-                changed = true;
-            }
-            for (int j = 0; j < cols; j++)
-            {
-                double f = ScaleOf(scaled.Column(j).AbsoluteMaximum());
-                if (f == 1) continue;
-                scaled.SetColumn(j, scaled.Column(j) * f);
-                c[j] *= f;
-                changed = true;
-            }
-            if (!changed) break;
+            bool rowsChanged = ScaleEach(rows, scaled.Row, scaled.SetRow, r);
+            bool columnsChanged = ScaleEach(cols, scaled.Column, scaled.SetColumn, c);
+            if (!rowsChanged && !columnsChanged) break;
         }
         return Solve(scaled, rhs.PointwiseMultiply(r), relativeCutoff).PointwiseMultiply(c);
+    }
+
+    /// <summary>One half-sweep: every line (row or column) of the matrix scaled by <see cref="ScaleOf"/> its largest entry, the factor kept in <paramref name="factors"/>; true when any line changed.</summary>
+    private static bool ScaleEach(int count, Func<int, Vector<double>> line, Action<int, Vector<double>> setLine, Vector<double> factors)
+    {
+        bool changed = false;
+        for (int i = 0; i < count; i++)
+        {
+            double f = ScaleOf(line(i).AbsoluteMaximum());
+            if (f == 1) continue;
+            setLine(i, line(i) * f);
+            factors[i] *= f;
+            changed = true;
+        }
+        return changed;
     }
 
     /// <summary>The power of two nearest 1/√largest (1 for a zero or non-finite largest entry): exact to apply.</summary>
