@@ -275,6 +275,72 @@ public class BarrierMutationTests3
             $"after {moved.NewtonSteps} Newton steps the objective is {f20:R}, not below a tenth of the start's {f0:R} (the optimum is 0)");
     }
 
+    /// <summary>
+    /// The stopping rule ν/t ≤ target·|ℓ + βΣs_b| (BarrierSolver.cs :236, with the epigraph objective of :207), judged at
+    /// every stage end of the replayed path: each stage before the last ended at a point where ν/t was still above
+    /// target·(ℓ + βΣs_b), and the last at one where it is within. β = 0.5 on this instance makes βΣs_b a large part of the
+    /// objective, so the objective without it, or with β·max s_b, moves the stop by a stage (found by comparing 216 solves
+    /// with and without each mutant). Targets :207 `+ β s.Sum()` → `− β s.Sum()` and `s.Sum()` → `s.Max()`.
+    /// </summary>
+    [Theory]
+    [InlineData(1e-2)]
+    [InlineData(1e-6)]
+    [InlineData(1e-10)]
+    public void The_solve_stops_at_the_first_stage_end_where_nu_over_t_is_within_the_target_times_the_epigraph_objective(double target)
+    {
+        var p = Make(3, 9, 4, 10, "squared", NewtonForm.Cheaper, beta: 0.5).Program;
+        var (points, ts, final) = Path(p, target);
+        double tFinal = Nu(p) / final.EstimatedGap;
+        // The stages in order, each with the point it ended at: a stage ends where the next stage's first step starts (or,
+        // passed without a step, where it began); the last ends at the returned point.
+        var ends = new List<(double T, Vector<double> End)>();
+        for (int k = 1; k < points.Count; k++)
+            for (double passed = ts[k - 1]; passed < ts[k] * (1 - Margin); passed *= BarrierRun.Growth)
+                ends.Add((passed, points[k - 1]));
+        for (double passed = ts[^1]; passed <= tFinal * (1 + Margin); passed *= BarrierRun.Growth)
+            ends.Add((passed, points[^1]));
+        Assert.True(ends.Count >= 3, $"only {ends.Count} stages");
+        for (int i = 0; i < ends.Count; i++)
+        {
+            double gap = Nu(p) / ends[i].T, allowed = target * Objective(p, ends[i].End);
+            if (i < ends.Count - 1)
+                Assert.True(gap > allowed, $"target {target:E0}: stage {i + 1} of {ends.Count} ended with ν/t = {gap:E6} within target·objective = {allowed:E6}, yet the solve went on");
+            else
+                Assert.True(gap <= allowed, $"target {target:E0}: the last stage ended with ν/t = {gap:E6} above target·objective = {allowed:E6}");
+        }
+    }
+
+    /// <summary>
+    /// A warm block's epigraph variable keeps its own value when that is above the norm of the shifted w_b (BarrierSolver.cs
+    /// :262, s_b = max(s_b, ‖w_b + u_b/(tβ)‖) + 2/(tβ), t = ν/gapEstimate): a warm point whose s_b is three times ‖w_b‖ plus
+    /// one starts at s_b + 2/(tβ), every block known. BarrierMutationTests2 starts warm from the solver's own points, where
+    /// s_b ≈ ‖w_b‖ and the maximum is the norm. Targets the conditional of :262 forced false (s_b dropped for the norm).
+    /// </summary>
+    [Fact]
+    public void A_warm_epigraph_variable_above_the_norm_of_its_shifted_block_is_kept()
+    {
+        var p = Make(1, 12, 3, 6, "squared", NewtonForm.Cheaper).Program;
+        int d = p.D, k = p.Blocks.Count;
+        var solved = BarrierSolver.Instance.Solve(p, Request(1e-6));
+        var points = new Dictionary<HiddenConvex.Core.Pricing.Block, (double[] W, double S)>();
+        for (int b = 0; b < k; b++)
+        {
+            var w = solved.W.Skip(b * d).Take(d).ToArray();
+            points[p.Blocks[b].Block] = (w, 3 * Math.Sqrt(w.Sum(v => v * v)) + 1);
+        }
+        double estimate = 1e-3, scale = estimate / (Nu(p) * p.Beta);
+        var warm = BarrierSolver.Instance.Solve(p, Request(1e-6, steps: 0, warm: new WarmStart(points, estimate)));
+        Assert.True(warm.Status == InnerStatus.StepLimit && warm.NewtonSteps == 0, $"no step: {warm.Status} after {warm.NewtonSteps} steps");
+        for (int b = 0; b < k; b++)
+        {
+            var (w, sb) = points[p.Blocks[b].Block];
+            double shifted = Math.Sqrt(Enumerable.Range(0, d).Sum(c => Math.Pow(w[c] + scale * p.Blocks[b].Interior[c], 2)));
+            Assert.True(sb > shifted, $"block {b}: the warm s_b = {sb:R} is not above ‖w_b + scale·u_b‖ = {shifted:R}");
+            Assert.True(Math.Abs(warm.S[b] - (sb + 2 * scale)) <= StartAgrees * sb,
+                $"block {b}: s_b starts at {warm.S[b]:R}, not the warm s_b + 2/(tβ) = {sb + 2 * scale:R} (‖w_b + scale·u_b‖ = {shifted:R})");
+        }
+    }
+
     /// <summary>The start points are formulas: the solver's and this test's evaluation differ by rounding only.</summary>
     private const double StartAgrees = 1e-12;
 }
