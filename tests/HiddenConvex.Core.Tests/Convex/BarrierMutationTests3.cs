@@ -341,6 +341,39 @@ public class BarrierMutationTests3
         }
     }
 
+    /// <summary>
+    /// No dense fallback above <see cref="BarrierRun.DenseFallbackLimit"/> variables (BarrierSolver.cs :357: "Working sets with
+    /// more variables K(d + 1) than this get no dense fallback", its factorisation being O((K(d+1))³)): a Woodbury step that
+    /// lost every digit then has no replacement, λ² is NaN, and a stage that has not reached the rounding floor (best λ² above
+    /// 1e-3) ends the solve <see cref="InnerStatus.SingularSystem"/> (:305). The near-parallel 5×3 rows of
+    /// BarrierMutationTests2 lose every digit of the Woodbury solve near t ≈ 1e9; they have only 32 blocks, so the working
+    /// set here is one random half of them (15 blocks, which reaches its target 1e-10 through the fallback) repeated 21 times:
+    /// 315 blocks, 1 260 variables. Measured: SingularSystem after 76 Newton steps at gap 2e-9. Targets :357 `_k * _m` →
+    /// `_k / _m` (the fallback allowed again) and :305 the floor's conditional forced true or its test inverted (a NaN
+    /// decrement far from the floor taken for a centred point); these mutants of :305 had no coverage.
+    /// </summary>
+    [Fact]
+    public void Above_the_dense_fallback_limit_a_Woodbury_step_that_lost_every_digit_ends_the_solve_on_a_singular_system()
+    {
+        double[][] rows = [[-3, -2, 2], [-3000, -2001, 2001], [0, -1, 1], [-2999, -2001, 2001], [-2, 1, 1]];
+        var x = Matrix<double>.Build.DenseOfRowArrays(rows);
+        var y = Vector<double>.Build.DenseOfArray([-1, -1, 1, 1, 1]);
+        var patterns = HiddenConvex.Core.Arrangements.CellEnumerator.Enumerate(x);
+        var oracle = new HiddenConvex.Core.Pricing.EnumeratedPricing(x, patterns);
+        var all = Enumerable.Range(0, oracle.BlockCount).Select(b => oracle.BlockAt(new HiddenConvex.Core.Pricing.BlockId(b)))
+            .Select(b => ReducedBlock.Create(oracle.Geometry, b, patterns.Cells[patterns.IndexOf(b.Pattern)].Witness)).ToList();
+        var rng = new Random(1);
+        var half = all.Where(_ => rng.Next(2) == 0).ToList();
+        var repeated = Enumerable.Range(0, 21).SelectMany(_ => half).ToList();
+        Assert.True(half.Count == 15 && repeated.Count * 4 > BarrierRun.DenseFallbackLimit, $"{repeated.Count} blocks of 4 variables");
+        var small = new ReducedProgram(oracle.Geometry.XRowMajor, 5, 3, y, new SquaredLoss(), 0.018432537180746392, half, NewtonForm.Woodbury);
+        Assert.Equal(InnerStatus.ReachedTarget, BarrierSolver.Instance.Solve(small, Request(1e-10)).Status);
+        var large = new ReducedProgram(oracle.Geometry.XRowMajor, 5, 3, y, new SquaredLoss(), 0.018432537180746392, repeated, NewtonForm.Woodbury);
+        var o = BarrierSolver.Instance.Solve(large, Request(1e-10));
+        Assert.True(o.Status == InnerStatus.SingularSystem,
+            $"{repeated.Count} blocks ({repeated.Count * 4} variables, above the limit {BarrierRun.DenseFallbackLimit}): {o.Status} after {o.NewtonSteps} Newton steps at gap {o.EstimatedGap:E3}");
+    }
+
     /// <summary>The start points are formulas: the solver's and this test's evaluation differ by rounding only.</summary>
     private const double StartAgrees = 1e-12;
 }
