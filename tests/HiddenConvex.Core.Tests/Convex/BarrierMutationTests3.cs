@@ -374,6 +374,26 @@ public class BarrierMutationTests3
             $"{repeated.Count} blocks ({repeated.Count * 4} variables, above the limit {BarrierRun.DenseFallbackLimit}): {o.Status} after {o.NewtonSteps} Newton steps at gap {o.EstimatedGap:E3}");
     }
 
+    /// <summary>
+    /// An accurate solve whose last stage reaches the rounding floor of f_t: there a full Newton step changes f_t by less than
+    /// its rounding, and the line search accepts a feasible step that does not raise f_t beyond ValueRounding·|f_t|
+    /// (BarrierSolver.cs :337, inside the quadratic region λ &lt; 0.2), so the stage ends on its tolerance or the floor rule and
+    /// the solve on its target: status ReachedTarget with ν/t ≤ target·(ℓ + βΣs_b) at the returned point. (Its certificate
+    /// over the working set is 4.7e-8, above the target: the barrier's own gap is a stopping heuristic, docs/mutation/barrier.md.)
+    /// On this instance (40×4, 16 blocks, logistic, β = 0.005, dense form; found by comparing 216 solves with and without the
+    /// mutant) the rule read as a required decrease, f0 − ValueRounding·|f0| (:337), ends the solve on the step limit after
+    /// 140 steps (88 without the mutant).
+    /// </summary>
+    [Fact]
+    public void An_accurate_solve_whose_last_stage_meets_the_rounding_floor_of_f_t_reaches_its_target()
+    {
+        var p = Make(11, 40, 4, 16, "logistic", NewtonForm.Dense, beta: 0.005).Program;
+        var o = BarrierSolver.Instance.Solve(p, Request(1e-10));
+        double objective = Objective(p, Stacked(p, o.W, o.S));
+        Assert.True(o.Status == InnerStatus.ReachedTarget && o.EstimatedGap <= 1e-10 * objective,
+            $"{o.Status} after {o.NewtonSteps} Newton steps at gap ν/t = {o.EstimatedGap:E3} (target·objective {1e-10 * objective:E3})");
+    }
+
     /// <summary>The start points are formulas: the solver's and this test's evaluation differ by rounding only.</summary>
     private const double StartAgrees = 1e-12;
 }
