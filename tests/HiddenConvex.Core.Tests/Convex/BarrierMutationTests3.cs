@@ -11,8 +11,10 @@ namespace HiddenConvex.Core.Tests.Convex;
 /// is, to the stage's own tolerance (every stage of a loose solve to λ²/2 ≤ <see cref="BarrierRun.LooseCentering"/>, every
 /// stage but the last of an accurate one to <see cref="BarrierRun.IntermediateCentering"/>, the last to
 /// <see cref="BarrierRun.CenteringTolerance"/>; a target of exactly <see cref="BarrierRun.AccurateTarget"/> is accurate), with
-/// the Newton decrement assembled here from THEORY.md §3's formulas. Also the cold start with all targets zero. Written
-/// against the survivors of a mutation run of Convex/BarrierSolver.cs (docs/mutation/barrier.md).
+/// the Newton decrement assembled here from THEORY.md §3's formulas; and the stopping rule ν/t ≤ target·(ℓ + βΣs_b) at every
+/// stage end. Also the cold start with all targets zero, a warm epigraph variable above its block's norm, the end of a solve
+/// whose Woodbury step lost every digit above the dense fallback's limit, and a last stage at the rounding floor of f_t.
+/// Written against the survivors of a mutation run of Convex/BarrierSolver.cs (docs/mutation/barrier.md).
 /// </summary>
 public class BarrierMutationTests3
 {
