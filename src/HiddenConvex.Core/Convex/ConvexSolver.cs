@@ -580,12 +580,12 @@ public static class ConvexSolver
                 _best = _best with { Certificate = found.Certificate, DualPrediction = found.Prediction };
                 Report("dual", 0, 0, _best, $"{_clock.Elapsed.TotalSeconds:F2}s");
             }
-            if (!IsCertified(_best.Certificate, Tolerance) && found.Primal is { } primal) TakePrimalOfTheDualConditions(primal, found.Prediction);
+            if (!IsCertified(_best.Certificate, Tolerance) && found.Primal is { } primal) TakePrimalOfTheDualConditions(primal.Point, primal.Prediction);
         }
 
         /// <summary>
         /// The primal point of the dual's conditions (<see cref="DualPolish"/>: the optimum restricted to the best point's
-        /// blocks and faces, built from (z′, λ) instead of iterated in W), certified at its own dual vector and at z′, kept
+        /// blocks and faces, built from (z′, λ) instead of iterated in W), certified at its own dual vector and at its z′, kept
         /// when it is feasible and proves a smaller gap than the best point.
         /// </summary>
         private void TakePrimalOfTheDualConditions(ConvexPoint primal, MathNet.Numerics.LinearAlgebra.Vector<double> z)

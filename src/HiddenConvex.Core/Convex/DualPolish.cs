@@ -23,9 +23,10 @@ namespace HiddenConvex.Core.Convex;
 /// max −ℓ*(−v) s.t. ‖π_b(v)‖ ≤ β on W's blocks, with w_b = λ_b π_b(v). Full Newton steps (dense, n + |blocks| unknowns, least squares: blocks on one face share M_b);
 /// each iterate's z is certified over every block of the program and the best lower bound is kept, so the result is never
 /// worse than the start. Stops at a certificate within ε, after <see cref="MaxSteps"/> steps, after
-/// <see cref="StallSteps"/> steps that did not raise the lower bound, or at the deadline. The step solves the system
-/// equilibrated (<see cref="MinimumNormLeastSquares.SolveEquilibrated"/>): with rows 10⁸ apart in norm its singular values
-/// spanned 1.4e16 to 6e-13, and the relative cutoff dropped every direction but the long row's.
+/// <see cref="StallSteps"/> steps that did not raise the lower bound, or at the deadline. Equilibrated (the second try of
+/// <see cref="DualPoints"/>), the step solves the system after scaling its rows and columns
+/// (<see cref="MinimumNormLeastSquares.SolveEquilibrated"/>): with rows 10⁸ apart in norm its singular values spanned 1.4e16
+/// to 6e-13, and the relative cutoff dropped every direction but the long row's.
 /// </para>
 /// <para>
 /// The best iterate also gives a primal point, W′ with w′_b = λ_b γ_b B_b B_bᵀ Xᵀ D_b v (B_b an orthonormal basis of the
@@ -38,6 +39,9 @@ namespace HiddenConvex.Core.Convex;
 /// </summary>
 internal static class DualPolish
 {
+    /// <summary>The primal point W′ of an iterate of the conditions (class comment) with the iterate's prediction z′, its pair.</summary>
+    internal sealed record DualConditionsPoint(ConvexPoint Point, Vector<double> Prediction);
+
     /// <summary>Most Newton steps.</summary>
     internal const int MaxSteps = 30;
 
@@ -52,8 +56,8 @@ internal static class DualPolish
     /// W′ of that iterate (the class comment; null when no λ_b is positive); null when no iterate improved on
     /// <paramref name="own"/> (W's certificate at <paramref name="start"/>).
     /// </summary>
-    public static (Vector<double> Prediction, Certificate Certificate, ConvexPoint? Primal)? Polish(ConvexProblem problem, ConvexPoint w,
-        Certificate own, Vector<double> start, double tolerance, DateTime deadline)
+    public static (Vector<double> Prediction, Certificate Certificate, DualConditionsPoint? Primal)? Polish(ConvexProblem problem, ConvexPoint w,
+        Certificate own, Vector<double> start, double tolerance, DateTime deadline, bool equilibrated = false)
     {
         var data = problem.Data;
         var blocks = w.NonZeroBlocks.ToList();
@@ -63,14 +67,14 @@ internal static class DualPolish
         var operators = faces.Select(f => f.Operator).ToList();
         var z = start.Clone();
         var lambda = Vector<double>.Build.Dense(k, b => Norms.Euclidean(blocks[b].W) / problem.Beta);
-        (Vector<double> Prediction, Certificate Certificate, ConvexPoint? Primal)? best = null;
+        (Vector<double> Prediction, Certificate Certificate, DualConditionsPoint? Primal)? best = null;
         double bestLower = own.Lower;
         int stalled = 0;
         for (int step = 0; step < MaxSteps && stalled < StallSteps && DateTime.UtcNow <= deadline; step++)
         {
             // A plain local, not a deconstruction pattern: mutation testing cannot compile mutants of a method whose
             // pattern variables it cannot prove assigned, and this loop is the file's substance.
-            var newton = NewtonStep(problem, operators, z, lambda);
+            var newton = NewtonStep(problem, operators, z, lambda, equilibrated);
             if (newton is null) break;
             z += newton.Value.Dz;
             lambda += newton.Value.Dl;
@@ -78,7 +82,9 @@ internal static class DualPolish
             var certificate = CertificateChecker.ForPrediction(data, problem.Loss, problem.Beta, problem.Oracle, z,
                 own.Objective, own.ObjectiveRounding);
             if (!(certificate.Lower > bestLower)) { stalled++; continue; }
-            (best, bestLower, stalled) = ((z.Clone(), certificate, PrimalOf(problem, blocks, faces, certificate.V, lambda)), certificate.Lower, 0);
+            var point = PrimalOf(problem, blocks, faces, certificate.V, lambda);
+            var primal = point is null ? null : new DualConditionsPoint(point, z.Clone());
+            (best, bestLower, stalled) = ((z.Clone(), certificate, primal), certificate.Lower, 0);
             if (certificate.WithinGap(tolerance)) break;
         }
         return best;
@@ -89,7 +95,7 @@ internal static class DualPolish
 
     /// <summary>One Newton step (δz, δλ) on the conditions of the class comment, or null when it is not finite.</summary>
     private static (Vector<double> Dz, Vector<double> Dl)? NewtonStep(ConvexProblem problem, IReadOnlyList<Matrix<double>> operators,
-        Vector<double> z, Vector<double> lambda)
+        Vector<double> z, Vector<double> lambda, bool equilibrated)
     {
         int n = z.Count, k = operators.Count;
         var y = problem.Data.Y;
@@ -125,7 +131,17 @@ internal static class DualPolish
             for (int j = 0; j < n + k; j++) jacobian[i, j] *= row * (j < n ? zScale : 1);
         }
         // Least squares: two blocks of W on the same face have the same M_b, and the system is then singular.
-        var delta = MinimumNormLeastSquares.SolveEquilibrated(jacobian, -residual, Tolerances.RelativeRank);
+        if (!jacobian.Enumerate().All(double.IsFinite) || !residual.All(double.IsFinite)) return null;
+        Vector<double> delta;
+        // MathNet's SVD gives up (NonConvergenceException) on systems whose entries span hundreds of orders of magnitude:
+        // no step, as for a non-finite one (seed 2210000015's B3, rows 98 304 and 1 536 long, logistic loss).
+        try
+        {
+            delta = equilibrated
+                ? MinimumNormLeastSquares.SolveEquilibrated(jacobian, -residual, Tolerances.RelativeRank)
+                : MinimumNormLeastSquares.Solve(jacobian, -residual, Tolerances.RelativeRank);
+        }
+        catch (MathNet.Numerics.NonConvergenceException) { return null; }
         if (!delta.All(double.IsFinite)) return null;
         return (delta.SubVector(0, n) * zScale, delta.SubVector(n, k));
     }
