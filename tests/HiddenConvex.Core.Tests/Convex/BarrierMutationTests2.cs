@@ -14,9 +14,9 @@ namespace HiddenConvex.Core.Tests.Convex;
 public class BarrierMutationTests2
 {
     /// <summary>ν = Σ_b (2 + f_b).</summary>
-    private static double Nu(ReducedProgram p) => p.Blocks.Sum(b => 2.0 + b.FacetCount);
+    internal static double Nu(ReducedProgram p) => p.Blocks.Sum(b => 2.0 + b.FacetCount);
 
-    private static Vector<double> Stacked(ReducedProgram p, double[] w, double[] s)
+    internal static Vector<double> Stacked(ReducedProgram p, double[] w, double[] s)
     {
         int d = p.D, m = d + 1;
         var v = Vector<double>.Build.Dense(p.Blocks.Count * m);
@@ -29,7 +29,7 @@ public class BarrierMutationTests2
     }
 
     /// <summary>The prediction map M: stacked (w_b, s_b) ↦ Σ_b γ_b diag(s_b) X w_b.</summary>
-    private static Matrix<double> PredictionMap(ReducedProgram p)
+    internal static Matrix<double> PredictionMap(ReducedProgram p)
     {
         int d = p.D, m = d + 1;
         var map = Matrix<double>.Build.Dense(p.N, p.Blocks.Count * m);
@@ -43,7 +43,7 @@ public class BarrierMutationTests2
     /// Gradient and Hessian of f_t = t(ℓ(Mv) + βΣs) − Σ log(s_b² − ‖w_b‖²) − Σ log(a·w_b) at the stacked point v, assembled
     /// here from the formulas (dense, MathNet), independently of the solver's Newton systems.
     /// </summary>
-    private static (Vector<double> Gradient, Matrix<double> Hessian) Centring(ReducedProgram p, Vector<double> v, double t)
+    internal static (Vector<double> Gradient, Matrix<double> Hessian) Centring(ReducedProgram p, Vector<double> v, double t)
     {
         int d = p.D, m = d + 1, size = p.Blocks.Count * m;
         var map = PredictionMap(p);

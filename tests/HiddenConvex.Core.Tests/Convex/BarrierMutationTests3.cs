@@ -2,6 +2,7 @@ using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Losses;
 using MathNet.Numerics.LinearAlgebra;
 using static HiddenConvex.Core.Tests.Convex.BarrierMutationTests;
+using static HiddenConvex.Core.Tests.Convex.BarrierMutationTests2;
 
 namespace HiddenConvex.Core.Tests.Convex;
 
@@ -18,32 +19,6 @@ namespace HiddenConvex.Core.Tests.Convex;
 /// </summary>
 public class BarrierMutationTests3
 {
-    /// <summary>ν = Σ_b (2 + f_b).</summary>
-    private static double Nu(ReducedProgram p) => p.Blocks.Sum(b => 2.0 + b.FacetCount);
-
-    private static Vector<double> Stacked(ReducedProgram p, double[] w, double[] s)
-    {
-        int d = p.D, m = d + 1;
-        var v = Vector<double>.Build.Dense(p.Blocks.Count * m);
-        for (int b = 0; b < p.Blocks.Count; b++)
-        {
-            for (int k = 0; k < d; k++) v[b * m + k] = w[b * d + k];
-            v[b * m + d] = s[b];
-        }
-        return v;
-    }
-
-    /// <summary>The prediction map M: stacked (w_b, s_b) ↦ Σ_b γ_b diag(s_b) X w_b.</summary>
-    private static Matrix<double> PredictionMap(ReducedProgram p)
-    {
-        int d = p.D, m = d + 1;
-        var map = Matrix<double>.Build.Dense(p.N, p.Blocks.Count * m);
-        for (int b = 0; b < p.Blocks.Count; b++)
-            foreach (int j in p.Blocks[b].ActiveRows)
-                for (int k = 0; k < d; k++) map[j, b * m + k] = p.Blocks[b].Sign * p.X[j * d + k];
-        return map;
-    }
-
     /// <summary>ℓ(Mv) + βΣs, the epigraph objective, at the stacked point v.</summary>
     private static double Objective(ReducedProgram p, Vector<double> v)
     {
@@ -55,42 +30,11 @@ public class BarrierMutationTests3
 
     /// <summary>
     /// λ² = ∇f_tᵀ H⁻¹ ∇f_t of f_t = t(ℓ(Mv) + βΣs) − Σ log(s_b² − ‖w_b‖²) − Σ log(a·w_b) at the stacked point v, gradient and
-    /// Hessian assembled here (dense, MathNet) independently of the solver's Newton systems, solved Jacobi-equilibrated.
+    /// Hessian assembled independently of the solver's Newton systems (<see cref="BarrierMutationTests2.Centring"/>), solved Jacobi-equilibrated.
     /// </summary>
     private static double Decrement(ReducedProgram p, Vector<double> v, double t)
     {
-        int d = p.D, m = d + 1;
-        var map = PredictionMap(p);
-        var z = map * v;
-        var g = t * map.TransposeThisAndMultiply(p.Loss.Gradient(z, p.Y));
-        var h = t * map.TransposeThisAndMultiply(Matrix<double>.Build.DenseOfDiagonalVector(p.Loss.HessianDiagonal(z, p.Y)) * map);
-        for (int b = 0; b < p.Blocks.Count; b++)
-        {
-            var blk = p.Blocks[b];
-            int o = b * m;
-            var w = v.SubVector(o, d);
-            double sv = v[o + d], q = sv * sv - w.DotProduct(w);
-            g[o + d] += t * p.Beta;
-            var dq = Vector<double>.Build.Dense(m);
-            for (int k = 0; k < d; k++) dq[k] = -2 * w[k];
-            dq[d] = 2 * sv;
-            for (int a = 0; a < m; a++)
-            {
-                g[o + a] -= dq[a] / q;
-                for (int c = 0; c < m; c++) h[o + a, o + c] += dq[a] * dq[c] / (q * q);
-                h[o + a, o + a] += (a < d ? 2 : -2) / q;
-            }
-            for (int i = 0; i < blk.FacetCount; i++)
-            {
-                var f = Vector<double>.Build.Dense(d, k => blk.Facets[i * d + k]);
-                double r = f.DotProduct(w);
-                for (int a = 0; a < d; a++)
-                {
-                    g[o + a] -= f[a] / r;
-                    for (int c = 0; c < d; c++) h[o + a, o + c] += f[a] * f[c] / (r * r);
-                }
-            }
-        }
+        var (g, h) = Centring(p, v, t);
         var e = Vector<double>.Build.Dense(h.RowCount, i => 1 / Math.Sqrt(h[i, i]));
         var hs = Matrix<double>.Build.Dense(h.RowCount, h.ColumnCount, (i, j) => e[i] * h[i, j] * e[j]);
         var gs = g.PointwiseMultiply(e);

@@ -16,7 +16,8 @@ namespace HiddenConvex.Core.Tests.Convex;
 /// </summary>
 public class OptimalSetMutationTests2
 {
-    private static ConvexProblem Problem(double[][] x, double[] y, double beta)
+    /// <summary>Squared loss (c = 1) over the exact cells of X, at an absolute β.</summary>
+    internal static ConvexProblem Problem(double[][] x, double[] y, double beta)
     {
         var data = Dataset.Create(x, y);
         return new ConvexProblem(data, new SquaredLoss(1), beta, CellEnumerator.Enumerate(data.X));

@@ -16,11 +16,7 @@ namespace HiddenConvex.Core.Tests.Convex;
 /// </summary>
 public class OptimalSetMutationTests4
 {
-    private static ConvexProblem Problem(double[][] x, double[] y, double beta)
-    {
-        var data = Dataset.Create(x, y);
-        return new ConvexProblem(data, new SquaredLoss(1), beta, CellEnumerator.Enumerate(data.X));
-    }
+    private static ConvexProblem Problem(double[][] x, double[] y, double beta) => OptimalSetMutationTests2.Problem(x, y, beta);
 
     private static double Price(ConvexProblem problem, Block block, double[] v)
     {
