@@ -465,13 +465,10 @@ public class BarrierMutationTests2
     }
 
     /// <summary>
-    /// Near-parallel rows of norm ~3 600 in three dimensions (the regression NearParallelRowsOfNormThreeThousandInThreeDimensions):
-    /// near t ≈ 1e9 the Woodbury solve loses every digit (non-positive Newton decrement) and the step is taken from the
-    /// equilibrated dense Hessian. On these working sets (random halves of the 32 blocks) the solve in the Woodbury form reaches
-    /// its target; without the fallback three of the four end on a singular system.
+    /// The five rows of the regression NearParallelRowsOfNormThreeThousandInThreeDimensions (norms 1.4 to 4 124, the two long
+    /// ones nearly parallel), their targets, oracle and the reduced block of every one of their 32 blocks.
     /// </summary>
-    [Fact]
-    public void Near_parallel_long_rows_reach_the_target_in_the_Woodbury_form_through_the_dense_fallback()
+    internal static (Vector<double> Y, HiddenConvex.Core.Pricing.EnumeratedPricing Oracle, List<ReducedBlock> All) NearParallelRows()
     {
         double[][] rows = [[-3, -2, 2], [-3000, -2001, 2001], [0, -1, 1], [-2999, -2001, 2001], [-2, 1, 1]];
         var x = Matrix<double>.Build.DenseOfRowArrays(rows);
@@ -480,6 +477,19 @@ public class BarrierMutationTests2
         var oracle = new HiddenConvex.Core.Pricing.EnumeratedPricing(x, patterns);
         var all = Enumerable.Range(0, oracle.BlockCount).Select(b => oracle.BlockAt(new HiddenConvex.Core.Pricing.BlockId(b)))
             .Select(b => ReducedBlock.Create(oracle.Geometry, b, patterns.Cells[patterns.IndexOf(b.Pattern)].Witness)).ToList();
+        return (y, oracle, all);
+    }
+
+    /// <summary>
+    /// Near-parallel rows of norm ~3 600 in three dimensions (the regression NearParallelRowsOfNormThreeThousandInThreeDimensions):
+    /// near t ≈ 1e9 the Woodbury solve loses every digit (non-positive Newton decrement) and the step is taken from the
+    /// equilibrated dense Hessian. On these working sets (random halves of the 32 blocks) the solve in the Woodbury form reaches
+    /// its target; without the fallback three of the four end on a singular system.
+    /// </summary>
+    [Fact]
+    public void Near_parallel_long_rows_reach_the_target_in_the_Woodbury_form_through_the_dense_fallback()
+    {
+        var (y, oracle, all) = NearParallelRows();
         var rng = new Random(1);
         for (int trial = 0; trial < 4; trial++)
         {

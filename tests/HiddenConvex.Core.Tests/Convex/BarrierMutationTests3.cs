@@ -301,13 +301,7 @@ public class BarrierMutationTests3
     [Fact]
     public void Above_the_dense_fallback_limit_a_Woodbury_step_that_lost_every_digit_ends_the_solve_on_a_singular_system()
     {
-        double[][] rows = [[-3, -2, 2], [-3000, -2001, 2001], [0, -1, 1], [-2999, -2001, 2001], [-2, 1, 1]];
-        var x = Matrix<double>.Build.DenseOfRowArrays(rows);
-        var y = Vector<double>.Build.DenseOfArray([-1, -1, 1, 1, 1]);
-        var patterns = HiddenConvex.Core.Arrangements.CellEnumerator.Enumerate(x);
-        var oracle = new HiddenConvex.Core.Pricing.EnumeratedPricing(x, patterns);
-        var all = Enumerable.Range(0, oracle.BlockCount).Select(b => oracle.BlockAt(new HiddenConvex.Core.Pricing.BlockId(b)))
-            .Select(b => ReducedBlock.Create(oracle.Geometry, b, patterns.Cells[patterns.IndexOf(b.Pattern)].Witness)).ToList();
+        var (y, oracle, all) = NearParallelRows();
         var rng = new Random(1);
         var half = all.Where(_ => rng.Next(2) == 0).ToList();
         var repeated = Enumerable.Range(0, 21).SelectMany(_ => half).ToList();
