@@ -531,13 +531,23 @@ public static class ConvexSolver
         {
             var kinkFree = _best.Point.WithKinkRowsLeftOut(_problem.Data.X, _problem.Oracle.Includes);
             if (ReferenceEquals(kinkFree, _best.Point)) return;
-            var candidate = Evaluate(kinkFree);
+            TakeIfItProvesLess(kinkFree, () => [_best.DualPrediction, HighestLowerPrediction()], "kinks", "");
+        }
+
+        /// <summary>
+        /// Another point for the best: evaluated at its own dual vector, then paired with each of the given predictions
+        /// (THEORY.md §4.2; read after the evaluation, which may raise the highest lower bound), kept when it is feasible and
+        /// its smallest proven gap is below the best point's.
+        /// </summary>
+        private void TakeIfItProvesLess(ConvexPoint point, Func<MathNet.Numerics.LinearAlgebra.Vector<double>?[]> duals, string stage, string note)
+        {
+            var candidate = Evaluate(point);
             if (!candidate.Feasible) return;
-            foreach (var z in new[] { _best.DualPrediction, HighestLowerPrediction() })
+            foreach (var z in duals())
                 if (z is not null) candidate = WithSmallerGap(candidate, CertifiedAt(candidate, z));
             if (!(candidate.Certificate.ProvenGap < _best.Certificate.ProvenGap)) return;
             _best = candidate;
-            Report("kinks", 0, 0, candidate, $"{_clock.Elapsed.TotalSeconds:F2}s");
+            Report(stage, 0, 0, candidate, $"{_clock.Elapsed.TotalSeconds:F2}s{note}");
         }
 
         /// <summary>The prediction whose dual vector gave the highest lower bound seen, or null before any feasible point.</summary>
@@ -580,22 +590,10 @@ public static class ConvexSolver
                 _best = _best with { Certificate = found.Certificate, DualPrediction = found.Prediction };
                 Report("dual", 0, 0, _best, $"{_clock.Elapsed.TotalSeconds:F2}s");
             }
-            if (!IsCertified(_best.Certificate, Tolerance) && found.Primal is { } primal) TakePrimalOfTheDualConditions(primal.Point, primal.Prediction);
-        }
-
-        /// <summary>
-        /// The primal point of the dual's conditions (<see cref="DualPolish"/>: the optimum restricted to the best point's
-        /// blocks and faces, built from (z′, λ) instead of iterated in W), certified at its own dual vector and at its z′, kept
-        /// when it is feasible and proves a smaller gap than the best point.
-        /// </summary>
-        private void TakePrimalOfTheDualConditions(ConvexPoint primal, MathNet.Numerics.LinearAlgebra.Vector<double> z)
-        {
-            var candidate = Evaluate(primal);
-            if (!candidate.Feasible) return;
-            candidate = WithSmallerGap(candidate, CertifiedAt(candidate, z));
-            if (!(candidate.Certificate.ProvenGap < _best.Certificate.ProvenGap)) return;
-            _best = candidate;
-            Report("primal", 0, 0, _best, $"{_clock.Elapsed.TotalSeconds:F2}s, from the dual's conditions");
+            // The primal point of the dual's conditions (DualPolish: the optimum restricted to the best point's blocks and
+            // faces, built from (z′, λ) instead of iterated in W), paired with its own z′.
+            if (!IsCertified(_best.Certificate, Tolerance) && found.Primal is { } primal)
+                TakeIfItProvesLess(primal.Point, () => [primal.Prediction], "primal", ", from the dual's conditions");
         }
 
         /// <summary>
