@@ -33,15 +33,24 @@ public static class Cones
     /// <summary>diag(s) X u: the masked prediction of one block (σ(Xu) when u ∈ C_s).</summary>
     public static Vector<double> MaskedProduct(Matrix<double> x, ActivationPattern s, Vector<double> u)
     {
-        var r = Vector<double>.Build.Dense(x.RowCount);
+        var r = new double[x.RowCount];
+        AddMaskedProduct(x, s, u, 1, r);
+        return Vector<double>.Build.Dense(r);
+    }
+
+    /// <summary>
+    /// into_j += sign·(x_j·u) for the rows j of s, each x_j·u summed over k = 0..d−1: the one loop behind
+    /// <see cref="MaskedProduct"/> (sign 1 into zeros gives x_j·u exactly) and a convex point's prediction summed in place.
+    /// </summary>
+    internal static void AddMaskedProduct(Matrix<double> x, ActivationPattern s, Vector<double> u, int sign, double[] into)
+    {
         for (int j = 0; j < x.RowCount; j++)
         {
             if (!s[j]) continue;
             double a = 0;
             for (int k = 0; k < x.ColumnCount; k++) a += x[j, k] * u[k];
-            r[j] = a;
+            into[j] += a * sign;
         }
-        return r;
     }
 
     /// <summary>X^T diag(s) v: the gradient direction of a block against a dual vector v (THEORY.md §4).</summary>

@@ -99,9 +99,8 @@ public sealed class ConvexPoint
 
     /// <summary>Σ_b γ_b diag(s_b) X w_b (THEORY.md §3).</summary>
     /// <remarks>
-    /// Summed in place, block after block in list order, z_j += γ_b (x_j·w_b) over the rows of s_b, with x_j·w_b summed
-    /// over k = 0..d−1 as <see cref="Cones.MaskedProduct"/> sums it: the same floating-point operations, so the same bits, as
-    /// adding each block's masked product vector, without three vectors per block.
+    /// Summed in place, block after block in list order (<see cref="Cones.AddMaskedProduct"/>): the same floating-point
+    /// operations, so the same bits, as adding each block's masked product vector, without three vectors per block.
     /// </remarks>
     public Vector<double> Predict(Matrix<double> x)
     {
@@ -110,13 +109,7 @@ public sealed class ConvexPoint
         foreach (var b in Blocks)
         {
             if (Norms.Euclidean(b.W) == 0) continue;
-            for (int j = 0; j < z.Length; j++)
-            {
-                if (!b.Pattern[j]) continue;
-                double a = 0;
-                for (int k = 0; k < x.ColumnCount; k++) a += x[j, k] * b.W[k];
-                z[j] += a * b.Sign;
-            }
+            Cones.AddMaskedProduct(x, b.Pattern, b.W, b.Sign, z);
         }
         return Vector<double>.Build.Dense(z);
     }

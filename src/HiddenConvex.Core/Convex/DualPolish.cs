@@ -90,9 +90,6 @@ internal static class DualPolish
         return best;
     }
 
-    /// <summary>The scale of z in <see cref="NewtonStep"/>'s units: max|z_j|, or β for z = 0.</summary>
-    private static double ZScale(Vector<double> z, double beta) => z.AbsoluteMaximum() > 0 ? z.AbsoluteMaximum() : beta;
-
     /// <summary>One Newton step (δz, δλ) on the conditions of the class comment, or null when it is not finite.</summary>
     private static (Vector<double> Dz, Vector<double> Dl)? NewtonStep(ConvexProblem problem, IReadOnlyList<Matrix<double>> operators,
         Vector<double> z, Vector<double> lambda, bool equilibrated)
@@ -122,7 +119,7 @@ internal static class DualPolish
         // In units of the problem (z by its size, ½ vᵀMv − ½β² by β², λ as it is), so that the threshold of the least-squares
         // solve, and with it the step, do not change with the units of y: under (y, β) → (ky, kβ) the unscaled columns of λ
         // shrink by k and rows by k², and at k = 1e-3 a λ fell under the threshold and was never moved.
-        double zScale = ZScale(z, problem.Beta);
+        double zScale = z.AbsoluteMaximum() > 0 ? z.AbsoluteMaximum() : problem.Beta;
         double conditionScale = problem.Beta * problem.Beta;
         for (int i = 0; i < n + k; i++)
         {

@@ -251,10 +251,11 @@ public sealed partial class OptimalSet
             var order = new List<Block>();
             foreach (var bv in _w.NonZeroBlocks)
             {
+                double norm = Norms.Euclidean(bv.W);
                 bool move = shadowing.TryGetValue(bv.Block, out var by)
-                            && DiffersOnlyOnKinks(bv.Block, (_problem.Data.X * bv.W).ToArray(), Norms.Euclidean(bv.W), by);
+                            && DiffersOnlyOnKinks(bv.Block, (_problem.Data.X * bv.W).ToArray(), norm, by);
                 var block = move ? by! : bv.Block;
-                var w = move ? Norms.Euclidean(bv.W) * DirectionOf(by!) : bv.W;
+                var w = move ? norm * DirectionOf(by!) : bv.W;
                 if (moved.TryGetValue(block, out var sum)) moved[block] = sum + w;
                 else { moved[block] = w; order.Add(block); }
             }
