@@ -81,7 +81,9 @@ public sealed class SolveCommand : HcvCommand
         --patterns bnb (or auto when S(X) is too large to enumerate, THEORY.md §4a): no enumeration. The program over the
         cells of {WarmStartDirections} random directions is solved first (within {WarmStartShareOfTime:P0} of --time-limit); its support
         is the working set column generation starts from; blocks are added from branch-and-bound searches, and the end is
-        certified by the proven bound ρ̄ over all of S(X). At the time limit the best point is returned with status
+        certified by the proven bound ρ̄ over all of S(X); each point's bracket searches only until it decides whether the
+        point meets --tolerance (THEORY.md §4a), and when nothing is left to add, the best point's undecided bracket is
+        searched again with the time left. At the time limit the best point is returned with status
         time-limit and its proven bracket [lower, objective]. The optimal set, pruning and m* need every block priced near
         β and are not computed then.
 

@@ -25,7 +25,16 @@ public static class CertificateChecker
     /// once per outer iteration).
     /// </summary>
     public static Certificate ForPrediction(Dataset data, Loss loss, double beta, IPricingOracle pricing, Vector<double> z, double objective,
-        double objectiveRounding)
+        double objectiveRounding) => ForPrediction(data, loss, beta, pricing, z, objective, objectiveRounding, aim: null);
+
+    /// <summary>
+    /// The certificate for a prediction z, for a caller that only needs to know whether it meets ε = <paramref name="aim"/>:
+    /// an oracle that can stop once that is decided (<see cref="IPricingOracle.StopsAtDecision"/>) is given
+    /// <see cref="DecidingRho"/>. The certificate is computed from the returned ρ̄ exactly as without an aim: the aim changes
+    /// how long the oracle searches, never what the certificate proves. A null aim prices as <see cref="IPricingOracle.Price(Vector{double})"/>.
+    /// </summary>
+    public static Certificate ForPrediction(Dataset data, Loss loss, double beta, IPricingOracle pricing, Vector<double> z, double objective,
+        double objectiveRounding, double? aim)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(loss);
@@ -33,12 +42,44 @@ public static class CertificateChecker
         Guard.PositiveBeta(beta);
         InvalidInputException.Require(z.Count == data.N, $"prediction has {z.Count} entries but the data has {data.N} rows");
         var v = -loss.Gradient(z, data.Y);
-        var priced = pricing.Price(v);
+        var priced = aim is { } epsilon && pricing.StopsAtDecision
+            ? pricing.Price(v, DecidingRho(loss, beta, v, data.Y, objective, objectiveRounding, epsilon))
+            : pricing.Price(v);
         double rho = priced.Upper;
         double tMax = rho > 0 ? Math.Min(loss.DualScaleCap, FeasibleScale(beta, rho)) : loss.DualScaleCap;
         double t = loss.BestDualScale(v, data.Y, tMax);
         double lower = loss.NegConjugate(v * t, data.Y);
         return new Certificate(v, rho, t, lower, objective, priced.UpperProven, objectiveRounding, loss.LowerRounding(v, data.Y, t, lower));
+    }
+
+    /// <summary>
+    /// ρ_c, the value of ρ̄ that decides the certified test Ḡ ≤ ε(|L̂| − B) (THEORY.md §4.1, §4a) for a point with computed
+    /// objective L̂ and rounding bound B at v: the lower bound −ℓ*(−t v) is concave in t and rises up to its maximiser t*
+    /// (within the loss's cap), so the test holds exactly for t ≥ t_ε, the smallest such t (found by bisection, with ε
+    /// shrunk by <see cref="Numerics.Tolerances.DecidingRhoMargin"/> so that rounding β/ρ̄ down cannot undo it). Hence ρ̄ ≤ ρ_c = β/t_ε certifies,
+    /// and ρ̲ &gt; ρ_c refutes the test (every ρ̄ ≥ ρ̲ forces t &lt; t_ε). ρ_c = 0 when no scale meets ε (the point is not
+    /// good enough whatever ρ(v) is), +∞ when t = 0 does (L̂ within ε of 0).
+    /// </summary>
+    public static double DecidingRho(Loss loss, double beta, Vector<double> v, Vector<double> y, double objective, double objectiveRounding,
+        double epsilon)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        double target = epsilon * (1 - Numerics.Tolerances.DecidingRhoMargin) * (Math.Abs(objective) - objectiveRounding);
+        bool Meets(double t)
+        {
+            double lower = loss.NegConjugate(v * t, y);
+            return objective - lower + objectiveRounding + loss.LowerRounding(v, y, t, lower) <= target;
+        }
+        if (Meets(0)) return double.PositiveInfinity;
+        double best = loss.BestDualScale(v, y, loss.DualScaleCap);
+        if (!(best > 0) || !Meets(best)) return 0;
+        double lo = 0, hi = best;
+        for (int i = 0; i < 200 && hi - lo > 1e-15 * hi; i++)
+        {
+            double mid = 0.5 * (lo + hi);
+            if (Meets(mid)) hi = mid; else lo = mid;
+        }
+        return Math.BitDecrement(beta / hi);
     }
 
     /// <summary>

@@ -92,12 +92,19 @@ public sealed class ConvexProblem
     /// objective L^c_β(W) with its rounding bound, lower bound at v = −∇ℓ(z′) for the prediction z′ =
     /// <paramref name="dualPrediction"/>, or at W's own v when that is null (<see cref="Certify(ConvexPoint)"/>).
     /// </summary>
-    public Certificate Certify(ConvexPoint w, Vector<double>? dualPrediction)
+    public Certificate Certify(ConvexPoint w, Vector<double>? dualPrediction) => Certify(w, dualPrediction, aim: null);
+
+    /// <summary>
+    /// <see cref="Certify(ConvexPoint, Vector{double})"/> for a caller that only needs to know whether the certificate meets
+    /// ε = <paramref name="aim"/> (the solver's stopping test): an anytime oracle may then stop its search once that is
+    /// decided (<see cref="CertificateChecker.DecidingRho"/>). What is proven is computed the same way.
+    /// </summary>
+    public Certificate Certify(ConvexPoint w, Vector<double>? dualPrediction, double? aim)
     {
         ArgumentNullException.ThrowIfNull(w);
         var z = w.Predict(Data.X);
         double objective = Loss.Value(z, Data.Y) + Beta * w.GroupNorm(); // Objective(w), without predicting twice
-        return CertificateChecker.ForPrediction(Data, Loss, Beta, Oracle, dualPrediction ?? z, objective, ObjectiveRounding(w, z, objective));
+        return CertificateChecker.ForPrediction(Data, Loss, Beta, Oracle, dualPrediction ?? z, objective, ObjectiveRounding(w, z, objective), aim);
     }
 
     /// <summary>

@@ -116,11 +116,15 @@ public static class ConvexSolver
         IsCertified(best, tolerance) && (!needsAccuracy || tightTarget <= MinBarrierRelativeGap);
 
     /// <summary>
-    /// The working set is clearly incomplete: (added &gt; 0 ∨ no inner solve yet) ∧ ρ(v) &gt; β(1 + <see cref="FarFromOptimal"/>);
-    /// more blocks will be needed anyway, and a loose inner solve ranks the violated blocks just as well.
+    /// The working set is clearly incomplete: (added &gt; 0 ∨ no inner solve yet) ∧ ρ̲(v) &gt; β(1 + <see cref="FarFromOptimal"/>),
+    /// with ρ̲ the largest value of a block priced at v (ρ itself for an enumeration); more blocks will be needed anyway, and
+    /// a loose inner solve ranks the violated blocks just as well. Why ρ̲ and not the certificate's ρ̄: an anytime oracle's
+    /// ρ̄ can stay far above β at a point that is nearly optimal (its bracket stops once the certificate is decided), and
+    /// read as "far" it kept every inner solve loose (measured at (n, d) = (5000, 5): 30 iterations alternating between
+    /// two points 0.7 % apart).
     /// </summary>
-    internal static bool IsFarFromOptimal(int added, bool solvedOnce, double rho, double beta) =>
-        (added > 0 || !solvedOnce) && rho > beta * (1 + FarFromOptimal);
+    internal static bool IsFarFromOptimal(int added, bool solvedOnce, double rhoLower, double beta) =>
+        (added > 0 || !solvedOnce) && rhoLower > beta * (1 + FarFromOptimal);
 
     /// <summary>
     /// Tighten the inner target by <see cref="RetightenFactor"/>: added = 0 ∧ an inner solve was done ∧ it was tight ∧
@@ -278,13 +282,13 @@ public static class ConvexSolver
             if (!(added > 0 || !_solvedOnce || _lastWasLoose || retighten || _resumeTight))
                 return column.PricingUndecided ? PriceAgain() : LastResortPolish();
             _resumeTight = false;
-            return InnerSolvePhase(added, pruned);
+            return InnerSolvePhase(added, pruned, column.LargestPriced);
         }
 
         /// <summary>Solves the reduced program, certifies its point, and polishes when worthwhile.</summary>
-        private SolverStatus? InnerSolvePhase(int added, int pruned)
+        private SolverStatus? InnerSolvePhase(int added, int pruned, double largestPriced)
         {
-            bool far = IsFarFromOptimal(added, _solvedOnce, _last.Certificate.Rho, Beta);
+            bool far = IsFarFromOptimal(added, _solvedOnce, largestPriced, Beta);
             _lastWasLoose = far;
             bool quick = _quickPending && !far;
             if (quick) _bestBeforeQuick = _best;
@@ -383,10 +387,41 @@ public static class ConvexSolver
                 && (polished is null || own.Certificate.ProvenGap < polished.Certificate.ProvenGap))
                 polished = own;
             if (polished is not null) Report("polish", 0, 0, polished, $"{_clock.Elapsed.TotalSeconds:F2}s");
-            if (polished is null || !polished.Improves(_best))
-                return IsCertified(_best.Certificate, Tolerance) ? CertifiedStatus() : SolverStatus.NumericalError;
-            _best = polished;
-            return null;
+            if (polished is not null && polished.Improves(_best))
+            {
+                _best = polished;
+                return null;
+            }
+            if (IsCertified(_best.Certificate, Tolerance)) return CertifiedStatus();
+            return SearchLongerAtBest() switch
+            {
+                LongerSearch.NotNeeded => SolverStatus.NumericalError,
+                LongerSearch.BudgetSpent => SolverStatus.TimeLimit,
+                _ => IsCertified(_best.Certificate, Tolerance) ? CertifiedStatus() : DateTime.UtcNow > _deadline ? SolverStatus.TimeLimit : null,
+            };
+        }
+
+        /// <summary>
+        /// Before an uncertified end, the one proof left: when the best point's bracket stopped at a limit without deciding its
+        /// test (ρ̲ ≤ ρ_c &lt; ρ̄, THEORY.md §4a), the oracle searches again at its dual vector with all the budget left
+        /// (<see cref="IPricingOracle.SearchLonger"/>) and the point is certified again from the combined bracket. Returns
+        /// what the oracle did (an exact one never searches; a spent budget ends the solve at its time limit). Measured at
+        /// (n, d) = (1000, 10): the solve otherwise ended `numerical-error` with 234 s of its 600 s unspent; with it, the
+        /// proven relative gap went from 0.16 to 0.11.
+        /// </summary>
+        private LongerSearch SearchLongerAtBest()
+        {
+            if (!_problem.Oracle.StopsAtDecision) return LongerSearch.NotNeeded;
+            var c = _best.Certificate;
+            double rhoC = CertificateChecker.DecidingRho(_problem.Loss, Beta, c.V, _problem.Data.Y, c.Objective, c.ObjectiveRounding, Tolerance);
+            _progress?.WriteLine($"solve: nothing left to add or tighten; the best point's bound is undecided (rho <= {c.Rho:G6}, deciding value {rhoC:G6}): one more search with the time left, if undecided");
+            var searched = _problem.Oracle.SearchLonger(c.V, rhoC);
+            if (searched != LongerSearch.Searched) return searched;
+            var again = _best with { Certificate = _problem.Certify(_best.Point, _best.DualPrediction, Tolerance) };
+            if (again.Certificate.ProvenGap < c.ProvenGap) _best = again;
+            if (_highestLower is null || again.Certificate.Lower > _highestLower.Certificate.Lower) _highestLower = again;
+            Report("decide", 0, 0, _best, $"{_clock.Elapsed.TotalSeconds:F2}s");
+            return searched;
         }
 
         /// <summary>
@@ -474,10 +509,13 @@ public static class ConvexSolver
         private Candidate EvaluatePolished(List<(Block Block, MathNet.Numerics.LinearAlgebra.Vector<double> W)> polished) =>
             Evaluate(new ConvexPoint(polished.Select(p => new BlockValue(p.Block, p.W)), D));
 
-        /// <summary>Objective L^c_β(W) and its independent certificate over every block of the program (THEORY.md §4).</summary>
+        /// <summary>
+        /// Objective L^c_β(W) and its independent certificate over every block of the program (THEORY.md §4), aimed at the
+        /// tolerance: an anytime oracle searches only until the stopping test is decided.
+        /// </summary>
         private Candidate Evaluate(ConvexPoint w)
         {
-            var candidate = new Candidate(w, _problem.Certify(w), w.MaxConeViolation(_problem.Data.X));
+            var candidate = new Candidate(w, _problem.Certify(w, null, Tolerance), w.MaxConeViolation(_problem.Data.X));
             if (candidate.Feasible)
             {
                 if (_lowestObjective is null || candidate.Certificate.Objective < _lowestObjective.Certificate.Objective) _lowestObjective = candidate;
@@ -622,7 +660,7 @@ public static class ConvexSolver
 
         /// <summary>The candidate's point certified at the dual point of prediction z′ (THEORY.md §4.2), carrying z′.</summary>
         private Candidate CertifiedAt(Candidate primal, MathNet.Numerics.LinearAlgebra.Vector<double> z) =>
-            primal with { Certificate = _problem.Certify(primal.Point, z), DualPrediction = z };
+            primal with { Certificate = _problem.Certify(primal.Point, z, Tolerance), DualPrediction = z };
 
         private SolverStatus CertifiedStatus() =>
             _problem.BoundsFullProgram ? SolverStatus.Optimal : SolverStatus.OptimalRestricted;

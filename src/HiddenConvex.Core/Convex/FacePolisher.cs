@@ -203,7 +203,7 @@ internal static class FacePolisher
     /// The candidate blocks with their faces read off v: the blocks priced within the active margin below min(β, ρ(v)).
     /// The margin also covers how far ρ(v) itself is from β: a point priced below β (a certified point whose v is short of
     /// v*) is read relative to ρ(v), otherwise a small certified gap can leave no block at all to polish. ρ(v) comes first
-    /// (<see cref="IPricingOracle.Price"/>), then only the blocks above the threshold are listed. Null as soon as the
+    /// (<see cref="IPricingOracle.Price(MathNet.Numerics.LinearAlgebra.Vector{double})"/>), then only the blocks above the threshold are listed. Null as soon as the
     /// blocks without a start value (which the polish never drops) exceed <see cref="MaxVariables"/> face variables, or when
     /// the oracle does not list every block above the threshold (<see cref="IPricingOracle.ListsEveryBlock"/>).
     /// </summary>

@@ -55,7 +55,8 @@ internal sealed class WorkingSet
             _members.Add(block.Block);
             added++;
         }
-        return new ColumnAddition(added, priced.Undecided);
+        double largest = priced.Blocks.Select(b => b.Value).DefaultIfEmpty(0).Max();
+        return new ColumnAddition(added, priced.Undecided, largest);
     }
 
     /// <summary>Adds the given blocks (the oracle's program's, not yet in the working set); returns how many were added.</summary>
@@ -137,5 +138,9 @@ internal sealed class WorkingSet
     private static double Norm(double[] w) => Math.Sqrt(w.Sum(a => a * a));
 }
 
-/// <summary>What one round of column generation did: blocks added, and whether the pricing was left undecided at a limit.</summary>
-internal readonly record struct ColumnAddition(int Added, bool PricingUndecided);
+/// <summary>
+/// What one round of column generation did: blocks added, whether the pricing was left undecided at a limit, and the
+/// largest value ‖π_b(v)‖ among the blocks it priced above β (0 when none): a value some block attains, so a lower bound on
+/// ρ(v) (equal to it for an enumeration).
+/// </summary>
+internal readonly record struct ColumnAddition(int Added, bool PricingUndecided, double LargestPriced);

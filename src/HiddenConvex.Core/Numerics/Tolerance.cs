@@ -154,6 +154,13 @@ public static class Tolerances
     /// exactly a node's bound is minimised.
     /// </summary>
     public const double ActiveSetOptimality = 1e-13;
+
+    /// <summary>
+    /// Share of ε that <see cref="Certificates.CertificateChecker.DecidingRho"/> gives up (relative): ρ_c is computed for
+    /// ε(1 − this), so that a bracket stopped at ρ̄ ≤ ρ_c still certifies at ε once β/ρ̄ is rounded down. It sets when an
+    /// anytime search stops, never what a certificate proves.
+    /// </summary>
+    public const double DecidingRhoMargin = 1e-3;
 }
 
 /// <summary>Tolerances for answers of external implementations checked by `hcv conform`.</summary>

@@ -39,7 +39,7 @@ public sealed record BranchAndBoundOracleSettings
     public double TotalSeconds { get; init; } = double.PositiveInfinity;
 
     /// <summary>
-    /// Share of the budget left that one <see cref="BranchAndBoundOracle.Price"/> may take (default 1: a check prices one v
+    /// Share of the budget left that one <see cref="BranchAndBoundOracle.Price(Vector{double})"/> may take (default 1: a check prices one v
     /// that matters). Column generation prices a new v at every iteration and needs only the last one closed: a share
     /// below 1 (e.g. 0.25) leaves time to the iterations that follow.
     /// </summary>
@@ -101,7 +101,7 @@ public sealed record BranchAndBoundOracleSettings
 }
 
 /// <summary>
-/// The pricing oracle that needs no enumeration of S(X) (THEORY.md §4a): each <see cref="Price"/> is a proven bracket
+/// The pricing oracle that needs no enumeration of S(X) (THEORY.md §4a): each <see cref="Price(Vector{double})"/> is a proven bracket
 /// ρ̲ ≤ ρ(v) ≤ ρ̄ by branch and bound (<see cref="BranchAndBoundPricing"/>), and the certificate of THEORY.md §4 built on ρ̄
 /// bounds the full program (<see cref="BoundsFullProgram"/> is true whatever the bracket's width: ρ̄ is always proven).
 /// </summary>
@@ -187,13 +187,55 @@ public sealed class BranchAndBoundOracle : IPricingOracle
         return Remember(v, bracket);
     }
 
+    /// <inheritdoc />
+    public bool StopsAtDecision => true;
+
+    /// <summary>
+    /// <see cref="Price(Vector{double})"/> for a certificate that needs only its test decided (ρ_c of
+    /// <see cref="Certificates.CertificateChecker.DecidingRho"/>): the bracket stops once ρ̄ ≤ ρ_c (the certificate meets
+    /// its ε) or ρ̲ &gt; ρ_c (no ρ̄ can make it), instead of at β and β(1 + <see cref="BranchAndBoundOracleSettings.RefutationMargin"/>).
+    /// Why: column generation certifies a point at every iteration, and a point that cannot meet ε (a loose inner solve,
+    /// a working set still missing blocks) would otherwise search for its whole share of the budget for a bound that
+    /// decides nothing. A bracket kept at v is reused as by <see cref="Price(Vector{double})"/>.
+    /// </summary>
+    public PricingResult Price(Vector<double> v, double decidingRho)
+    {
+        ArgumentNullException.ThrowIfNull(v);
+        if (KeptAt(v) is { } kept) return kept;
+        return Remember(v, Bracket(v, DecidingSettings(_settings.CallShareOfBudget * SecondsLeft, decidingRho)));
+    }
+
+    /// <summary>
+    /// A bracket at v with all the budget that is left (<see cref="IPricingOracle.SearchLonger"/>), when the one kept at v
+    /// stopped at a limit with ρ̲ ≤ ρ_c &lt; ρ̄ (or none is kept). Why: each certificate's bracket gets only
+    /// <see cref="BranchAndBoundOracleSettings.CallShareOfBudget"/> of what is left, and a solve that has nothing else to
+    /// try would otherwise end with time unspent on the one proof that decides it. A new search starts from the root (the
+    /// kept one's open nodes are gone), so it pays off when the budget left is well above the kept search's.
+    /// </summary>
+    public LongerSearch SearchLonger(Vector<double> v, double decidingRho)
+    {
+        ArgumentNullException.ThrowIfNull(v);
+        var kept = KeptAt(v);
+        if (kept is not null && (kept.Upper <= decidingRho || kept.Rho > decidingRho)) return LongerSearch.NotNeeded;
+        if (!(SecondsLeft > _settings.MinimumCallSeconds)) return LongerSearch.BudgetSpent;
+        Remember(v, Bracket(v, DecidingSettings(SecondsLeft, decidingRho)), kept);
+        return LongerSearch.Searched;
+    }
+
+    /// <summary>A bracket of at most <paramref name="seconds"/> (and the search's own limit) that stops once ρ_c is decided.</summary>
+    private BranchAndBoundSettings DecidingSettings(double seconds, double decidingRho)
+    {
+        double rho = Math.Min(Math.Max(decidingRho, 0), double.MaxValue); // the settings take finite stops; +∞ means "any ρ̄"
+        return CallSettings(Math.Min(_settings.Search.TimeLimitSeconds, seconds)) with { StopBelow = rho, StopAbove = rho };
+    }
+
     /// <summary>
     /// Blocks with ‖π_b(v)‖ ≥ threshold for column generation, best first: the cells of random directions and remembered
     /// maximisers, and the best block and the earlier incumbents of a search closed to
     /// <see cref="BranchAndBoundOracleSettings.ColumnRelativeTolerance"/> within
-    /// <see cref="BranchAndBoundOracleSettings.ColumnSearchSeconds"/> (the refutation stop of <see cref="Price"/> finds some
+    /// <see cref="BranchAndBoundOracleSettings.ColumnSearchSeconds"/> (the refutation stop of <see cref="Price(Vector{double})"/> finds some
     /// block above β; column generation wants one near the most violated). Complete only when the search proves that no
-    /// block of S(X) reaches the threshold. Its bracket also serves later <see cref="Price"/> calls at this v when it is
+    /// block of S(X) reaches the threshold. Its bracket also serves later <see cref="Price(Vector{double})"/> calls at this v when it is
     /// tighter than the one kept.
     /// </summary>
     public PricedBlocks BlocksAbove(Vector<double> v, double threshold, int maxCount = int.MaxValue)

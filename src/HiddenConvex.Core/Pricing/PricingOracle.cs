@@ -70,6 +70,27 @@ public interface IPricingOracle
     PricingResult Price(Vector<double> v);
 
     /// <summary>
+    /// True when <see cref="Price(Vector{double}, double)"/> can answer sooner than <see cref="Price(Vector{double})"/> (an
+    /// anytime bracket); false by default, for an oracle whose answer costs the same either way, so that callers need not
+    /// compute the deciding value.
+    /// </summary>
+    bool StopsAtDecision => false;
+
+    /// <summary>
+    /// ρ(v) for a caller that only needs to know on which side of <paramref name="decidingRho"/> it lies (a certificate's
+    /// ρ_c, <see cref="Certificates.CertificateChecker.DecidingRho"/>): an anytime oracle may stop once ρ̄ ≤ ρ_c or ρ̲ &gt; ρ_c.
+    /// The answer is as proven as <see cref="Price(Vector{double})"/>'s, only possibly less tight. By default the same call.
+    /// </summary>
+    PricingResult Price(Vector<double> v, double decidingRho) => Price(v);
+
+    /// <summary>
+    /// Searches again at v, with all the budget that is left, when the answer kept at v leaves ρ_c undecided
+    /// (ρ̲ ≤ ρ_c &lt; ρ̄); the next <see cref="Price(Vector{double}, double)"/> at v then returns the combined answer (the
+    /// larger ρ̲, the smaller ρ̄). The default, for an oracle whose answers are exact: <see cref="LongerSearch.NotNeeded"/>.
+    /// </summary>
+    LongerSearch SearchLonger(Vector<double> v, double decidingRho) => LongerSearch.NotNeeded;
+
+    /// <summary>
     /// The blocks with ‖π_b(v)‖ ≥ <paramref name="threshold"/> (at most <paramref name="maxCount"/>), in the oracle's
     /// order; the solver adds them to its working set and the optimal set reads the active ones off them.
     /// </summary>
@@ -77,4 +98,15 @@ public interface IPricingOracle
 
     /// <summary>Whether the block belongs to the oracle's program (its pattern is one it prices, and its sign is not excluded).</summary>
     bool Includes(Block block);
+}
+
+/// <summary>What <see cref="IPricingOracle.SearchLonger"/> did.</summary>
+public enum LongerSearch
+{
+    /// <summary>The answer kept at v already decides ρ_c (or the oracle is exact): nothing to search.</summary>
+    NotNeeded,
+    /// <summary>It searched again; the combined answer is kept at v.</summary>
+    Searched,
+    /// <summary>ρ_c is undecided at v but the oracle's budget is spent.</summary>
+    BudgetSpent,
 }

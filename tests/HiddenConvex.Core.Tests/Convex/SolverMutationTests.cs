@@ -111,6 +111,22 @@ public class SolverMutationTests
     }
 
     [Fact]
+    public void A_column_round_reports_the_largest_value_priced_above_beta_even_when_it_adds_nothing()
+    {
+        // IsFarFromOptimal reads ρ̲ from the round: over an enumeration it is ρ(v) itself, whether or not the block is new.
+        var (problem, v, priced) = PricedAtZero();
+        double rho = problem.Oracle.Price(v).Rho, beta = priced[3].Value;
+        var ws = new WorkingSet();
+        var first = ws.AddViolated(problem.Oracle, beta, v, int.MaxValue);
+        Assert.Equal(3, first.Added);
+        Assert.Equal(rho, first.LargestPriced);
+        var again = ws.AddViolated(problem.Oracle, beta, v, int.MaxValue);
+        Assert.Equal(0, again.Added);
+        Assert.Equal(rho, again.LargestPriced);
+        Assert.Equal(0, new WorkingSet().AddViolated(problem.Oracle, 2 * rho, v, int.MaxValue).LargestPriced);
+    }
+
+    [Fact]
     public void Initial_blocks_enter_once_and_only_when_they_belong_to_the_program()
     {
         var (problem, _, priced) = PricedAtZero();
