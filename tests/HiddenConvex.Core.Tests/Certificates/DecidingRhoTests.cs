@@ -57,7 +57,7 @@ public class DecidingRhoTests
             decided++;
             Assert.True(CertificateWith(problem, z, own, rhoC).WithinGap(epsilon), $"{at}: ρ̄ = ρ_c does not certify");
             Assert.False(CertificateWith(problem, z, own, rhoC * (1 + 1e-6)).WithinGap(epsilon * (1 - Tolerances.DecidingRhoMargin)),
-                    $"{at}: ρ̄ just above ρ_c still certifies, so ρ_c is not the deciding value");
+                $"{at}: ρ̄ just above ρ_c still certifies, so ρ_c is not the deciding value");
         }
         Assert.True(decided > 0, $"{lossName} seed {seed}: no point had a finite positive ρ_c");
     }
