@@ -15,7 +15,8 @@ namespace HiddenConvex.Core.Convex;
 /// (<see cref="IInnerSolver"/>; the log barrier, <see cref="BarrierSolver"/>), warm-started from the last solution. While
 /// the working set is clearly incomplete (<see cref="IsFarFromOptimal"/>) the inner solve is loose
 /// (<see cref="LooseBarrierRelativeGap"/>: it only ranks the violated blocks), then tight
-/// (<see cref="BarrierRelativeGap"/>; on a small program, first one quick attempt at <see cref="QuickBarrierRelativeGap"/>
+/// (<see cref="BarrierRelativeGap"/>; over branch and bound, graded by the violation while blocks are being added,
+/// <see cref="GradedTarget"/>; on a small program, first one quick attempt at <see cref="QuickBarrierRelativeGap"/>
 /// whose polish decides, <see cref="IsSmallProgram"/>); once no block is missing the inner target is tightened by 100× down to
 /// <see cref="MinBarrierRelativeGap"/> (<see cref="ShouldRetighten"/>). Near the optimum a face polish
 /// (<see cref="FacePolisher"/>: Newton on the faces read off the dual) often certifies at once
@@ -125,6 +126,22 @@ public static class ConvexSolver
     /// </summary>
     internal static bool IsFarFromOptimal(int added, bool solvedOnce, double rhoLower, double beta) =>
         (added > 0 || !solvedOnce) && rhoLower > beta * (1 + FarFromOptimal);
+
+    /// <summary>Factor κ of <see cref="GradedTarget"/>: the inner target is κ times the violation ρ̲/β − 1.</summary>
+    internal const double GradedTargetFactor = 0.1;
+
+    /// <summary>
+    /// The inner target of a round that added blocks over an oracle that does not list every block (branch and bound),
+    /// when the working set is not far from optimal: κ(ρ̲/β − 1) with κ = <see cref="GradedTargetFactor"/>, clamped to
+    /// [tight target, <see cref="LooseBarrierRelativeGap"/>]; the tight target otherwise (every enumerated program, and
+    /// any round that added nothing). Why: at n = 1000 a tight inner solve takes 100–190 Newton steps, and while blocks
+    /// still price above β the next round replaces the point anyway; measured at (n, d) = (1000, 10) (Gaussian teacher):
+    /// certified in 206 s instead of 254 s, the same optimum to 6e-8. Over an enumeration the solve is unchanged.
+    /// </summary>
+    internal static double GradedTarget(bool listsEveryBlock, int added, double largestPriced, double beta, double tightTarget) =>
+        listsEveryBlock || added == 0
+            ? tightTarget
+            : Math.Max(tightTarget, Math.Min(LooseBarrierRelativeGap, GradedTargetFactor * (largestPriced / beta - 1)));
 
     /// <summary>
     /// Tighten the inner target by <see cref="RetightenFactor"/>: added = 0 ∧ an inner solve was done ∧ it was tight ∧
@@ -292,7 +309,8 @@ public static class ConvexSolver
             _lastWasLoose = far;
             bool quick = _quickPending && !far;
             if (quick) _bestBeforeQuick = _best;
-            var inner = SolveReduced(far ? LooseBarrierRelativeGap : quick ? QuickBarrierRelativeGap : _tightTarget);
+            var inner = SolveReduced(far ? LooseBarrierRelativeGap : quick ? QuickBarrierRelativeGap
+                : GradedTarget(_problem.Oracle.ListsEveryBlock, added, largestPriced, Beta, _tightTarget));
             _working.Remember(inner, D);
             _solvedOnce = true;
             _last = Evaluate(_working.ToPoint(inner.W, D));

@@ -111,6 +111,20 @@ public class SolverMutationTests
     }
 
     [Fact]
+    public void The_graded_inner_target_follows_the_violation_only_over_branch_and_bound_and_only_while_blocks_are_added()
+    {
+        const double beta = 2, tight = 1e-8;
+        // κ(ρ̲/β − 1) between the tight and the loose target.
+        Assert.Equal(ConvexSolver.GradedTargetFactor * 3e-3, ConvexSolver.GradedTarget(false, 2, beta * (1 + 3e-3), beta, tight), 15);
+        Assert.Equal(tight, ConvexSolver.GradedTarget(false, 2, beta * (1 + 1e-9), beta, tight));
+        Assert.Equal(ConvexSolver.LooseBarrierRelativeGap, ConvexSolver.GradedTarget(false, 2, beta * 5, beta, tight));
+        // Unchanged over an enumeration, after a round that added nothing, and when nothing priced above β.
+        Assert.Equal(tight, ConvexSolver.GradedTarget(true, 2, beta * (1 + 3e-3), beta, tight));
+        Assert.Equal(tight, ConvexSolver.GradedTarget(false, 0, beta * (1 + 3e-3), beta, tight));
+        Assert.Equal(tight, ConvexSolver.GradedTarget(false, 2, 0, beta, tight));
+    }
+
+    [Fact]
     public void A_column_round_reports_the_largest_value_priced_above_beta_even_when_it_adds_nothing()
     {
         // IsFarFromOptimal reads ρ̲ from the round: over an enumeration it is ρ(v) itself, whether or not the block is new.
