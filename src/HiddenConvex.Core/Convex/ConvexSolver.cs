@@ -437,7 +437,7 @@ public static class ConvexSolver
             if (searched != LongerSearch.Searched) return searched;
             var again = _best with { Certificate = _problem.Certify(_best.Point, _best.DualPrediction, Tolerance) };
             if (again.Certificate.ProvenGap < c.ProvenGap) _best = again;
-            if (_highestLower is null || again.Certificate.Lower > _highestLower.Certificate.Lower) _highestLower = again;
+            RecordBounds(again);
             Report("decide", 0, 0, _best, $"{_clock.Elapsed.TotalSeconds:F2}s");
             return searched;
         }
@@ -534,12 +534,16 @@ public static class ConvexSolver
         private Candidate Evaluate(ConvexPoint w)
         {
             var candidate = new Candidate(w, _problem.Certify(w, null, Tolerance), w.MaxConeViolation(_problem.Data.X));
-            if (candidate.Feasible)
-            {
-                if (_lowestObjective is null || candidate.Certificate.Objective < _lowestObjective.Certificate.Objective) _lowestObjective = candidate;
-                if (_highestLower is null || candidate.Certificate.Lower > _highestLower.Certificate.Lower) _highestLower = candidate;
-            }
+            RecordBounds(candidate);
             return candidate;
+        }
+
+        /// <summary>Keeps the feasible candidate of lowest objective and the one of highest lower bound (<see cref="PairBestBounds"/>).</summary>
+        private void RecordBounds(Candidate candidate)
+        {
+            if (!candidate.Feasible) return;
+            if (_lowestObjective is null || candidate.Certificate.Objective < _lowestObjective.Certificate.Objective) _lowestObjective = candidate;
+            if (_highestLower is null || candidate.Certificate.Lower > _highestLower.Certificate.Lower) _highestLower = candidate;
         }
 
         /// <summary>

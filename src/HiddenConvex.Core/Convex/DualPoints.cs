@@ -19,15 +19,15 @@ internal static class DualPoints
     /// method on the dual's conditions found it, the primal point of those conditions (<see cref="DualPolish"/>); null when
     /// nothing improved on <paramref name="own"/>, the certificate of W at <paramref name="start"/>.
     /// </summary>
-    public static (Vector<double> Prediction, Certificate Certificate, DualPolish.DualConditionsPoint? Primal)? Improve(ConvexProblem problem, ConvexPoint w,
-        Certificate own, Vector<double> start, double tolerance, DateTime deadline)
+    public static DualPolish.Found? Improve(ConvexProblem problem, ConvexPoint w, Certificate own, Vector<double> start,
+        double tolerance, DateTime deadline)
     {
         var polished = DualPolish.Polish(problem, w, own, start, tolerance, deadline);
         if (polished is { } p && p.Certificate.WithinGap(tolerance)) return polished;
         var from = polished is { } q ? q.Prediction : start;
         var fromCertificate = polished is { } r ? r.Certificate : own;
         var found = DualPointSearch.Search(problem, w, fromCertificate, tolerance, deadline, from) is { } searched
-            ? (searched.Prediction, searched.Certificate, polished?.Primal)
+            ? new DualPolish.Found(searched.Prediction, searched.Certificate, polished?.Primal)
             : polished;
         if (found is { } f && f.Certificate.WithinGap(tolerance)) return found;
         return Equilibrated(problem, w, own, start, tolerance, deadline, found);
@@ -40,9 +40,8 @@ internal static class DualPoints
     /// equilibrated polish led a solve that the plain steps certified to end uncertified: seed 2210000003's T4c). Its result
     /// when it certifies, else the search's with the equilibrated polish's primal point (when it has one) for the caller to judge.
     /// </summary>
-    private static (Vector<double> Prediction, Certificate Certificate, DualPolish.DualConditionsPoint? Primal)? Equilibrated(ConvexProblem problem,
-        ConvexPoint w, Certificate own, Vector<double> start, double tolerance, DateTime deadline,
-        (Vector<double> Prediction, Certificate Certificate, DualPolish.DualConditionsPoint? Primal)? found)
+    private static DualPolish.Found? Equilibrated(ConvexProblem problem, ConvexPoint w, Certificate own, Vector<double> start,
+        double tolerance, DateTime deadline, DualPolish.Found? found)
     {
         var equilibrated = DualPolish.Polish(problem, w, own, start, tolerance, deadline, equilibrated: true);
         if (equilibrated is not { } e) return found;

@@ -42,6 +42,12 @@ internal static class DualPolish
     /// <summary>The primal point W′ of an iterate of the conditions (class comment) with the iterate's prediction z′, its pair.</summary>
     internal sealed record DualConditionsPoint(ConvexPoint Point, Vector<double> Prediction);
 
+    /// <summary>
+    /// A better dual point for W: the prediction z′, W's certificate at z′, and the primal point of the dual's conditions
+    /// when the polish found one (null from the coordinate search).
+    /// </summary>
+    internal readonly record struct Found(Vector<double> Prediction, Certificate Certificate, DualConditionsPoint? Primal);
+
     /// <summary>Most Newton steps.</summary>
     internal const int MaxSteps = 30;
 
@@ -56,8 +62,7 @@ internal static class DualPolish
     /// W′ of that iterate (the class comment; null when no λ_b is positive); null when no iterate improved on
     /// <paramref name="own"/> (W's certificate at <paramref name="start"/>).
     /// </summary>
-    public static (Vector<double> Prediction, Certificate Certificate, DualConditionsPoint? Primal)? Polish(ConvexProblem problem, ConvexPoint w,
-        Certificate own, Vector<double> start, double tolerance, DateTime deadline, bool equilibrated = false)
+    public static Found? Polish(ConvexProblem problem, ConvexPoint w, Certificate own, Vector<double> start, double tolerance, DateTime deadline, bool equilibrated = false)
     {
         var data = problem.Data;
         var blocks = w.NonZeroBlocks.ToList();
@@ -67,7 +72,7 @@ internal static class DualPolish
         var operators = faces.Select(f => f.Operator).ToList();
         var z = start.Clone();
         var lambda = Vector<double>.Build.Dense(k, b => Norms.Euclidean(blocks[b].W) / problem.Beta);
-        (Vector<double> Prediction, Certificate Certificate, DualConditionsPoint? Primal)? best = null;
+        Found? best = null;
         double bestLower = own.Lower;
         int stalled = 0;
         for (int step = 0; step < MaxSteps && stalled < StallSteps && DateTime.UtcNow <= deadline; step++)
@@ -84,7 +89,7 @@ internal static class DualPolish
             if (!(certificate.Lower > bestLower)) { stalled++; continue; }
             var point = PrimalOf(problem, blocks, faces, certificate.V, lambda);
             var primal = point is null ? null : new DualConditionsPoint(point, z.Clone());
-            (best, bestLower, stalled) = ((z.Clone(), certificate, primal), certificate.Lower, 0);
+            (best, bestLower, stalled) = (new Found(z.Clone(), certificate, primal), certificate.Lower, 0);
             if (certificate.WithinGap(tolerance)) break;
         }
         return best;

@@ -45,8 +45,12 @@ internal sealed class WorkingSet
     {
         var priced = oracle.BlocksAbove(v, beta);
         var candidates = new List<(double Value, PricedBlock Block)>();
+        double largest = 0;
         foreach (var block in priced.Blocks)
+        {
+            largest = Math.Max(largest, block.Value);
             if (block.Value > beta && !_members.Contains(block.Block)) candidates.Add((block.Value, block));
+        }
         candidates.Sort((a, c) => c.Value.CompareTo(a.Value));
         int added = 0;
         foreach (var (_, block) in candidates.Take(k))
@@ -55,7 +59,6 @@ internal sealed class WorkingSet
             _members.Add(block.Block);
             added++;
         }
-        double largest = priced.Blocks.Select(b => b.Value).DefaultIfEmpty(0).Max();
         return new ColumnAddition(added, priced.Undecided, largest);
     }
 

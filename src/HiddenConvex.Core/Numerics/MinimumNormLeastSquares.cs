@@ -54,9 +54,10 @@ internal static class MinimumNormLeastSquares
         bool changed = false;
         for (int i = 0; i < count; i++)
         {
-            double f = ScaleOf(line(i).AbsoluteMaximum());
+            var current = line(i);
+            double f = ScaleOf(current.AbsoluteMaximum());
             if (f == 1) continue;
-            setLine(i, line(i) * f);
+            setLine(i, current * f);
             factors[i] *= f;
             changed = true;
         }
