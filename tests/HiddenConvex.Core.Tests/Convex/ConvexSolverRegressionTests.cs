@@ -327,4 +327,15 @@ public class ConvexSolverRegressionTests
         var check = SolutionCheck.Check(problem, ClaimedSolution.Of(r), Tolerances.DefaultSolverGap);
         Assert.True(check.Passed, check.Failures);
     }
+
+    /// <summary>
+    /// Rows 7.6e-6, 2.7e-6 and 8 192·√2 long, y = 0 on the long row (an instance shrunk from seed 2240000070's T1, on the
+    /// starting build): W is exact, and its own v prices 1.41β with v_3 = 0 and β for v_3 in [5e-11, 7e-11]; the dual point
+    /// search ran from the best dual point found earlier, whose short rows' entries had moved, and ended at a relative gap
+    /// of 4e-2. The search from W's own prediction certifies it (THEORY.md §4.2).
+    /// </summary>
+    [Fact]
+    public void AnExactPointNextToALongRowIsCertifiedByTheSearchFromItsOwnPrediction() =>
+        AssertCertified(Problem([[0, 7.62939453125E-06], [-1.9073486328125E-06, -1.9073486328125E-06], [-8192, 8192]],
+            [-1, -3, 0], "squared", 0.06361163000172024));
 }
