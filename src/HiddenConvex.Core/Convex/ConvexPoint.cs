@@ -114,6 +114,25 @@ public sealed class ConvexPoint
         return Vector<double>.Build.Dense(z);
     }
 
+    /// <summary>
+    /// Σ_b γ_b σ(X w_b): the prediction of the network ψ(W) (THEORY.md §5), whose ReLUs follow the signs of x_j·w_b where
+    /// <see cref="Predict"/> follows the patterns; the two agree when every w_b is in its closed cone (§6, "Directions outside
+    /// their cones").
+    /// </summary>
+    public Vector<double> PredictAsNetwork(Matrix<double> x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var z = new double[x.RowCount];
+        foreach (var b in Blocks)
+            for (int j = 0; j < z.Length; j++)
+            {
+                double pre = 0;
+                for (int k = 0; k < b.W.Count; k++) pre += x[j, k] * b.W[k];
+                if (pre > 0) z[j] += b.Sign * pre;
+            }
+        return Vector<double>.Build.Dense(z);
+    }
+
     /// <summary>Σ_b ‖w_b‖₂ (the group-lasso penalty without β).</summary>
     public double GroupNorm() => Blocks.Sum(b => Norms.Euclidean(b.W));
 

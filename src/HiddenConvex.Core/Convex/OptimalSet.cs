@@ -97,7 +97,7 @@ public sealed partial class OptimalSet
         if (!(certificate.RelativeGap <= gapTolerance))
             throw new OptimalSetException($"the optimal set cannot be read off this point (THEORY.md §6): its certified relative gap " +
                                           $"{certificate.RelativeGap:E3} exceeds {gapTolerance:E3}");
-        var reader = new ActiveSetReader(problem, w, certificate.V);
+        var reader = new ActiveSetReader(problem, w, certificate.V, dualPrediction);
         return Read(reader, out string failure)
                ?? throw new OptimalSetException($"the optimal set cannot be read off this point (THEORY.md §6): {failure}");
     }
@@ -162,13 +162,14 @@ public sealed partial class OptimalSet
         private readonly double[] _v;
         private readonly IReadOnlyList<PricedBlock> _priced;
         private readonly Dictionary<Block, Vector<double>> _own;
+        private readonly Vector<double>? _dualPrediction;
 
         /// <summary>The dual vector the active set is read from: the certificate's, v = −∇ℓ(z_W) or the certifying dual point's.</summary>
         public Vector<double> V { get; }
 
-        public ActiveSetReader(ConvexProblem problem, ConvexPoint w, Vector<double> v)
+        public ActiveSetReader(ConvexProblem problem, ConvexPoint w, Vector<double> v, Vector<double>? dualPrediction = null)
         {
-            _problem = problem; _w = w;
+            _problem = problem; _w = w; _dualPrediction = dualPrediction;
             _objective = problem.Objective(w);
             V = v;
             _v = V.AsArray() ?? V.ToArray();
@@ -221,19 +222,28 @@ public sealed partial class OptimalSet
         /// <summary>
         /// 𝒲* over the given active blocks without those another of them shadows (<see cref="ShadowingBlocks"/>), read from W
         /// with its weight on them moved to the blocks that shadow them (<see cref="WithShadowedWeightMoved"/>), or, when that
-        /// set fails its checks, over all of them (<see cref="TryActiveSetOf"/>); null with the reason. Why the
+        /// set fails its checks or its directions are not stationary (<see cref="HasStationaryDirections"/>) while those of
+        /// the set over all of them are, over all of them (<see cref="TryActiveSetOf"/>); null with the reason. Why the
         /// second try: next to near-duplicate rows 2 000 long, W's weight 1.5e-5 on a shadowed block could not be polished
-        /// away within the set's objective tolerance, and the set with it passes every check.
+        /// away within the set's objective tolerance, and the set with it passes every check; next to a row 3 001 long, the
+        /// shadowing block's direction was 2.3e-7 off the face where the shadowed one lies, the weight moved to it shifted
+        /// z*_j on that row by 1.1e-5, and at that z* the direction's neuron had Clarke measure 1.8× the threshold (the set
+        /// with both blocks: 1.7e-5×).
         /// </summary>
         public OptimalSet? TryActiveSet(List<Block> active, double threshold, out string failure)
         {
             var shadowing = ShadowingBlocks(active);
-            if (shadowing.Count > 0)
+            if (shadowing.Count == 0) return TryActiveSetOf(active, threshold, _w, out failure);
+            var unshadowed = active.Where(b => !shadowing.ContainsKey(b)).ToList();
+            var withoutShadowed = TryActiveSetOf(unshadowed, threshold, WithShadowedWeightMoved(shadowing), out failure);
+            if (withoutShadowed is { HasStationaryDirections: true }) return withoutShadowed;
+            var withAll = TryActiveSetOf(active, threshold, _w, out string allFailure);
+            if (withAll is { HasStationaryDirections: true } || withoutShadowed is null)
             {
-                var unshadowed = active.Where(b => !shadowing.ContainsKey(b)).ToList();
-                if (TryActiveSetOf(unshadowed, threshold, WithShadowedWeightMoved(shadowing), out failure) is { } set) return set;
+                failure = allFailure;
+                return withAll;
             }
-            return TryActiveSetOf(active, threshold, _w, out failure);
+            return withoutShadowed;
         }
 
         /// <summary>
@@ -263,7 +273,8 @@ public sealed partial class OptimalSet
         }
 
         /// <summary>
-        /// 𝒲* over the given active blocks, or null with the reason: blocks W leaves nonzero but that price below the
+        /// 𝒲* over the given active blocks, or null with the reason (the first candidate that passes the checks and whose
+        /// directions are stationary, else the first that passes the checks): blocks W leaves nonzero but that price below the
         /// threshold are off the support of 𝒲*, so W restricted to the active blocks is the point 𝒲* is read from,
         /// provided that does not raise the objective — or, when it does, that restriction polished on its own faces
         /// (<see cref="FacePolisher.PolishOnOwnFaces"/>) is, provided that attains L^c_β(W). Why: with β small, a point
@@ -299,13 +310,34 @@ public sealed partial class OptimalSet
             var primal = active.Select(b => ActiveBlockOf(b, ownKept)).ToList();
             var own = Vector<double>.Build.Dense(primal.Count, i => ownKept.TryGetValue(active[i], out var wb) ? Norms.Euclidean(wb) : 0);
             failure = "";
+            OptimalSet? consistent = null;
             foreach (var (blocks, point) in new[] { (dual, (Vector<double>?)null), (primal, own), (primal, null) })
             {
                 var set = new OptimalSet(_problem, z, v, blocks, keptObjective, zRounding, point);
                 failure = set.Inconsistency();
-                if (failure.Length == 0) return set;
+                if (failure.Length > 0) continue;
+                if (set.HasStationaryDirections) return set;
+                consistent ??= set;
             }
-            return null;
+            if (AtTheReadersPrediction(dual, keptObjective) is { } atReaders) return atReaders;
+            if (consistent is not null) failure = "";
+            return consistent;
+        }
+
+        /// <summary>
+        /// The set read at the prediction z_V whose dual vector V the directions were read at (the certificate's dual
+        /// prediction z′ of THEORY.md §4.2, else W's own) instead of at the point it was read from: z* = z_V, the directions
+        /// π_b(V), the NNLS point of A t = z_V; kept only when it passes the checks and its directions are stationary. Tried
+        /// when no set read at that point has stationary directions. Why: next to rows 4.6e4 long (logistic, seed
+        /// 2270000026's T3), W certified at 8e-16 carried weights of 1e-4 relative on three blocks priced below the
+        /// threshold; W without them predicted z_j on a long row 1e-4 off W, its v priced the directions read at W's v at
+        /// 1.0004β, and a network of that set had Clarke measure 1.6× the threshold.
+        /// </summary>
+        private OptimalSet? AtTheReadersPrediction(List<ActiveBlock> dual, double referenceObjective)
+        {
+            var z = _dualPrediction ?? _w.Predict(_problem.Data.X);
+            var set = new OptimalSet(_problem, z, V, dual, referenceObjective, _dualPrediction is null ? _problem.PredictionRounding(_w) : new double[z.Count]);
+            return set.Inconsistency().Length == 0 && set.HasStationaryDirections ? set : null;
         }
 
         /// <summary>
@@ -405,18 +437,57 @@ public sealed partial class OptimalSet
             if (beta * (1 - m) < tight) yield return beta * (1 - m);
     }
 
-    /// <summary>Empty when the NNLS point reproduces z* and attains the (certified) objective of the point 𝒲* was read from; else why not.</summary>
+    /// <summary>
+    /// Every active direction, as the unit neuron (d_b, γ_b), is Clarke ε-stationary at z* (THEORY.md §7, "The optimal set's
+    /// directions are stationary" in §6): ∂L/∂u and ∂L/∂α of a neuron (s d_b, s γ_b) of any network of 𝒲* are s times the
+    /// unit neuron's at the shared prediction z*, and ‖θ‖ = √2 ‖s‖, so a network of 𝒲* (split, padded) is ε-stationary
+    /// when each unit neuron's share is ≤ <see cref="Tolerances.Stationarity"/> at √2(β + ‖X‖₂‖∇ℓ(z*)‖), the gradient
+    /// scale of one unit neuron. Every point of the exact 𝒲* is optimal, hence stationary; a set read in floating point whose
+    /// directions are not is the worse reading (<see cref="ActiveSetReader.TryActiveSet"/>).
+    /// </summary>
+    private bool HasStationaryDirections => _stationaryDirections ??= DirectionsAreStationary();
+    private bool? _stationaryDirections;
+
+    private bool DirectionsAreStationary()
+    {
+        var x = Problem.Data.X;
+        var g = -V;
+        var rowNorms = Enumerable.Range(0, x.RowCount).Select(j => Norms.OfRow(x, j)).ToArray();
+        double worst = 0;
+        foreach (var a in Active)
+        {
+            var e = NeuronClarkeSet.Smallest(a.Direction, a.Block.Sign, x * a.Direction, x, g, rowNorms, Problem.Beta, Tolerances.Kink);
+            worst = Math.Max(worst, double.Hypot(e.AlphaPartial, e.UNorm));
+        }
+        // The threshold at max_j ‖x_j‖ ≤ ‖X‖₂ ≤ ‖X‖_F decides without the SVD of X unless the measure falls between the two.
+        double Threshold(double xNorm) => Tolerances.Stationarity.At(Math.Sqrt(2) * (Problem.Beta + xNorm * Norms.Euclidean(g)));
+        if (worst <= Threshold(rowNorms.Max())) return true;
+        if (worst > Threshold(x.FrobeniusNorm())) return false;
+        return worst <= Threshold(x.L2Norm());
+    }
+
+    /// <summary>
+    /// Empty when the NNLS point reproduces z* (as A t, and as the network ψ of that point, THEORY.md §6 "Directions outside
+    /// their cones") and attains the (certified) objective of the point 𝒲* was read from; else why not.
+    /// </summary>
     private string Inconsistency()
     {
         double objective = _referenceObjective;
         double scale = Z.AbsoluteMaximum();
-        double deviation = DeviationBeyondRounding(ToPoint(Point));
+        var point = ToPoint(Point);
+        var rounding = Problem.PredictionRounding(point);
+        double deviation = DeviationBeyondRounding(point.Predict(Problem.Data.X), rounding);
         if (deviation > Tolerances.Prediction.At(scale))
             return $"with {Active.Count} active blocks A t reproduces z* only to {deviation:E3} beyond the rounding bounds of §4.1 " +
                    $"(Tolerances.Prediction {Tolerances.Prediction}, scale {scale:E3})";
         double l = PointObjective;
         if (l - objective > Tolerances.SetObjective.At(objective))
             return $"with {Active.Count} active blocks the NNLS point has objective {l:R} above {objective:R} (Tolerances.SetObjective {Tolerances.SetObjective})";
+        // ψ's ReLUs follow the signs of x_j·w_b where A t follows the patterns: they differ by t_b |x_j·d_b| where d_b is outside its cone.
+        double networkDeviation = DeviationBeyondRounding(point.PredictAsNetwork(Problem.Data.X), rounding);
+        if (networkDeviation > Tolerances.Prediction.At(scale))
+            return $"with {Active.Count} active blocks ψ of the NNLS point predicts z* only to {networkDeviation:E3} beyond the rounding bounds of §4.1: " +
+                   $"a direction is outside its cone (THEORY.md §6, \"Directions outside their cones\"; Tolerances.Prediction {Tolerances.Prediction}, scale {scale:E3})";
         return "";
     }
 
@@ -425,10 +496,12 @@ public sealed partial class OptimalSet
     /// in the two computed predictions explains (THEORY.md §4.1; next to a row 10⁵ long carrying a block of norm 10³ on its
     /// hyperplane each is computed only to about 10⁻⁸).
     /// </summary>
-    private double DeviationBeyondRounding(ConvexPoint point)
+    private double DeviationBeyondRounding(ConvexPoint point) =>
+        DeviationBeyondRounding(point.Predict(Problem.Data.X), Problem.PredictionRounding(point));
+
+    /// <summary>max_j (|z_j − z*_j| − e_j − e_j(z*)) for a prediction z computed with the rounding bounds e.</summary>
+    private double DeviationBeyondRounding(Vector<double> z, double[] rounding)
     {
-        var z = point.Predict(Problem.Data.X);
-        var rounding = Problem.PredictionRounding(point);
         double worst = 0;
         for (int j = 0; j < z.Count; j++) worst = Math.Max(worst, Math.Abs(z[j] - Z[j]) - rounding[j] - _zRounding[j]);
         return worst;

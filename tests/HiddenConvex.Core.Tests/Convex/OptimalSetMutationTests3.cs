@@ -181,10 +181,13 @@ public class OptimalSetMutationTests3
     }
 
     /// <summary>
-    /// The near-duplicate instance's W with its weight on the shadowed (000010, +) tilted by 3e-8·‖w_b‖ along row 4 (1-based),
-    /// the row it differs on from its shadowing block: |x_4·w_b| is then 3e-8·‖x_4‖‖w_b‖, off the kink (Tolerances.Kink, relative
-    /// to ‖x_j‖‖w_b‖ whatever ‖w_b‖ = 1.7e-4 is), and W is still certified at the default gap. That weight is not moved but dropped
-    /// (THEORY.md §6), which raises the objective, so the set is read over all listed blocks, the shadowed ones included.
+    /// The near-duplicate instance's W with its weight on the shadowed (000010, +) tilted by 2e-8·‖w_b‖ along −x_4 (1-based),
+    /// into its cone off the row it differs on from its shadowing block: |x_4·w_b| is then 2e-8·‖x_4‖‖w_b‖, off the kink
+    /// (Tolerances.Kink, relative to ‖x_j‖‖w_b‖ whatever ‖w_b‖ = 1.7e-4 is), and W is still certified at the default gap. That
+    /// weight is not moved but dropped (THEORY.md §6), which raises the objective, so the set is read over all listed blocks, the
+    /// shadowed ones included. (Tilted 3e-8 along +x_4, as first written, w_b leaves its cone, ψ of W's own point no longer
+    /// predicts z*, and the set is rightly not read at W's own directions: §6, "Directions outside their cones"; 3e-8 into
+    /// the cone, W is no longer certified at the default gap.)
     /// </summary>
     [Fact]
     public void Shadowed_weight_off_the_kink_rows_is_not_moved_and_the_set_is_read_over_all_listed_blocks()
@@ -196,7 +199,7 @@ public class OptimalSetMutationTests3
         var b = shadowed.Keys.Single(k => k.ToString() == "(000010, +)");
         var row = problem.Data.X.Row(3);
         var tilted = new ConvexPoint(r.W.NonZeroBlocks.Select(bv => bv.Block.Equals(b)
-            ? new BlockValue(b, bv.W + 3e-8 * bv.W.L2Norm() * row / row.L2Norm()) : bv), r.W.InputDim);
+            ? new BlockValue(b, bv.W - 2e-8 * bv.W.L2Norm() * row / row.L2Norm()) : bv), r.W.InputDim);
         var wb = tilted.NonZeroBlocks.Single(bv => bv.Block.Equals(b)).W;
         Assert.False(OnKinkRowsOf(problem, b, wb, shadowed[b]),
             $"the tilted w_b is still on the kink: |x_4·w_b| / (‖x_4‖‖w_b‖) = {Math.Abs(row.DotProduct(wb)) / (row.L2Norm() * wb.L2Norm()):E3} (Tolerances.Kink {Tolerances.Kink})");
