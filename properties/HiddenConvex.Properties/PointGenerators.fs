@@ -23,6 +23,13 @@ let private sumSameBlocks (blocks: seq<string * int * float[]>) =
     |> Seq.map (fun ((p, s), g) -> { Pattern = p; Sign = s; W = g |> Seq.map (fun (_, _, w) -> w) |> Seq.reduce (Array.map2 (+)) })
     |> Seq.toArray
 
+/// The pattern of a point f on the face x_j·f = 0, assigned to the adjacent cell on the x_j side: row j active, every other
+/// row by the sign of x_k·f itself (x_k·f = 0 active, THEORY.md §2). Why not the signs of f pushed 1e-7 towards x_j: a row
+/// nearly parallel to x_j (near-duplicate rows 4 243 long) can have x_k·f slightly negative while the pushed point has it
+/// positive, and the block then held a W outside its cone by 6e-8 (seeds 2310000030 and 2310000031 of M1).
+let private facePattern (x: float[][]) (j: int) (f: float[]) =
+    System.String(x |> Array.mapi (fun k r -> if k = j || dot r f >= 0.0 then '1' else '0'))
+
 let genBlocksOn (x: float[][]) (d: int) : Gen<BlockSpec[]> =
     Gen.sized (fun size ->
         gen {
@@ -41,9 +48,7 @@ let genBlocksOn (x: float[][]) (d: int) : Gen<BlockSpec[]> =
                     if j >= 0 && d >= 2 && nx > 0.0 then
                         let f = Array.map2 (fun a b -> a - dot u xj / nx * b) u xj
                         if norm f = 0.0 then None
-                        else
-                            let pushed = Array.map2 (fun a b -> a + 1e-7 * norm f / sqrt nx * b) f xj
-                            Some (patternString x pushed, signs[i], scaleBy (mags[i] / norm f) f)
+                        else Some (facePattern x j f, signs[i], scaleBy (mags[i] / norm f) f)
                     else Some (patternString x u, signs[i], scaleBy (mags[i] / norm u) u))
                 |> Array.choose id
             return sumSameBlocks blocks
