@@ -445,7 +445,7 @@ public sealed partial class OptimalSet
     /// scale of one unit neuron. Every point of the exact 𝒲* is optimal, hence stationary; a set read in floating point whose
     /// directions are not is the worse reading (<see cref="ActiveSetReader.TryActiveSet"/>).
     /// </summary>
-    private bool HasStationaryDirections => _stationaryDirections ??= DirectionsAreStationary();
+    internal bool HasStationaryDirections => _stationaryDirections ??= DirectionsAreStationary();
     private bool? _stationaryDirections;
 
     private bool DirectionsAreStationary()

@@ -161,6 +161,15 @@ public static class Tolerances
     /// anytime search stops, never what a certificate proves.
     /// </summary>
     public const double DecidingRhoMargin = 1e-3;
+
+    /// <summary>
+    /// Relative gap of the second solve of <see cref="Pipeline.CertifiedPipeline"/> when the optimal set read at the requested
+    /// ε has a direction that is not Clarke stationary (THEORY.md §6, "The optimal set's directions are stationary"): a
+    /// point certified at ε can carry weight on a block that prices a little below β at v*, and its dual vector cannot
+    /// tell that block from an active one. Above the relative gaps the reference instances' certificates reach
+    /// (4e-15 to 2e-14), so that a certificate can still meet it.
+    /// </summary>
+    public const double RereadGap = 1e-13;
 }
 
 /// <summary>Tolerances for answers of external implementations checked by `hcv conform`.</summary>

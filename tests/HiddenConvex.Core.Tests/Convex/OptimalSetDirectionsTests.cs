@@ -45,6 +45,19 @@ public class OptimalSetDirectionsTests
         }
     }
 
+    /// <summary>
+    /// Seed 2310000008's T3 (near-duplicate rows (2999, −3000, 1) and (−1999, −1999, −2000), squared): certified at 6.7e-13, the
+    /// set read off the solution held a block priced 4.2e-8 (relative) below β, whose neuron had Clarke measure 2.3× the
+    /// threshold. The pipeline solves again at <see cref="Tolerances.RereadGap"/> when the set's directions are not
+    /// stationary (catalogue case t3-near-duplicate-set-read-again-more-accurately).
+    /// </summary>
+    [Fact]
+    public void A_set_whose_directions_are_not_stationary_is_read_again_off_a_more_accurate_solve() =>
+        AssertNetworksOfTheSetAreStationary(PipelineSet(
+            [[-3, 2, 3], [-2, -2, -2], [3, -3, 0], [2999, -3000, 1], [-1999, -1999, -2000]],
+            [1.5037494836546303, -0.07071967682839411, -0.0215460644285661, -0.3347876132862212, 1.3375908571348414],
+            new SquaredLoss(1), 0.2706232873690556));
+
     [Fact]
     public void The_set_next_to_a_row_3001_long_keeps_the_block_on_its_hyperplane_and_its_networks_are_stationary() =>
         AssertNetworksOfTheSetAreStationary(PipelineSet(
