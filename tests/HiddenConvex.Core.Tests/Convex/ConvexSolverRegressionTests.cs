@@ -338,4 +338,23 @@ public class ConvexSolverRegressionTests
     public void AnExactPointNextToALongRowIsCertifiedByTheSearchFromItsOwnPrediction() =>
         AssertCertified(Problem([[0, 7.62939453125E-06], [-1.9073486328125E-06, -1.9073486328125E-06], [-8192, 8192]],
             [-1, -3, 0], "squared", 0.06361163000172024));
+    /// <summary>
+    /// Seed 2120000008's T6 (widely scaled rows of norms 4e-5, 0.56 and 17 378, y = 0 on the long rows, β = 1.1e-6): the
+    /// iterations in W stalled (2 425 Newton steps) and the solve ended numerical-error at a relative gap of 8.4e-6. The
+    /// dual solved in v-space by cutting planes certifies it (THEORY.md §4.2, "The squared loss's dual is a projection").
+    /// </summary>
+    [Fact]
+    public void AWidelyScaledSolveIsCertifiedByTheDualsCuttingPlanes() =>
+        AssertCertified(Problem([[1.52587890625E-05, -3.0517578125E-05, 3.0517578125E-05], [-0.5, 0.25, 0], [-12288, -12288, 0]],
+            [2, 0, 0], "squared", 0.012495463938983346));
+
+    /// <summary>
+    /// Seed 2240000070's T1 as shrinking finds it now (rows 1.7e-5, 8.1e-6 and 29 538 long, y = 0 on the long row): the
+    /// best W was 1.25e-9 above P* and no dual point improved its bound (numerical-error at 1.25e-9); the primal point of
+    /// the dual's cutting planes is certified at 6.7e-15.
+    /// </summary>
+    [Fact]
+    public void ThePrimalPointOfTheDualsCuttingPlanesIsCertifiedWhereTheIteratesInWStall() =>
+        AssertCertified(Problem([[-7.62939453125E-06, 1.52587890625E-05], [-5.7220458984375E-06, -5.7220458984375E-06], [-16384, 24576]],
+            [-1, -3, 0], "squared", 0.06361163000172024));
 }
