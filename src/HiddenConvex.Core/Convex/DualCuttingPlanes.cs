@@ -9,15 +9,15 @@ namespace HiddenConvex.Core.Convex;
 /// (THEORY.md §4.2, "The squared loss's dual is a projection"): with ℓ(z) = (c/2)‖z − y‖², −ℓ*(−v) = v·y − ‖v‖²/(2c), so
 /// the dual optimum is v* = Proj_K(c y) over K = {v : ‖π_b(v)‖ ≤ β for every block b}. For the unit maximiser u_b of a
 /// block at any v, a_b = s_b D_b X u_b gives a valid cut a_b·v′ ≤ ‖π_b(v′)‖ ≤ β for every v′ ∈ K. The projection onto
-/// the cuts found so far, v = c y − Σ_k λ_k a_k with multipliers λ ≥ 0, is solved by a primal active-set method on unit cuts
-/// (<see cref="Project"/>), the blocks that price above β at its v give new cuts, and the rounds repeat until none does. Then z′ = y − v/c, and W′ with w_b = Σ_{k of b} (λ_k/c) u_k predicts z′
+/// the cuts found so far, v = c y − Σ_k λ_k a_k with multipliers λ ≥ 0, is solved by a primal active-set method in
+/// row-scaled coordinates (<see cref="Project"/>), the blocks that price above β at its v give new cuts, and the rounds repeat until none does. Then z′ = y − v/c, and W′ with w_b = Σ_{k of b} (λ_k/c) u_k predicts z′
 /// (Σ_k λ_k a_k / c = y − v/c) with L(W′) = D(v) at the projection's optimality conditions: a primal–dual pair that the
 /// certificate of §4 judges independently.
 /// <para>
 /// Why: on widely scaled data (rows 1e-5 and 1e4 to 1e6 long, y = 0 on the long rows, β ~ 1e-6) the barrier and the face
 /// polish iterate in W, where the Newton systems have condition ~cond(X)² ≈ 1e18, and the solves ended `numerical-error`
-/// at relative gaps from 1.2e-9 to 0.22 (nine soak seeds). In v-space the long row is one cut, v_j ≤ β/‖x_j‖, taken
-/// exactly; the variables are the n entries of v, whatever the scale of W.
+/// at relative gaps from 1.2e-9 to 0.22 (nine soak seeds; all nine certified by this at 5e-15 to 5e-10). In v-space the
+/// long row is one cut, v_j ≤ β/‖x_j‖, taken exactly; the variables are the n entries of v, whatever the scale of W.
 /// </para>
 /// </summary>
 internal static class DualCuttingPlanes
@@ -41,8 +41,8 @@ internal static class DualCuttingPlanes
     internal const double StartMargin = 1e-2;
 
     /// <summary>
-    /// A cut joins the working set only when its unit row keeps more than this norm outside the set's span: nearly parallel
-    /// cuts of a long row differ by about 1e-9 of their norm, and rounding leaves about 1e-16.
+    /// A cut joins the working set only when its unit row (in the scaled coordinates of <see cref="Project"/>) keeps more than
+    /// this norm outside the set's span: a cut that rounding alone sets apart from the set would make its basis singular.
     /// </summary>
     internal const double IndependentCut = 1e-13;
 
@@ -64,12 +64,13 @@ internal static class DualCuttingPlanes
         var cuts = new List<Cut>();
         var lambda = new List<double>();
         var v = start.Clone();
+        var scale = Vector<double>.Build.Dense(problem.Data.N, j => Numerics.Norms.OfRow(problem.Data.X, j) is var r && r > 0 ? 1 / r : 1);
         for (int round = 0; round < MaxRounds && cuts.Count < MaxCuts && DateTime.UtcNow <= deadline; round++)
         {
             int added = AddCuts(problem, v, round == 0 ? beta * (1 - StartMargin) : beta, cuts, lambda);
             if (added == 0) break;
             // A projection that does not end keeps the last one's v and multipliers (the new cuts' are 0).
-            if (Project(target, cuts, lambda, beta, deadline) is not { } projected || projected.Equals(v)) break;
+            if (Project(target, scale, cuts, lambda, beta, deadline) is not { } projected || projected.Equals(v)) break;
             v = projected;
         }
         if (cuts.Count == 0) return null;
@@ -105,40 +106,39 @@ internal static class DualCuttingPlanes
     }
 
     /// <summary>
-    /// Proj of <paramref name="target"/> onto {v : a_k·v ≤ β} by the primal active-set method for this least-distance
-    /// program, each cut scaled to a unit row â_k with bound b_k = β/‖a_k‖ (the same constraints; cuts of rows 1e-5 and 1e5
-    /// long then weigh alike). From v = 0 (feasible: every bound is positive) and an empty working set S: the step
-    /// p = (I − Q Qᵀ)(target − v), Q an orthonormal basis of the rows of S; when p ≠ 0, v moves along p to the first cut it
-    /// meets, which joins S; when p = 0, the multipliers μ solve R μ = Qᵀ(target − v) (QR of the rows of S) and the cut
-    /// of the most negative one leaves S, or, when none is negative, v is the projection. No cutoff on R: a cut that joins
-    /// S has â·p > 0 with p orthogonal to S, so S stays independent, and the small differences between nearly parallel
-    /// cuts of a long row (1e-9 of their norm) are what fixes v on it. Sets <paramref name="lambda"/> (per cut, unscaled:
-    /// v = target − Σ λ_k a_k); null when the method does not end within its step limit or by the deadline.
+    /// Proj of <paramref name="target"/> onto {v : a_k·v ≤ β} by the primal active-set method, in the coordinates
+    /// ṽ_j = ‖x_j‖ v_j (v = D ṽ, D = diag(1/‖x_j‖), 1 for a zero row), where a cut reads â_k·ṽ ≤ β with â_k = D a_k, whose
+    /// entries s_b (x_j/‖x_j‖)·u_b are at most 1 whatever the rows' lengths; each â_k is scaled to a unit row with bound
+    /// b_k = β/‖â_k‖. Why these coordinates: in v two cuts of a long row are parallel up to 1e-9 of their norm and what tells
+    /// them apart (their short rows' entries) is lost to rounding when they are orthogonalised against each other (an error
+    /// of 1e-7 relative leaked into v on the long row, where v must be right to 1e-10 of β/‖x_j‖); in ṽ they differ at
+    /// O(1). From ṽ = 0 (feasible: every bound is positive) and an empty working set S, with Z an orthonormal basis of the
+    /// null space of S's rows: the step p = Z p_z, p_z the least-squares solution of (D Z) p_z ≈ target − D ṽ (the distance
+    /// in v, D's range left to the QR of D Z); when D p ≠ 0, ṽ moves along p to the first cut it meets, which joins S when
+    /// it keeps more than <see cref="IndependentCut"/> of its norm outside S's span; when D p = 0 the multipliers μ of
+    /// Σ μ_i â_i = D(target − D ṽ) decide: the most negative one's cut leaves S, or, when none is negative, v = D ṽ is the
+    /// projection. Sets <paramref name="lambda"/> (per cut: v = target − Σ λ_k a_k, λ_k = μ_k/‖â_k‖); null when the method
+    /// does not end within its step limit or by the deadline.
     /// </summary>
-    private static Vector<double>? Project(Vector<double> target, List<Cut> cuts, List<double> lambda, double beta, DateTime deadline)
+    private static Vector<double>? Project(Vector<double> target, Vector<double> scale, List<Cut> cuts, List<double> lambda, double beta, DateTime deadline)
     {
         int n = target.Count, m = cuts.Count;
         var rows = new Vector<double>[m];
-        var bounds = new double[m];
+        var rowNorms = new double[m];
         for (int k = 0; k < m; k++)
         {
-            double norm = Math.Sqrt(cuts[k].NormSquared);
-            rows[k] = Vector<double>.Build.DenseOfArray(cuts[k].A) / norm;
-            bounds[k] = beta / norm;
+            var scaled = Vector<double>.Build.DenseOfArray(cuts[k].A).PointwiseMultiply(scale);
+            rowNorms[k] = scaled.L2Norm();
+            rows[k] = scaled / rowNorms[k];
         }
-        var v = Vector<double>.Build.Dense(n);
+        var vt = Vector<double>.Build.Dense(n);
         var working = new List<int>();
         for (int step = 0; step < 20 * (m + n) && DateTime.UtcNow <= deadline; step++)
         {
-            var r = target - v;
-            Matrix<double>? q = null, rFactor = null;
-            if (working.Count > 0)
-            {
-                var qr = Matrix<double>.Build.DenseOfColumnVectors(working.Select(k => rows[k])).QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin);
-                (q, rFactor) = (qr.Q, qr.R);
-            }
-            var p = q is null ? r : Orthogonal(r, q);
-            if (p.L2Norm() > 1e-15 * r.L2Norm() + double.Epsilon)
+            var e = target - vt.PointwiseMultiply(scale);
+            var (q, z) = Bases(working.Select(k => rows[k]).ToList(), n);
+            var p = z.ColumnCount == 0 ? Vector<double>.Build.Dense(n) : z * ScaledRows(z, scale).QR().Solve(e);
+            if (p.PointwiseMultiply(scale).L2Norm() > 1e-15 * e.L2Norm() + double.Epsilon)
             {
                 double alpha = 1;
                 int blocking = -1;
@@ -147,22 +147,43 @@ internal static class DualCuttingPlanes
                     if (working.Contains(k)) continue;
                     double ap = rows[k].DotProduct(p);
                     if (!(ap > 0) || (q is not null && !(Orthogonal(rows[k], q).L2Norm() > IndependentCut))) continue;
-                    double room = Math.Max(0, bounds[k] - rows[k].DotProduct(v));
+                    double room = Math.Max(0, beta / rowNorms[k] - rows[k].DotProduct(vt));
                     if (room / ap < alpha) { alpha = room / ap; blocking = k; }
                 }
-                v += alpha * p;
-                if (blocking >= 0) working.Add(blocking);
-                else return Finish(v, working, q, rFactor, target, cuts, lambda);
-                continue;
+                vt += alpha * p;
+                if (blocking >= 0) { working.Add(blocking); continue; }
+                e = target - vt.PointwiseMultiply(scale);
             }
-            var mu = Multipliers(q!, rFactor!, r);
+            var mu = working.Count == 0 ? Vector<double>.Build.Dense(0)
+                : Matrix<double>.Build.DenseOfColumnVectors(working.Select(k => rows[k])).QR().Solve(e.PointwiseMultiply(scale));
             int leaving = -1;
             for (int i = 0; i < mu.Count; i++)
                 if (mu[i] < 0 && (leaving < 0 || mu[i] < mu[leaving])) leaving = i;
-            if (leaving < 0) return Finish(v, working, q, rFactor, target, cuts, lambda);
-            working.RemoveAt(leaving);
+            if (leaving >= 0) { working.RemoveAt(leaving); continue; }
+            for (int k = 0; k < m; k++) lambda[k] = 0;
+            for (int i = 0; i < working.Count; i++) lambda[working[i]] = mu[i] / rowNorms[working[i]];
+            return vt.PointwiseMultiply(scale);
         }
         return null;
+    }
+
+    /// <summary>
+    /// An orthonormal basis Q of the span of the given rows (null when there are none) and one Z of its orthogonal
+    /// complement in Rⁿ, from the full QR of the rows as columns.
+    /// </summary>
+    private static (Matrix<double>? Q, Matrix<double> Z) Bases(List<Vector<double>> rows, int n)
+    {
+        if (rows.Count == 0) return (null, Matrix<double>.Build.DenseIdentity(n));
+        var full = Matrix<double>.Build.DenseOfColumnVectors(rows).QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Full).Q;
+        return (full.SubMatrix(0, n, 0, rows.Count), full.SubMatrix(0, n, rows.Count, n - rows.Count));
+    }
+
+    /// <summary>D Z: row j of Z times the scale of row j.</summary>
+    private static Matrix<double> ScaledRows(Matrix<double> z, Vector<double> scale)
+    {
+        var scaled = z.Clone();
+        for (int j = 0; j < z.RowCount; j++) scaled.SetRow(j, z.Row(j) * scale[j]);
+        return scaled;
     }
 
     /// <summary>r with its components along the columns of q removed, twice (the second pass clears what rounding left).</summary>
@@ -170,27 +191,6 @@ internal static class DualCuttingPlanes
     {
         var p = r - q * q.TransposeThisAndMultiply(r);
         return p - q * q.TransposeThisAndMultiply(p);
-    }
-
-    /// <summary>μ with Σ μ_i â_i = r over the working set: R μ = Qᵀ r.</summary>
-    private static Vector<double> Multipliers(Matrix<double> q, Matrix<double> rFactor, Vector<double> r) =>
-        rFactor.Solve(q.TransposeThisAndMultiply(r));
-
-    /// <summary>The projection v with the multipliers of its working set written to <paramref name="lambda"/> (unscaled; 0 off the set).</summary>
-    private static Vector<double> Finish(Vector<double> v, List<int> working, Matrix<double>? q, Matrix<double>? rFactor,
-        Vector<double> target, List<Cut> cuts, List<double> lambda)
-    {
-        for (int k = 0; k < lambda.Count; k++) lambda[k] = 0;
-        if (working.Count == 0) return v;
-        if (q is null || q.ColumnCount != working.Count)
-        {
-            // The set changed at the last step: factor it again.
-            var qr = Matrix<double>.Build.DenseOfColumnVectors(working.Select(k => Vector<double>.Build.DenseOfArray(cuts[k].A) / Math.Sqrt(cuts[k].NormSquared))).QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin);
-            (q, rFactor) = (qr.Q, qr.R);
-        }
-        var mu = Multipliers(q, rFactor!, target - v);
-        for (int i = 0; i < working.Count; i++) lambda[working[i]] = Math.Max(0, mu[i]) / Math.Sqrt(cuts[working[i]].NormSquared);
-        return v;
     }
 
     /// <summary>W′: w_b = Σ over the cuts k of block b of (λ_k/c) u_k (THEORY.md §4.2).</summary>

@@ -357,4 +357,14 @@ public class ConvexSolverRegressionTests
     public void ThePrimalPointOfTheDualsCuttingPlanesIsCertifiedWhereTheIteratesInWStall() =>
         AssertCertified(Problem([[-7.62939453125E-06, 1.52587890625E-05], [-5.7220458984375E-06, -5.7220458984375E-06], [-16384, 24576]],
             [-1, -3, 0], "squared", 0.06361163000172024));
+    /// <summary>
+    /// Seed 2060000089's T1 (rows of norms 3e-6 to 7.9e5, y = 0 on the long row, c = 2/7): numerical-error at 4.4e-6. The
+    /// dual's cutting planes projected in v's own coordinates stalled (two cuts of the long row parallel up to 1e-9, their
+    /// difference lost when orthogonalised); in the row-scaled coordinates ṽ_j = ‖x_j‖ v_j they certify it.
+    /// </summary>
+    [Fact]
+    public void TheDualsCuttingPlanesHoldNearlyParallelCutsOfALongRowApart() =>
+        AssertCertified(Problem([[9.5367431640625e-07, 9.5367431640625e-07, -2.86102294921875e-06], [524288, 262144, -524288],
+                [0.0078125, 0.0234375, -0.0234375], [-3.814697265625e-06, 0, -5.7220458984375e-06], [0, -0.046875, -0.046875]],
+            [-2, 0, -3, -2, 3], "squared", 0.015014743734317909, scale: 0.2857142857142857));
 }
