@@ -110,8 +110,9 @@ public static class CertifiedPipeline
         else if (certified) setFailure = "not described";
         double setSeconds = Lap(phase);
         // The second solve and its reading count as solve time: post-solve work is what follows a certified point.
-        if (set is { HasStationaryDirections: false } && ReadAgainMoreAccurately(problem, result, settings, solveSeconds + setSeconds, ct) is { } again)
-            (result, set) = again;
+        if (certified && settings.DescribeOptimalSet && set is null or { HasStationaryDirections: false }
+            && ReadAgainMoreAccurately(problem, result, settings, solveSeconds + setSeconds, ct) is { } again)
+            (result, set, setFailure) = (again.Result, again.Set, null);
         solveSeconds += Lap(phase);
 
         var prunedT = set is not null && settings.Prune ? set.Prune(set.Point) : null;
@@ -167,13 +168,19 @@ public static class CertifiedPipeline
     /// <summary>
     /// The solve repeated at relative gap <see cref="Numerics.Tolerances.RereadGap"/>, started from the first solve's blocks, and 𝒲*
     /// read off it, when the set read at ε has a direction that is not Clarke stationary at z* (THEORY.md §6, "The optimal
-    /// set's directions are stationary"): every network of the exact 𝒲* is stationary, so such a reading holds a block that
-    /// prices below β at v*, which the first point's dual vector could not tell from an active one. Null (the first reading
-    /// stands) when the first solve is already that accurate, the problem lists no patterns, no time is left, the second
-    /// solve does not certify, or its set's directions are not stationary either. Why: near-duplicate rows 4 243 long
-    /// (squared loss, seed 2310000008's T3): certified at 6.7e-13, the set read with a block priced 4.2e-8 (relative) below
-    /// β whose direction, on two kink rows, is 2.3e-4 from the active ones of its sign — its neuron's Clarke measure 2.3×
-    /// the threshold; solved to 1e-13, that block is gone and every direction is stationary.
+    /// set's directions are stationary") or could not be read at all: every network of the exact 𝒲* is stationary, so such
+    /// a reading holds a block that prices below β at v*, which the first point's dual vector could not tell from an active
+    /// one; and a set that cannot be read needs a block that prices below the set's margins at that dual vector. The second
+    /// solve replaces the first when its point is certified at the requested ε (its own status may say it missed 1e-13; the
+    /// result keeps the first's certified status) and its set is read with stationary directions. Null (the first reading
+    /// stands) when the first solve is already that accurate, the problem lists no patterns, no time is left, or the second
+    /// solve or its set does not qualify. Why: near-duplicate rows 4 243 long (squared loss, seed 2310000008's T3):
+    /// certified at 6.7e-13, the set read with a block priced 4.2e-8 (relative) below β whose direction, on two kink rows,
+    /// is 2.3e-4 from the active ones of its sign — its neuron's Clarke measure 2.3× the threshold; solved to 1e-13, that
+    /// block is gone and every direction is stationary. Near-duplicate rows 3 600 long (logistic, seed 2330000026's T2):
+    /// certified at 3.6e-12, no set could be read (dropping the blocks priced below β(1 − 1e-7) raised the objective by
+    /// 1.2e-8, and none of the margins down to 1e-5 kept them); solved again (6.4e-13, the solve ending `numerical-error`
+    /// short of 1e-13), the set is read and stationary.
     /// </summary>
     private static (SolverResult Result, OptimalSet Set)? ReadAgainMoreAccurately(ConvexProblem problem, SolverResult first,
         PipelineSettings settings, double secondsSoFar, CancellationToken ct)
@@ -182,11 +189,11 @@ public static class CertifiedPipeline
         if (!(first.RelativeGap > gap) || problem.Patterns is not { } patterns || !(secondsLeft > 0)) return null;
         var start = first.W.NonZeroBlocks.Select(bv => bv.Block).Where(b => patterns.Contains(b.Pattern))
             .Select(b => new PricedBlock(b, 0, patterns.Cells[patterns.IndexOf(b.Pattern)].Witness)).ToList();
-        settings.Log?.WriteLine($"solve: a direction of the optimal set read at rel.gap {first.RelativeGap:E2} is not stationary; solving again to {gap:E0} ...");
+        settings.Log?.WriteLine($"solve: the optimal set read at rel.gap {first.RelativeGap:E2} is missing or not stationary; solving again to {gap:E0} ...");
         var again = ConvexSolver.Solve(problem, settings.Solver with { Tolerance = gap, InitialBlocks = start, TimeLimitSeconds = secondsLeft }, ct);
-        if (again.Status is not (SolverStatus.Optimal or SolverStatus.OptimalRestricted)) return null;
+        if (!(again.W.MaxConeViolation(problem.Data.X) <= Numerics.Tolerances.Cone.At(1)) || !again.Certificate.WithinGap(settings.Solver.Tolerance)) return null;
         var (set, _) = ReadOptimalSet(problem, again, settings.Solver.Tolerance, settings.Log);
-        return set is { HasStationaryDirections: true } ? (again, set) : null;
+        return set is { HasStationaryDirections: true } ? (again with { Status = first.Status }, set) : null;
     }
 
     /// <summary>

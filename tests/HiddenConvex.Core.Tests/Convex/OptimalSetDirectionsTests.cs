@@ -58,6 +58,17 @@ public class OptimalSetDirectionsTests
             [1.5037494836546303, -0.07071967682839411, -0.0215460644285661, -0.3347876132862212, 1.3375908571348414],
             new SquaredLoss(1), 0.2706232873690556));
 
+    /// <summary>
+    /// Seed 2330000026's T2 (near-duplicate rows ~3 600 and ~2 000 long, logistic): certified at 3.6e-12, no set could be read
+    /// off the solution (dropping the blocks priced below β(1 − 1e-7) raised the objective by 1.2e-8, and no margin down to
+    /// 1e-5 kept them); read again off the solve to 1e-13, it is read and its networks are stationary.
+    /// </summary>
+    [Fact]
+    public void A_set_that_cannot_be_read_at_the_requested_gap_is_read_off_a_more_accurate_solve() =>
+        AssertNetworksOfTheSetAreStationary(PipelineSet(
+            [[3, -2], [3000, -1999], [2999, -2000], [-3, -2], [1, 2001], [1, 2000]], [1, 1, -1, -1, -1, 1], new LogisticLoss(1),
+            0.11860111686738997));
+
     [Fact]
     public void The_set_next_to_a_row_3001_long_keeps_the_block_on_its_hyperplane_and_its_networks_are_stationary() =>
         AssertNetworksOfTheSetAreStationary(PipelineSet(
