@@ -699,6 +699,8 @@ public static class ConvexSolver
         /// </summary>
         private void PolishAtBestDualPoint()
         {
+            // Past the deadline nothing is polished: the thorough polish is the costly step a time limit is meant to stop.
+            if (DateTime.UtcNow > _deadline) return;
             if (_best.DualPrediction is not { } z || !_problem.Oracle.ListsEveryBlock || !IsPolishable(_best.Point.Blocks.Count * D)) return;
             var polished = PolishFrom(_best, thorough: true);
             if (polished is null) return;
