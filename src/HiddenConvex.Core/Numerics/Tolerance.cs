@@ -164,9 +164,9 @@ public static class Tolerances
 
     /// <summary>
     /// Relative gap of the second solve of <see cref="Pipeline.CertifiedPipeline"/> when the optimal set read at the requested
-    /// ε has a direction that is not Clarke stationary (THEORY.md §6, "The optimal set's directions are stationary"): a
-    /// point certified at ε can carry weight on a block that prices a little below β at v*, and its dual vector cannot
-    /// tell that block from an active one. Above the relative gaps the reference instances' certificates reach
+    /// ε has a direction that is not Clarke stationary or cannot be read (THEORY.md §6, "A set read off too coarse a point is
+    /// read again"): a point certified at ε can carry weight on a block that prices a little below β at v*, and its dual
+    /// vector cannot tell that block from an active one. Above the relative gaps the reference instances' certificates reach
     /// (4e-15 to 2e-14), so that a certificate can still meet it.
     /// </summary>
     public const double RereadGap = 1e-13;
