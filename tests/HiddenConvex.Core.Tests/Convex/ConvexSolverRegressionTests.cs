@@ -338,6 +338,7 @@ public class ConvexSolverRegressionTests
     public void AnExactPointNextToALongRowIsCertifiedByTheSearchFromItsOwnPrediction() =>
         AssertCertified(Problem([[0, 7.62939453125E-06], [-1.9073486328125E-06, -1.9073486328125E-06], [-8192, 8192]],
             [-1, -3, 0], "squared", 0.06361163000172024));
+
     /// <summary>
     /// Seed 2120000008's T6 (widely scaled rows of norms 4e-5, 0.56 and 17 378, y = 0 on the long rows, β = 1.1e-6): the
     /// iterations in W stalled (2 425 Newton steps) and the solve ended numerical-error at a relative gap of 8.4e-6. The
@@ -357,6 +358,7 @@ public class ConvexSolverRegressionTests
     public void ThePrimalPointOfTheDualsCuttingPlanesIsCertifiedWhereTheIteratesInWStall() =>
         AssertCertified(Problem([[-7.62939453125E-06, 1.52587890625E-05], [-5.7220458984375E-06, -5.7220458984375E-06], [-16384, 24576]],
             [-1, -3, 0], "squared", 0.06361163000172024));
+
     /// <summary>
     /// Seed 2060000089's T1 (rows of norms 3e-6 to 7.9e5, y = 0 on the long row, c = 2/7): numerical-error at 4.4e-6. The
     /// dual's cutting planes projected in v's own coordinates stalled (two cuts of the long row parallel up to 1e-9, their
