@@ -23,12 +23,14 @@ let private sumSameBlocks (blocks: seq<string * int * float[]>) =
     |> Seq.map (fun ((p, s), g) -> { Pattern = p; Sign = s; W = g |> Seq.map (fun (_, _, w) -> w) |> Seq.reduce (Array.map2 (+)) })
     |> Seq.toArray
 
-/// The pattern of a point f on the face x_j·f = 0, assigned to the adjacent cell on the x_j side: row j active, every other
-/// row by the sign of x_k·f itself (x_k·f = 0 active, THEORY.md §2). Why not the signs of f pushed 1e-7 towards x_j: a row
-/// nearly parallel to x_j (near-duplicate rows 4 243 long) can have x_k·f slightly negative while the pushed point has it
-/// positive, and the block then held a W outside its cone by 6e-8 (seeds 2310000030 and 2310000031 of M1).
-let private facePattern (x: float[][]) (j: int) (f: float[]) =
-    System.String(x |> Array.mapi (fun k r -> if k = j || dot r f >= 0.0 then '1' else '0'))
+/// The pattern of a point f on the face x_j·f = 0: every row by the sign of x_k·f itself (x_k·f = 0 active, THEORY.md §2),
+/// row j included, whose computed x_j·f is 0 up to rounding of either sign, so that the block holds f in its cone by
+/// construction. Why not the signs of f pushed 1e-7 towards x_j: a row nearly parallel to x_j (near-duplicate rows 4 243
+/// long) can have x_k·f slightly negative while the pushed point has it positive, and the block then held a W outside its
+/// cone by 6e-8 (seeds 2310000030 and 2310000031 of M1); nor row j active whatever the sign of its rounding (seed
+/// 2350000057 of M1).
+let private facePattern (x: float[][]) (f: float[]) =
+    System.String(x |> Array.map (fun r -> if dot r f >= 0.0 then '1' else '0'))
 
 let genBlocksOn (x: float[][]) (d: int) : Gen<BlockSpec[]> =
     Gen.sized (fun size ->
@@ -46,9 +48,12 @@ let genBlocksOn (x: float[][]) (d: int) : Gen<BlockSpec[]> =
                     let xj = if j >= 0 && j < x.Length then x[j] else Array.zeroCreate d
                     let nx = dot xj xj
                     if j >= 0 && d >= 2 && nx > 0.0 then
-                        let f = Array.map2 (fun a b -> a - dot u xj / nx * b) u xj
+                        // Projected twice: when u is nearly parallel to x_j the first pass leaves x_j·f at the rounding of u,
+                        // which is large against ‖f‖ (seed 2350000057: 4.3e-12 of ‖x_j‖‖f‖ outside the cone).
+                        let project (g: float[]) = Array.map2 (fun a b -> a - dot g xj / nx * b) g xj
+                        let f = project (project u)
                         if norm f = 0.0 then None
-                        else Some (facePattern x j f, signs[i], scaleBy (mags[i] / norm f) f)
+                        else Some (facePattern x f, signs[i], scaleBy (mags[i] / norm f) f)
                     else Some (patternString x u, signs[i], scaleBy (mags[i] / norm u) u))
                 |> Array.choose id
             return sumSameBlocks blocks
