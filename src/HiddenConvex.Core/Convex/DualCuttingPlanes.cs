@@ -89,14 +89,9 @@ internal static class DualCuttingPlanes
         foreach (var p in priced)
         {
             var u = problem.Oracle.Geometry.Maximiser(p.Block, v.AsArray() ?? v.ToArray());
-            var xu = x * u;
-            var a = new double[xu.Count];
-            double normSquared = 0;
-            for (int j = 0; j < a.Length; j++)
-            {
-                a[j] = p.Block.Pattern[j] ? p.Block.Sign * xu[j] : 0;
-                normSquared += a[j] * a[j];
-            }
+            var a = new double[x.RowCount];
+            Arrangements.Cones.AddMaskedProduct(x, p.Block.Pattern, u, p.Block.Sign, a);
+            double normSquared = a.Sum(e => e * e);
             if (!(normSquared > 0)) continue;
             cuts.Add(new Cut(p.Block, u, a, normSquared));
             lambda.Add(0);

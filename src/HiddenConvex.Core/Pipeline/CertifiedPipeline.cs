@@ -3,7 +3,6 @@ using HiddenConvex.Core.Certificates;
 using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Data;
 using HiddenConvex.Core.Networks;
-using HiddenConvex.Core.Pricing;
 
 namespace HiddenConvex.Core.Pipeline;
 
@@ -188,8 +187,7 @@ public static class CertifiedPipeline
     {
         double gap = Numerics.Tolerances.RereadGap, secondsLeft = settings.Solver.TimeLimitSeconds - secondsSoFar;
         if (!(first.RelativeGap > gap) || problem.Patterns is not { } patterns || !(secondsLeft > 0)) return null;
-        var start = first.W.NonZeroBlocks.Select(bv => bv.Block).Where(b => patterns.Contains(b.Pattern))
-            .Select(b => new PricedBlock(b, 0, patterns.Cells[patterns.IndexOf(b.Pattern)].Witness)).ToList();
+        var start = SampledWarmStart.SupportBlocks(first.W, patterns);
         settings.Log?.WriteLine($"solve: the optimal set read at rel.gap {first.RelativeGap:E2} is missing or not stationary; solving again to {gap:E0} ...");
         var again = ConvexSolver.Solve(problem, settings.Solver with { Tolerance = gap, InitialBlocks = start, TimeLimitSeconds = secondsLeft }, ct);
         if (!(again.W.MaxConeViolation(problem.Data.X) <= Numerics.Tolerances.Cone.At(1)) || !again.Certificate.WithinGap(settings.Solver.Tolerance)) return null;

@@ -27,11 +27,17 @@ public static class SampledWarmStart
         var clock = Stopwatch.StartNew();
         var sampled = PatternSampler.Sample(data.X, directions, seed);
         var solve = ConvexSolver.Solve(new ConvexProblem(data, loss, beta, sampled), settings.Validated());
-        var blocks = solve.W.NonZeroBlocks
-            .Select(b => (b.Block, Index: sampled.IndexOf(b.Block.Pattern)))
-            .Where(b => b.Index >= 0)
-            .Select(b => new PricedBlock(b.Block, 0, sampled.Cells[b.Index].Witness))
-            .ToList();
-        return new WarmStartResult(blocks, solve, sampled.Count, clock.Elapsed.TotalSeconds);
+        return new WarmStartResult(SupportBlocks(solve.W, sampled), solve, sampled.Count, clock.Elapsed.TotalSeconds);
     }
+
+    /// <summary>
+    /// The blocks of W's support whose patterns are cells of <paramref name="cells"/>, each with its cell's interior witness:
+    /// a working set to start column generation from (<see cref="SolverSettings.InitialBlocks"/>).
+    /// </summary>
+    internal static List<PricedBlock> SupportBlocks(ConvexPoint w, PatternSet cells) =>
+        w.NonZeroBlocks
+            .Select(b => (b.Block, Index: cells.IndexOf(b.Block.Pattern)))
+            .Where(b => b.Index >= 0)
+            .Select(b => new PricedBlock(b.Block, 0, cells.Cells[b.Index].Witness))
+            .ToList();
 }
