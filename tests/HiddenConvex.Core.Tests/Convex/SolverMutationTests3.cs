@@ -386,33 +386,4 @@ public class SolverMutationTests3
         Assert.Equal(1 + tightenings, after.Count(s => s.Name == "barrier"));
         Assert.True(r.Iterations < new SolverSettings().MaxIterations, $"{r.Iterations} iterations\n{log}");
     }
-    /// <summary>An oracle whose second listing of blocks (the second iteration's pricing) waits first.</summary>
-    private sealed class SlowSecondListingOracle(IPricingOracle inner, TimeSpan delay) : DelegatingOracle(inner)
-    {
-        private int _listings;
-
-        public override PricedBlocks BlocksAbove(Vector<double> v, double threshold, int maxCount = int.MaxValue)
-        {
-            if (++_listings == 2) Thread.Sleep(delay);
-            return base.BlocksAbove(v, threshold, maxCount);
-        }
-    }
-
-    /// <summary>
-    /// Past the deadline nothing is polished: a solve whose second pricing ends after its time limit (0.35 s into a 0.3 s
-    /// limit, ε = 1e-300 so that no point ends it earlier) stops with `time-limit` and without the thorough face polish at
-    /// the best dual point, which its end used to run once pairing had given the best point a dual prediction (ref02 f0.1
-    /// polished at 0.37 s, ref05 f0.1 until 0.46 s).
-    /// </summary>
-    [Theory]
-    [InlineData("ref02_n5_d3_gauss_f0.1")]
-    [InlineData("ref05_n8_d3_gauss_f0.1")]
-    public void A_solve_that_ends_at_its_time_limit_runs_no_polish_after_the_deadline(string name)
-    {
-        var exact = Exact(name);
-        var (r, log) = SolveLogged(Over(exact, new SlowSecondListingOracle(exact.Oracle, TimeSpan.FromSeconds(0.35))),
-            new SolverSettings { TimeLimitSeconds = 0.3, Tolerance = 1e-300 });
-        Assert.Equal(SolverStatus.TimeLimit, r.Status);
-        Assert.DoesNotContain(Stages(log), s => s.Name == "polish" && s.Note.Contains("faces of the best dual point"));
-    }
 }
