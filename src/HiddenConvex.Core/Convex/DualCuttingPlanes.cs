@@ -68,6 +68,13 @@ internal static class DualCuttingPlanes
         for (int round = 0; round < MaxRounds && cuts.Count < MaxCuts && DateTime.UtcNow <= deadline; round++)
         {
             int added = AddCuts(problem, v, round == 0 ? beta * (1 - StartMargin) : beta, cuts, lambda);
+            // From a start where no block prices near β (a dual vector well inside K), the first cuts are those at c y, the
+            // projection's own first iterate (an empty working set projects c y to itself).
+            if (added == 0 && round == 0)
+            {
+                v = target.Clone();
+                added = AddCuts(problem, v, beta, cuts, lambda);
+            }
             if (added == 0) break;
             // A projection that does not end keeps the last one's v and multipliers (the new cuts' are 0).
             if (Project(target, scale, cuts, lambda, beta, deadline) is not { } projected || projected.Equals(v)) break;
