@@ -98,13 +98,24 @@ public sealed class ConvexProblem
     /// <see cref="Certify(ConvexPoint, Vector{double})"/> for a caller that only needs to know whether the certificate meets
     /// ε = <paramref name="aim"/> (the solver's stopping test): an anytime oracle may then stop its search once that is
     /// decided (<see cref="CertificateChecker.DecidingRho"/>). What is proven is computed the same way.
+    /// The prediction is summed plainly; when the objective's rounding bound B then exceeds
+    /// <see cref="Tolerances.AccuratePredictionAbove"/>·|L̂|, the certificate is computed again from the prediction summed
+    /// accurately (<see cref="ConvexPoint.PredictAccurately"/>, THEORY.md §4.1) and the one proving the smaller gap is returned
+    /// (both are proofs; on cancelling long rows only the second meets ε).
     /// </summary>
     public Certificate Certify(ConvexPoint w, Vector<double>? dualPrediction, double? aim)
     {
         ArgumentNullException.ThrowIfNull(w);
         var z = w.Predict(Data.X);
-        double objective = Loss.Value(z, Data.Y) + Beta * w.GroupNorm(); // Objective(w), without predicting twice
-        return CertificateChecker.ForPrediction(Data, Loss, Beta, Oracle, dualPrediction ?? z, objective, ObjectiveRounding(w, z, objective), aim);
+        double penalty = Beta * w.GroupNorm(), objective = Loss.Value(z, Data.Y) + penalty; // Objective(w), without predicting twice
+        double rounding = ObjectiveRounding(w, z, objective);
+        var plain = CertificateChecker.ForPrediction(Data, Loss, Beta, Oracle, dualPrediction ?? z, objective, rounding, aim);
+        if (!(rounding > Tolerances.AccuratePredictionAbove * Math.Abs(objective))) return plain;
+        var (accurateZ, errors) = w.PredictAccurately(Data.X);
+        double accurateObjective = Loss.Value(accurateZ, Data.Y) + penalty;
+        double accurateRounding = RoundingBound.Objective(Loss, accurateZ, Data.Y, errors, penalty, PenaltyTerms(w), accurateObjective);
+        var accurate = CertificateChecker.ForPrediction(Data, Loss, Beta, Oracle, dualPrediction ?? accurateZ, accurateObjective, accurateRounding, aim);
+        return accurate.ProvenGap < plain.ProvenGap ? accurate : plain;
     }
 
     /// <summary>
@@ -112,7 +123,10 @@ public sealed class ConvexProblem
     /// |x_j·w_b| ≤ ‖x_j‖‖w_b‖, and the penalty β Σ_b ‖w_b‖ has K(d + 1) terms.
     /// </summary>
     public double ObjectiveRounding(ConvexPoint w, Vector<double> z, double objective) =>
-        RoundingBound.Objective(Loss, z, Data.Y, PredictionRounding(w), Beta * w.GroupNorm(), (long)w.Blocks.Count * (Data.D + 1), objective);
+        RoundingBound.Objective(Loss, z, Data.Y, PredictionRounding(w), Beta * w.GroupNorm(), PenaltyTerms(w), objective);
+
+    /// <summary>The penalty β Σ_b ‖w_b‖ has K(d + 1) terms.</summary>
+    private long PenaltyTerms(ConvexPoint w) => (long)w.Blocks.Count * (Data.D + 1);
 
     /// <summary>
     /// e_j, a bound on the rounding error of the computed prediction ẑ_j of W (THEORY.md §4.1): z_j sums the K blocks whose

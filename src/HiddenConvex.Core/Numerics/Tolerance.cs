@@ -170,6 +170,14 @@ public static class Tolerances
     /// (4e-15 to 2e-14), so that a certificate can still meet it.
     /// </summary>
     public const double RereadGap = 1e-13;
+
+    /// <summary>
+    /// A certificate whose objective's rounding bound B exceeds this fraction of |L̂| is computed again from the prediction
+    /// summed accurately (<see cref="Convex.ConvexPoint.PredictAccurately"/>, THEORY.md §4.1), and the certificate proving
+    /// the smaller gap is kept. B is about 1e-15 of L̂ on rows of comparable lengths; it reaches 5e-8 where a long row's terms
+    /// cancel, and there the plain sum's bound, not the gap, decided the certificate.
+    /// </summary>
+    public const double AccuratePredictionAbove = 1e-12;
 }
 
 /// <summary>Tolerances for answers of external implementations checked by `hcv conform`.</summary>
