@@ -90,32 +90,36 @@ public sealed class ConvexProblem
     /// <summary>
     /// The certificate of W at a dual point (THEORY.md §4.2: every v gives a lower bound −ℓ*(−t v) with t ρ̄(v) ≤ β):
     /// objective L^c_β(W) with its rounding bound, lower bound at v = −∇ℓ(z′) for the prediction z′ =
-    /// <paramref name="dualPrediction"/>, or at W's own v when that is null (<see cref="Certify(ConvexPoint)"/>).
+    /// <paramref name="dualPrediction"/>, or at W's own v when that is null (<see cref="Certify(ConvexPoint)"/>). The prediction
+    /// is summed plainly; when the objective's rounding bound B then exceeds <see cref="Tolerances.AccuratePredictionAbove"/>·|L̂|,
+    /// the certificate is computed again from the prediction summed accurately (<see cref="ConvexPoint.PredictAccurately"/>,
+    /// THEORY.md §4.1) and the one proving the smaller gap is returned: both are proofs, and where a long row's terms cancel
+    /// only the second can meet ε.
     /// </summary>
-    public Certificate Certify(ConvexPoint w, Vector<double>? dualPrediction) => Certify(w, dualPrediction, aim: null);
+    public Certificate Certify(ConvexPoint w, Vector<double>? dualPrediction)
+    {
+        var plain = Certify(w, dualPrediction, aim: null);
+        if (!(plain.ObjectiveRounding > Tolerances.AccuratePredictionAbove * Math.Abs(plain.Objective))) return plain;
+        var (z, errors) = w.PredictAccurately(Data.X);
+        double penalty = Beta * w.GroupNorm(), objective = Loss.Value(z, Data.Y) + penalty;
+        double rounding = RoundingBound.Objective(Loss, z, Data.Y, errors, penalty, PenaltyTerms(w), objective);
+        var accurate = CertificateChecker.ForPrediction(Data, Loss, Beta, Oracle, dualPrediction ?? z, objective, rounding);
+        return accurate.ProvenGap < plain.ProvenGap ? accurate : plain;
+    }
 
     /// <summary>
-    /// <see cref="Certify(ConvexPoint, Vector{double})"/> for a caller that only needs to know whether the certificate meets
-    /// ε = <paramref name="aim"/> (the solver's stopping test): an anytime oracle may then stop its search once that is
-    /// decided (<see cref="CertificateChecker.DecidingRho"/>). What is proven is computed the same way.
-    /// The prediction is summed plainly; when the objective's rounding bound B then exceeds
-    /// <see cref="Tolerances.AccuratePredictionAbove"/>·|L̂|, the certificate is computed again from the prediction summed
-    /// accurately (<see cref="ConvexPoint.PredictAccurately"/>, THEORY.md §4.1) and the one proving the smaller gap is returned
-    /// (both are proofs; on cancelling long rows only the second meets ε).
+    /// The certificate of W at a dual point from the plainly summed prediction, for a caller that only needs to know whether
+    /// it meets ε = <paramref name="aim"/> (the solver's stopping test): an anytime oracle may then stop its search once that
+    /// is decided (<see cref="CertificateChecker.DecidingRho"/>). What is proven is computed the same way. The solver's
+    /// iterations judge their points with this; a solve that would end uncertified tries <see cref="Certify(ConvexPoint, Vector{double})"/>
+    /// last.
     /// </summary>
     public Certificate Certify(ConvexPoint w, Vector<double>? dualPrediction, double? aim)
     {
         ArgumentNullException.ThrowIfNull(w);
         var z = w.Predict(Data.X);
-        double penalty = Beta * w.GroupNorm(), objective = Loss.Value(z, Data.Y) + penalty; // Objective(w), without predicting twice
-        double rounding = ObjectiveRounding(w, z, objective);
-        var plain = CertificateChecker.ForPrediction(Data, Loss, Beta, Oracle, dualPrediction ?? z, objective, rounding, aim);
-        if (!(rounding > Tolerances.AccuratePredictionAbove * Math.Abs(objective))) return plain;
-        var (accurateZ, errors) = w.PredictAccurately(Data.X);
-        double accurateObjective = Loss.Value(accurateZ, Data.Y) + penalty;
-        double accurateRounding = RoundingBound.Objective(Loss, accurateZ, Data.Y, errors, penalty, PenaltyTerms(w), accurateObjective);
-        var accurate = CertificateChecker.ForPrediction(Data, Loss, Beta, Oracle, dualPrediction ?? accurateZ, accurateObjective, accurateRounding, aim);
-        return accurate.ProvenGap < plain.ProvenGap ? accurate : plain;
+        double objective = Loss.Value(z, Data.Y) + Beta * w.GroupNorm(); // Objective(w), without predicting twice
+        return CertificateChecker.ForPrediction(Data, Loss, Beta, Oracle, dualPrediction ?? z, objective, ObjectiveRounding(w, z, objective), aim);
     }
 
     /// <summary>

@@ -106,4 +106,46 @@ public class AccuratePredictionTests
         Assert.Equal(0, errors[1]);
         Assert.Equal(1.25, z[0]);
     }
+
+    private static ConvexProblem CancellingRows()
+    {
+        var data = HiddenConvex.Core.Data.Dataset.Create(
+            [[0.0001220703125, -0.0001220703125], [2097152, 2097152], [2097152, -3145728]], [3, 0, 0], "cancelling long rows");
+        var patterns = CellEnumerator.Enumerate(data.X);
+        var loss = new HiddenConvex.Core.Losses.SquaredLoss();
+        double betaMax = ExactPricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
+        return new ConvexProblem(data, loss, 0.025467132636616874 * betaMax, patterns);
+    }
+
+    /// <summary>
+    /// The certificate of a result takes the accurately summed prediction where the plain sum's rounding bound exceeds
+    /// Tolerances.AccuratePredictionAbove of L̂, and keeps the one proving the smaller gap; the solver's iterations (the
+    /// three-argument form) keep the plain sum.
+    /// </summary>
+    [Fact]
+    public void A_results_certificate_uses_the_accurate_prediction_only_where_the_plain_rounding_bound_is_large()
+    {
+        var problem = CancellingRows();
+        var solved = ConvexSolver.Solve(problem);
+        var (w, z) = (solved.W, solved.DualPrediction);
+        var plain = problem.Certify(w, z, aim: null);
+        var result = problem.Certify(w, z);
+        Assert.True(plain.ObjectiveRounding > Tolerances.AccuratePredictionAbove * Math.Abs(plain.Objective),
+            $"plain rounding bound {plain.ObjectiveRounding:E3} of L̂ = {plain.Objective:R}");
+        Assert.True(result.ProvenGap < plain.ProvenGap / 100, $"proven gap {result.ProvenGap:E3}, plain {plain.ProvenGap:E3}");
+        double accurateObjective = problem.Loss.Value(w.PredictAccurately(problem.Data.X).Prediction, problem.Data.Y) + problem.Beta * w.GroupNorm();
+        Assert.Equal(accurateObjective, result.Objective);
+
+        // Rows of comparable lengths: B is about 1e-15 of L̂, and the result's certificate is the plain one.
+        var data = HiddenConvex.Core.Data.Dataset.Create([[1, 0.5], [-0.3, 1], [0.7, -1.2], [-1, -0.4], [0.2, 0.9]], [1.5, -0.5, 2, 0.3, -1], "plain");
+        var patterns = CellEnumerator.Enumerate(data.X);
+        var ordinary = new ConvexProblem(data, problem.Loss, 0.3, patterns);
+        var r = ConvexSolver.Solve(ordinary).W;
+        var ownPlain = ordinary.Certify(r, null, aim: null);
+        Assert.True(ownPlain.ObjectiveRounding <= Tolerances.AccuratePredictionAbove * Math.Abs(ownPlain.Objective));
+        var own = ordinary.Certify(r);
+        Assert.Equal(ownPlain.Objective, own.Objective);
+        Assert.Equal(ownPlain.Lower, own.Lower);
+        Assert.Equal(ownPlain.ProvenGap, own.ProvenGap);
+    }
 }

@@ -298,19 +298,18 @@ public class ConvexSolverRegressionTests
     /// <summary>
     /// Rows 98 304 and 1.1e-5 long (seed 2130000042's D2, catalogue case d2-widely-scaled-kink-row-left-out-at-the-best-dual-point):
     /// the optimum's block (128 787.9, 0) lies on the long row's kink to the last bit, and that row's rounding in the
-    /// prediction, γ‖x_1‖‖w_b‖, set a floor of 1.8e-9 under the proven gap (numerical-error). Then the row was left out of the
-    /// pattern (the same point without that rounding) and the best dual point proved it; now the prediction summed
-    /// accurately (THEORY.md §4.1) carries no such floor either, and the point is certified with or without the row, so
-    /// only the certificate is asserted (<see cref="KinkRowsTests"/> holds the rows left out).
+    /// prediction, γ‖x_1‖‖w_b‖, set a floor of 1.8e-9 under the proven gap (numerical-error). With the row left out of the
+    /// pattern the same point carries no such rounding, and the best dual point proves it.
     /// </summary>
     [Fact]
-    public void ARowOnTheOptimumsKinkDoesNotKeepTheCertificateAboveTheTolerance()
+    public void ARowOnTheOptimumsKinkIsLeftOutAndProvenAtTheBestDualPoint()
     {
         double[][] x = [[0, -98304], [7.62939453125E-06, -7.62939453125E-06]];
         var problem = Problem(x, [0, 1], "squared", 0.01232206963812312);
         var r = ConvexSolver.Solve(problem);
         Assert.True(r.Status == SolverStatus.Optimal,
             $"status {r.StatusName}, relative gap {r.RelativeGap:E3} (tolerance {Tolerances.DefaultSolverGap:E1})");
+        Assert.All(r.W.NonZeroBlocks, b => Assert.False(b.Pattern[0], $"block {b.Block} keeps the long row on its kink"));
         var check = SolutionCheck.Check(problem, ClaimedSolution.Of(r), Tolerances.DefaultSolverGap);
         Assert.True(check.Passed, check.Failures);
     }

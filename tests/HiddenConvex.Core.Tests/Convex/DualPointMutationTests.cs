@@ -340,8 +340,7 @@ public class DualPointMutationTests
         var exact = new ConvexProblem(data, new SquaredLoss(), 0.00081143066968778334, CellEnumerator.Enumerate(data.X));
         var oracle = new RecordingOracle(exact.Oracle);
         var problem = new ConvexProblem(data, exact.Loss, exact.Beta, oracle);
-        // W of the enumerated program (as DualPointTests takes it): over the recording oracle the solve takes another path.
-        var w = ConvexSolver.Solve(exact).W;
+        var w = ConvexSolver.Solve(problem).W;
         var own = problem.Certify(w);
         var z = w.Predict(data.X);
         double eps = Tolerances.DefaultSolverGap;

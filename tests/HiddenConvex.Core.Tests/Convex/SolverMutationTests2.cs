@@ -384,7 +384,7 @@ public class SolverMutationTests2
 
     /// <summary>A progress line of one stage: iteration, stage, working set, blocks added, Newton steps, the point's figures, a note.</summary>
     private static readonly Regex StageLine = new(
-        @"^solve: iter +(?<iter>\d+) (?<stage>barrier|polish|kinks|paired|dual|cuts) +working set +(?<size>\d+) \+(?<added>\d+) +newton +(?<newton>\d+)" +
+        @"^solve: iter +(?<iter>\d+) (?<stage>barrier|polish|kinks|paired|dual|cuts|accurate) +working set +(?<size>\d+) \+(?<added>\d+) +newton +(?<newton>\d+)" +
         @"  objective -?\d\.\d{12}E[+-]\d{3}  lower -?\d\.\d{12}E[+-]\d{3}  rel\.gap (?<gap>-?\d\.\d\dE[+-]\d{3})  ρ/β−1 (?<rho>-?\d\.\d\dE[+-]\d{3})" +
         @"  \((?<seconds>\d+[.,]\d\d)s(?<rest>.*)\)$");
 
