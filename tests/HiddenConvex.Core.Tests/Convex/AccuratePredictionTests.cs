@@ -107,15 +107,9 @@ public class AccuratePredictionTests
         Assert.Equal(1.25, z[0]);
     }
 
-    private static ConvexProblem CancellingRows()
-    {
-        var data = HiddenConvex.Core.Data.Dataset.Create(
-            [[0.0001220703125, -0.0001220703125], [2097152, 2097152], [2097152, -3145728]], [3, 0, 0], "cancelling long rows");
-        var patterns = CellEnumerator.Enumerate(data.X);
-        var loss = new HiddenConvex.Core.Losses.SquaredLoss();
-        double betaMax = ExactPricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
-        return new ConvexProblem(data, loss, 0.025467132636616874 * betaMax, patterns);
-    }
+    private static ConvexProblem CancellingRows() =>
+        ConvexSolverRegressionTests.Problem([[0.0001220703125, -0.0001220703125], [2097152, 2097152], [2097152, -3145728]], [3, 0, 0],
+            "squared", 0.025467132636616874);
 
     /// <summary>
     /// The certificate of a result takes the accurately summed prediction where the plain sum's rounding bound exceeds

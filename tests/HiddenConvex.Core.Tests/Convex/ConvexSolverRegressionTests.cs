@@ -16,7 +16,8 @@ namespace HiddenConvex.Core.Tests.Convex;
 /// </summary>
 public class ConvexSolverRegressionTests
 {
-    private static ConvexProblem Problem(double[][] x, double[] y, string loss, double ratio, double scale = 1)
+    /// <summary>The program over the exact pattern set at β = ratio·β_max, β_max = ρ(−∇ℓ(0)).</summary>
+    internal static ConvexProblem Problem(double[][] x, double[] y, string loss, double ratio, double scale = 1)
     {
         var data = Dataset.Create(x, y, "regression");
         var patterns = CellEnumerator.Enumerate(data.X);

@@ -1,9 +1,5 @@
-using HiddenConvex.Core.Arrangements;
 using HiddenConvex.Core.Convex;
-using HiddenConvex.Core.Data;
-using HiddenConvex.Core.Losses;
 using HiddenConvex.Core.Numerics;
-using HiddenConvex.Core.Pricing;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Tests.Convex;
@@ -18,12 +14,9 @@ public class DualCuttingPlanesTests
     [Fact]
     public void The_duals_cutting_planes_from_a_start_well_inside_the_feasible_set_find_the_optimum()
     {
-        double[][] rows = [[1, 0.5], [-0.3, 1], [0.7, -1.2], [-1, -0.4], [0.2, 0.9]];
-        var data = Dataset.Create(rows, [1.5, -0.5, 2, 0.3, -1], "cuts");
-        var patterns = CellEnumerator.Enumerate(data.X);
-        var loss = Loss.Parse("squared", 1);
-        double betaMax = ExactPricing.Price(data.X, patterns, -loss.Gradient(Vector<double>.Build.Dense(data.N), data.Y)).Rho;
-        var problem = new ConvexProblem(data, loss, 0.3 * betaMax, patterns);
+        var problem = ConvexSolverRegressionTests.Problem([[1, 0.5], [-0.3, 1], [0.7, -1.2], [-1, -0.4], [0.2, 0.9]], [1.5, -0.5, 2, 0.3, -1],
+            "squared", 0.3);
+        var data = problem.Data;
         var pair = DualCuttingPlanes.Solve(problem, Vector<double>.Build.Dense(data.N), DateTime.UtcNow.AddSeconds(30));
         Assert.NotNull(pair);
         var certificate = problem.Certify(pair!.Point, pair.Prediction);
