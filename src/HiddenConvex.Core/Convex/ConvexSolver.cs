@@ -586,9 +586,9 @@ public static class ConvexSolver
         /// the plain sum's rounding bound is large (<see cref="ConvexProblem.Certify(ConvexPoint, Vector{double})"/>, THEORY.md §4.1),
         /// kept when it proves less. The iterations judge their points with the plain sum (their paths are those of every
         /// solve), so only a solve that would end uncertified pays for it; only over an oracle that lists every block, where
-        /// one more pricing is cheap (branch and bound would price again without an aim, past a time limit). Why: rows 1.7e-4 and 3.8e6 long (seed 2280000013's
-        /// T4c), where every optimum sums terms of 1e11 of opposite signs to about 0 on the long row: the dual's cutting planes
-        /// had the gap at 2.6e-11, the plain sum's rounding bound alone at 5e-8 of L.
+        /// one more pricing is cheap (branch and bound would price again without an aim, past a time limit). Why: rows 1.7e-4
+        /// and 3.8e6 long (seed 2280000013's T4c), where every optimum sums terms of 1e11 of opposite signs to about 0 on the
+        /// long row: the dual's cutting planes had the gap at 2.6e-11, the plain sum's rounding bound alone at 5e-8 of L.
         /// </summary>
         private void CertifyWithTheAccuratePrediction()
         {
