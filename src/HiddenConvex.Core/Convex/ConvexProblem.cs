@@ -96,14 +96,19 @@ public sealed class ConvexProblem
     /// THEORY.md §4.1) and the one proving the smaller gap is returned: both are proofs, and where a long row's terms cancel
     /// only the second can meet ε.
     /// </summary>
-    public Certificate Certify(ConvexPoint w, Vector<double>? dualPrediction)
+    public Certificate Certify(ConvexPoint w, Vector<double>? dualPrediction) =>
+        WithAccuratePrediction(Certify(w, dualPrediction, aim: null), w, dualPrediction);
+
+    /// <summary>
+    /// <paramref name="plain"/> (W's certificate at <paramref name="dualPrediction"/> from the plainly summed prediction), or,
+    /// when its objective's rounding bound B exceeds <see cref="Tolerances.AccuratePredictionAbove"/>·|L̂|, the better of it and
+    /// the certificate from the prediction summed accurately (<see cref="ConvexPoint.PredictAccurately"/>, THEORY.md §4.1).
+    /// </summary>
+    internal Certificate WithAccuratePrediction(Certificate plain, ConvexPoint w, Vector<double>? dualPrediction)
     {
-        var plain = Certify(w, dualPrediction, aim: null);
         if (!(plain.ObjectiveRounding > Tolerances.AccuratePredictionAbove * Math.Abs(plain.Objective))) return plain;
         var (z, errors) = w.PredictAccurately(Data.X);
-        double penalty = Beta * w.GroupNorm(), objective = Loss.Value(z, Data.Y) + penalty;
-        double rounding = RoundingBound.Objective(Loss, z, Data.Y, errors, penalty, PenaltyTerms(w), objective);
-        var accurate = CertificateChecker.ForPrediction(Data, Loss, Beta, Oracle, dualPrediction ?? z, objective, rounding);
+        var accurate = CertificateOf(w, z, errors, dualPrediction, aim: null);
         return accurate.ProvenGap < plain.ProvenGap ? accurate : plain;
     }
 
@@ -117,17 +122,16 @@ public sealed class ConvexProblem
     public Certificate Certify(ConvexPoint w, Vector<double>? dualPrediction, double? aim)
     {
         ArgumentNullException.ThrowIfNull(w);
-        var z = w.Predict(Data.X);
-        double objective = Loss.Value(z, Data.Y) + Beta * w.GroupNorm(); // Objective(w), without predicting twice
-        return CertificateChecker.ForPrediction(Data, Loss, Beta, Oracle, dualPrediction ?? z, objective, ObjectiveRounding(w, z, objective), aim);
+        return CertificateOf(w, w.Predict(Data.X), PredictionRounding(w), dualPrediction, aim);
     }
 
-    /// <summary>
-    /// B of L^c_β(W) computed from W (THEORY.md §4.1): z_j sums the K blocks whose pattern contains row j,
-    /// |x_j·w_b| ≤ ‖x_j‖‖w_b‖, and the penalty β Σ_b ‖w_b‖ has K(d + 1) terms.
-    /// </summary>
-    public double ObjectiveRounding(ConvexPoint w, Vector<double> z, double objective) =>
-        RoundingBound.Objective(Loss, z, Data.Y, PredictionRounding(w), Beta * w.GroupNorm(), PenaltyTerms(w), objective);
+    /// <summary>W's certificate from its computed prediction z with the per-row error bounds e_j of z (THEORY.md §4.1).</summary>
+    private Certificate CertificateOf(ConvexPoint w, Vector<double> z, IReadOnlyList<double> rowErrors, Vector<double>? dualPrediction, double? aim)
+    {
+        double penalty = Beta * w.GroupNorm(), objective = Loss.Value(z, Data.Y) + penalty;
+        double rounding = RoundingBound.Objective(Loss, z, Data.Y, rowErrors, penalty, PenaltyTerms(w), objective);
+        return CertificateChecker.ForPrediction(Data, Loss, Beta, Oracle, dualPrediction ?? z, objective, rounding, aim);
+    }
 
     /// <summary>The penalty β Σ_b ‖w_b‖ has K(d + 1) terms.</summary>
     private long PenaltyTerms(ConvexPoint w) => (long)w.Blocks.Count * (Data.D + 1);

@@ -104,6 +104,16 @@ public static class ConvexSolver
     /// </summary>
     internal const double MinDualSearchSeconds = 5;
 
+    /// <summary>
+    /// The deadline of a last search after <paramref name="secondsSoFar"/> of work: max(<see cref="MinDualSearchSeconds"/>,
+    /// secondsSoFar) from now, never past <paramref name="limit"/> (a last step, never the bulk of the work).
+    /// </summary>
+    internal static DateTime LastSearchDeadline(double secondsSoFar, DateTime limit)
+    {
+        var own = DateTime.UtcNow.AddSeconds(Math.Max(MinDualSearchSeconds, secondsSoFar));
+        return own < limit ? own : limit;
+    }
+
     /// <summary>Narrower active margins a thorough polish tries after the default one.</summary>
     private static readonly double?[] ThoroughMargins = [null, 1e-7, 1e-8, 1e-9];
 
@@ -577,7 +587,7 @@ public static class ConvexSolver
             if (!IsCertified(_best.Certificate, Tolerance)) PolishAtBestDualPoint();
             if (!IsCertified(_best.Certificate, Tolerance)) LeaveKinkRowsOut();
             if (status == SolverStatus.NumericalError && !IsCertified(_best.Certificate, Tolerance)) SolveTheDualByCuts();
-            if (_problem.Oracle.ListsEveryBlock && !IsCertified(_best.Certificate, Tolerance)) CertifyWithTheAccuratePrediction();
+            if (!IsCertified(_best.Certificate, Tolerance)) CertifyWithTheAccuratePrediction();
             return IsCertified(_best.Certificate, Tolerance) ? CertifiedStatus() : status;
         }
 
@@ -592,7 +602,8 @@ public static class ConvexSolver
         /// </summary>
         private void CertifyWithTheAccuratePrediction()
         {
-            var certificate = _problem.Certify(_best.Point, _best.DualPrediction);
+            if (!_problem.Oracle.ListsEveryBlock) return;
+            var certificate = _problem.WithAccuratePrediction(_best.Certificate, _best.Point, _best.DualPrediction);
             if (!(certificate.ProvenGap < _best.Certificate.ProvenGap)) return;
             _best = _best with { Certificate = certificate };
             Report("accurate", 0, 0, _best, $"{_clock.Elapsed.TotalSeconds:F2}s, the prediction summed accurately");
@@ -624,11 +635,7 @@ public static class ConvexSolver
         /// The dual point search ends by the solve's deadline and within max(<see cref="MinDualSearchSeconds"/>, the time
         /// the solve has taken): a last step, never the bulk of a solve.
         /// </summary>
-        private DateTime DualSearchDeadline()
-        {
-            var own = DateTime.UtcNow.AddSeconds(Math.Max(MinDualSearchSeconds, _clock.Elapsed.TotalSeconds));
-            return own < _deadline ? own : _deadline;
-        }
+        private DateTime DualSearchDeadline() => LastSearchDeadline(_clock.Elapsed.TotalSeconds, _deadline);
 
         /// <summary>
         /// The best point with the rows its blocks sit on the kink of left out of their patterns, when that proves a smaller

@@ -113,7 +113,7 @@ public static class CertifiedPipeline
             && ReadAgainMoreAccurately(problem, result, settings, solveSeconds + setSeconds, ct) is { } again)
             (result, set, setFailure) = (again.Result, again.Set, null);
         if (certified && settings.DescribeOptimalSet && set is null
-            && ReadAtTheProjectedDual(problem, result, settings, solveSeconds + Lap(phase, restart: false)) is { } projected)
+            && ReadAtTheProjectedDual(problem, result, settings, solveSeconds + setSeconds + phase.Elapsed.TotalSeconds) is { } projected)
             (set, setFailure) = (projected, null);
         solveSeconds += Lap(phase);
 
@@ -148,11 +148,11 @@ public static class CertifiedPipeline
     internal static double MStarSeconds(PipelineSettings settings, double solveSeconds) =>
         Math.Max(settings.MStarTimeShare * solveSeconds, Math.Min(settings.MinSecondsForMStar, solveSeconds / 2));
 
-    /// <summary>Seconds since the last lap, restarting the watch unless told not to.</summary>
-    private static double Lap(Stopwatch watch, bool restart = true)
+    /// <summary>Seconds since the last lap, restarting the watch.</summary>
+    private static double Lap(Stopwatch watch)
     {
         double seconds = watch.Elapsed.TotalSeconds;
-        if (restart) watch.Restart();
+        watch.Restart();
         return seconds;
     }
 
@@ -217,7 +217,7 @@ public static class CertifiedPipeline
     {
         double secondsLeft = settings.Solver.TimeLimitSeconds - secondsSoFar;
         if (!(secondsLeft > 0)) return null;
-        var deadline = DateTime.UtcNow.AddSeconds(Math.Min(secondsLeft, Math.Max(ConvexSolver.MinDualSearchSeconds, secondsSoFar)));
+        var deadline = ConvexSolver.LastSearchDeadline(secondsSoFar, DateTime.UtcNow.AddSeconds(secondsLeft));
         if (DualCuttingPlanes.Solve(problem, result.Certificate.V, deadline) is not { } pair) return null;
         settings.Log?.WriteLine("solve: no optimal set read off the solution; reading it at the dual's projection (cutting planes) ...");
         var (set, _) = ReadOptimalSet(problem, result with { DualPrediction = pair.Prediction }, settings.Solver.Tolerance, settings.Log);
