@@ -40,7 +40,7 @@ let ``regression case holds`` (file: string) =
         failwithf "%s: %s" case.Name (match report.Failure with null -> report.Note | f -> sprintf "%s observed %s expected %s (%s)" f.Check f.Observed f.Expected f.Tolerance)
 
 /// The known defects of the catalogue ("open": its diagnosis) still fail as diagnosed. A fact over all of them rather than
-/// a theory per case: with none open (as today) a theory has no data, which xunit reports as a failure.
+/// a theory per case: when none is open a theory has no data, which xunit reports as a failure.
 [<Fact>]
 let ``every open regression case still fails as diagnosed (a known defect; remove its open mark once it holds)`` () =
     let holding =
