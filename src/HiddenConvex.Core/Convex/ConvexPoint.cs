@@ -119,8 +119,8 @@ public sealed class ConvexPoint
     /// Σ_b γ_b diag(s_b) X w_b summed as in twice the working precision, with a bound e_j on each entry's error (THEORY.md
     /// §4.1, "Predictions summed accurately"): Dot2 of Ogita, Rump and Oishi (2005) — every product x_jk w_bk split exactly
     /// into h + r by an FMA, the h summed by TwoSum with the errors collected — has |ẑ_j − z_j| ≤ u|z_j| + γ_m² Σ|x_jk w_bk|
-    /// over the row's m products; e_j = 2(u|ẑ_j| + γ_m² A_j) with A_j the computed Σ|x_jk w_bk| (the factor 2 covers z_j's
-    /// own error in u|z_j| and A_j's rounding). Why: where a row's terms cancel (two blocks of opposite signs on a row 3.8e6
+    /// over the row's m products; e_j = <see cref="AccurateDot.ErrorBound"/> = 2(u|ẑ_j| + γ_m² A_j + m·2^−1074) with A_j the
+    /// computed Σ|x_jk w_bk| (the factor 2 covers z_j's own error in u|z_j| and A_j's rounding). Why: where a row's terms cancel (two blocks of opposite signs on a row 3.8e6
     /// long, each term 1e11 and their sum near 0) the plain sum's bound γ_{d+K+1}‖x_j‖Σ_b‖w_b‖ is 1e-5, which alone kept the
     /// objective's rounding bound at 5e-8 of L and no point could be certified at 1e-9; this bound is 1e-19 there.
     /// </summary>
@@ -132,28 +132,51 @@ public sealed class ConvexPoint
         var errors = new double[n];
         for (int j = 0; j < n; j++)
         {
-            double sum = 0, compensation = 0, magnitude = 0;
-            long products = 0;
+            var row = new AccurateDot();
             foreach (var b in Blocks)
             {
                 if (!b.Pattern[j]) continue;
-                for (int k = 0; k < b.W.Count; k++)
-                {
-                    double product = b.Sign * x[j, k] * b.W[k];
-                    double productError = Math.FusedMultiplyAdd(b.Sign * x[j, k], b.W[k], -product);
-                    double next = sum + product;
-                    double virtualTerm = next - sum;
-                    compensation += (sum - (next - virtualTerm)) + (product - virtualTerm) + productError;
-                    sum = next;
-                    magnitude += Math.Abs(product);
-                    products++;
-                }
+                for (int k = 0; k < b.W.Count; k++) row.Add(b.Sign * x[j, k], b.W[k]);
             }
-            z[j] = sum + compensation;
-            double gamma = Numerics.Rounding.Gamma(products);
-            errors[j] = 2 * (Numerics.Rounding.Unit * Math.Abs(z[j]) + gamma * gamma * magnitude);
+            z[j] = row.Value;
+            errors[j] = row.ErrorBound;
         }
         return (Vector<double>.Build.Dense(z), errors);
+    }
+
+    /// <summary>
+    /// δ_j ≥ |Σ_b γ_b (σ(x_j·w_b) − s_b(j) x_j·w_b)|: how far the exact prediction of the network ψ(W) can lie from W's own
+    /// at row j (THEORY.md §4.1, "Points a hair outside their cones"). A term is 0 when x_j·w_b is on its pattern's side
+    /// of 0; otherwise it is the crossing |x_j·w_b|. Where the plain x̂_j·w_b is on the right side beyond its rounding
+    /// (|x̂ − x·w| ≤ γ_d Σ_k |x_jk w_bk|, doubled), the term is 0; elsewhere — on a kink, or across it — x_j·w_b is summed
+    /// as in twice the working precision (Dot2, as <see cref="PredictAccurately"/>) and the term is its crossing plus that
+    /// sum's error bound, so a block on a kink costs about 10⁻³² of Σ_k |x_jk w_bk| unless it truly crosses. Why: a point
+    /// within the cone tolerance but outside its cones has a convex objective that can undercut P*, and the certificate's
+    /// upper side must bound what its network achieves.
+    /// </summary>
+    public double[] CrossingBounds(Matrix<double> x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var bounds = new double[x.RowCount];
+        double plainRounding = 2 * Numerics.Rounding.Gamma(x.ColumnCount);
+        foreach (var b in Blocks)
+        {
+            if (Norms.Euclidean(b.W) == 0) continue;
+            for (int j = 0; j < bounds.Length; j++)
+            {
+                double side = b.Pattern[j] ? 1 : -1, dot = 0, magnitude = 0;
+                for (int k = 0; k < x.ColumnCount; k++)
+                {
+                    dot += x[j, k] * b.W[k];
+                    magnitude += Math.Abs(x[j, k] * b.W[k]);
+                }
+                if (side * dot > plainRounding * magnitude) continue;
+                var accurate = new AccurateDot();
+                for (int k = 0; k < x.ColumnCount; k++) accurate.Add(x[j, k], b.W[k]);
+                bounds[j] += Math.Max(0, -side * accurate.Value + accurate.ErrorBound);
+            }
+        }
+        return bounds;
     }
 
     /// <summary>

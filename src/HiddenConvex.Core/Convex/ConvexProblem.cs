@@ -125,11 +125,20 @@ public sealed class ConvexProblem
         return CertificateOf(w, w.Predict(Data.X), PredictionRounding(w), dualPrediction, aim);
     }
 
-    /// <summary>W's certificate from its computed prediction z with the per-row error bounds e_j of z (THEORY.md §4.1).</summary>
+    /// <summary>
+    /// W's certificate from its computed prediction z with the per-row error bounds e_j of z (THEORY.md §4.1). The objective's
+    /// bound B is taken with e_j + δ_j (<see cref="ConvexPoint.CrossingBounds"/>), so that L̂ + B bounds the objective of the
+    /// network ψ(W) too, which is at least P*_c whatever W is: for W in its cones δ = 0 and B is §4.1's; for a point a hair
+    /// outside them (within the solver's cone tolerance) L^c_β(W) itself can undercut P*_c ("Points a hair outside their
+    /// cones").
+    /// </summary>
     private Certificate CertificateOf(ConvexPoint w, Vector<double> z, IReadOnlyList<double> rowErrors, Vector<double>? dualPrediction, double? aim)
     {
         double penalty = Beta * w.GroupNorm(), objective = Loss.Value(z, Data.Y) + penalty;
-        double rounding = RoundingBound.Objective(Loss, z, Data.Y, rowErrors, penalty, PenaltyTerms(w), objective);
+        var crossings = w.CrossingBounds(Data.X);
+        var errors = new double[rowErrors.Count];
+        for (int j = 0; j < errors.Length; j++) errors[j] = rowErrors[j] + crossings[j];
+        double rounding = RoundingBound.Objective(Loss, z, Data.Y, errors, penalty, PenaltyTerms(w), objective);
         return CertificateChecker.ForPrediction(Data, Loss, Beta, Oracle, dualPrediction ?? z, objective, rounding, aim);
     }
 

@@ -84,6 +84,21 @@ public sealed class BlockGeometry
         return Math.Min(projected, eNorm * (1 + 2 * g));
     }
 
+    /// <summary>
+    /// ρ̄_b ≥ max_{u∈C,‖u‖≤1} γ g_s·u for the exact g_s = Xᵀ diag(s) v (THEORY.md §4.1, "Pricing rounded outward"): the
+    /// projection of the computed g_s gives multipliers μ ≥ 0, and ‖γ g_s + Aᵀμ‖ with g_s summed from v and X accurately is
+    /// an upper bound for any μ ≥ 0 (<see cref="ConeProjector.ResidualNormUpper"/>). Why: g_s sums terms v_j x_j that can
+    /// cancel to a value 10⁷ times smaller (near-duplicate rows), so the computed ‖π_b‖ can be below the block's value by
+    /// 10⁻⁹ of it, and a lower bound −ℓ*(−t v) scaled with it can exceed P*.
+    /// </summary>
+    internal double ProvenValue(ReadOnlySpan<double> signs, int sign, ReadOnlySpan<double> v)
+    {
+        var g = Direction(signs, v);
+        Span<double> pi = stackalloc double[D];
+        Project(signs, sign, g, pi);
+        return Projector.ResidualNormUpper(signs, sign, v);
+    }
+
     /// <summary>π_b for one block at dual vector v, and ‖π_b‖.</summary>
     public double[] Projection(Block block, ReadOnlySpan<double> v, out double norm) =>
         Projection(Signs(block.Pattern), block.Sign, v, out norm);

@@ -1,4 +1,5 @@
 using HiddenConvex.Core.Arrangements;
+using HiddenConvex.Core.Numerics;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace HiddenConvex.Core.Pricing;
@@ -96,6 +97,35 @@ internal sealed class ConeProjector
 
     /// <summary>The multipliers μ ≥ 0 of the last <see cref="Project"/> (one per row; zero off the passive set).</summary>
     public double[] Multipliers() => (double[])_mu.Clone();
+
+    /// <summary>
+    /// An upper bound, rounding included, on ‖γ g + Σ_j μ_j sign_j x_j‖ for the exact g = Σ_{j : sign_j &gt; 0} v_j x_j and the
+    /// multipliers μ ≥ 0 of the last <see cref="Project"/> (THEORY.md §4.1, "Pricing rounded outward"): every component is a
+    /// dot product of at most 2n terms summed by <see cref="AccurateDot"/>, and the norm is taken with its error bounds and
+    /// rounded up (<see cref="Outward.Norm"/>). For any μ ≥ 0 this bounds max_{u∈C,‖u‖≤1} γ g·u, so it holds whatever the
+    /// rounding of g and of the projection was.
+    /// </summary>
+    public double ResidualNormUpper(ReadOnlySpan<double> signs, int gamma, ReadOnlySpan<double> v)
+    {
+        ReadOnlySpan<double> x = _x;
+        int n = _n, d = _d;
+        Span<double> r = stackalloc double[d];
+        Span<double> error = stackalloc double[d];
+        for (int k = 0; k < d; k++)
+        {
+            var component = new AccurateDot();
+            for (int j = 0; j < n; j++)
+                if (signs[j] > 0 && v[j] != 0) component.Add(gamma * v[j], x[j * d + k]);
+            for (int i = 0; i < _np; i++)
+            {
+                int j = _passive[i];
+                if (_mu[j] > 0) component.Add(_mu[j] * signs[j], x[j * d + k]);
+            }
+            r[k] = component.Value;
+            error[k] = component.ErrorBound;
+        }
+        return Outward.Norm(r, error);
+    }
 
     /// <summary>
     /// Writes q = Π_C(g) = g + Σ_j μ_j sign_j x_j (μ ≥ 0) into <paramref name="q"/> and returns ‖q‖.

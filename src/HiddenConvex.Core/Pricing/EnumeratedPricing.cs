@@ -216,6 +216,14 @@ public sealed class EnumeratedPricing : IPricingOracle
             for (int k = 0; k < d; k++) s += gi[k] * gi[k];
             memo.Norms[r] = Math.Sqrt(s);
         });
+        double mass = 0;
+        for (int j = 0; j < n; j++)
+        {
+            double rowNorm = 0;
+            for (int k = 0; k < d; k++) rowNorm += x[j * d + k] * x[j * d + k];
+            mass += Math.Abs(vArr[j]) * Math.Sqrt(rowNorm);
+        }
+        memo.DirectionError = mass > 0 ? 2 * Rounding.Gamma(n) * mass + (double)n * d * double.Epsilon : 0;
     }
 
     /// <summary>
@@ -228,6 +236,7 @@ public sealed class EnumeratedPricing : IPricingOracle
         double known = memo.Values[slot];
         if (!double.IsNaN(known)) return known;
         double value = Geometry.Project(SignsOfRow(row), sign, memo.G.AsSpan(row * D, D), pi);
+        memo.Masses[slot] = Geometry.Projector.MultiplierMass();
         memo.Values[slot] = value;
         return value;
     }
@@ -321,8 +330,37 @@ public sealed class EnumeratedPricing : IPricingOracle
             });
         }
         var maximiser = best > 0 ? Geometry.Maximiser(BlockAt(bestBlock), vArr) : Vector<double>.Build.Dense(d);
-        return new PricingResult(Priced(bestBlock, best), maximiser, best, BoundsFullProgram);
+        return new PricingResult(Priced(bestBlock, best), maximiser, ProvenUpper(memo, seed, bestBlock, best), BoundsFullProgram);
     }
+
+    /// <summary>
+    /// ρ̄ ≥ ρ(v) for the exact v·σ(Xu), rounding included (THEORY.md §4.1, "Pricing rounded outward"): the best block's
+    /// proven value (<see cref="BlockGeometry.ProvenValue"/>), and that of every other block whose value could exceed it —
+    /// a projected block by its computed ‖π_b‖ with the projection's rounding (as <see cref="BlockGeometry.SupportUpperBound"/>),
+    /// any block by its computed bound; both plus the error of the computed g_s, to which the value is 1-Lipschitz. Almost
+    /// always one accurate evaluation. Never below the computed ρ (reported as ρ̲: a bracket keeps ρ̲ ≤ ρ̄, and any larger
+    /// value is a bound too), so where the computed ρ was already above ρ(v) the certificate is the same as before.
+    /// </summary>
+    private double ProvenUpper(PricingMemo memo, int seed, BlockId bestBlock, double best)
+    {
+        if (seed < 0) return 0;
+        double upper = best > 0 ? Math.Max(best, ProvenValueOf(memo, _rowOf[bestBlock.Pattern], bestBlock.Sign)) : 0;
+        double g = 2 * Rounding.Gamma(D + 1);
+        for (int slot = 0; slot < memo.Bounds.Length; slot++)
+        {
+            var b = SlotBlock(slot);
+            if (!Includes(b) || (best > 0 && b.Value == bestBlock.Value)) continue;
+            double value = memo.Values[slot];
+            double possible = (double.IsNaN(value)
+                ? memo.Bounds[slot]
+                : Math.Min(memo.Bounds[slot], value * (1 + g) + g * (memo.Norms[slot >> 1] + memo.Masses[slot]))) + memo.DirectionError;
+            if (possible > upper) upper = Math.Max(upper, ProvenValueOf(memo, slot >> 1, b.Sign));
+        }
+        return upper;
+    }
+
+    /// <summary>The proven value of the block (row, sign) at the memo's v.</summary>
+    private double ProvenValueOf(PricingMemo memo, int row, int sign) => Geometry.ProvenValue(SignsOfRow(row), sign, memo.V);
 
     /// <summary>The block of memo slot 2·row + (0 for γ = +1, 1 for γ = −1).</summary>
     private BlockId SlotBlock(int slot) => BlockId.Of(_patternOf[slot >> 1], (slot & 1) == 0 ? +1 : -1);
@@ -355,6 +393,10 @@ public sealed class EnumeratedPricing : IPricingOracle
         public readonly double[] G = new double[ArraySize.Product("the pricing directions (patterns × d)", rows, d)];
         public readonly double[] Norms = new double[rows];
         public readonly double[] Values = NaNs(2L * rows);
+        /// <summary>Σ_j μ_j ‖x_j‖ of each projected block's multipliers (the rounding of its computed q, with ‖g‖).</summary>
+        public readonly double[] Masses = new double[ArraySize.Product("the pricing multiplier masses (2 × patterns)", 2L * rows, 1)];
+        /// <summary>A bound on ‖ĝ_s − g_s‖ for every pattern s: 2γ_n Σ_j |v_j| ‖x_j‖ (+ n d 2^−1074; 0 for v = 0).</summary>
+        public double DirectionError;
         public readonly double[] Bounds = new double[ArraySize.Product("the pricing bounds (2 × patterns)", 2L * rows, 1)];
 
         private static double[] NaNs(long count)

@@ -63,7 +63,8 @@ public class CertificateMutationTests
     [InlineData("logistic", 0.5)]
     public void The_certificate_is_recomputed_from_its_definition(string lossName, double c)
     {
-        // v = −∇ℓ(z), ρ̄ = ρ(v) of the exact enumeration, t maximises −ℓ*(−t v) on [0, min(cap, β/ρ̄)] with t·ρ̄ ≤ β,
+        // v = −∇ℓ(z), ρ̄ the exact enumeration's proven bound (its computed ρ rounded outward, THEORY.md §4.1 "Pricing rounded
+        // outward"), t maximises −ℓ*(−t v) on [0, min(cap, β/ρ̄)] with t·ρ̄ ≤ β,
         // lower = −ℓ*(−t v), B_low the loss's, objective and B passed through (THEORY.md §4, §4.1).
         var loss = Loss.Parse(lossName, c);
         var data = RandomData(3, 6, 2, labels: lossName == "logistic");
@@ -75,7 +76,9 @@ public class CertificateMutationTests
                 var z = Vector<double>.Build.Dense(data.N, _ => ArrangementData.Normal(rng));
                 var cert = CertificateChecker.ForPrediction(data, loss, beta, patterns, z, objective: 7.5, objectiveRounding: 0.25);
                 var v = -loss.Gradient(z, data.Y);
-                double rho = ExactPricing.Price(data.X, patterns, v).Rho;
+                var priced = ExactPricing.Price(data.X, patterns, v);
+                double rho = priced.Upper;
+                Assert.InRange(rho, priced.Rho, priced.Rho * (1 + 1e-14));
                 Assert.Equal(v.ToArray(), cert.V.ToArray());
                 Assert.Equal(rho, cert.Rho);
                 double tMax = Math.Min(loss.DualScaleCap, CertificateChecker.FeasibleScale(beta, rho));

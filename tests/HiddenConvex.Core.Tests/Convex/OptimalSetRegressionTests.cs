@@ -35,11 +35,16 @@ public class OptimalSetRegressionTests
         double scale = set.Z.AbsoluteMaximum();
         var rng = new Random(7);
         var points = new[] { ("NNLS point", set.Point), ("pruned vertex", set.Prune(set.Point)), ("sample", set.Sample(rng)) };
+        var solvedRounding = problem.PredictionRounding(result.W);
         foreach (var (what, t) in points)
         {
+            // Beyond the rounding of both predictions (THEORY.md §4.1): on a row 6.5e3 long, terms of 7e7 that cancel leave
+            // 4e-9 of rounding in a prediction whose largest entry is 2.6.
             var w = set.ToPoint(t);
-            double dev = (w.Predict(problem.Data.X) - set.Z).AbsoluteMaximum();
-            Assert.True(dev <= pred.At(scale), $"{what}: A t deviates from z* by {dev:E3} (tolerance {pred})");
+            var z = w.Predict(problem.Data.X);
+            var rounding = problem.PredictionRounding(w);
+            double dev = Enumerable.Range(0, z.Count).Max(j => Math.Abs(z[j] - set.Z[j]) - rounding[j] - solvedRounding[j]);
+            Assert.True(dev <= pred.At(scale), $"{what}: A t deviates from z* by {dev:E3} beyond rounding (tolerance {pred})");
             double l = NetworkObjective.Value(Maps.Psi(w), problem.Data, problem.Loss, problem.Beta);
             double eps = Tolerances.DefaultSolverGap * Math.Abs(result.Objective);
             Assert.True(l >= result.Lower - Tolerances.Objective.At(result.Lower) && l <= result.Objective + eps,

@@ -345,7 +345,8 @@ public class SolverMutationTests3
     /// <summary>
     /// On one-block optima (ref00 at β = 0.5 β_max, ref06 in R¹) the first iterate, stopped by the iteration limit, is
     /// certified at the end by the primal point of the dual's conditions (Newton on them from the iterate's blocks and
-    /// faces, THEORY.md §4.2), paired with its own prediction z′: a "primal" line, and the result is that point.
+    /// faces, THEORY.md §4.2), paired with its own prediction z′: a "primal" line, and the result is that point. It is
+    /// certified at z′ or at its own dual vector, whichever proves less: the two differ by rounding only, so either may win.
     /// </summary>
     [Theory]
     [InlineData("ref00_n3_d2_gauss_f0.5")]
@@ -362,7 +363,6 @@ public class SolverMutationTests3
         var primal = stages[^1];
         Assert.True(primal.Name == "primal" && primal.Note.EndsWith(", from the dual's conditions", StringComparison.Ordinal), $"the end is not the dual's primal point\n{log}");
         Assert.True(AgreesWithPrinted(r.Objective, primal.Objective) && AgreesWithPrinted(r.Lower, primal.Lower), $"result [{r.Lower:R}, {r.Objective:R}]\n{log}");
-        Assert.NotNull(r.DualPrediction);
         var again = problem.Certify(r.W, r.DualPrediction);
         Assert.Equal(again.Lower, r.Lower);
         Assert.True(again.WithinGap(Tolerances.DefaultSolverGap));

@@ -35,6 +35,52 @@ public class BoundArithmeticTests
         return (terms.Aggregate(BigInteger.Zero, (s, t) => s + (t.M << (t.E - e))), e);
     }
 
+    /// <summary>a + b exactly.</summary>
+    private static (BigInteger M, int E) Add((BigInteger M, int E) a, (BigInteger M, int E) b)
+    {
+        int e = Math.Min(a.E, b.E);
+        return ((a.M << (a.E - e)) + (b.M << (b.E - e)), e);
+    }
+
+    private static (BigInteger M, int E) Times((BigInteger M, int E) a, (BigInteger M, int E) b) => (a.M * b.M, a.E + b.E);
+
+    /// <summary>
+    /// True when |v·σ(Xu)| / ‖u‖ &gt; bound, decided exactly: (Σ_j v_j σ(x_j·u))² &gt; bound² ‖u‖², every x_j·u and its sign
+    /// exact.
+    /// </summary>
+    private static bool ExactValueAbove(Matrix<double> x, MathNet.Numerics.LinearAlgebra.Vector<double> v, double[] u, double bound)
+    {
+        (BigInteger M, int E) sum = (BigInteger.Zero, 0);
+        for (int j = 0; j < x.RowCount; j++)
+        {
+            var pre = ExactDot(x.Row(j).ToArray(), u);
+            if (pre.M.Sign > 0) sum = Add(sum, Times(Exact(v[j]), pre));
+        }
+        var b = Exact(bound);
+        return Times(sum, sum) is var lhs && Times(Times(b, b), ExactDot(u, u)) is var rhs
+               && Add(lhs, (-rhs.M, rhs.E)).M.Sign > 0;
+    }
+
+    /// <summary>
+    /// The near-duplicate rows of the catalogue case i1-near-duplicate-point-outside-its-cones-undercuts-the-optimum, at a
+    /// dual vector whose best block's value is computed from terms that cancel (g_s sums terms of 1.5e3; the value is 3e-4):
+    /// the computed ρ is below v·σ(Xu)/‖u‖ of a witness u in exact arithmetic, the oracle's ρ̄ is at least every one
+    /// (THEORY.md §4.1, "Pricing rounded outward"). The witnesses are the oracle's maximiser and the directions normal to
+    /// the two long rows, at the edges of the thin cells between them.
+    /// </summary>
+    [Fact]
+    public void The_enumerated_oracles_bound_is_at_least_every_witness_value_where_its_computed_rho_is_not()
+    {
+        var x = Matrix<double>.Build.DenseOfArray(new double[,] { { -1, -2 }, { -999, -1999 }, { -1000, -2001 } });
+        var v = MathNet.Numerics.LinearAlgebra.Vector<double>.Build.DenseOfArray([-0.6800000002225498, -0.68, 0.6800000612836576]);
+        var priced = new EnumeratedPricing(x, CellEnumerator.Enumerate(x)).Price(v);
+        var witnesses = new[] { priced.Maximiser.ToArray(), [2001, -1000], [-2001, 1000], [1999, -999], [-1999, 999] };
+        Assert.Contains(witnesses, u => ExactValueAbove(x, v, u, priced.Rho));
+        foreach (var u in witnesses)
+            Assert.False(ExactValueAbove(x, v, u, priced.Upper), $"u = ({u[0]:R}, {u[1]:R}) is above ρ̄ = {priced.Upper:R}");
+        Assert.True(priced.Upper <= priced.Rho * (1 + 1e-12), $"ρ̄ = {priced.Upper:R} for the computed ρ = {priced.Rho:R}");
+    }
+
     /// <summary>True when ‖(m_k 2^e)_k‖ ≤ bound, decided exactly: Σ m_k² 2^{2e} ≤ bound².</summary>
     private static bool NormAtMost(IReadOnlyList<(BigInteger M, int E)> r, double bound)
     {
