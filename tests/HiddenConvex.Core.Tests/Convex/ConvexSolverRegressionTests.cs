@@ -384,4 +384,20 @@ public class ConvexSolverRegressionTests
         AssertCertified(Problem([[9.5367431640625e-07, 9.5367431640625e-07, -2.86102294921875e-06], [524288, 262144, -524288],
                 [0.0078125, 0.0234375, -0.0234375], [-3.814697265625e-06, 0, -5.7220458984375e-06], [0, -0.046875, -0.046875]],
             [-2, 0, -3, -2, 3], "squared", 0.015014743734317909, scale: 0.2857142857142857));
+
+    /// <summary>
+    /// Rows 2^-20·(1, 1) and 2^18·(1, 0) long and a zero row, y = (1, 0, −3), squared (seed 2420000004's T1, deep, shrunk):
+    /// the last-resort polish lowered the objective by 1e-12 a round at a relative gap of 3.2e-2 and the solve ended at its
+    /// iteration limit. A round that lowers the gap by less than ConvexSolver.LastResortProgress ends the iterations as a
+    /// stall, and the dual's cutting planes then certify the optimum, whose block lies exactly on the long row's kink.
+    /// </summary>
+    [Fact]
+    public void A_last_resort_polish_that_stalls_hands_the_solve_to_the_duals_cutting_planes()
+    {
+        var problem = Problem([[9.5367431640625e-07, 9.5367431640625e-07], [262144, 0], [0, 0]], [1, 0, -3], "squared", 0.03490283210676916);
+        AssertCertified(problem);
+        var r = ConvexSolver.Solve(problem);
+        Assert.True(r.Iterations < new SolverSettings().MaxIterations, $"{r.Iterations} iterations");
+        Assert.Contains(r.W.NonZeroBlocks, b => b.W[0] == 0 && b.W[1] > 0);
+    }
 }
