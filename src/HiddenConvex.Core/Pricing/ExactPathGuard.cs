@@ -46,12 +46,13 @@ public static class ExactPathGuard
     /// <summary>
     /// Bytes per cell: the enumeration's witness (8r) and sign bits (8⌈n/64⌉) with the table's growth by doubling, the
     /// pattern set's cell (pattern object, witness vector, record: ≈ 200 bytes + 8⌈n/64⌉ + 8d), and the pricing oracle's
-    /// sign table (8n) and per-call directions and values (8d + 16).
+    /// sign table (8n) and per-call memo: direction and its norm (8d + 8), and per block (two a cell) value, bound and
+    /// multiplier mass (48).
     /// </summary>
     public static double BytesPerCell(int n, int d, int rank)
     {
         double words = Math.Ceiling(n / 64.0);
-        return 2 * (8 * rank + 8 * words + 8) + (200 + 8 * words + 8 * d) + (8 * n + 8 * d + 16);
+        return 2 * (8 * rank + 8 * words + 8) + (200 + 8 * words + 8 * d) + (8 * n + 8 * d + 56);
     }
 
     /// <summary>The estimate for data X: distinct nonzero rows (up to sign and positive scale, exactly), the numerical rank, Cov(N, r).</summary>
