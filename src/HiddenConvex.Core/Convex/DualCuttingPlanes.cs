@@ -46,6 +46,13 @@ internal static class DualCuttingPlanes
     /// </summary>
     internal const double IndependentCut = 1e-13;
 
+    /// <summary>
+    /// A working cut leaves the projection's active set only when its multiplier is below −this × the largest |μ|: a
+    /// multiplier that rounding alone makes negative would otherwise leave and re-enter at once, for ever (seed 2460000038's
+    /// D2: μ = −6.7e-14 beside 23, 200 steps without end). Such a cut keeps multiplier 0.
+    /// </summary>
+    internal const double MultiplierRounding = 1e-12;
+
     /// <summary>A primal–dual pair: the prediction z′ whose dual vector is the projection, and the primal point W′ of its multipliers.</summary>
     internal sealed record Pair(Vector<double> Prediction, ConvexPoint Point);
 
@@ -118,9 +125,9 @@ internal static class DualCuttingPlanes
     /// null space of S's rows: the step p = Z p_z, p_z the least-squares solution of (D Z) p_z ≈ target − D ṽ (the distance
     /// in v, D's range left to the QR of D Z); when D p ≠ 0, ṽ moves along p to the first cut it meets, which joins S when
     /// it keeps more than <see cref="IndependentCut"/> of its norm outside S's span; when D p = 0 the multipliers μ of
-    /// Σ μ_i â_i = D(target − D ṽ) decide: the most negative one's cut leaves S, or, when none is negative, v = D ṽ is the
-    /// projection. Sets <paramref name="lambda"/> (per cut: v = target − Σ λ_k a_k, λ_k = μ_k/‖â_k‖); null when the method
-    /// does not end within its step limit or by the deadline.
+    /// Σ μ_i â_i = D(target − D ṽ) decide: the most negative one's cut leaves S, or, when none is negative beyond
+    /// <see cref="MultiplierRounding"/>, v = D ṽ is the projection. Sets <paramref name="lambda"/> (per cut: v = target −
+    /// Σ λ_k a_k, λ_k = max(0, μ_k)/‖â_k‖); null when the method does not end within its step limit or by the deadline.
     /// </summary>
     private static Vector<double>? Project(Vector<double> target, Vector<double> scale, List<Cut> cuts, List<double> lambda, double beta, DateTime deadline)
     {
@@ -159,11 +166,12 @@ internal static class DualCuttingPlanes
             var mu = working.Count == 0 ? Vector<double>.Build.Dense(0)
                 : Matrix<double>.Build.DenseOfColumnVectors(working.Select(k => rows[k])).QR().Solve(e.PointwiseMultiply(scale));
             int leaving = -1;
+            double negligible = MultiplierRounding * (mu.Count == 0 ? 0 : mu.AbsoluteMaximum());
             for (int i = 0; i < mu.Count; i++)
-                if (mu[i] < 0 && (leaving < 0 || mu[i] < mu[leaving])) leaving = i;
+                if (mu[i] < -negligible && (leaving < 0 || mu[i] < mu[leaving])) leaving = i;
             if (leaving >= 0) { working.RemoveAt(leaving); continue; }
             for (int k = 0; k < m; k++) lambda[k] = 0;
-            for (int i = 0; i < working.Count; i++) lambda[working[i]] = mu[i] / rowNorms[working[i]];
+            for (int i = 0; i < working.Count; i++) lambda[working[i]] = Math.Max(0, mu[i]) / rowNorms[working[i]];
             return vt.PointwiseMultiply(scale);
         }
         return null;

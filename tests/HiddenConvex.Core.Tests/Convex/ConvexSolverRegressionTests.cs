@@ -400,4 +400,15 @@ public class ConvexSolverRegressionTests
         Assert.True(r.Iterations < new SolverSettings().MaxIterations, $"{r.Iterations} iterations");
         Assert.Contains(r.W.NonZeroBlocks, b => b.W[0] == 0 && b.W[1] > 0);
     }
+
+    /// <summary>
+    /// Rows 1.9e6, 0.07, 8.3e5 and 1.3e-3 long, y = (0, 2, 0, −1), squared (seed 2460000038's D2, shrunk): the solve ended
+    /// `numerical-error` at 1.3e-3 because the cutting planes' projection did not end — a cut whose multiplier rounding made
+    /// −6.7e-14 (beside 23) left its active set and re-entered at once for 200 steps. With multipliers negative only within
+    /// DualCuttingPlanes.MultiplierRounding kept, it ends and certifies.
+    /// </summary>
+    [Fact]
+    public void The_duals_cutting_planes_end_when_a_multiplier_is_negative_by_rounding_only() =>
+        AssertCertified(Problem([[-1572864, -1048576, -524288], [-0.046875, -0.046875, -0.03125], [-262144, 0, -786432],
+                [-0.000732421875, -0.000732421875, 0.000732421875]], [0, 2, 0, -1], "squared", 0.03311848899744498));
 }
