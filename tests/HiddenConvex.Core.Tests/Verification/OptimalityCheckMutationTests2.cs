@@ -340,8 +340,8 @@ public class OptimalityCheckMutationTests2
         Assert.Equal(Verdict.StationaryNotOptimal, report.Verdict);
         Assert.Empty(Lines(log, BetterDualPointLine));
         Assert.Empty(Lines(log, ColumnRoundLine));
-        // θ is optimal on its slot program: the slot-restricted solve's bound equals θ's own up to rounding (the log prints
-        // both as 0.546943925541), and the report keeps the higher one.
+        // θ is optimal on its slot program: the slot-restricted solve's bound exceeds θ's own by at most θ's proven gap (the
+        // log prints both as 0.546943925541), and the report keeps the higher one.
         Assert.Single(Lines(log, SlotSolveLine));
         AssertOwnBoundUpToRounding(report);
     }
