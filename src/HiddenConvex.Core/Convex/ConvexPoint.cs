@@ -60,7 +60,7 @@ public sealed class ConvexPoint
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(includes);
-        double rounding = 2 * Numerics.Rounding.Gamma(x.ColumnCount);
+        double rounding = KinkRounding(x);
         var merged = new Dictionary<Block, Vector<double>>();
         var order = new List<Block>();
         bool changed = false;
@@ -82,20 +82,39 @@ public sealed class ConvexPoint
         for (int j = 0; j < rows.Length; j++)
         {
             if (!rows[j]) continue;
-            double dot = 0, magnitude = 0, rowMagnitude = 0;
-            for (int k = 0; k < x.ColumnCount; k++)
-            {
-                dot += x[j, k] * b.W[k];
-                magnitude += Math.Abs(x[j, k] * b.W[k]);
-                rowMagnitude += Math.Abs(x[j, k]);
-            }
+            var (dot, magnitude) = PlainProduct(x, j, b.W);
             // A row whose support misses w_b's (every product exactly 0) is on the kink exactly; a zero row is left
             // alone: it charges no rounding (‖x_j‖ = 0), so leaving it out would only change the block.
-            if (rowMagnitude > 0 && Math.Abs(dot) <= rounding * magnitude) { rows[j] = false; any = true; }
+            if (Math.Abs(dot) <= rounding * magnitude && !IsZeroRow(x, j)) { rows[j] = false; any = true; }
         }
         if (!any) return b.Block;
         var candidate = new Block(ActivationPattern.FromBools(rows), b.Sign);
         return includes(candidate) ? candidate : b.Block;
+    }
+
+    /// <summary>
+    /// 2γ_d: the computed x̂_j·w of <see cref="PlainProduct"/> is within γ_d Σ_k |x_jk w_k| of the exact one (doubled for the
+    /// rounding of that sum), so beyond this fraction of it x̂_j·w has the exact value's sign, and within it w is on the kink.
+    /// </summary>
+    private static double KinkRounding(Matrix<double> x) => 2 * Numerics.Rounding.Gamma(x.ColumnCount);
+
+    /// <summary>x̂_j·w summed plainly, with Σ_k |x_jk w_k| (the scale of its rounding).</summary>
+    private static (double Dot, double Magnitude) PlainProduct(Matrix<double> x, int j, Vector<double> w)
+    {
+        double dot = 0, magnitude = 0;
+        for (int k = 0; k < x.ColumnCount; k++)
+        {
+            dot += x[j, k] * w[k];
+            magnitude += Math.Abs(x[j, k] * w[k]);
+        }
+        return (dot, magnitude);
+    }
+
+    private static bool IsZeroRow(Matrix<double> x, int j)
+    {
+        for (int k = 0; k < x.ColumnCount; k++)
+            if (x[j, k] != 0) return false;
+        return true;
     }
 
     /// <summary>Σ_b γ_b diag(s_b) X w_b (THEORY.md §3).</summary>
@@ -148,9 +167,10 @@ public sealed class ConvexPoint
     /// δ_j ≥ |Σ_b γ_b (σ(x_j·w_b) − s_b(j) x_j·w_b)|: how far the exact prediction of the network ψ(W) can lie from W's own
     /// at row j (THEORY.md §4.1, "Points a hair outside their cones"). A term is 0 when x_j·w_b is on its pattern's side
     /// of 0; otherwise it is the crossing |x_j·w_b|. Where the plain x̂_j·w_b is on the right side beyond its rounding
-    /// (|x̂ − x·w| ≤ γ_d Σ_k |x_jk w_bk|, doubled), the term is 0; elsewhere — on a kink, or across it — x_j·w_b is summed
-    /// as in twice the working precision (Dot2, as <see cref="PredictAccurately"/>) and the term is its crossing plus that
-    /// sum's error bound, so a block on a kink costs about 10⁻³² of Σ_k |x_jk w_bk| unless it truly crosses. Why: a point
+    /// (<see cref="KinkRounding"/>, the test <see cref="WithKinkRowsLeftOut"/> reads kinks by), the term is 0; elsewhere —
+    /// on a kink, or across it — x_j·w_b is summed as in twice the working precision (Dot2, as <see cref="PredictAccurately"/>)
+    /// and the term is its crossing plus that sum's error bound, so a block on a kink costs about 10⁻³² of Σ_k |x_jk w_bk|
+    /// unless it truly crosses. Why: a point
     /// within the cone tolerance but outside its cones has a convex objective that can undercut P*, and the certificate's
     /// upper side must bound what its network achieves.
     /// </summary>
@@ -158,19 +178,15 @@ public sealed class ConvexPoint
     {
         ArgumentNullException.ThrowIfNull(x);
         var bounds = new double[x.RowCount];
-        double plainRounding = 2 * Numerics.Rounding.Gamma(x.ColumnCount);
+        double rounding = KinkRounding(x);
         foreach (var b in Blocks)
         {
             if (Norms.Euclidean(b.W) == 0) continue;
             for (int j = 0; j < bounds.Length; j++)
             {
-                double side = b.Pattern[j] ? 1 : -1, dot = 0, magnitude = 0;
-                for (int k = 0; k < x.ColumnCount; k++)
-                {
-                    dot += x[j, k] * b.W[k];
-                    magnitude += Math.Abs(x[j, k] * b.W[k]);
-                }
-                if (side * dot > plainRounding * magnitude) continue;
+                double side = b.Pattern[j] ? 1 : -1;
+                var (dot, magnitude) = PlainProduct(x, j, b.W);
+                if (side * dot > rounding * magnitude) continue;
                 var accurate = new AccurateDot();
                 for (int k = 0; k < x.ColumnCount; k++) accurate.Add(x[j, k], b.W[k]);
                 bounds[j] += Math.Max(0, -side * accurate.Value + accurate.ErrorBound);
