@@ -45,6 +45,7 @@ public sealed class EnumeratedPricing : IPricingOracle
     private readonly int[] _rowOf;    // pattern → its row of _signs, or −1 when no block of it takes part
     private readonly int[] _patternOf; // row → pattern
     private readonly bool[]? _blockMask;
+    private readonly double[] _rowNorms; // ‖x_j‖, for the error bound of the computed directions (DirectionError)
     private PricingMemo? _memo;
     private ConeSupportBounds? _support;
     private int _dualVectors;
@@ -90,6 +91,13 @@ public sealed class EnumeratedPricing : IPricingOracle
         if (patterns.N != x.RowCount)
             throw new InvalidInputException($"pattern set is for n = {patterns.N} rows but X has {x.RowCount}");
         N = x.RowCount; D = x.ColumnCount; Patterns = patterns;
+        _rowNorms = new double[N];
+        for (int j = 0; j < N; j++)
+        {
+            double squares = 0;
+            for (int k = 0; k < D; k++) squares += x[j, k] * x[j, k];
+            _rowNorms[j] = Math.Sqrt(squares);
+        }
         Geometry = new BlockGeometry(x);
         if (blocks is not null)
         {
@@ -217,12 +225,7 @@ public sealed class EnumeratedPricing : IPricingOracle
             memo.Norms[r] = Math.Sqrt(s);
         });
         double mass = 0;
-        for (int j = 0; j < n; j++)
-        {
-            double rowNorm = 0;
-            for (int k = 0; k < d; k++) rowNorm += x[j * d + k] * x[j * d + k];
-            mass += Math.Abs(vArr[j]) * Math.Sqrt(rowNorm);
-        }
+        for (int j = 0; j < n; j++) mass += Math.Abs(vArr[j]) * _rowNorms[j];
         memo.DirectionError = mass > 0 ? 2 * Rounding.Gamma(n) * mass + (double)n * d * double.Epsilon : 0;
     }
 
