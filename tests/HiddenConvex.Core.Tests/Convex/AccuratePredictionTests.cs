@@ -4,6 +4,7 @@ using HiddenConvex.Core.Convex;
 using HiddenConvex.Core.Numerics;
 using HiddenConvex.Core.Pricing;
 using MathNet.Numerics.LinearAlgebra;
+using static HiddenConvex.Core.Tests.Numerics.ExactDyadic;
 
 namespace HiddenConvex.Core.Tests.Convex;
 
@@ -14,18 +15,6 @@ namespace HiddenConvex.Core.Tests.Convex;
 /// </summary>
 public class AccuratePredictionTests
 {
-    /// <summary>A double as m·2^e exactly (finite values only).</summary>
-    private static (BigInteger Mantissa, int Exponent) Exact(double value)
-    {
-        long bits = BitConverter.DoubleToInt64Bits(value);
-        bool negative = bits < 0;
-        int exponent = (int)((bits >> 52) & 0x7FF);
-        long mantissa = bits & 0xFFFFFFFFFFFFFL;
-        if (exponent == 0) exponent++; else mantissa |= 1L << 52;
-        var m = new BigInteger(mantissa);
-        return (negative ? -m : m, exponent - 1075);
-    }
-
     /// <summary>|Σ terms − approximation| ≤ bound, decided exactly (terms given as products of two doubles and a sign).</summary>
     private static bool WithinExactly(IEnumerable<(int Sign, double A, double B)> terms, double approximation, double bound)
     {
